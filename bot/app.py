@@ -1,0 +1,90 @@
+"""The Bolt app factory: one App, its Web API client, the services middleware, the listeners."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+import handlers
+from bot.errors import NotInTeamError, RetrobotError
+from bot.services import Services
+from storage import queries
+
+logger = logging.getLogger(__name__)
+
+
+def make_client(token: str | None, base_url: str) -> WebClient:
+    """A WebClient for Slack (or a stand-in) that waits out 429s and retries 5xx and lost links.
+
+    Bolt builds a fresh client per request copying ``base_url`` and ``retry_handlers`` from the
+    app's client, so setting them here reaches every listener.
+    """
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(services: Services, *, socket_mode: bool = False) -> App:
+    """Build the Bolt app for these services, with every listener registered."""
+    settings = services.settings
+    app = App(
+        client=make_client(settings.bot_token, settings.slack_api_url),
+        signing_secret=None if socket_mode else settings.signing_secret,
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,
+        logger=logging.getLogger("retrobot.bolt"),
+    )
+
+    @app.middleware
+    def provide_services(context: Any, next: Any) -> None:
+        context["services"] = services
+        next()
+
+    @app.middleware
+    def skip_redelivered_events(body: dict, next: Any) -> BoltResponse | None:
+        """Slack redelivers an event it thinks was lost; its effect must happen once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with services.session() as session:
+                if not queries.claim_event(session, event_id, now=services.now()):
+                    logger.info("Event %s was already handled; ignoring the redelivery", event_id)
+                    return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    app.error(handle_error)
+    handlers.register(app)
+    return app
+
+
+def handle_error(error: Exception, body: dict, services: Services, client: WebClient) -> None:
+    """Log an unhandled error and tell the person, kindly, that their action did not go through."""
+    if isinstance(error, NotInTeamError):
+        text = services.renderer.say("errors.not_in_team")
+    elif isinstance(error, RetrobotError):
+        text = services.renderer.say("errors.cannot_do", reason=str(error))
+    else:
+        logger.exception("Unhandled error in a Slack listener", exc_info=error)
+        text = services.renderer.say("errors.something_went_wrong")
+    user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+    if not user_id:
+        return
+    try:
+        client.chat_postMessage(channel=user_id, text=text)
+    except Exception:
+        logger.exception("Could not tell %s about the error", user_id)

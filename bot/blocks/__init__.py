@@ -1,0 +1,222 @@
+"""Block Kit primitives: small pure functions that return the dicts Slack expects.
+
+Builders for each surface (``bot/blocks/<surface>.py``) compose these with words rendered from
+``prompts/``; nothing here knows retrobot's domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Block = dict[str, Any]
+
+SECTION_TEXT_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+MODAL_TITLE_LIMIT = 24
+
+
+def plain(text: str, *, emoji: bool = True) -> dict[str, Any]:
+    """A plain_text object."""
+    return {"type": "plain_text", "text": text, "emoji": emoji}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object."""
+    return {"type": "mrkdwn", "text": text}
+
+
+def header(text: str) -> Block:
+    """A header block (plain text, at most 150 characters)."""
+    return {"type": "header", "text": plain(_trim(text, 150))}
+
+
+def section(text: str, *, block_id: str | None = None, accessory: dict | None = None) -> Block:
+    """A mrkdwn section; text over 3,000 characters is trimmed (split long text first)."""
+    block: Block = {"type": "section", "text": mrkdwn(_trim(text, SECTION_TEXT_LIMIT))}
+    if block_id:
+        block["block_id"] = block_id
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def context(*texts: str) -> Block:
+    """A context block of up to 10 mrkdwn elements."""
+    return {"type": "context", "elements": [mrkdwn(_trim(t, 2000)) for t in texts[:10]]}
+
+
+def divider() -> Block:
+    """A divider."""
+    return {"type": "divider"}
+
+
+def button(
+    text: str, action_id: str, *, value: str | None = None, style: str | None = None
+) -> dict[str, Any]:
+    """A button element; ``style`` is ``primary`` or ``danger``."""
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(_trim(text, 75)),
+        "action_id": action_id,
+    }
+    if value is not None:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
+    """An actions block (at most 25 elements)."""
+    block: Block = {"type": "actions", "elements": list(elements)[:25]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    """An option for selects, radio buttons and checkboxes."""
+    return {"text": plain(_trim(text, 75)), "value": value}
+
+
+def text_input(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    initial: str | None = None,
+    placeholder: str | None = None,
+    multiline: bool = False,
+    max_length: int | None = None,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    """An input block holding a plain_text_input."""
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id}
+    if multiline:
+        element["multiline"] = True
+    if initial:
+        element["initial_value"] = initial[: max_length or 3000]
+    if placeholder:
+        element["placeholder"] = plain(_trim(placeholder, 150))
+    if max_length:
+        element["max_length"] = max_length
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def static_select(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    options: Sequence[dict[str, Any]],
+    initial_value: str | None = None,
+    optional: bool = False,
+) -> Block:
+    """An input block holding a static select (at most 100 options)."""
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": action_id,
+        "options": list(options)[:100],
+    }
+    initial = [o for o in options if o["value"] == initial_value]
+    if initial:
+        element["initial_option"] = initial[0]
+    return _input(block_id, label, element, optional=optional)
+
+
+def checkboxes(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    options: Sequence[dict[str, Any]],
+    checked: Iterable[str] = (),
+    optional: bool = True,
+) -> Block:
+    """An input block of checkboxes; ``checked`` names the values ticked initially."""
+    ticked = set(checked)
+    element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": action_id,
+        "options": list(options),
+    }
+    initial = [o for o in options if o["value"] in ticked]
+    if initial:
+        element["initial_options"] = initial
+    return _input(block_id, label, element, optional=optional)
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool, hint: str | None = None
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(_trim(label, 2000)),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(_trim(hint, 2000))
+    return block
+
+
+def modal(
+    *,
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    submit: str | None = None,
+    close: str = "Cancel",
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    """A modal view; titles and button labels are trimmed to Slack's 24 characters."""
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(_trim(title, MODAL_TITLE_LIMIT)),
+        "close": plain(_trim(close, MODAL_TITLE_LIMIT)),
+        "blocks": blocks[:VIEW_BLOCK_LIMIT],
+    }
+    if submit:
+        view["submit"] = plain(_trim(submit, MODAL_TITLE_LIMIT))
+    if private_metadata:
+        view["private_metadata"] = private_metadata
+    return view
+
+
+def home(blocks: list[Block]) -> dict[str, Any]:
+    """An App Home view (at most 100 blocks)."""
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCK_LIMIT]}
+
+
+def message(text: str, blocks: list[Block] | None = None) -> dict[str, Any]:
+    """Arguments for chat.postMessage: the notification text and, when given, the blocks."""
+    payload: dict[str, Any] = {"text": _trim(text, 3000)}
+    if blocks:
+        payload["blocks"] = blocks
+    return payload
+
+
+def split_sections(lines: Sequence[str], *, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
+    """Join lines into as few section texts as fit within ``limit`` characters each."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = _trim(line, limit)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,150 @@
+"""Serving retrobot: the WSGI app (Slack's endpoint and /healthz), gunicorn, Socket Mode."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.app import create_app
+from bot.config import AppConfig
+from bot.services import Services, open_services
+from bot.settings import Settings
+from storage import db
+
+logger = logging.getLogger(__name__)
+
+SLACK_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
+
+
+def make_wsgi_app(app: App, services: Services) -> WsgiApp:
+    """The WSGI app: POST /slack/events to Bolt, GET /healthz to a database check, else 404."""
+    slack = SlackRequestHandler(app, path=SLACK_PATH)
+
+    def wsgi(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            healthy = db.ping(services.engine)
+            body = json.dumps({"ok": healthy}).encode()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(
+                status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+def startup_line(settings: Settings, config: AppConfig, *, mode: str) -> str:
+    """The one line that says how retrobot is running (no secrets: the password is hidden)."""
+    teams = ", ".join(team.id for team in config.teams)
+    return (
+        f"retrobot serving over {mode} · database {db.redact_url(settings.database_url)} · "
+        f"{len(config.teams)} team{'s' if len(config.teams) != 1 else ''} loaded ({teams})"
+    )
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class LocalServer:
+    """retrobot on a threaded wsgiref server in this process (the demo and the tests use it)."""
+
+    def __init__(self, wsgi_app: WsgiApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = make_server(
+            host, port, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:54321."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> LocalServer:
+        """Start serving in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_http(
+    settings: Settings,
+    config: AppConfig,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    workers: int = 1,
+    threads: int = 8,
+) -> None:
+    """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each.
+
+    The database is migrated and app.yaml mirrored once, here, before the workers start; each
+    worker then opens its own connection pool. gunicorn stops cleanly on SIGTERM.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    services = open_services(settings, config)
+    services.engine.dispose()  # never share a pool across fork
+
+    class RetrobotServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 30,
+                "graceful_timeout": 10,
+                "loglevel": "warning",
+                "proc_name": "retrobot",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> WsgiApp:
+            worker_services = Services(
+                config=config, settings=settings, engine=db.make_engine(settings.database_url)
+            )
+            return make_wsgi_app(create_app(worker_services), worker_services)
+
+    logger.info(startup_line(settings, config, mode=f"HTTP on {host}:{port} ({workers} workers)"))
+    RetrobotServer().run()
+
+
+def serve_socket_mode(settings: Settings, config: AppConfig) -> None:
+    """Connect to Slack over Socket Mode (no public URL needed) and serve until stopped."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    services = open_services(settings, config)
+    app = create_app(services, socket_mode=True)
+    logger.info(startup_line(settings, config, mode="Socket Mode"))
+    SocketModeHandler(app, settings.app_token).start()

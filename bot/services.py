@@ -1,0 +1,79 @@
+"""What every listener and job needs, in one object that Bolt's context carries by name."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.config import AppConfig
+from bot.settings import Settings
+from prompts import Renderer
+from storage import db, queries
+
+logger = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    """The current moment, timezone-aware in UTC (the one clock; tests freeze it)."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """The session factory, renderer, clock, configuration and settings of a running retrobot."""
+
+    config: AppConfig
+    settings: Settings
+    engine: Engine
+    renderer: Renderer = field(default_factory=Renderer)
+    clock: Callable[[], datetime] = utcnow
+
+    def __post_init__(self) -> None:
+        self._session_factory = db.session_factory(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A database session for one use case; closed afterwards, rolled back on error."""
+        session = self._session_factory()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def now(self) -> datetime:
+        """The current moment in UTC."""
+        return self.clock()
+
+
+def open_services(settings: Settings, config: AppConfig) -> Services:
+    """Connect to the database, migrate it, mirror app.yaml's teams into it, and bundle it all."""
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+    services = Services(config=config, settings=settings, engine=engine)
+    with services.session() as session:
+        sync_teams(session, config)
+    return services
+
+
+def sync_teams(session: Session, config: AppConfig) -> None:
+    """Mirror app.yaml's teams, members and coaches into the database (nothing is deleted)."""
+    for team in config.teams:
+        queries.upsert_team(
+            session, team_id=team.id, name=team.name, channel=team.channel, timezone=team.timezone
+        )
+        queries.sync_members(
+            session,
+            team_id=team.id,
+            members=[(m.id, m.name, m.timezone or team.timezone) for m in team.members],
+            coaches=[(c.id, c.timezone or team.timezone) for c in team.coaches],
+        )
+    session.commit()

@@ -1,0 +1,20 @@
+"""Buttons on the App Home."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot import tensions
+from bot.blocks.tension import build_tension_modal
+from bot.services import Services
+
+
+def handle_home_raise_tension(ack: Any, body: dict, client: WebClient, services: Services) -> None:
+    """Open an empty tension modal from the Home tab's button."""
+    ack()
+    user_id = body["user"]["id"]
+    teams = tensions.teams_for(services.config, user_id)
+    view = build_tension_modal(services.renderer, teams=teams)
+    client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -1,0 +1,139 @@
+"""Every word a person reads, as Jinja2 templates, and the one renderer that fills them in.
+
+Each template file holds the macros of one surface (``tension.j2``, ``home.j2`` ...); a builder asks
+for ``renderer.say("tension.confirmation", tension=...)``. Anything interpolated is escaped for
+Slack's mrkdwn (``&``, ``<``, ``>``) unless a filter marked it as mrkdwn on purpose (a mention of
+a validated user id), so a person's text can never ``@channel`` a team or forge a link.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from bot.text import escape_mrkdwn, quote
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class Mrkdwn(str):
+    """Text that is already safe mrkdwn (built here from validated ids); never escaped again."""
+
+
+def _finalize(value: Any) -> str:
+    if isinstance(value, Mrkdwn):
+        return value
+    if value is None:
+        return ""
+    return escape_mrkdwn(str(value))
+
+
+def mention(user_id: str | None) -> str:
+    """Mention a Slack user by id; anything that is not a user id is shown as escaped text."""
+    if user_id and _USER_ID.match(user_id):
+        return Mrkdwn(f"<@{user_id}>")
+    return Mrkdwn(escape_mrkdwn(user_id or "someone"))
+
+
+def channel_link(channel_id: str | None) -> str:
+    """Link a channel by id, or show the escaped text when it is not a channel id."""
+    if channel_id and _CHANNEL_ID.match(channel_id):
+        return Mrkdwn(f"<#{channel_id}>")
+    return Mrkdwn(escape_mrkdwn(channel_id or ""))
+
+
+def quoted(text: str | None, limit: int = 3000) -> str:
+    """A person's text, escaped and trimmed to ``limit`` characters."""
+    return Mrkdwn(quote(text or "", limit))
+
+
+def link(url: str | None, label: str) -> str:
+    """An https link with an escaped label; anything else becomes plain escaped text."""
+    if url and url.startswith("https://") and not re.search(r"[\s<>|]", url):
+        return Mrkdwn(f"<{url}|{escape_mrkdwn(label)}>")
+    return Mrkdwn(escape_mrkdwn(label))
+
+
+def local_time(moment: datetime | None, zone: tzinfo, fmt: str = "%A %-d %B, %H:%M") -> str:
+    """A UTC moment shown in a person's or team's time zone."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone).strftime(fmt)
+
+
+def day(value: date | datetime | None, fmt: str = "%a %-d %b") -> str:
+    """A date, short and readable (``Tue 1 Dec``)."""
+    return value.strftime(fmt) if value else ""
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 tension``, ``3 tensions``."""
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+
+
+def _plain_finalize(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class Renderer:
+    """Renders the macros in ``prompts/templates``; one shared, thread-safe instance per app.
+
+    ``say`` renders mrkdwn (people's text escaped); ``plain`` renders the same macros for
+    plain_text fields and the terminal, where nothing is escaped and mentions read ``@U123``.
+    """
+
+    def __init__(self) -> None:
+        self._envs = {
+            "mrkdwn": self._environment(
+                _finalize, mention=mention, channel=channel_link, quoted=quoted, link=link
+            ),
+            "plain": self._environment(
+                _plain_finalize,
+                mention=lambda user_id: f"@{user_id or 'someone'}",
+                channel=lambda channel_id: f"#{channel_id or ''}",
+                quoted=lambda text, limit=3000: _trim_plain(text or "", limit),
+                link=lambda url, label: f"{label} ({url})" if url else label,
+            ),
+        }
+        self._modules: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _environment(finalize: Any, **filters: Any) -> Environment:
+        env = Environment(
+            loader=PackageLoader("prompts", "templates"),
+            undefined=StrictUndefined,
+            finalize=finalize,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters.update(local_time=local_time, day=day, **filters)
+        env.globals.update(plural=plural, mention=filters["mention"])
+        return env
+
+    def _render(self, flavour: str, key: str, context: dict[str, Any]) -> str:
+        file, _, macro = key.partition(".")
+        with self._lock:
+            module = self._modules.get((flavour, file))
+            if module is None:
+                module = self._envs[flavour].get_template(f"{file}.j2").make_module()
+                self._modules[(flavour, file)] = module
+        return str(getattr(module, macro)(**context)).strip()
+
+    def say(self, key: str, /, **context: Any) -> str:
+        """Render macro ``key`` (``"file.macro"``) as mrkdwn; whitespace trimmed."""
+        return self._render("mrkdwn", key, context)
+
+    def plain(self, key: str, /, **context: Any) -> str:
+        """Render macro ``key`` as plain text (modal labels, buttons, the terminal)."""
+        return self._render("plain", key, context)
+
+
+def _trim_plain(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,337 @@
+"""retrobot's tables: teams and their people, check-in rounds, tensions, feedback, deliveries.
+
+Every datetime column is :class:`~storage.types.UTCDateTime` (aware in, aware UTC out); every
+status is a :class:`~enum.StrEnum` stored as its plain string value. Constraint names follow
+one naming convention, so later migrations (batch mode on SQLite included) can address them.
+Rows are never deleted when someone leaves a team: they are marked inactive, so history stays.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy.ext.mutable import MutableDict, MutableList
+from sqlmodel import Field, SQLModel
+
+from storage.types import StrEnumType, UTCDateTime, utc_now
+
+# Deterministic constraint names on every database; the initial migration spells out the same.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class RoundStatus(StrEnum):
+    """Where a check-in round stands."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    MISSED = "missed"  # the app was down past the meeting: recorded, never sent late
+
+
+class PromptStatus(StrEnum):
+    """What happened to one member's check-in DM."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    AWAY = "away"
+    SKIPPED = "skipped"
+    ANSWERED = "answered"
+
+
+class TensionStatus(StrEnum):
+    """Where a tension is between being raised and being closed."""
+
+    OPEN = "open"
+    TRIAGED = "triaged"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class OutcomeKind(StrEnum):
+    """What triage turned a tension into."""
+
+    NEXT_ACTION = "next_action"
+    PROJECT = "project"
+    INFORMATION = "information"
+    SPACE = "space"
+    PROPOSAL = "proposal"
+    RESOLVED = "resolved"
+    DROPPED = "dropped"
+
+
+class FeedbackKind(StrEnum):
+    """The two kinds of peer feedback."""
+
+    APPRECIATION = "appreciation"
+    SUGGESTION = "suggestion"
+
+
+class DigestKind(StrEnum):
+    """The weekly deliveries recorded in ``sent_digest``."""
+
+    COACH_DIGEST = "coach_digest"
+    TEAM_SUMMARY = "team_summary"
+
+
+class DeliveryStatus(StrEnum):
+    """Whether a weekly delivery reached Slack."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def _datetime(*, nullable: bool = False, index: bool = False, **kwargs: Any) -> Any:
+    """A UTC datetime field; ``kwargs`` go to :class:`sqlmodel.Field` (default, default_factory)."""
+    return Field(sa_type=UTCDateTime(), nullable=nullable, index=index, **kwargs)
+
+
+def _created_at(*, index: bool = False) -> Any:
+    """A creation timestamp that defaults to now, for rows made outside a use case."""
+    return _datetime(default_factory=utc_now, index=index)
+
+
+def _updated_at() -> Any:
+    """A change timestamp that defaults to now and moves on every UPDATE unless set explicitly."""
+    return _datetime(default_factory=utc_now, sa_column_kwargs={"onupdate": utc_now})
+
+
+def _text(default: str = "") -> Any:
+    """Free text a person typed: unbounded, never NULL."""
+    return Field(default=default, sa_type=Text(), nullable=False)
+
+
+def _json_dict() -> Any:
+    """A JSON object column whose in-place changes (``d[key] = value``) are saved."""
+    return Field(
+        default_factory=dict, sa_column=Column(MutableDict.as_mutable(JSON()), nullable=False)
+    )
+
+
+def _json_list() -> Any:
+    """A JSON array column whose in-place changes (``append``) are saved."""
+    return Field(
+        default_factory=list, sa_column=Column(MutableList.as_mutable(JSON()), nullable=False)
+    )
+
+
+class Team(SQLModel, table=True):
+    """A self-organising team as app.yaml describes it; ``id`` is the key in app.yaml."""
+
+    __tablename__ = "team"
+
+    id: str = Field(primary_key=True)
+    name: str
+    channel: str
+    timezone: str
+    active: bool = True
+    updated_at: datetime = _updated_at()
+
+
+class Member(SQLModel, table=True):
+    """A person in a team; leaving sets ``active`` False so their history stays."""
+
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id")
+    user_id: str = Field(index=True)
+    name: str | None = None
+    timezone: str | None = None
+    active: bool = True
+    away_until: date | None = None
+
+
+class Coach(SQLModel, table=True):
+    """A coach who supports a team; receives the weekly digest, has no power over the team."""
+
+    __tablename__ = "coach"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id")
+    user_id: str = Field(index=True)
+    timezone: str | None = None
+    active: bool = True
+
+
+class CheckinRound(SQLModel, table=True):
+    """One tactical meeting's check-in: DMs go out at ``opens_at``, it meets at ``meeting_at``."""
+
+    __tablename__ = "checkin_round"
+    __table_args__ = (UniqueConstraint("team_id", "meeting_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id")
+    meeting_date: date
+    meeting_at: datetime = _datetime()
+    opens_at: datetime = _datetime()
+    status: RoundStatus = Field(default=RoundStatus.OPEN, sa_type=StrEnumType(RoundStatus))
+    created_at: datetime = _created_at()
+    agenda_channel: str | None = None
+    agenda_ts: str | None = None
+
+
+class CheckinPrompt(SQLModel, table=True):
+    """The check-in DM to one member for one round, and what became of it."""
+
+    __tablename__ = "checkin_prompt"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="checkin_round.id")
+    user_id: str
+    status: PromptStatus = Field(default=PromptStatus.PENDING, sa_type=StrEnumType(PromptStatus))
+    channel: str | None = None
+    message_ts: str | None = None
+    error: str | None = Field(default=None, sa_type=Text())
+    created_at: datetime = _created_at()
+    sent_at: datetime | None = _datetime(nullable=True, default=None)
+    reminded_at: datetime | None = _datetime(nullable=True, default=None)
+
+
+class CheckinResponse(SQLModel, table=True):
+    """A member's check-in answer; ``shared`` False keeps it out of the team's agenda."""
+
+    __tablename__ = "checkin_response"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id"),
+        CheckConstraint("mood BETWEEN 1 AND 5", name="mood_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="checkin_round.id")
+    user_id: str
+    mood: int | None = None
+    note: str = _text()
+    shared: bool = True
+    metric_values: dict[str, float] = _json_dict()
+    checklist: dict[str, bool] = _json_dict()
+    progress: str = _text()
+    story: str = _text()
+    created_at: datetime = _created_at()
+    updated_at: datetime = _updated_at()
+
+
+class Tension(SQLModel, table=True):
+    """A gap someone senses, from being raised through triage to "did you get what you need?"."""
+
+    __tablename__ = "tension"
+    __table_args__ = (Index("ix_tension_team_id_status", "team_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Indexed through ix_tension_team_id_status, whose first column it is.
+    team_id: str = Field(foreign_key="team.id")
+    raised_by: str = Field(index=True)
+    text: str = _text()
+    area: str = ""
+    source_permalink: str | None = None
+    private: bool = False
+    status: TensionStatus = Field(default=TensionStatus.OPEN, sa_type=StrEnumType(TensionStatus))
+    outcome: OutcomeKind | None = Field(default=None, sa_type=StrEnumType(OutcomeKind))
+    owner: str | None = None
+    due_date: date | None = None
+    triage_note: str = _text()
+    governance: bool = False
+    done_at: datetime | None = _datetime(nullable=True, default=None)
+    needs_met: bool | None = None
+    created_at: datetime = _created_at(index=True)
+    triaged_at: datetime | None = _datetime(nullable=True, default=None)
+    resolved_at: datetime | None = _datetime(nullable=True, default=None)
+    updated_at: datetime = _updated_at()
+
+
+class FeedbackRequest(SQLModel, table=True):
+    """Someone asking colleagues for feedback about something, perhaps by a date."""
+
+    __tablename__ = "feedback_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str | None = Field(default=None, foreign_key="team.id")
+    requester: str = Field(index=True)
+    about: str = _text()
+    due_date: date | None = None
+    created_at: datetime = _created_at()
+
+
+class Feedback(SQLModel, table=True):
+    """Peer feedback to its receiver; ``giver`` is None when it was given anonymously."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str | None = Field(default=None, foreign_key="team.id", index=True)
+    giver: str | None = None
+    receiver: str = Field(index=True)
+    kind: FeedbackKind = Field(sa_type=StrEnumType(FeedbackKind))
+    values: list[str] = _json_list()
+    text: str = _text()
+    shared: bool = False
+    anonymous: bool = False
+    request_id: int | None = Field(default=None, foreign_key="feedback_request.id")
+    dm_channel: str | None = None
+    dm_ts: str | None = None
+    thanked_at: datetime | None = _datetime(nullable=True, default=None)
+    created_at: datetime = _created_at(index=True)
+
+
+class FeedbackRequestRecipient(SQLModel, table=True):
+    """One colleague asked in a feedback request, and whether they have answered."""
+
+    __tablename__ = "feedback_request_recipient"
+    __table_args__ = (UniqueConstraint("request_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="feedback_request.id")
+    user_id: str = Field(index=True)
+    dm_ts: str | None = None
+    reminded_at: datetime | None = _datetime(nullable=True, default=None)
+    answered_at: datetime | None = _datetime(nullable=True, default=None)
+    feedback_id: int | None = Field(default=None, foreign_key="feedback.id")
+
+
+class SentDigest(SQLModel, table=True):
+    """A weekly coach digest or team summary; the unique key makes each go out once a week."""
+
+    __tablename__ = "sent_digest"
+    __table_args__ = (UniqueConstraint("kind", "recipient", "team_id", "iso_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: DigestKind = Field(sa_type=StrEnumType(DigestKind))
+    recipient: str  # the coach's user id, or the channel id of a team summary
+    team_id: str = Field(foreign_key="team.id", index=True)
+    iso_week: str  # "2026-W48", in the team's time zone
+    status: DeliveryStatus = Field(
+        default=DeliveryStatus.PENDING, sa_type=StrEnumType(DeliveryStatus)
+    )
+    message_ts: str | None = None
+    error: str | None = Field(default=None, sa_type=Text())
+    created_at: datetime = _created_at()
+    sent_at: datetime | None = _datetime(nullable=True, default=None)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A Slack event id already handled, so Slack's retries change nothing twice."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True)
+    received_at: datetime = _created_at(index=True)
+
+
+class SchedulerLock(SQLModel, table=True):
+    """The lease that elects the one active scheduler among several app instances."""
+
+    __tablename__ = "scheduler_lock"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = _datetime()

@@ -1,0 +1,133 @@
+"""Shared fixtures: databases (SQLite, and PostgreSQL where TEST_DATABASE_URL names one), the
+configuration, the local Slack stand-in, and the real app served over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.app import create_app
+from bot.config import AppConfig, parse_config
+from bot.server import LocalServer, make_wsgi_app
+from bot.services import Services, open_services
+from bot.settings import Settings
+from bot.standin.sender import SlackSender
+from bot.standin.web_api import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+
+# The people of the test organisation. North has four members and a coach; South has two
+# members, one of whom (U0SHARED) is also in North; U0OUTSIDE is in no team.
+ANA, BEN, CARA, DEV = "U0ANA", "U0BEN", "U0CARA", "U0DEV"
+SHARED, SAM = "U0SHARED", "U0SAM"
+COACH, SOUTH_COACH = "U0COACH", "U0SCOACH"
+OUTSIDER = "U0OUTSIDE"
+NORTH_CHANNEL, SOUTH_CHANNEL = "C0NORTH", "C0SOUTH"
+
+TEST_APP_YAML = f"""
+organisation:
+  name: Riverside Community Care
+  values: [Compassion, Trust, Accountability, Courage]
+defaults:
+  timezone: Europe/London
+  tactical: {{day: tuesday, time: "10:00", checkin_lead: 24h, reminder_after: 4h, agenda_lead: 30m}}
+  digest: {{day: monday, time: "08:30"}}
+teams:
+  - id: north
+    name: North Neighbourhood Team
+    channel: {NORTH_CHANNEL}
+    members: [{ANA}, {BEN}, {CARA}, {DEV}, {SHARED}]
+    coaches: [{COACH}]
+    metrics:
+      - {{id: visits, label: Client visits, unit: visits}}
+  - id: south
+    name: South Neighbourhood Team
+    channel: {SOUTH_CHANNEL}
+    members: [{SHARED}, {SAM}]
+    coaches: [{SOUTH_COACH}]
+    timezone: Europe/London
+"""
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a fresh SQLite file, or the wiped PostgreSQL of TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'retrobot.db'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def config() -> AppConfig:
+    """The test organisation's app.yaml."""
+    return parse_config(TEST_APP_YAML, source="test-app.yaml")
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """The local Slack stand-in, with the test organisation's people and channels.
+
+    Every message and view the app sends is checked against Block Kit's limits; a test fails
+    if any broke them.
+    """
+    fake = FakeSlack()
+    names = {ANA: "Ana", BEN: "Ben", CARA: "Cara", DEV: "Dev", SHARED: "Shay", SAM: "Sam"}
+    for user_id, name in names.items():
+        fake.add_user(user_id, name=name)
+    fake.add_user(COACH, name="Coach Kim")
+    fake.add_user(SOUTH_COACH, name="Coach Lee")
+    fake.add_user(OUTSIDER, name="Olu")
+    fake.add_channel(NORTH_CHANNEL, members=[ANA, BEN, CARA, DEV, SHARED])
+    fake.add_channel(SOUTH_CHANNEL, members=[SHARED, SAM])
+    with fake:
+        yield fake
+    assert fake.limit_violations == [], "a message or view broke Slack's Block Kit limits"
+
+
+@pytest.fixture
+def settings(fake_slack: FakeSlack, database_url: str) -> Settings:
+    """Settings that point retrobot at the stand-in and the test database."""
+    return Settings(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.url,
+        database_url=database_url,
+    )
+
+
+@pytest.fixture
+def services(settings: Settings, config: AppConfig) -> Iterator[Services]:
+    """retrobot's services on a migrated test database with the test teams mirrored in."""
+    services = open_services(settings, config)
+    yield services
+    services.engine.dispose()
+
+
+@pytest.fixture
+def app_server(services: Services) -> Iterator[LocalServer]:
+    """The real app, served over HTTP on 127.0.0.1."""
+    with LocalServer(make_wsgi_app(create_app(services), services)) as server:
+        yield server
+
+
+@pytest.fixture
+def slack(app_server: LocalServer, fake_slack: FakeSlack) -> SlackSender:
+    """Sends requests to the app as Slack would: signed, over HTTP."""
+    return SlackSender(f"{app_server.url}/slack/events", SIGNING_SECRET, fake_slack)

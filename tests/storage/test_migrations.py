@@ -1,0 +1,217 @@
+"""The Alembic migrations: they build exactly the models' schema, once, on every database."""
+
+from __future__ import annotations
+
+import ast
+import logging
+import threading
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata, produce_migrations, render_python_code
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Engine, MetaData, String, inspect
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.db import (
+    MIGRATIONS_DIR,
+    _check_foreign_keys,
+    alembic_config,
+    make_engine,
+    migrate,
+    render_migration_item,
+)
+
+TABLES = {
+    "team",
+    "member",
+    "coach",
+    "checkin_round",
+    "checkin_prompt",
+    "checkin_response",
+    "tension",
+    "feedback",
+    "feedback_request",
+    "feedback_request_recipient",
+    "sent_digest",
+    "processed_event",
+    "scheduler_lock",
+}
+
+
+def schema_differences(engine: Engine, metadata: MetaData) -> list[object]:
+    """What Alembic's autogenerate would change to turn the database into ``metadata``."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database's alembic_version table."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_the_models_declare_every_table() -> None:
+    assert set(SQLModel.metadata.tables) == TABLES
+
+
+def test_migrating_an_empty_database_gives_exactly_the_models_schema(engine: Engine) -> None:
+    assert schema_differences(engine, SQLModel.metadata) == []
+
+
+def test_the_schema_comparison_notices_a_column_the_migrations_lack(engine: Engine) -> None:
+    changed = MetaData(naming_convention=SQLModel.metadata.naming_convention)
+    for table in SQLModel.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["tension"].append_column(Column("colour", String(), nullable=True))
+
+    differences = schema_differences(engine, changed)
+
+    assert [(d[0], d[3].name) for d in differences] == [("add_column", "colour")]  # type: ignore[index]
+
+
+def test_migrate_stamps_the_newest_revision_and_can_run_again(engine: Engine) -> None:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    assert current_revision(engine) == head
+
+    migrate(engine)
+
+    assert current_revision(engine) == head
+    assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+
+
+def test_downgrading_to_nothing_and_upgrading_again(engine: Engine) -> None:
+    with engine.connect() as connection:
+        command.downgrade(alembic_config(connection), "base")
+        connection.commit()
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+
+    migrate(engine)
+
+    assert schema_differences(engine, SQLModel.metadata) == []
+
+
+def test_concurrent_processes_migrate_once(database_url: str) -> None:
+    engines = [make_engine(database_url) for _ in range(4)]
+    start = threading.Barrier(len(engines))
+    failures: list[BaseException] = []
+
+    def start_up(engine: Engine) -> None:
+        start.wait()
+        try:
+            migrate(engine)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=start_up, args=(engine,)) for engine in engines]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert failures == []
+        assert schema_differences(engines[0], SQLModel.metadata) == []
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_migrate_works_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    engine = make_engine(f"sqlite:///{tmp_path / 'retrobot.db'}")
+    try:
+        migrate(engine)
+        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    finally:
+        engine.dispose()
+    assert list(elsewhere.iterdir()) == []  # no alembic.ini or anything else left behind
+
+
+def test_migrate_leaves_the_logging_configuration_alone(engine: Engine) -> None:
+    root = logging.getLogger()
+    app_logger = logging.getLogger("retrobot.test")
+    before = (root.level, list(root.handlers))
+
+    migrate(engine)
+
+    assert (root.level, list(root.handlers)) == before
+    assert app_logger.disabled is False
+
+
+def test_migrations_spell_out_their_columns_instead_of_importing_the_models() -> None:
+    allowed = {"__future__", "collections", "typing", "alembic", "sqlalchemy"}
+    scripts = sorted((MIGRATIONS_DIR / "versions").glob("*.py"))
+    assert scripts, "no migration scripts found"
+    imported = set()
+    for path in scripts:
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add((node.module or ".").split(".")[0])
+    assert imported <= allowed
+
+
+def test_autogenerated_migrations_spell_columns_in_plain_sqlalchemy(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"render_item": render_migration_item}
+            )
+            operations = produce_migrations(context, SQLModel.metadata).upgrade_ops
+            assert operations is not None
+            code = render_python_code(operations, render_item=render_migration_item)
+    finally:
+        engine.dispose()
+
+    assert "storage" not in code and "sqlmodel" not in code
+    assert "sa.DateTime()" in code and "sa.String(length=32)" in code
+
+
+def test_env_py_connects_by_itself_when_run_from_the_alembic_command_line(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'retrobot.db'}"
+    config = alembic_config()
+    config.set_main_option("sqlalchemy.url", url)
+
+    command.upgrade(config, "head")
+
+    engine = make_engine(url)
+    try:
+        assert schema_differences(engine, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def orphan_member(engine: Engine) -> None:
+    """Insert, with foreign keys off, a member of a team that does not exist."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.exec_driver_sql(
+            "INSERT INTO member (team_id, user_id, active) VALUES ('nowhere', 'U01', 1)"
+        )
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def test_a_sqlite_migration_that_breaks_foreign_keys_is_refused(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'retrobot.db'}")
+    try:
+        migrate(engine)
+        orphan_member(engine)
+        with engine.connect() as connection, pytest.raises(RuntimeError, match="foreign keys"):
+            _check_foreign_keys(connection)
+        migrate(engine)  # nothing to migrate: an old orphan does not stop the app starting
+    finally:
+        engine.dispose()

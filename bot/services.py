@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -36,6 +37,16 @@ class Services:
 
     def __post_init__(self) -> None:
         self._session_factory = db.session_factory(self.engine)
+        self._client: WebClient | None = None
+
+    @property
+    def client(self) -> WebClient:
+        """The Web API client for work that no Slack request started (jobs, the command line)."""
+        if self._client is None:
+            from bot.app import make_client
+
+            self._client = make_client(self.settings.bot_token, self.settings.slack_api_url)
+        return self._client
 
     @contextmanager
     def session(self) -> Iterator[Session]:

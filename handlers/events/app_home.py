@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot import tensions
-from bot.blocks.home import build_home
+from bot.home import home_view
 from bot.services import Services
 
 
 def publish_home(client: WebClient, services: Services, user_id: str) -> None:
     """Build and publish the person's App Home."""
     with services.session() as session:
-        overview = tensions.tensions_overview(session, config=services.config, user_id=user_id)
-    client.views_publish(user_id=user_id, view=build_home(services.renderer, overview=overview))
+        view = home_view(session, services=services, user_id=user_id, now=services.now())
+    client.views_publish(user_id=user_id, view=view)
 
 
 def handle_app_home_opened(event: dict, client: WebClient, services: Services) -> None:

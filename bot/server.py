@@ -12,9 +12,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
 from bot.config import AppConfig
+from bot.errors import RetrobotError
 from bot.services import Services, open_services
 from bot.settings import Settings
 from storage import db
@@ -147,4 +149,11 @@ def serve_socket_mode(settings: Settings, config: AppConfig) -> None:
     services = open_services(settings, config)
     app = create_app(services, socket_mode=True)
     logger.info(startup_line(settings, config, mode="Socket Mode"))
-    SocketModeHandler(app, settings.app_token).start()
+    try:
+        SocketModeHandler(app, settings.app_token).start()
+    except SlackApiError as error:
+        reason = error.response.get("error") if error.response is not None else error
+        raise RetrobotError(
+            f"Slack refused the Socket Mode connection ({reason}). Check that SLACK_APP_TOKEN is "
+            "an app-level token (xapp-...) with the connections:write scope."
+        ) from None

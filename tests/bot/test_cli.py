@@ -1,0 +1,100 @@
+"""The command line: plain answers, exit codes, and never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from tests.conftest import TEST_APP_YAML
+
+
+@pytest.fixture
+def app_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "app.yaml"
+    path.write_text(TEST_APP_YAML, encoding="utf-8")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RETROBOT_CONFIG", str(path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'check.db'}")
+    return path
+
+
+def test_check_passes_with_a_good_file_and_environment(
+    app_yaml: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert f"{app_yaml}: OK — Riverside Community Care, 2 team(s), 7 member(s) listed." in out
+    assert "Environment: OK." in out
+
+
+def test_check_names_each_problem_with_file_line_and_key(
+    app_yaml: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app_yaml.write_text(
+        TEST_APP_YAML.replace("    timezone: Europe/London", "    timezone: Europe/Londn").replace(
+            "name: South Neighbourhood Team", "name: South Neighbourhood Team\n    colour: red"
+        ),
+        encoding="utf-8",
+    )
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert any(
+        line.startswith(f"{app_yaml}:") and "teams[1].timezone" in line and "Europe/Londn" in line
+        for line in lines
+    )
+    assert any("teams[1].colour" in line and "unknown key 'colour'" in line for line in lines)
+    assert "SLACK_BOT_TOKEN is not set" in err
+    assert lines[-1] == "retrobot check: 4 problem(s) found."
+    assert "Traceback" not in err
+
+
+def test_check_config_only_ignores_the_environment(
+    app_yaml: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--config-only"]) == 0
+    assert "Environment" not in capsys.readouterr().out
+
+
+def test_check_reports_an_unreachable_database(
+    app_yaml: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bob:hunter2@127.0.0.1:9/none")
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert "DATABASE_URL: cannot reach postgresql+psycopg://bob:***@127.0.0.1:9/none." in err
+    assert "hunter2" not in err
+
+
+def test_a_missing_config_file_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RETROBOT_CONFIG", str(tmp_path / "nope.yaml"))
+    assert main(["check", "--config-only"]) == 1
+    err = capsys.readouterr().err
+    assert "nope.yaml" in err and "Traceback" not in err
+
+
+def test_manifest_prints_yaml(app_yaml: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manifest", "--url", "https://retro.example.org"]) == 0
+    manifest = yaml.safe_load(capsys.readouterr().out)
+    assert manifest["settings"]["interactivity"]["request_url"] == (
+        "https://retro.example.org/slack/events"
+    )
+
+
+def test_manifest_refuses_a_plain_http_url(
+    app_yaml: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["manifest", "--url", "http://retro.example.org"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "retrobot: --url must be the https:// address Slack can reach you at."
+    )

@@ -1,0 +1,25 @@
+"""`retrobot demo` plays the product through the real handlers and shows what people saw."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.demo import run_demo
+
+
+def test_demo_plays_and_keeps_its_files(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert run_demo(out_dir=tmp_path, keep=True, stream=out) == 0
+    printed = out.getvalue()
+    transcript = (tmp_path / "transcript.txt").read_text(encoding="utf-8")
+    assert transcript in printed
+    assert "WHAT EACH PERSON SAW" in transcript
+    assert "Friday handovers keep running past 6pm" in transcript
+    assert "this can't be empty" in transcript
+    assert "NHS number" in transcript
+    assert "coaches only" in transcript
+    assert "not in a retrobot team yet" in transcript
+    assert (tmp_path / "retrobot-demo.db").exists()
+    assert f"Files are in {tmp_path}" in printed
+    assert "Traceback" not in printed

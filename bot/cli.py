@@ -58,6 +58,22 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, help="folder for the transcript (default: temporary)")
     demo.add_argument("--seed", type=int, default=7, help="seed for a repeatable demo")
     demo.set_defaults(run=_demo)
+
+    from bot import cli_digests
+
+    cli_digests.register(commands, load=_load)
+
+    from bot import cli_agenda
+
+    cli_agenda.register(commands, load=_load)
+
+    from bot import cli_checkins
+
+    cli_checkins.register(commands, load=_load)
+
+    from bot import cli_data
+
+    cli_data.register(commands)
     return parser
 
 

@@ -26,6 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -407,12 +408,52 @@ class OrganisationConfig(_ConfigModel):
     retention: Annotated[dt.timedelta | None, BeforeValidator(_retention)] = None
 
 
+@dataclass(frozen=True)
+class _PeopleIndex:
+    """Who is where in app.yaml, so that a lookup per request never scans every team."""
+
+    teams: list[TeamConfig]  # the very list indexed: another list means a rebuilt index
+    by_id: dict[str, TeamConfig] = field(compare=False)
+    members: dict[str, list[TeamConfig]] = field(compare=False)
+    coaches: dict[str, list[TeamConfig]] = field(compare=False)
+    order: dict[int, int] = field(compare=False)  # id(team) → its place in app.yaml
+
+    @classmethod
+    def of(cls, teams: list[TeamConfig]) -> _PeopleIndex:
+        by_id: dict[str, TeamConfig] = {}
+        members: dict[str, list[TeamConfig]] = {}
+        coaches: dict[str, list[TeamConfig]] = {}
+        for team in teams:
+            by_id.setdefault(team.id, team)
+            for user_id in dict.fromkeys(team.member_ids):
+                members.setdefault(user_id, []).append(team)
+            for user_id in dict.fromkeys(team.coach_ids):
+                coaches.setdefault(user_id, []).append(team)
+        order = {id(team): place for place, team in enumerate(teams)}
+        return cls(teams, by_id, members, coaches, order)
+
+
 class AppConfig(_ConfigModel):
-    """The whole of app.yaml, with defaults already merged into each team."""
+    """The whole of app.yaml, with defaults already merged into each team.
+
+    It is read once and not changed while retrobot runs, so the lookups by person and by team
+    id use an index made with it: an organisation of 1,000 teams is looked up on every request.
+    """
 
     organisation: OrganisationConfig
     teams: list[TeamConfig]
     source: str = "app.yaml"
+    _index: _PeopleIndex | None = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Index the people once, as the configuration is made (equal configs, equal indexes)."""
+        self._index = _PeopleIndex.of(self.teams)
+
+    def _people(self) -> _PeopleIndex:
+        index = self._index
+        if index is None or index.teams is not self.teams:
+            index = self._index = _PeopleIndex.of(self.teams)
+        return index
 
     @field_validator("teams", mode="before")
     @classmethod
@@ -424,23 +465,34 @@ class AppConfig(_ConfigModel):
 
     def team(self, team_id: str) -> TeamConfig:
         """The team with this id; NotFoundError naming the known ids otherwise."""
-        for team in self.teams:
-            if team.id == team_id:
-                return team
+        team = self.find_team(team_id)
+        if team is not None:
+            return team
         known = ", ".join(team.id for team in self.teams)
         raise NotFoundError(f"No team {team_id!r} in {Path(self.source).name}; teams are: {known}")
 
+    def find_team(self, team_id: str) -> TeamConfig | None:
+        """The team with this id, or None (say, a team since removed from app.yaml)."""
+        return self._people().by_id.get(team_id)
+
     def teams_of(self, user_id: str) -> list[TeamConfig]:
         """The teams that list this person under ``members:``, in file order."""
-        return [team for team in self.teams if user_id in team.member_ids]
+        return list(self._people().members.get(user_id, ()))
 
     def coached_by(self, user_id: str) -> list[TeamConfig]:
         """The teams that list this person under ``coaches:``, in file order."""
-        return [team for team in self.teams if user_id in team.coach_ids]
+        return list(self._people().coaches.get(user_id, ()))
+
+    def teams_with(self, user_id: str) -> list[TeamConfig]:
+        """The teams this person is a member of or coaches, in file order."""
+        index = self._people()
+        teams = (*index.members.get(user_id, ()), *index.coaches.get(user_id, ()))
+        unique = {id(team): team for team in teams}
+        return sorted(unique.values(), key=lambda team: index.order[id(team)])
 
     def is_coach(self, user_id: str) -> bool:
         """True when this person coaches at least one team."""
-        return any(user_id in team.coach_ids for team in self.teams)
+        return user_id in self._people().coaches
 
 
 # --- From YAML text to located values ---------------------------------------------------------

@@ -6,7 +6,8 @@ RetrobotError
 ├── NotAllowedError        the person may not do this (not a member of that team, ...)
 ├── NotFoundError          the tension, round or request no longer exists
 ├── StaleActionError       someone else already did this (a button clicked twice)
-└── InvalidInputError      what was typed cannot be accepted (carries field errors)
+├── InvalidInputError      what was typed cannot be accepted (carries field errors)
+└── ImportFileError        a file given to `retrobot import` is not an export it can load
 """
 
 from __future__ import annotations
@@ -46,3 +47,7 @@ class InvalidInputError(RetrobotError):
     def __init__(self, field_errors: dict[str, str]) -> None:
         self.field_errors = dict(field_errors)
         super().__init__("; ".join(self.field_errors.values()))
+
+
+class ImportFileError(RetrobotError):
+    """A file given to `retrobot import` cannot be loaded; the message says where and why."""

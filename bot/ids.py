@@ -33,3 +33,141 @@ TENSION_BLOCKS = {
 
 # App Home.
 HOME_RAISE_TENSION = "home_raise_tension"
+
+# Peer feedback: the give modal. Block ids are named after the fields they carry, so a domain
+# error about the field "text" lands on FEEDBACK_BLOCKS["text"].
+FEEDBACK_MODAL = "feedback_modal"
+FEEDBACK_RECEIVERS_BLOCK = "feedback_receivers"
+FEEDBACK_RECEIVERS_ACTION = "feedback_receivers_select"
+FEEDBACK_KIND_BLOCK = "feedback_kind"
+FEEDBACK_KIND_ACTION = "feedback_kind_choice"
+FEEDBACK_VALUES_BLOCK = "feedback_values"
+FEEDBACK_VALUES_ACTION = "feedback_values_choice"
+FEEDBACK_TEXT_BLOCK = "feedback_text"
+FEEDBACK_TEXT_ACTION = "feedback_text_input"
+FEEDBACK_SHARE_BLOCK = "feedback_share"
+FEEDBACK_SHARE_ACTION = "feedback_share_choice"
+FEEDBACK_SHARE_VALUE = "shared"
+FEEDBACK_ANONYMOUS_BLOCK = "feedback_anonymous"
+FEEDBACK_ANONYMOUS_ACTION = "feedback_anonymous_choice"
+FEEDBACK_ANONYMOUS_VALUE = "anonymous"
+FEEDBACK_BLOCKS = {
+    "receivers": FEEDBACK_RECEIVERS_BLOCK,
+    "kind": FEEDBACK_KIND_BLOCK,
+    "values": FEEDBACK_VALUES_BLOCK,
+    "text": FEEDBACK_TEXT_BLOCK,
+    "shared": FEEDBACK_SHARE_BLOCK,
+    "anonymous": FEEDBACK_ANONYMOUS_BLOCK,
+}
+# Asking for feedback.
+FEEDBACK_REQUEST_MODAL = "feedback_request_modal"
+FEEDBACK_ASKED_BLOCK = "feedback_asked"
+FEEDBACK_ASKED_ACTION = "feedback_asked_select"
+FEEDBACK_ABOUT_BLOCK = "feedback_about"
+FEEDBACK_ABOUT_ACTION = "feedback_about_input"
+FEEDBACK_DUE_BLOCK = "feedback_due"
+FEEDBACK_DUE_ACTION = "feedback_due_date"
+FEEDBACK_REQUEST_BLOCKS = {
+    "recipients": FEEDBACK_ASKED_BLOCK,
+    "about": FEEDBACK_ABOUT_BLOCK,
+    "due_date": FEEDBACK_DUE_BLOCK,
+}
+# Replying privately to feedback received.
+FEEDBACK_REPLY_MODAL = "feedback_reply_modal"
+FEEDBACK_REPLY_BLOCK = "feedback_reply"
+FEEDBACK_REPLY_ACTION = "feedback_reply_input"
+FEEDBACK_REPLY_BLOCKS = {"reply": FEEDBACK_REPLY_BLOCK}
+# Buttons on feedback DMs (their value is the feedback's or the request's id).
+FEEDBACK_THANKS = "feedback_thanks"
+FEEDBACK_OPEN_REPLY = "feedback_open_reply"
+FEEDBACK_ANSWER_REQUEST = "feedback_answer_request"
+# The App Home's feedback section.
+HOME_GIVE_FEEDBACK = "home_give_feedback"
+HOME_ASK_FEEDBACK = "home_ask_feedback"
+HOME_FEEDBACK_PREVIOUS = "home_feedback_previous"
+HOME_FEEDBACK_NEXT = "home_feedback_next"
+
+# The tactical-meeting agenda and triage. The Triage button's value is "<tension id>:<round id>";
+# the other buttons' values are the tension's id.
+AGENDA_TRIAGE = "agenda_triage"
+TRIAGE_MODAL = "triage_modal"
+TRIAGE_OUTCOME_BLOCK = "triage_outcome"
+TRIAGE_OUTCOME_ACTION = "triage_outcome_choice"
+TRIAGE_OWNER_BLOCK = "triage_owner"
+TRIAGE_OWNER_ACTION = "triage_owner_select"
+TRIAGE_DUE_BLOCK = "triage_due"
+TRIAGE_DUE_ACTION = "triage_due_date"
+TRIAGE_NOTE_BLOCK = "triage_note"
+TRIAGE_NOTE_ACTION = "triage_note_input"
+TRIAGE_BLOCKS = {
+    "outcome": TRIAGE_OUTCOME_BLOCK,
+    "owner": TRIAGE_OWNER_BLOCK,
+    "due_date": TRIAGE_DUE_BLOCK,
+    "note": TRIAGE_NOTE_BLOCK,
+}
+# The raiser's "did you get what you need?" and the owner's "Done" (DM and App Home).
+NEEDS_MET_YES = "needs_met_yes"
+NEEDS_MET_NO = "needs_met_no"
+ACTION_DONE = "action_done"
+# Editing and withdrawing one's own open tension from the App Home.
+HOME_EDIT_TENSION = "home_edit_tension"
+HOME_WITHDRAW_TENSION = "home_withdraw_tension"
+TENSION_EDIT_MODAL = "tension_edit_modal"
+TENSION_WITHDRAW_MODAL = "tension_withdraw_modal"
+NOTICE_MODAL = "notice_modal"
+
+# Check-ins. The DM's and App Home's buttons carry the round's id as their value.
+CHECKIN_OPEN = "checkin_open"
+CHECKIN_SKIP = "checkin_skip"
+CHECKIN_AWAY = "checkin_away"
+CHECKIN_BACK = "checkin_back"
+CHECKIN_MODAL = "checkin_modal"
+CHECKIN_NOTICE_MODAL = "checkin_notice_modal"
+CHECKIN_MOOD_BLOCK = "checkin_mood"
+CHECKIN_MOOD_ACTION = "checkin_mood_choice"
+CHECKIN_NOTE_BLOCK = "checkin_note"
+CHECKIN_NOTE_ACTION = "checkin_note_input"
+CHECKIN_CHECKLIST_BLOCK = "checkin_checklist"  # one block per ten items: checkin_checklist_0...
+CHECKIN_CHECKLIST_ACTION = "checkin_checklist_choice"
+CHECKIN_METRIC_BLOCK = "checkin_metric"  # one block per metric: checkin_metric_<metric id>
+CHECKIN_METRIC_ACTION = "checkin_metric_input"
+CHECKIN_DONE_BLOCK = "checkin_done"  # one block per ten actions: checkin_done_0...
+CHECKIN_DONE_ACTION = "checkin_done_choice"
+CHECKIN_PROGRESS_BLOCK = "checkin_progress"
+CHECKIN_PROGRESS_ACTION = "checkin_progress_input"
+CHECKIN_STORY_BLOCK = "checkin_story"
+CHECKIN_STORY_ACTION = "checkin_story_input"
+CHECKIN_QUESTION_BLOCK = "checkin_question"  # one block per team question: checkin_question_<n>
+CHECKIN_QUESTION_ACTION = "checkin_question_input"
+CHECKIN_TENSION_BLOCK = "checkin_tension"
+CHECKIN_TENSION_ACTION = "checkin_tension_input"
+CHECKIN_SHARE_BLOCK = "checkin_share"
+CHECKIN_SHARE_ACTION = "checkin_share_choice"
+CHECKIN_SHARE_VALUE = "shared"
+CHECKIN_BLOCKS = {
+    "mood": CHECKIN_MOOD_BLOCK,
+    "note": CHECKIN_NOTE_BLOCK,
+    "progress": CHECKIN_PROGRESS_BLOCK,
+    "story": CHECKIN_STORY_BLOCK,
+    "tension": CHECKIN_TENSION_BLOCK,
+}
+# Saying one is away: a small modal with a date picker.
+AWAY_MODAL = "away_modal"
+AWAY_DATE_BLOCK = "away_until"
+AWAY_DATE_ACTION = "away_until_date"
+AWAY_BLOCKS = {"until": AWAY_DATE_BLOCK}
+
+
+def numbered_block(prefix: str, key: object) -> str:
+    """The block id of one of several like blocks: ``checkin_metric_visits``, ``checkin_done_1``."""
+    return f"{prefix}_{key}"
+
+
+def checkin_field_block(field: str) -> str:
+    """The check-in modal's block for a field named by a domain error (``metric:visits`` ...)."""
+    kind, _, key = field.partition(":")
+    if kind == "metric":
+        return numbered_block(CHECKIN_METRIC_BLOCK, key)
+    if kind == "question":
+        return numbered_block(CHECKIN_QUESTION_BLOCK, key)
+    return CHECKIN_BLOCKS[field]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
@@ -15,11 +16,14 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
-from bot.config import AppConfig
-from bot.errors import RetrobotError
+from bot.config import AppConfig, load_config
+from bot.errors import ConfigError, RetrobotError
 from bot.services import Services, open_services
 from bot.settings import Settings
 from storage import db
+
+if TYPE_CHECKING:
+    from bot.scheduler_process import SchedulerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -106,16 +110,24 @@ def serve_http(
     port: int = 3000,
     workers: int = 1,
     threads: int = 8,
+    scheduler: bool = True,
 ) -> None:
     """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each.
 
     The database is migrated and app.yaml mirrored once, here, before the workers start; each
     worker then opens its own connection pool. gunicorn stops cleanly on SIGTERM.
+
+    The scheduler runs in one place only: a process of its own that gunicorn's master starts
+    when it is ready and stops on exit (bot.scheduler_process: never threads of the master,
+    which forks the workers), never in the workers, which only serve requests. Across instances the
+    scheduler's database lock lets one run the jobs. SIGHUP makes gunicorn reload: app.yaml is
+    read again, the scheduler derives its jobs anew and the new workers serve the new file.
     """
     from gunicorn.app.base import BaseApplication
 
     services = open_services(settings, config)
     services.engine.dispose()  # never share a pool across fork
+    running = _Running(config)
 
     class RetrobotServer(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -129,12 +141,20 @@ def serve_http(
                 "loglevel": "warning",
                 "proc_name": "retrobot",
             }
+            if scheduler:
+                options.update(
+                    when_ready=lambda server: running.start_scheduler(settings),
+                    on_reload=lambda server: running.reload(),
+                    on_exit=lambda server: running.stop_scheduler(),
+                )
             for key, value in options.items():
                 self.cfg.set(key, value)
 
         def load(self) -> WsgiApp:
             worker_services = Services(
-                config=config, settings=settings, engine=db.make_engine(settings.database_url)
+                config=running.config,
+                settings=settings,
+                engine=db.make_engine(settings.database_url),
             )
             return make_wsgi_app(create_app(worker_services), worker_services)
 
@@ -142,18 +162,71 @@ def serve_http(
     RetrobotServer().run()
 
 
-def serve_socket_mode(settings: Settings, config: AppConfig) -> None:
-    """Connect to Slack over Socket Mode (no public URL needed) and serve until stopped."""
+def serve_socket_mode(settings: Settings, config: AppConfig, *, scheduler: bool = True) -> None:
+    """Connect to Slack over Socket Mode (no public URL needed) and serve until stopped.
+
+    The scheduler runs in this process (when the database lock elects it); SIGHUP reloads
+    app.yaml, SIGTERM stops cleanly.
+    """
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.scheduler import Scheduler, reload_on_sighup
 
     services = open_services(settings, config)
     app = create_app(services, socket_mode=True)
     logger.info(startup_line(settings, config, mode="Socket Mode"))
+    jobs: Scheduler | None = None
     try:
-        SocketModeHandler(app, settings.app_token).start()
+        handler = SocketModeHandler(app, settings.app_token)
+        handler.connect()
+        if scheduler:
+            jobs = Scheduler(services).start()
+            reload_on_sighup(jobs)
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        threading.Event().wait()
     except SlackApiError as error:
         reason = error.response.get("error") if error.response is not None else error
         raise RetrobotError(
             f"Slack refused the Socket Mode connection ({reason}). Check that SLACK_APP_TOKEN is "
             "an app-level token (xapp-...) with the connections:write scope."
         ) from None
+    finally:
+        if jobs is not None:
+            jobs.stop()
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    """Turn SIGTERM into a normal exit, so the scheduler stops and gives its lock up."""
+    raise SystemExit(0)
+
+
+class _Running:
+    """The configuration the workers serve and the master's scheduler (gunicorn's hooks)."""
+
+    def __init__(self, config: AppConfig) -> None:
+        self.config = config
+        self.scheduler: SchedulerProcess | None = None
+
+    def start_scheduler(self, settings: Settings) -> None:
+        """In the master, once it listens: start the scheduler's process, which competes for
+        the scheduler lock and runs the jobs."""
+        from bot.scheduler_process import SchedulerProcess
+
+        self.scheduler = SchedulerProcess(settings, self.config).start()
+
+    def reload(self) -> None:
+        """On SIGHUP: read app.yaml again for the scheduler and the workers gunicorn starts next."""
+        try:
+            config = load_config(self.config.source)
+        except ConfigError as error:
+            logger.error("app.yaml was not reloaded; keeping the running configuration:\n%s", error)
+            return
+        self.config = config
+        if self.scheduler is not None:
+            self.scheduler.reload()  # it reads app.yaml again itself
+
+    def stop_scheduler(self) -> None:
+        """On exit: stop the jobs and give the scheduler lock up."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+            self.scheduler = None

@@ -86,5 +86,6 @@ def sync_teams(session: Session, config: AppConfig) -> None:
             team_id=team.id,
             members=[(m.id, m.name, m.timezone or team.timezone) for m in team.members],
             coaches=[(c.id, c.timezone or team.timezone) for c in team.coaches],
+            keep_unlisted_members=team.usergroup is not None,
         )
     session.commit()

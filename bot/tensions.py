@@ -6,17 +6,23 @@ here knows Slack's JSON: handlers pass plain values in and render what comes bac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, update
 
 from bot.config import AppConfig, TeamConfig
-from bot.errors import InvalidInputError, NotInTeamError
+from bot.errors import (
+    InvalidInputError,
+    NotAllowedError,
+    NotFoundError,
+    NotInTeamError,
+    StaleActionError,
+)
 from bot.text import describe_client_identifiers, find_client_identifiers, normalise_input
 from storage import queries
-from storage.models import ProcessedEvent, Tension
+from storage.models import ProcessedEvent, Tension, TensionStatus
 
 TEXT_LIMIT = 2000
 AREA_LIMIT = 150
@@ -128,22 +134,113 @@ def raise_tension(
 
 @dataclass(frozen=True)
 class TeamTensions:
-    """One team's open tensions as a person may see them."""
+    """One team's tensions as a person may see them."""
 
     team: TeamConfig
     mine: list[Tension]
     others: list[Tension]
+    triaged: list[Tension] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CoachedTensions:
+    """The open private tensions of a team, for its coaches' eyes only."""
+
+    team: TeamConfig
+    private: list[Tension]
 
 
 def tensions_overview(session: Session, *, config: AppConfig, user_id: str) -> list[TeamTensions]:
-    """For each of the person's teams: the open tensions they raised, and the team's others.
+    """For each of the person's teams: their open and triaged tensions, and the team's others.
 
     Private tensions are shown only to the person who raised them (and, elsewhere, to coaches).
+    Triaged ones are the person's own whose outcome still waits for their answer.
     """
     overview = []
     for team in config.teams_of(user_id):
         open_ones = queries.open_tensions(session, team_id=team.id, include_private=True)
         mine = [t for t in open_ones if t.raised_by == user_id]
         others = [t for t in open_ones if t.raised_by != user_id and not t.private]
-        overview.append(TeamTensions(team=team, mine=mine, others=others))
+        triaged = [
+            t
+            for t in queries.tensions_raised_by(
+                session, user_id=user_id, statuses=(TensionStatus.TRIAGED,)
+            )
+            if t.team_id == team.id
+        ]
+        overview.append(TeamTensions(team=team, mine=mine, others=others, triaged=triaged))
     return overview
+
+
+def coached_overview(session: Session, *, config: AppConfig, user_id: str) -> list[CoachedTensions]:
+    """For each team this person coaches: its open private tensions (the team never sees them)."""
+    return [
+        CoachedTensions(
+            team=team,
+            private=[
+                t
+                for t in queries.open_tensions(session, team_id=team.id, include_private=True)
+                if t.private
+            ],
+        )
+        for team in config.coached_by(user_id)
+    ]
+
+
+def own_open_tension(session: Session, *, user_id: str, tension_id: int) -> Tension:
+    """A tension its raiser may still change: theirs, and not yet triaged or withdrawn."""
+    tension = session.get(Tension, tension_id, populate_existing=True)
+    if tension is None:
+        raise NotFoundError("That tension no longer exists.")
+    if tension.raised_by != user_id:
+        raise NotAllowedError("Only the person who raised a tension can change it.")
+    if tension.status != TensionStatus.OPEN:
+        raise StaleActionError(
+            "It has been triaged (or withdrawn) already, so it can't be changed now."
+        )
+    return tension
+
+
+def edit_tension(
+    session: Session, *, user_id: str, tension_id: int, draft: TensionDraft, now: datetime
+) -> tuple[Tension, bool]:
+    """Change an open tension's words, area and privacy; True as well if it just became private.
+
+    The change is conditional on the tension still being open, so an edit racing a triage
+    never rewrites what the meeting decided on.
+    """
+    tension = own_open_tension(session, user_id=user_id, tension_id=tension_id)
+    became_private = draft.private and not tension.private
+    statement = (
+        update(Tension)
+        .where(col(Tension.id) == tension_id, col(Tension.status) == TensionStatus.OPEN)
+        .values(text=draft.text, area=draft.area, private=draft.private, updated_at=now)
+    )
+    if session.exec(statement).rowcount != 1:
+        session.rollback()
+        raise StaleActionError("It was triaged a moment ago, so it can't be changed now.")
+    session.commit()
+    return tension_by_id(session, tension_id), became_private
+
+
+def withdraw_tension(session: Session, *, user_id: str, tension_id: int, now: datetime) -> Tension:
+    """Take an open tension off the agenda (its raiser no longer needs it processed)."""
+    own_open_tension(session, user_id=user_id, tension_id=tension_id)
+    statement = (
+        update(Tension)
+        .where(col(Tension.id) == tension_id, col(Tension.status) == TensionStatus.OPEN)
+        .values(status=TensionStatus.WITHDRAWN, resolved_at=now, updated_at=now)
+    )
+    if session.exec(statement).rowcount != 1:
+        session.rollback()
+        raise StaleActionError("It was triaged a moment ago, so it can't be withdrawn now.")
+    session.commit()
+    return tension_by_id(session, tension_id)
+
+
+def tension_by_id(session: Session, tension_id: int) -> Tension:
+    """The tension as stored now."""
+    tension = session.get(Tension, tension_id, populate_existing=True)
+    if tension is None:
+        raise NotFoundError("That tension no longer exists.")
+    return tension

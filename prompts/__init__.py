@@ -14,6 +14,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from bot.text import escape_mrkdwn, quote
 
@@ -26,7 +27,9 @@ class Mrkdwn(str):
 
 
 def _finalize(value: Any) -> str:
-    if isinstance(value, Mrkdwn):
+    # ``{{ other_macro(...)|safe }}`` marks another macro's output, already rendered (and
+    # escaped) as mrkdwn, so composing macros never escapes a mention or a link twice.
+    if isinstance(value, Mrkdwn | Markup):
         return value
     if value is None:
         return ""

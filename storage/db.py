@@ -78,9 +78,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
     """Set the per-connection pragmas SQLite does not remember (WAL is kept, set it anyway)."""
     cursor = dbapi_connection.cursor()
     try:
+        # The busy timeout first: switching a new file to WAL takes a lock too, and must wait
+        # for a migrating process as patiently as everything else does.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
 

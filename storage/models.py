@@ -38,6 +38,7 @@ class PromptStatus(StrEnum):
     """What happened to one member's check-in DM."""
 
     PENDING = "pending"
+    SENDING = "sending"  # claimed by one process, which is posting the DM right now
     SENT = "sent"
     FAILED = "failed"
     AWAY = "away"
@@ -178,6 +179,9 @@ class CheckinRound(SQLModel, table=True):
     created_at: datetime = _created_at()
     agenda_channel: str | None = None
     agenda_ts: str | None = None
+    # The agenda's other messages (its thread replies and continuations) by part name, each
+    # {"ts": ..., "digest": ...}, plus the main message's digest: reposting updates, never adds.
+    agenda_messages: dict[str, Any] = _json_dict()
 
 
 class CheckinPrompt(SQLModel, table=True):
@@ -196,6 +200,12 @@ class CheckinPrompt(SQLModel, table=True):
     created_at: datetime = _created_at()
     sent_at: datetime | None = _datetime(nullable=True, default=None)
     reminded_at: datetime | None = _datetime(nullable=True, default=None)
+    # When a process claimed the prompt to post it; a claim that never turned into SENT or
+    # FAILED is checked against the DM channel's history before anything is posted again.
+    claimed_at: datetime | None = _datetime(nullable=True, default=None)
+    # Not before this moment: a member in another time zone is not woken by the DM.
+    not_before: datetime | None = _datetime(nullable=True, default=None)
+    reminder_ts: str | None = None
 
 
 class CheckinResponse(SQLModel, table=True):
@@ -217,6 +227,8 @@ class CheckinResponse(SQLModel, table=True):
     checklist: dict[str, bool] = _json_dict()
     progress: str = _text()
     story: str = _text()
+    # Answers to the team's own check-in questions (app.yaml ``questions``), by question.
+    answers: dict[str, str] = _json_dict()
     created_at: datetime = _created_at()
     updated_at: datetime = _updated_at()
 
@@ -237,7 +249,7 @@ class Tension(SQLModel, table=True):
     private: bool = False
     status: TensionStatus = Field(default=TensionStatus.OPEN, sa_type=StrEnumType(TensionStatus))
     outcome: OutcomeKind | None = Field(default=None, sa_type=StrEnumType(OutcomeKind))
-    owner: str | None = None
+    owner: str | None = Field(default=None, index=True)
     due_date: date | None = None
     triage_note: str = _text()
     governance: bool = False
@@ -245,6 +257,10 @@ class Tension(SQLModel, table=True):
     needs_met: bool | None = None
     created_at: datetime = _created_at(index=True)
     triaged_at: datetime | None = _datetime(nullable=True, default=None)
+    triaged_by: str | None = None
+    # The check-in round (meeting) whose agenda it was triaged on. Indexed, as every foreign
+    # key is: deleting an old round (bot.retention) must not read every tension to check it.
+    triaged_round_id: int | None = Field(default=None, foreign_key="checkin_round.id", index=True)
     resolved_at: datetime | None = _datetime(nullable=True, default=None)
     updated_at: datetime = _updated_at()
 
@@ -258,7 +274,8 @@ class FeedbackRequest(SQLModel, table=True):
     team_id: str | None = Field(default=None, foreign_key="team.id")
     requester: str = Field(index=True)
     about: str = _text()
-    due_date: date | None = None
+    # Indexed: the hourly reminder job looks for requests due in the next days.
+    due_date: date | None = Field(default=None, index=True)
     created_at: datetime = _created_at()
 
 
@@ -276,7 +293,7 @@ class Feedback(SQLModel, table=True):
     text: str = _text()
     shared: bool = False
     anonymous: bool = False
-    request_id: int | None = Field(default=None, foreign_key="feedback_request.id")
+    request_id: int | None = Field(default=None, foreign_key="feedback_request.id", index=True)
     dm_channel: str | None = None
     dm_ts: str | None = None
     thanked_at: datetime | None = _datetime(nullable=True, default=None)
@@ -295,7 +312,7 @@ class FeedbackRequestRecipient(SQLModel, table=True):
     dm_ts: str | None = None
     reminded_at: datetime | None = _datetime(nullable=True, default=None)
     answered_at: datetime | None = _datetime(nullable=True, default=None)
-    feedback_id: int | None = Field(default=None, foreign_key="feedback.id")
+    feedback_id: int | None = Field(default=None, foreign_key="feedback.id", index=True)
 
 
 class SentDigest(SQLModel, table=True):
@@ -316,6 +333,9 @@ class SentDigest(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text())
     created_at: datetime = _created_at()
     sent_at: datetime | None = _datetime(nullable=True, default=None)
+    # What the recipient read about this team (mrkdwn), kept so that the team can see every
+    # digest its coaches received exactly as it was sent (`/retro digest`).
+    body: str = _text()
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -6,12 +6,25 @@ The one exception is :func:`claim_event`, which must commit to claim anything.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
+from sqlalchemy import func, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Coach, Member, ProcessedEvent, Team, Tension, TensionStatus
+from storage.models import (
+    Coach,
+    Feedback,
+    FeedbackKind,
+    FeedbackRequest,
+    FeedbackRequestRecipient,
+    Member,
+    ProcessedEvent,
+    Team,
+    Tension,
+    TensionStatus,
+)
 
 
 def upsert_team(session: Session, *, team_id: str, name: str, channel: str, timezone: str) -> Team:
@@ -35,11 +48,14 @@ def sync_members(
     team_id: str,
     members: list[tuple[str, str | None, str | None]],
     coaches: list[tuple[str, str | None]],
+    keep_unlisted_members: bool = False,
 ) -> None:
     """Make the team's members and coaches those listed: add, reactivate, deactivate; flushes.
 
     ``members`` holds (user id, name, time zone) and ``coaches`` (user id, time zone). Nobody is
     deleted, so history stays; a name or time zone given as None keeps the one already known.
+    ``keep_unlisted_members`` leaves members who are not listed as they are: a team whose people
+    come from a Slack user group learns who is in it only when a check-in round reads the group.
     """
     listed_members = {user_id: (name, timezone) for user_id, name, timezone in members}
     known_members = {
@@ -57,7 +73,7 @@ def sync_members(
         if timezone is not None:
             member.timezone = timezone
     for user_id, member in known_members.items():
-        if user_id not in listed_members:
+        if user_id not in listed_members and not keep_unlisted_members:
             member.active = False
 
     listed_coaches = dict(coaches)
@@ -145,3 +161,248 @@ def tensions_raised_by(
         .order_by(col(Tension.created_at), col(Tension.id))
     )
     return list(session.exec(statement))
+
+
+# --- Peer feedback ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackCounts:
+    """How much feedback a team's people received in a period, by kind and by value; no text."""
+
+    by_kind: dict[FeedbackKind, int]
+    by_value: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """All feedback in the period."""
+        return sum(self.by_kind.values())
+
+
+def feedback_counts(
+    session: Session, *, team_id: str, start: datetime, end: datetime
+) -> FeedbackCounts:
+    """Feedback of the team created in ``[start, end)``, counted by kind and by value in SQL.
+
+    Only counts leave the database: never text, never who gave to whom. Every kind is present
+    (0 when none); values appear as they were named, most named first.
+    """
+    in_period = (
+        col(Feedback.team_id) == team_id,
+        col(Feedback.created_at) >= start,
+        col(Feedback.created_at) < end,
+    )
+    kinds = session.exec(
+        select(Feedback.kind, func.count()).where(*in_period).group_by(col(Feedback.kind))
+    )
+    by_kind = {kind: 0 for kind in FeedbackKind}
+    for kind, count in kinds:
+        by_kind[FeedbackKind(kind)] = count
+    # One row per (feedback, value) from the JSON array, by each database's own function.
+    values_column = Feedback.__table__.c["values"]  # type: ignore[attr-defined]
+    function = (
+        func.json_array_elements_text
+        if session.get_bind().dialect.name == "postgresql"
+        else func.json_each
+    )
+    named = function(values_column).table_valued("value")
+    count = func.count().label("count")
+    rows = session.exec(
+        select(named.c.value, count)
+        .select_from(Feedback)
+        .join(named, true())
+        .where(*in_period)
+        .group_by(named.c.value)
+        .order_by(count.desc(), named.c.value)
+    )
+    return FeedbackCounts(by_kind=by_kind, by_value={str(value): n for value, n in rows})
+
+
+def feedback_given_since(
+    session: Session, *, giver: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How much named feedback ``giver`` gave since ``since``, and when the oldest of it was."""
+    row = session.exec(
+        select(func.count(), func.min(Feedback.created_at)).where(
+            col(Feedback.giver) == giver, col(Feedback.created_at) >= since
+        )
+    ).one()
+    oldest = row[1]
+    if oldest is not None and oldest.tzinfo is None:  # an aggregate skips the column's type
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(row[0]), oldest
+
+
+def anonymous_feedback_received_since(session: Session, *, receiver: str, since: datetime) -> int:
+    """How much anonymous feedback ``receiver`` got since ``since``."""
+    return int(
+        session.exec(
+            select(func.count()).where(
+                col(Feedback.receiver) == receiver,
+                col(Feedback.anonymous),
+                col(Feedback.created_at) >= since,
+            )
+        ).one()
+    )
+
+
+def feedback_received(
+    session: Session, *, receiver: str, limit: int, offset: int = 0
+) -> list[Feedback]:
+    """One page of the feedback ``receiver`` got, newest first."""
+    statement = (
+        select(Feedback)
+        .where(Feedback.receiver == receiver)
+        .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def count_feedback_received(session: Session, *, receiver: str) -> int:
+    """How much feedback ``receiver`` has got in all."""
+    return int(session.exec(select(func.count()).where(col(Feedback.receiver) == receiver)).one())
+
+
+def mark_feedback_thanked(session: Session, *, feedback_id: int, now: datetime) -> bool:
+    """Record the receiver's thanks once; False when it was already recorded (a second click)."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Feedback)
+        .where(col(Feedback.id) == feedback_id, col(Feedback.thanked_at).is_(None))
+        .values(thanked_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def people_asked_since(session: Session, *, requester: str, since: datetime) -> int:
+    """How many people ``requester`` asked for feedback since ``since`` (each person counts)."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(FeedbackRequestRecipient)
+            .join(
+                FeedbackRequest,
+                col(FeedbackRequest.id) == col(FeedbackRequestRecipient.request_id),
+            )
+            .where(
+                col(FeedbackRequest.requester) == requester,
+                col(FeedbackRequest.created_at) >= since,
+            )
+        ).one()
+    )
+
+
+def request_recipient(
+    session: Session, *, request_id: int, user_id: str
+) -> FeedbackRequestRecipient | None:
+    """The row of ``user_id`` among the people asked in a feedback request, if they were asked."""
+    return session.exec(
+        select(FeedbackRequestRecipient).where(
+            FeedbackRequestRecipient.request_id == request_id,
+            FeedbackRequestRecipient.user_id == user_id,
+        )
+    ).first()
+
+
+def requests_waiting_for(
+    session: Session, *, user_id: str, due_from: date, limit: int
+) -> tuple[list[tuple[FeedbackRequest, FeedbackRequestRecipient]], int]:
+    """Unanswered requests to ``user_id`` due on or after ``due_from``, soonest due first.
+
+    Returns one page of (request, the person's row) and how many there are in all.
+    """
+    waiting = (
+        col(FeedbackRequestRecipient.user_id) == user_id,
+        col(FeedbackRequestRecipient.answered_at).is_(None),
+        col(FeedbackRequest.due_date) >= due_from,
+    )
+    joined = col(FeedbackRequest.id) == col(FeedbackRequestRecipient.request_id)
+    rows = session.exec(
+        select(FeedbackRequest, FeedbackRequestRecipient)
+        .join(FeedbackRequestRecipient, joined)
+        .where(*waiting)
+        .order_by(col(FeedbackRequest.due_date), col(FeedbackRequest.id))
+        .limit(limit)
+    )
+    total = session.exec(
+        select(func.count())
+        .select_from(FeedbackRequest)
+        .join(FeedbackRequestRecipient, joined)
+        .where(*waiting)
+    ).one()
+    return [(request, asked) for request, asked in rows], int(total)
+
+
+def requests_made_by(
+    session: Session, *, requester: str, limit: int
+) -> list[tuple[FeedbackRequest, list[FeedbackRequestRecipient]]]:
+    """The newest ``limit`` requests ``requester`` made, each with the people asked."""
+    requests = list(
+        session.exec(
+            select(FeedbackRequest)
+            .where(FeedbackRequest.requester == requester)
+            .order_by(col(FeedbackRequest.created_at).desc(), col(FeedbackRequest.id).desc())
+            .limit(limit)
+        )
+    )
+    if not requests:
+        return []
+    asked: dict[int, list[FeedbackRequestRecipient]] = {r.id: [] for r in requests if r.id}
+    rows = session.exec(
+        select(FeedbackRequestRecipient)
+        .where(col(FeedbackRequestRecipient.request_id).in_(list(asked)))
+        .order_by(col(FeedbackRequestRecipient.id))
+    )
+    for row in rows:
+        asked[row.request_id].append(row)
+    return [(request, asked.get(request.id or 0, [])) for request in requests]
+
+
+def unanswered_requests_due_between(
+    session: Session, *, first: date, last: date
+) -> list[tuple[FeedbackRequest, FeedbackRequestRecipient]]:
+    """People asked for feedback due in ``[first, last]`` who neither answered nor were reminded."""
+    rows = session.exec(
+        select(FeedbackRequest, FeedbackRequestRecipient)
+        .join(
+            FeedbackRequestRecipient,
+            col(FeedbackRequest.id) == col(FeedbackRequestRecipient.request_id),
+        )
+        .where(
+            col(FeedbackRequest.due_date) >= first,
+            col(FeedbackRequest.due_date) <= last,
+            col(FeedbackRequestRecipient.answered_at).is_(None),
+            col(FeedbackRequestRecipient.reminded_at).is_(None),
+        )
+        .order_by(col(FeedbackRequestRecipient.id))
+    )
+    return [(request, asked) for request, asked in rows]
+
+
+def claim_feedback_reminder(session: Session, *, recipient_id: int, now: datetime) -> bool:
+    """Mark one asked person as reminded; False when they were reminded or answered meanwhile."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(FeedbackRequestRecipient)
+        .where(
+            col(FeedbackRequestRecipient.id) == recipient_id,
+            col(FeedbackRequestRecipient.reminded_at).is_(None),
+            col(FeedbackRequestRecipient.answered_at).is_(None),
+        )
+        .values(reminded_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def is_away(session: Session, *, user_id: str, day: date) -> bool:
+    """True when the person is marked away (in any of their teams) on ``day``."""
+    return (
+        session.exec(
+            select(Member.id).where(
+                Member.user_id == user_id,
+                col(Member.away_until).is_not(None),
+                col(Member.away_until) >= day,
+            )
+        ).first()
+        is not None
+    )

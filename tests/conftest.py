@@ -122,9 +122,15 @@ def services(settings: Settings, config: AppConfig) -> Iterator[Services]:
 
 @pytest.fixture
 def app_server(services: Services) -> Iterator[LocalServer]:
-    """The real app, served over HTTP on 127.0.0.1."""
-    with LocalServer(make_wsgi_app(create_app(services), services)) as server:
+    """The real app, served over HTTP on 127.0.0.1.
+
+    At the end it waits for every listener still at work after its ack (DMs, agenda updates,
+    App Homes), so none outlives the test's database and Slack stand-in.
+    """
+    app = create_app(services)
+    with LocalServer(make_wsgi_app(app, services)) as server:
         yield server
+    app.listener_runner.listener_executor.shutdown(wait=True)
 
 
 @pytest.fixture

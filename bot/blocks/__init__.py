@@ -149,6 +149,113 @@ def checkboxes(
     return _input(block_id, label, element, optional=optional)
 
 
+def radio_buttons(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    options: Sequence[dict[str, Any]],
+    initial_value: str | None = None,
+    optional: bool = False,
+) -> Block:
+    """An input block of radio buttons (at most 10 options)."""
+    element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": action_id,
+        "options": list(options)[:10],
+    }
+    initial = [o for o in element["options"] if o["value"] == initial_value]
+    if initial:
+        element["initial_option"] = initial[0]
+    return _input(block_id, label, element, optional=optional)
+
+
+def multi_static_select(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    options: Sequence[dict[str, Any]],
+    chosen: Iterable[str] = (),
+    optional: bool = True,
+) -> Block:
+    """An input block holding a multi-select of static options (at most 100)."""
+    picked = set(chosen)
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": action_id,
+        "options": list(options)[:100],
+    }
+    initial = [o for o in element["options"] if o["value"] in picked]
+    if initial:
+        element["initial_options"] = initial
+    return _input(block_id, label, element, optional=optional)
+
+
+def users_select(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    initial_users: Sequence[str] = (),
+    max_selected: int | None = None,
+    placeholder: str | None = None,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    """An input block holding a multi_users_select (people picked from the workspace)."""
+    element: dict[str, Any] = {"type": "multi_users_select", "action_id": action_id}
+    if initial_users:
+        element["initial_users"] = list(initial_users)
+    if max_selected:
+        element["max_selected_items"] = max_selected
+    if placeholder:
+        element["placeholder"] = plain(_trim(placeholder, 150))
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def datepicker(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    initial_date: str | None = None,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    """An input block holding a date picker; ``initial_date`` is YYYY-MM-DD."""
+    element: dict[str, Any] = {"type": "datepicker", "action_id": action_id}
+    if initial_date:
+        element["initial_date"] = initial_date
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def number_input(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    initial: str | None = None,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    decimals: bool = True,
+    optional: bool = True,
+    hint: str | None = None,
+) -> Block:
+    """An input block holding a number_input (Slack sends its value back as a string)."""
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": action_id,
+        "is_decimal_allowed": decimals,
+    }
+    if initial is not None:
+        element["initial_value"] = initial
+    for key, value in (("min_value", min_value), ("max_value", max_value)):
+        if value is not None:
+            element[key] = str(int(value)) if float(value).is_integer() else str(value)
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
 def _input(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool, hint: str | None = None
 ) -> Block:

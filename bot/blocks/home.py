@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import ids
-from bot.blocks import Block, actions, button, divider, header, home, section
-from bot.tensions import TeamTensions
+from bot.blocks import Block, actions, button, context, divider, header, home, section
+from bot.tensions import CoachedTensions, TeamTensions
 from prompts import Renderer
 
 TEAM_TENSIONS_SHOWN = 15
+# Each open tension of one's own takes two blocks (its words, its Edit / Withdraw buttons);
+# the Home holds 100 blocks for every feature's section, so a few are shown with buttons.
+OWN_TENSIONS_EDITABLE = 5
 
 
 def build_home(
@@ -33,18 +36,57 @@ def build_home(
     return home(blocks)
 
 
-def build_tensions_section(renderer: Renderer, *, overview: list[TeamTensions]) -> list[Block]:
-    """For each of the person's teams: the open tensions they raised, and the team's others."""
+def build_tensions_section(
+    renderer: Renderer,
+    *,
+    overview: list[TeamTensions],
+    coached: Sequence[CoachedTensions] = (),
+) -> list[Block]:
+    """For each of the person's teams: their open tensions (Edit / Withdraw), their triaged ones
+    (read-only), and the team's others; then, for a coach, each coached team's private ones."""
     blocks: list[Block] = []
     for team in overview:
         shown = team.others[:TEAM_TENSIONS_SHOWN]
+        mine = team.mine[:OWN_TENSIONS_EDITABLE]
         blocks += [
             header(renderer.plain("home.team_heading", team_name=team.team.name)),
-            section(renderer.say("home.my_tensions", tensions=team.mine[:TEAM_TENSIONS_SHOWN])),
+            section(renderer.say("tension.home_mine_heading", count=len(team.mine))),
+        ]
+        for tension in mine:
+            value = str(tension.id)
+            blocks += [
+                section(renderer.say("tension.home_mine", tension=tension)),
+                actions(
+                    button(
+                        renderer.plain("tension.edit_button"), ids.HOME_EDIT_TENSION, value=value
+                    ),
+                    button(
+                        renderer.plain("tension.withdraw_button"),
+                        ids.HOME_WITHDRAW_TENSION,
+                        value=value,
+                        style="danger",
+                    ),
+                ),
+            ]
+        if len(team.mine) > len(mine):
+            blocks.append(
+                context(renderer.say("tension.home_mine_more", more=len(team.mine) - len(mine)))
+            )
+        if team.triaged:
+            triaged = team.triaged[:TEAM_TENSIONS_SHOWN]
+            blocks.append(section(renderer.say("tension.home_triaged", tensions=triaged)))
+        blocks.append(
             section(
                 renderer.say(
                     "home.team_tensions", tensions=shown, more=len(team.others) - len(shown)
                 )
+            )
+        )
+    for team in coached:
+        blocks += [
+            header(renderer.plain("tension.coach_heading", team_name=team.team.name)),
+            section(
+                renderer.say("tension.coach_private", tensions=team.private[:TEAM_TENSIONS_SHOWN])
             ),
         ]
     return blocks

@@ -32,9 +32,24 @@ def build_tension_modal(
     area: str = "",
     private: bool = False,
     permalink: str | None = None,
+    editing: Tension | None = None,
+    from_home: bool = False,
 ) -> dict[str, Any]:
-    """The modal that raises a tension, prefilled with whatever is already known."""
-    blocks = [section(renderer.say("tension.modal_intro", team_names=[t.name for t in teams]))]
+    """The modal that raises a tension, prefilled with whatever is already known.
+
+    With ``editing`` it is the raiser's own open tension, prefilled, to change in place (its
+    team stays as it is). ``from_home`` marks a modal opened on the Home tab, which is then
+    published again once the tension is raised (the person is looking at it).
+    """
+    if editing is not None:
+        team_id, text, area, private = editing.team_id, editing.text, editing.area, editing.private
+        permalink = editing.source_permalink
+        teams = [t for t in teams if t.id == team_id]
+    if editing is not None and teams:
+        intro = renderer.say("tension.edit_intro", team_name=teams[0].name)
+    else:
+        intro = renderer.say("tension.modal_intro", team_names=[t.name for t in teams])
+    blocks = [section(intro)]
     if permalink:
         blocks.append(context(renderer.say("tension.source_context", permalink=permalink)))
     blocks.append(
@@ -78,13 +93,40 @@ def build_tension_modal(
     )
     private_block["hint"] = {"type": "plain_text", "text": renderer.plain("tension.private_hint")}
     blocks.append(private_block)
-    metadata = {"permalink": permalink, "team_id": teams[0].id if len(teams) == 1 else None}
+    metadata: dict[str, Any] = {
+        "permalink": permalink,
+        "team_id": teams[0].id if len(teams) == 1 else None,
+    }
+    if from_home:
+        metadata["from_home"] = True
+    if editing is not None:
+        metadata["tension_id"] = editing.id
+        return modal(
+            callback_id=ids.TENSION_EDIT_MODAL,
+            title=renderer.plain("tension.edit_title"),
+            submit=renderer.plain("tension.edit_submit"),
+            blocks=blocks,
+            private_metadata=json.dumps(metadata),
+        )
     return modal(
         callback_id=ids.TENSION_MODAL,
         title=renderer.plain("tension.modal_title"),
         submit=renderer.plain("tension.modal_submit"),
         blocks=blocks,
         private_metadata=json.dumps(metadata),
+    )
+
+
+def build_withdraw_modal(renderer: Renderer, *, tension: Tension, team_name: str) -> dict[str, Any]:
+    """The modal that asks the raiser to confirm taking their open tension off the agenda."""
+    return modal(
+        callback_id=ids.TENSION_WITHDRAW_MODAL,
+        title=renderer.plain("tension.withdraw_title"),
+        submit=renderer.plain("tension.withdraw_submit"),
+        blocks=[
+            section(renderer.say("tension.withdraw_question", tension=tension, team_name=team_name))
+        ],
+        private_metadata=json.dumps({"tension_id": tension.id}),
     )
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from bot import ids
 from bot.demo.transcript import boxed, render_message, render_view
@@ -55,6 +58,11 @@ teams:
       - {{id: visits, label: Client visits, unit: visits}}
       - {{id: hours, label: Hours on the road, unit: hours}}
 """
+
+CHECKIN_STORIES = [
+    "Mrs K walked to the corner shop on her own for the first time since her fall",
+    "The new starter shadowed me all week and already knows every key safe",
+]
 
 TENSIONS = [
     "Friday handovers keep running past 6pm",
@@ -143,8 +151,99 @@ class DemoWeek:
         dm = self.latest_dm(user_id, dms)
         self.saw_message(user_id, "DM from retrobot", dm.to_dict())
 
+    def checkin_dm(self, user_id: str) -> Any:
+        """The person's check-in DM (the latest one retrobot sent them)."""
+        return next(
+            m for m in reversed(self.fake.dms(user_id)) if m.metadata and "event_type" in m.metadata
+        )
+
+    def redrawn(self, dm: Any, words: str) -> Any:
+        """Wait until the check-in DM has been redrawn to say ``words``; return it."""
+        return self.fake.wait_for(
+            lambda: (now := self.fake.message(dm.channel, dm.ts)) and words in now.all_text and now
+        )
+
+    def play_checkins(self) -> None:
+        """The week begins: the check-in round goes out; most answer, one is away, one skips."""
+        from bot import checkins
+        from bot.cli_checkins import format_report
+        from bot.meetings import next_meeting
+
+        self.say("The week begins: the check-in round goes out to the team, in a DM each")
+        report = checkins.send_round(self.services, team_id="north")
+        self.scenes.append(
+            Scene(
+                "the admin",
+                "$ retrobot checkin send --team north",
+                format_report(report).split("\n"),
+            )
+        )
+        dm = self.checkin_dm(ANA)
+        self.saw_message(ANA, "DM from retrobot", dm.to_dict())
+        visits = (
+            f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'visits')}.{ids.CHECKIN_METRIC_ACTION}"
+        )
+        hours = (
+            f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'hours')}.{ids.CHECKIN_METRIC_ACTION}"
+        )
+        answers = [
+            (ANA, "4", "Rested after a quiet weekend", "23", "11.5", CHECKIN_STORIES[0], ""),
+            (BEN, "3", "Busy, but fine", "about 20", "9", "", ""),
+            (CARA, "5", "Loving the new rota", "18", "7", CHECKIN_STORIES[1], ""),
+            (DEV, "2", "Stretched: two visits ran long on Friday", "27", "14", "", TENSIONS[3]),
+        ]
+        for user, mood, note, visit_count, road_hours, story, tension in answers:
+            self.say(f"{self.name(user)} clicks Check in and answers: mood {mood} of 5")
+            view = self.open_modal(
+                user,
+                lambda user=user: self.slack.click(
+                    self.checkin_dm(user), ids.CHECKIN_OPEN, user_id=user
+                ),
+            )
+            if user == ANA:
+                self.saw_view(ANA, "Check in opens the check-in modal", view)
+            values = {
+                ids.CHECKIN_MOOD_ACTION: mood,
+                ids.CHECKIN_NOTE_ACTION: note,
+                visits: visit_count,
+                hours: road_hours,
+                ids.CHECKIN_STORY_ACTION: story,
+                ids.CHECKIN_TENSION_ACTION: tension,
+            }
+            answer = self.slack.submit_view(view, user_id=user, values=values)
+            errors = (answer.json or {}).get("errors", {})
+            if errors:
+                self.scenes.append(
+                    Scene(self.name(user), "The check-in stays open, with", list(errors.values()))
+                )
+                self.say(f"{self.name(user)} types a plain number instead")
+                values[visits] = "20"
+                self.slack.submit_view(view, user_id=user, values=values)
+            done = self.redrawn(self.checkin_dm(user), "checked in")
+            if user in (ANA, DEV):
+                self.saw_message(user, "The check-in DM, after answering", done.to_dict())
+
+        self.say(f"{self.name(EVE)} is on leave: Away until… a date after the meeting")
+        view = self.open_modal(
+            EVE,
+            lambda: self.slack.click(self.checkin_dm(EVE), ids.CHECKIN_AWAY, user_id=EVE),
+        )
+        back = next_meeting(self.services.config.team("north"), self.services.now())
+        self.slack.submit_view(
+            view, user_id=EVE, values={ids.AWAY_DATE_ACTION: back.date + timedelta(days=3)}
+        )
+        self.saw_message(
+            EVE, "The check-in DM", self.redrawn(self.checkin_dm(EVE), "away").to_dict()
+        )
+
+        self.say(f"{self.name(FRAN)} skips this week")
+        self.slack.click(self.checkin_dm(FRAN), ids.CHECKIN_SKIP, user_id=FRAN)
+        skipped = self.redrawn(self.checkin_dm(FRAN), "skipping")
+        self.saw_message(FRAN, "The check-in DM", skipped.to_dict())
+
     def play(self) -> None:
         """The week, as the team lives it."""
+        self.play_checkins()
         self.say(f"{self.name(ANA)} opens retrobot's Home tab for the first time")
         self.slack.app_home_opened(ANA)
         self.fake.wait_for(lambda: self.fake.home(ANA))
@@ -211,6 +310,264 @@ class DemoWeek:
         self.slack.app_home_opened(FRAN)
         home = self.fake.wait_for(lambda: self.fake.home(FRAN))
         self.saw_view(FRAN, "Home tab", home)
+        self.play_meeting()
+        self.play_feedback()
+
+    def feedback_command(self, user_id: str, text: str = "") -> dict[str, Any]:
+        """`/feedback text` in the team channel; returns the modal it opens."""
+        return self.open_modal(
+            user_id,
+            lambda: self.slack.command(
+                ids.FEEDBACK_COMMAND, text, user_id=user_id, channel_id=NORTH
+            ),
+        )
+
+    def play_feedback(self) -> None:
+        """Peer feedback: a shared appreciation, a private suggestion, a request and its
+        answer, and a thanks."""
+        self.say(
+            f"{self.name(ANA)} types `/feedback @{self.name(BEN)} ...` to thank him, naming a "
+            "value and sharing it with the team"
+        )
+        view = self.feedback_command(
+            ANA, f"<@{BEN}|ben> You stayed late so Mrs D wasn't alone when the ambulance came"
+        )
+        self.saw_view(ANA, "/feedback @Ben opens a modal, prefilled", view)
+        dms, posts = len(self.fake.dms(BEN)), len(self.fake.messages(NORTH))
+        self.slack.submit_view(
+            view,
+            user_id=ANA,
+            values={
+                ids.FEEDBACK_VALUES_ACTION: ["Compassion"],
+                ids.FEEDBACK_SHARE_ACTION: [ids.FEEDBACK_SHARE_VALUE],
+            },
+        )
+        appreciation = self.latest_dm(BEN, dms)
+        self.saw_message(BEN, "DM from retrobot", appreciation.to_dict())
+        post = self.fake.wait_for(
+            lambda: (
+                self.fake.messages(NORTH)[posts] if len(self.fake.messages(NORTH)) > posts else None
+            )
+        )
+        self.saw_message(NORTH, "Posted in #north-team", post.to_dict())
+
+        self.say(
+            f"{self.name(CARA)} gives {self.name(DEV)} a suggestion; only {self.name(DEV)} sees it"
+        )
+        view = self.feedback_command(CARA)
+        dms = len(self.fake.dms(DEV))
+        self.slack.submit_view(
+            view,
+            user_id=CARA,
+            values={
+                ids.FEEDBACK_RECEIVERS_ACTION: [DEV],
+                ids.FEEDBACK_KIND_ACTION: "suggestion",
+                ids.FEEDBACK_TEXT_ACTION: (
+                    "When you hand over by phone, a two-line note in the shared log "
+                    "would save the next visit ten minutes"
+                ),
+            },
+        )
+        self.saw_message(DEV, "DM from retrobot", self.latest_dm(DEV, dms).to_dict())
+
+        self.say(
+            f"{self.name(EVE)} asks {self.name(FRAN)} and {self.name(ANA)} for feedback "
+            "with `/feedback request`"
+        )
+        view = self.feedback_command(
+            EVE, f"request <@{FRAN}|fran> <@{ANA}|ana> How I led Tuesday's case review"
+        )
+        self.saw_view(EVE, "/feedback request opens a modal", view)
+        dms = len(self.fake.dms(FRAN))
+        self.slack.submit_view(view, user_id=EVE)
+        ask = self.latest_dm(FRAN, dms)
+        self.saw_message(FRAN, "DM from retrobot", ask.to_dict())
+
+        self.say(f"{self.name(FRAN)} answers from the button in the DM")
+        view = self.open_modal(
+            FRAN, lambda: self.slack.click(ask, ids.FEEDBACK_ANSWER_REQUEST, user_id=FRAN)
+        )
+        self.saw_view(FRAN, "Give feedback opens the modal, prefilled", view)
+        dms = len(self.fake.dms(EVE))
+        self.slack.submit_view(
+            view,
+            user_id=FRAN,
+            values={
+                ids.FEEDBACK_VALUES_ACTION: ["Trust"],
+                ids.FEEDBACK_TEXT_ACTION: (
+                    "You let everyone finish, and you summed up the actions at the end"
+                ),
+            },
+        )
+        self.saw_message(EVE, "DM from retrobot", self.latest_dm(EVE, dms).to_dict())
+
+        self.say(f"{self.name(BEN)} says thanks; {self.name(ANA)} is told")
+        dms = len(self.fake.dms(ANA))
+        self.slack.click(appreciation, ids.FEEDBACK_THANKS, user_id=BEN)
+        self.saw_message(ANA, "DM from retrobot", self.latest_dm(ANA, dms).to_dict())
+
+        self.say(f"{self.name(EVE)} opens the Home tab: who has answered, who not yet")
+        published = len(self.fake.calls_to("views.publish"))
+        self.slack.app_home_opened(EVE)
+        self.fake.wait_for(lambda: len(self.fake.calls_to("views.publish")) > published)
+        self.fake.wait_for(
+            lambda: "Not yet" in str(self.fake.home(EVE)) and "Answered" in str(self.fake.home(EVE))
+        )
+        self.saw_view(EVE, "Home tab", self.fake.home(EVE) or {})
+
+    def agenda_message(self) -> Any:
+        """The agenda message in #north-team, as it is now."""
+        for posted in self.fake.messages(NORTH):
+            now = self.fake.message(NORTH, posted.ts)
+            if posted.thread_ts is None and now is not None and "Tactical meeting" in now.all_text:
+                return now
+        return None
+
+    def triage_button(self, agenda: Any, words: str) -> str:
+        """The value of the Triage button next to the tension that says ``words``."""
+        for block in agenda.blocks:
+            accessory = block.get("accessory") or {}
+            if accessory.get("action_id") == ids.AGENDA_TRIAGE and words in str(block):
+                return str(accessory["value"])
+        raise AssertionError(f"no Triage button for {words!r} on the agenda")
+
+    def triage(self, words: str, values: dict[str, Any], *, show: bool = False) -> None:
+        """The facilitator clicks a tension's Triage button and records its outcome."""
+        agenda = self.agenda_message()
+        value = self.triage_button(agenda, words)
+        view = self.open_modal(
+            DEV, lambda: self.slack.click(agenda, ids.AGENDA_TRIAGE, user_id=DEV, value=value)
+        )
+        if show:
+            self.saw_view(DEV, "Triage opens a modal", view)
+        self.slack.submit_view(view, user_id=DEV, values=values)
+        self.fake.wait_for(lambda: value not in str(self.agenda_message().blocks))
+
+    def play_meeting(self) -> None:
+        """The tactical meeting: the agenda, triage into outcomes, progress, the raiser's yes."""
+        self.say(f"{self.name(DEV)} facilitates: `/tactical` in #north-team posts the agenda")
+        self.slack.command(ids.TACTICAL_COMMAND, user_id=DEV, channel_id=NORTH)
+        agenda = self.fake.wait_for(self.agenda_message)
+        reply = self.fake.wait_for(lambda: self.fake.ephemerals(DEV))[-1]
+        self.saw_message(NORTH, "Posted in #north-team", agenda.to_dict())
+        self.scenes.append(
+            Scene(
+                self.name(DEV),
+                "Only you can see this",
+                render_message({"text": reply.text}, PEOPLE),
+            )
+        )
+
+        self.say(f"{self.name(VISITOR)}, not in the team, clicks Triage and is told why not")
+        value = self.triage_button(agenda, TENSIONS[0][:20])
+        self.slack.click(agenda, ids.AGENDA_TRIAGE, user_id=VISITOR, value=value)
+        refusal = self.fake.wait_for(lambda: self.fake.ephemerals(VISITOR))[-1]
+        self.scenes.append(
+            Scene(
+                self.name(VISITOR),
+                "Only you can see this",
+                render_message({"text": refusal.text}, PEOPLE),
+            )
+        )
+
+        due = (self.services.now().astimezone(ZoneInfo("Europe/London")) + timedelta(days=3)).date()
+        self.say(
+            f"The team triages: a next action for {self.name(CARA)}, a project for "
+            f"{self.name(BEN)}, information from {self.name(FRAN)}"
+        )
+        owner_dms, raiser_dms = len(self.fake.dms(CARA)), len(self.fake.dms(ANA))
+        self.triage(
+            TENSIONS[0][:20],
+            {
+                ids.TRIAGE_OUTCOME_ACTION: "next_action",
+                ids.TRIAGE_OWNER_ACTION: CARA,
+                ids.TRIAGE_DUE_ACTION: due,
+                ids.TRIAGE_NOTE_ACTION: "Cara drafts a 6pm handover checklist",
+            },
+            show=True,
+        )
+        self.triage(
+            "weekend on-call",
+            {ids.TRIAGE_OUTCOME_ACTION: "project", ids.TRIAGE_OWNER_ACTION: BEN},
+        )
+        self.triage(
+            "referral form",
+            {
+                ids.TRIAGE_OUTCOME_ACTION: "information",
+                ids.TRIAGE_OWNER_ACTION: FRAN,
+                ids.TRIAGE_NOTE_ACTION: "Fran knows who owns the form and will ask them",
+            },
+        )
+        self.saw_message(NORTH, "The agenda, updated in place", self.agenda_message().to_dict())
+        owner_dm = self.latest_dm(CARA, owner_dms)
+        self.saw_message(CARA, "DM from retrobot", owner_dm.to_dict())
+
+        self.say(f"{self.name(ANA)} is asked whether she got what she needed, and says yes")
+        question = self.latest_dm(ANA, raiser_dms)
+        self.saw_message(ANA, "DM from retrobot", question.to_dict())
+        self.slack.click(
+            question,
+            ids.NEEDS_MET_YES,
+            user_id=ANA,
+            value=question.blocks[-1]["elements"][0]["value"],
+        )
+        answered = self.fake.wait_for(
+            lambda: (
+                "closed" in self.fake.message(question.channel, question.ts).all_text
+                and self.fake.message(question.channel, question.ts)
+            )
+        )
+        self.saw_message(ANA, "The same DM, answered", answered.to_dict())
+
+        self.say(f"{self.name(CARA)} finishes her next action and marks it done")
+        self.slack.click(
+            owner_dm, ids.ACTION_DONE, user_id=CARA, value=owner_dm.blocks[0]["accessory"]["value"]
+        )
+        done = self.fake.wait_for(
+            lambda: (
+                "thank you" in self.fake.message(owner_dm.channel, owner_dm.ts).all_text
+                and self.fake.message(owner_dm.channel, owner_dm.ts)
+            )
+        )
+        self.saw_message(CARA, "The same DM, done", done.to_dict())
+
+        self.say(f"{self.name(BEN)}'s Home tab: his project, and the next meeting in his time zone")
+        published = len(self.fake.calls_to("views.publish"))
+        self.slack.app_home_opened(BEN)
+        self.fake.wait_for(lambda: len(self.fake.calls_to("views.publish")) > published)
+        self.fake.wait_for(lambda: "Your next actions and projects" in str(self.fake.home(BEN)))
+        self.saw_view(BEN, "Home tab", self.fake.home(BEN) or {})
+
+    def print_summaries(self, folder: Path) -> list[Path]:
+        """Print the demo week's team summary and its coach's digest (as the CLI prints them),
+        and save both charts in ``folder``; returns the chart files."""
+        from bot import charts
+        from bot.blocks.digest import digest_document, summary_document
+        from bot.digests import build_coach_digest, build_team_summary
+        from bot.meetings import iso_week
+
+        services, renderer = self.services, self.services.renderer
+        team = services.config.team("north")
+        now = services.now()
+        week = iso_week(now, team.zone)
+        with services.session() as session:
+            summary = build_team_summary(
+                session, config=services.config, team_id=team.id, week=week, now=now
+            )
+            digest = build_coach_digest(
+                session, config=services.config, coach_id=COACH, week=week, now=now
+            )
+        text = summary_document(renderer, summary) + "\n" + digest_document(renderer, digest)
+        for user_id, name in PEOPLE.items():
+            text = text.replace(f"@{user_id}", f"@{name}")
+        print("\n" + text, file=self.out)
+        folder.mkdir(parents=True, exist_ok=True)
+        summary_png = folder / f"summary-{team.id}-{week}.png"
+        digest_png = folder / f"coach-digest-{week}.png"
+        summary_png.write_bytes(charts.summary_chart(renderer, summary.figures))
+        digest_png.write_bytes(charts.digest_chart(renderer, [t.figures for t in digest.teams]))
+        print(f"Charts: {summary_png}, {digest_png}", file=self.out)
+        return [summary_png, digest_png]
 
     def transcript(self) -> str:
         """Everything people saw, in order."""

@@ -23,6 +23,17 @@ _EMOJI = {
     ":bar_chart:": "📊",
     ":hourglass:": "⏳",
     ":tada:": "🎉",
+    ":pray:": "🙏",
+    ":arrow_forward:": "▶️",
+    ":building_construction:": "🏗️",
+    ":information_source:": "ℹ️",
+    ":scroll:": "📜",
+    ":no_entry:": "⛔",
+    ":x:": "❌",
+    ":leftwards_arrow_with_hook:": "↩️",
+    ":hourglass_flowing_sand:": "⏳",
+    ":palm_tree:": "🌴",
+    ":zzz:": "💤",
 }
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
@@ -69,11 +80,11 @@ def block_lines(blocks: Iterable[dict[str, Any]], names: dict[str, str]) -> list
                 "  ".join(f"[ {_text(e.get('text')) or e.get('type')} ]" for e in block["elements"])
             )
         elif kind == "input":
-            lines.append(_input_line(block))
+            lines.append(_input_line(block, names))
     return lines
 
 
-def _input_line(block: dict[str, Any]) -> str:
+def _input_line(block: dict[str, Any], names: dict[str, str]) -> str:
     element = block.get("element", {})
     label = _text(block.get("label"))
     optional = " (optional)" if block.get("optional") else ""
@@ -81,7 +92,12 @@ def _input_line(block: dict[str, Any]) -> str:
     if kind == "plain_text_input":
         value = element.get("initial_value") or _text(element.get("placeholder"))
         return f"{label}{optional}: ▕ {value} ▏"
-    if kind in ("static_select", "radio_buttons", "checkboxes"):
+    if kind == "multi_users_select":
+        chosen = ", ".join("@" + names.get(u, u) for u in element.get("initial_users", []))
+        return f"{label}{optional}: ▕ {chosen} ▏"
+    if kind == "datepicker":
+        return f"{label}{optional}: ▕ {element.get('initial_date', '')} ▏"
+    if kind in ("static_select", "multi_static_select", "radio_buttons", "checkboxes"):
         options = " / ".join(_text(o.get("text")) for o in element.get("options", []))
         return f"{label}{optional}: ( {options} )"
     return f"{label}{optional}: ▕ … ▏"

@@ -59,6 +59,8 @@ RESPONSE_URL_USES = 5  # Slack accepts up to five posts to one response_url
 TS_BASE_MICROS = 1_700_000_000_000_000
 TS_STEP_MICROS = 100
 USERS_LIST_UNPAGED_MAX = 1000
+# Whose view a trigger_id the stand-in never issued opens, when triggers are not strict.
+UNKNOWN_TRIGGER_USER = "U0UNKNOWN"
 
 
 class _RealClock:
@@ -303,6 +305,7 @@ class FakeSlack:
         trigger_ttl: float | None = 3.0,
         strict_users: bool = True,
         strict_channels: bool = True,
+        strict_triggers: bool = True,
     ) -> None:
         self.team_id = team_id
         self.team_domain = team_domain
@@ -316,6 +319,9 @@ class FakeSlack:
         self.trigger_ttl = trigger_ttl
         self.strict_users = strict_users
         self.strict_channels = strict_channels
+        # False accepts any trigger_id, as often as it is used and however old (a load
+        # generator cannot ask the stand-in for a trigger per request).
+        self.strict_triggers = strict_triggers
         self._requested_port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -334,6 +340,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "users.list": self._users_list,
             "usergroups.users.list": self._usergroups_users_list,
@@ -661,7 +668,7 @@ class FakeSlack:
         with self._lock:
             return list(self._files)
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
         """Poll ``predicate`` until it is truthy and return its value; AssertionError on timeout.
 
         Bolt runs listeners after the ack on a thread, so side effects land a little later.
@@ -676,6 +683,17 @@ class FakeSlack:
                 if left <= 0:
                     raise AssertionError(f"still not true after {timeout} s: {predicate!r}")
                 self._changed.wait(min(left, 0.05))
+
+    def take_calls(self) -> list[ApiCall]:
+        """Every call recorded so far, forgetting all recordings at once (as :meth:`reset`).
+
+        A stand-in under load for a long time (the benchmarks) calls this now and then to tally
+        the traffic without keeping every view and message in memory.
+        """
+        with self._lock:
+            calls = list(self._calls)
+            self._clear_recordings()
+        return calls
 
     def reset(self, *, directory: bool = False) -> None:
         """Forget calls, messages, views, files and faults; ``directory`` also people/channels."""
@@ -1093,6 +1111,37 @@ class FakeSlack:
             raise SlackApiFailure("channel_not_found")
         return _page(self._channel_members(channel), args, "members", default_limit=100)
 
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channel's messages as they are now, newest first, between oldest and latest.
+
+        Message metadata comes back only with ``include_all_metadata`` (as Slack does).
+        """
+        channel = self._channels.get(_required(args, "channel"))
+        if channel is None:
+            raise SlackApiFailure("channel_not_found")
+        if not channel.bot_member:
+            raise SlackApiFailure("not_in_channel")
+        try:
+            oldest = float(args.get("oldest") or 0)
+            latest = float(args.get("latest") or math.inf)
+        except ValueError:
+            raise SlackApiFailure("invalid_ts_oldest") from None
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        shown = []
+        for posted in reversed(self._messages):
+            current = self._current.get((posted.channel, posted.ts))
+            if posted.channel != channel.id or posted.thread_ts or current is None:
+                continue
+            if not oldest < float(current.ts) < latest:
+                continue
+            shaped = self._message_json(current)
+            if not with_metadata:
+                shaped.pop("metadata", None)
+            shown.append(shaped)
+        page = _page(shown, args, "messages", default_limit=100)
+        page["has_more"] = bool(page["response_metadata"]["next_cursor"])
+        return page
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = _required(args, "user")
         if user_id == self.bot_user_id:
@@ -1276,6 +1325,11 @@ class FakeSlack:
     def _trigger(self, trigger_id: Any) -> _Trigger:
         """The trigger behind a trigger_id, if it may still be used (not yet marked used)."""
         trigger = self._triggers.get(str(trigger_id)) if trigger_id else None
+        if trigger_id and not self.strict_triggers:
+            # A fresh trigger each time, so that being used or old never refuses it.
+            if trigger is None:
+                return _Trigger(UNKNOWN_TRIGGER_USER, _RealClock.monotonic(), None)
+            return _Trigger(trigger.user, _RealClock.monotonic(), trigger.view_id)
         if trigger is None:
             raise SlackApiFailure("invalid_trigger_id")
         if trigger.used:

@@ -16,5 +16,5 @@ def handle_home_raise_tension(ack: Any, body: dict, client: WebClient, services:
     ack()
     user_id = body["user"]["id"]
     teams = tensions.teams_for(services.config, user_id)
-    view = build_tension_modal(services.renderer, teams=teams)
+    view = build_tension_modal(services.renderer, teams=teams, from_home=True)
     client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -5,9 +5,17 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot import ids
+from handlers.commands.checkin import handle_checkin_command
+from handlers.commands.feedback import handle_feedback_command
+from handlers.commands.retro import handle_retro_command
+from handlers.commands.tactical import handle_tactical_command
 from handlers.commands.tension import handle_tension_command
 
 
 def register(app: App) -> None:
     """Register the slash-command listeners."""
     app.command(ids.TENSION_COMMAND)(handle_tension_command)
+    app.command(ids.CHECKIN_COMMAND)(handle_checkin_command)
+    app.command(ids.TACTICAL_COMMAND)(handle_tactical_command)
+    app.command(ids.FEEDBACK_COMMAND)(handle_feedback_command)
+    app.command(ids.RETRO_COMMAND)(handle_retro_command)

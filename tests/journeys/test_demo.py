@@ -20,6 +20,14 @@ def test_demo_plays_and_keeps_its_files(tmp_path: Path) -> None:
     assert "NHS number" in transcript
     assert "coaches only" in transcript
     assert "not in a retrobot team yet" in transcript
+    # The tactical meeting: the agenda, triage, the raiser's yes, the owner's done.
+    assert "TACTICAL MEETING" in transcript and "The agenda, updated in place" in transcript
+    assert "Next action for @Cara" in transcript and "Only members of North" in transcript
+    assert "You got what you needed" in transcript and "Done — thank you" in transcript
     assert (tmp_path / "retrobot-demo.db").exists()
     assert f"Files are in {tmp_path}" in printed
     assert "Traceback" not in printed
+    # The week begins with the check-in round: answers, a field error, an absence and a skip.
+    assert "retrobot checkin send --team north" in transcript and "asked now:      6" in transcript
+    assert "Please enter a number of visits, like 12." in transcript
+    assert "You're away until" in transcript and "You're skipping" in transcript

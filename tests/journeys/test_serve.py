@@ -80,7 +80,7 @@ def wait_healthy(url: str, timeout: float = 30.0) -> dict:
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
                 return json.loads(answer.read())
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, OSError):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)

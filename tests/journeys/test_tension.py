@@ -60,8 +60,24 @@ def test_command_modal_submit_confirmation_and_home(
         "Rota",
         False,
     )
+    # Raised with /tension, away from the Home tab: the Home is built when Ana opens it.
+    assert fake_slack.calls_to("views.publish") == []
+    slack.app_home_opened(ANA)
     home = fake_slack.wait_for(lambda: fake_slack.home(ANA))
     assert "Friday handovers run late" in json.dumps(home)
+
+
+def test_a_tension_raised_from_the_home_tab_shows_there_at_once(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    slack.app_home_opened(ANA)
+    home = fake_slack.wait_for(lambda: fake_slack.home(ANA))
+    slack.click(home, ids.HOME_RAISE_TENSION, user_id=ANA)
+    view = fake_slack.wait_for(lambda: fake_slack.views_opened(ANA))[-1]
+    published = len(fake_slack.calls_to("views.publish"))
+    slack.submit_view(view, user_id=ANA, values={ids.TENSION_TEXT_ACTION: "Pool car clashes"})
+    fake_slack.wait_for(lambda: len(fake_slack.calls_to("views.publish")) > published)
+    assert "Pool car clashes" in json.dumps(fake_slack.home(ANA))
 
 
 def test_words_after_the_command_prefill_the_modal(
@@ -168,7 +184,6 @@ def test_the_same_submission_twice_records_one_tension(
     for _ in range(2):
         assert slack.raw(body, {**headers, **slack.sign(body)}).status == 200
     fake_slack.wait_for(lambda: fake_slack.dms(ANA))
-    fake_slack.wait_for(lambda: fake_slack.home(ANA))
     assert [t.text for t in stored_tensions(services)] == ["Double click"]
     assert len(fake_slack.dms(ANA)) == 1
 

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import Session
 
-from storage.models import CheckinRound, Member, Team, Tension
+from storage.models import (
+    CheckinPrompt,
+    CheckinResponse,
+    CheckinRound,
+    DeliveryStatus,
+    DigestKind,
+    Feedback,
+    FeedbackKind,
+    Member,
+    PromptStatus,
+    SentDigest,
+    Team,
+    Tension,
+)
 
 MONDAY_NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -51,6 +65,86 @@ def make_tension(session: Session, **overrides: Any) -> Tension:
         "created_at": MONDAY_NOON,
     } | overrides
     return _add(session, Tension(**fields))
+
+
+def make_prompt(session: Session, **overrides: Any) -> CheckinPrompt:
+    """A check-in DM sent to U01 for round ``round_id`` (required)."""
+    fields: dict[str, Any] = {"user_id": "U01", "status": PromptStatus.SENT} | overrides
+    return _add(session, CheckinPrompt(**fields))
+
+
+def make_response(session: Session, **overrides: Any) -> CheckinResponse:
+    """U01's shared check-in answer, mood 4, to round ``round_id`` (required)."""
+    fields: dict[str, Any] = {
+        "user_id": "U01",
+        "mood": 4,
+        "shared": True,
+        "created_at": MONDAY_NOON,
+    } | overrides
+    return _add(session, CheckinResponse(**fields))
+
+
+def make_feedback(session: Session, **overrides: Any) -> Feedback:
+    """An appreciation from U01 to U02 in team north, kept between them."""
+    fields: dict[str, Any] = {
+        "team_id": "north",
+        "giver": "U01",
+        "receiver": "U02",
+        "kind": FeedbackKind.APPRECIATION,
+        "text": "Thank you for covering my Friday visits",
+        "created_at": MONDAY_NOON,
+    } | overrides
+    return _add(session, Feedback(**fields))
+
+
+def make_sent_digest(session: Session, **overrides: Any) -> SentDigest:
+    """A coach digest about team north sent to U09 for 2026-W22."""
+    fields: dict[str, Any] = {
+        "kind": DigestKind.COACH_DIGEST,
+        "recipient": "U09",
+        "team_id": "north",
+        "iso_week": "2026-W22",
+        "status": DeliveryStatus.SENT,
+        "created_at": MONDAY_NOON,
+        "sent_at": MONDAY_NOON,
+    } | overrides
+    return _add(session, SentDigest(**fields))
+
+
+def make_answered_round(
+    session: Session,
+    *,
+    team_id: str = "north",
+    meeting_at: datetime = datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
+    answers: Sequence[tuple[str, int | None]] = (),
+    unanswered: Sequence[str] = (),
+    metric_values: dict[str, float] | None = None,
+    stories: dict[str, str] | None = None,
+) -> CheckinRound:
+    """A round meeting at ``meeting_at`` whose members were prompted; ``answers`` are
+    (user id, mood) pairs, ``unanswered`` were prompted and said nothing. Each answer carries
+    ``metric_values`` and its writer's story from ``stories`` (shared with the team)."""
+    round_ = make_round(
+        session,
+        team_id=team_id,
+        meeting_date=meeting_at.date(),
+        meeting_at=meeting_at,
+        opens_at=meeting_at - timedelta(days=1),
+    )
+    for user_id, mood in answers:
+        make_prompt(session, round_id=round_.id, user_id=user_id, status=PromptStatus.ANSWERED)
+        make_response(
+            session,
+            round_id=round_.id,
+            user_id=user_id,
+            mood=mood,
+            metric_values=dict(metric_values or {}),
+            story=(stories or {}).get(user_id, ""),
+            created_at=meeting_at - timedelta(hours=2),
+        )
+    for user_id in unanswered:
+        make_prompt(session, round_id=round_.id, user_id=user_id, status=PromptStatus.SENT)
+    return round_
 
 
 def _add(session: Session, row: Row) -> Row:

@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.standin.web_api import FakeSlack, all_text
+from bot.standin.web_api import UNKNOWN_TRIGGER_USER, FakeSlack, all_text
 from tests.bot.standin.conftest import (
     ANN,
     BEN,
@@ -272,6 +272,33 @@ def test_triggers_expire_unless_expiry_is_off(fake: FakeSlack, client: WebClient
     assert error_of(client.views_open, trigger_id=trigger, view=modal()) == "expired_trigger_id"
     fake.trigger_ttl = None
     assert client.views_open(trigger_id=trigger, view=modal())["ok"]
+
+
+def test_triggers_that_are_not_strict_open_views_for_any_trigger_id() -> None:
+    with FakeSlack(strict_triggers=False, trigger_ttl=0.01) as lenient:
+        lenient.add_user(ANN)
+        client = WebClient(token=TOKEN, base_url=lenient.url, retry_handlers=[])
+        made_up = client.views_open(trigger_id="bench.1", view=modal())["view"]
+        again = client.views_open(trigger_id="bench.1", view=modal("Again"))["view"]
+        assert made_up["id"] != again["id"]
+        assert [v["title"]["text"] for v in lenient.views_opened(UNKNOWN_TRIGGER_USER)] == [
+            "Raise a tension",
+            "Again",
+        ]
+        # An issued trigger still opens its own person's view, even used and expired.
+        issued = lenient.new_trigger(ANN)
+        time.sleep(0.05)
+        for _ in range(2):
+            assert client.views_open(trigger_id=issued, view=modal())["ok"]
+        assert len(lenient.views_opened(ANN)) == 2
+        # A trigger must still be given.
+        assert error_of(client.views_open, trigger_id="", view=modal()) == "invalid_trigger_id"
+        # A long-running stand-in tallies its traffic and forgets it.
+        taken = lenient.take_calls()
+        assert [(c.method, c.ok) for c in taken] == [("views.open", True)] * 4 + [
+            ("views.open", False)
+        ]
+        assert lenient.calls == [] and lenient.views_opened() == []
 
 
 def test_a_modal_can_push_two_more_views(fake: FakeSlack, client: WebClient) -> None:

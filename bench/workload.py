@@ -1,0 +1,131 @@
+"""What the benchmarks send: `/tension` commands and tension modal submissions, as Slack would.
+
+The bodies are shaped as Slack shapes them (the submission by bot.standin's own sender, from the
+modal retrobot's builder makes), for people spread over every team of the generated app.yaml.
+Each submission carries a view id of its own at send time, so each stores a tension.
+:func:`bare_views` gives the bare app the very views retrobot sends for these requests.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import urllib.parse
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.harness import BOT_TOKEN, SIGNING_SECRET, GeneratedTeam, write_app_yaml
+from bench.load import VIEW_ID_MARK, Request
+from bot import ids, tensions
+from bot.blocks.tension import build_tension_confirmation, build_tension_modal
+from bot.config import AppConfig, load_config
+from bot.home import home_view
+from bot.services import open_services
+from bot.settings import Settings
+from bot.standin.sender import VERIFICATION_TOKEN, SlackSender
+from bot.standin.web_api import FakeSlack
+from prompts import Renderer
+
+COMMAND = "command"
+SUBMISSION = "submission"
+TENSIONS = (
+    "The rota for next week is not published yet and people cannot plan their visits.",
+    "Handovers between the early and the late shift keep missing the medication changes.",
+    "We have no agreed way to share the pool car, so some visits start late.",
+    "New colleagues do not know who to ask about care plan reviews.",
+)
+
+
+def people(teams: Sequence[GeneratedTeam], count: int) -> list[tuple[GeneratedTeam, str]]:
+    """``count`` (team, member) pairs taken round the teams, so every team gets its share."""
+    chosen = []
+    for index in range(count):
+        team = teams[index % len(teams)]
+        chosen.append((team, team.members[(index // len(teams)) % len(team.members)]))
+    return chosen
+
+
+def tension_requests(
+    config: AppConfig, teams: Sequence[GeneratedTeam], *, count: int = 400
+) -> list[Request]:
+    """Alternating `/tension` commands and submissions by ``count`` people (half each)."""
+    renderer = Renderer()
+    fake = FakeSlack()  # never started: it only names the workspace and issues trigger ids
+    sender = SlackSender("http://127.0.0.1/slack/events", SIGNING_SECRET, fake)
+    built: list[Request] = []
+    for number, (team, user_id) in enumerate(people(teams, count)):
+        text = TENSIONS[number % len(TENSIONS)]
+        if number % 2 == 0:
+            built.append(Request(COMMAND, _command_body(fake, team, user_id, text)))
+            continue
+        view = build_tension_modal(renderer, teams=config.teams_of(user_id), team_id=team.id)
+        view.update(id=VIEW_ID_MARK.decode(), hash="1700000000.bench", team_id=fake.team_id)
+        payload = sender.build_view_submission(
+            view,
+            user_id=user_id,
+            values={ids.TENSION_TEXT_ACTION: text, ids.TENSION_AREA_ACTION: "Rota"},
+        )
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        built.append(Request(SUBMISSION, body))
+    return built
+
+
+def _command_body(fake: FakeSlack, team: GeneratedTeam, user_id: str, text: str) -> bytes:
+    fields = {
+        "token": VERIFICATION_TOKEN,
+        "team_id": fake.team_id,
+        "team_domain": fake.team_domain,
+        "channel_id": team.channel,
+        "channel_name": team.id,
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": ids.TENSION_COMMAND,
+        "text": text,
+        "api_app_id": fake.app_id,
+        "is_enterprise_install": "false",
+        "response_url": f"https://hooks.slack.invalid/commands/{fake.team_id}/{user_id}",
+        "trigger_id": f"bench.{user_id}.{fake.team_id}",
+    }
+    return urllib.parse.urlencode(fields).encode()
+
+
+def bare_views(team: GeneratedTeam) -> dict[str, Any]:
+    """The modal, confirmation DM and App Home retrobot sends one of ``team``'s members,
+    built by retrobot's own code on a scratch database (for the bare app to send)."""
+    user_id = team.members[0]
+    with tempfile.TemporaryDirectory(prefix="retrobot-bench-views-") as scratch:
+        config = load_config(write_app_yaml(Path(scratch) / "app.yaml", [team]))
+        settings = Settings(
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            database_url=f"sqlite:///{Path(scratch) / 'views.db'}",
+        )
+        services = open_services(settings, config)
+        try:
+            renderer = services.renderer
+            draft = tensions.check_draft(
+                config=config,
+                user_id=user_id,
+                team_id=team.id,
+                text=TENSIONS[0],
+                area="Rota",
+                private=False,
+            )
+            now = datetime.now(UTC)
+            with services.session() as session:
+                tension = tensions.raise_tension(session, user_id=user_id, draft=draft, now=now)
+                assert tension is not None
+                home = home_view(session, services=services, user_id=user_id, now=now)
+            return {
+                "modal": build_tension_modal(
+                    renderer, teams=config.teams_of(user_id), team_id=team.id, text=TENSIONS[0]
+                ),
+                "confirmation": build_tension_confirmation(
+                    renderer, tension=tension, team_name=team.name
+                ),
+                "home": home,
+            }
+        finally:
+            services.engine.dispose()

@@ -1,0 +1,946 @@
+"""Weekly summaries for the team and digests for its coaches: figures, signals, and delivery.
+
+A team's summary is its own statistics and stories for one ISO week (in the team's zone),
+posted once to its channel. A coach's digest holds the same figures for every team they coach,
+plus where a team may want support and why — aggregates only: never anyone's answers, never
+feedback text, never a mood from fewer than :data:`MIN_ANSWERS` answers, never a story. Every
+digest is kept word for word, so the team sees what its coaches received (`/retro digest`).
+
+The figures are computed in SQL by :mod:`storage.weekly`, a few statements for all the teams
+of a time zone at once. The ``build_*`` functions are pure reads; ``send_*`` record each
+delivery before sending it (the database's unique key makes it once only, across restarts and
+concurrent runs), post through Slack, attach the chart, and record what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot import charts
+from bot.blocks import digest as digest_blocks
+from bot.config import AppConfig, TeamConfig
+from bot.delivery import Delivery, post
+from bot.errors import NotInTeamError, RetrobotError
+from bot.meetings import iso_week, parse_iso_week, shift_week, week_bounds
+from storage import weekly
+from storage.models import DeliveryStatus, DigestKind, SentDigest
+from storage.weekly import FeedbackCounts, OwnerSpread, TensionCounts, Weeks
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+HISTORY_WEEKS = 12  # the chart's span; the last is the week summarised
+TREND_WEEKS = 8  # mood trend and the averages this week is compared with
+MIN_ANSWERS = 3  # a mood or a number from fewer answers would be someone's own answer
+STALE_TENSION = timedelta(weeks=3)
+MONTH_WEEKS = 4  # "no feedback in a month"
+MOOD_DROP = 1.0
+STORIES_SHOWN = 20
+DIGESTS_SHOWN = 8  # `/retro digest`: the latest coach digests about the person's teams
+
+
+class WeekNotStartedError(RetrobotError):
+    """The week asked for has not begun, so there is nothing to summarise yet."""
+
+
+class SignalKind(StrEnum):
+    """The reasons a coach digest gives for a team perhaps wanting support."""
+
+    PARTICIPATION_FALLING = "participation_falling"
+    MOOD_DOWN = "mood_down"
+    OLD_TENSIONS = "old_tensions"
+    PRIVATE_TENSIONS = "private_tensions"
+    LEADERSHIP_CONCENTRATED = "leadership_concentrated"
+    NO_FEEDBACK = "no_feedback"
+
+
+class DeliveryOutcome(StrEnum):
+    """What became of one attempt to send a summary or digest."""
+
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"
+    IN_PROGRESS = "in_progress"  # recorded by another run that has not confirmed it yet
+    FAILED = "failed"
+    NOTHING_TO_SEND = "nothing_to_send"
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """One team's check-ins in one ISO week, as counts and averages only."""
+
+    week: str
+    rounds: int = 0
+    asked: int = 0
+    answered: int = 0
+    away: int = 0
+    moods: int = 0
+    mood: float | None = None  # None below MIN_ANSWERS moods
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    metric_answers: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def participation(self) -> float | None:
+        """Answered ÷ asked (0–1), or None when the team had no check-in that week."""
+        if not self.rounds or not self.asked:
+            return None
+        return min(1.0, self.answered / self.asked)
+
+
+@dataclass(frozen=True)
+class MetricFigures:
+    """One of the team's numbers: this week's total, its recent average, and its history."""
+
+    id: str
+    label: str
+    unit: str
+    this_week: float | None
+    answers: int
+    average: float | None
+    history: list[float | None]
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    """Everything counted about one team's week: what both the team and its coaches may see."""
+
+    team_id: str
+    team_name: str
+    channel: str
+    timezone: str
+    week: str
+    start: datetime
+    end: datetime
+    in_progress: bool
+    weeks: list[WeekFigures]
+    participation_average: float | None
+    mood_average: float | None
+    metrics: list[MetricFigures]
+    tensions: TensionCounts
+    oldest_open_days: int | None
+    owners: OwnerSpread
+    feedback: FeedbackCounts
+    values: list[tuple[str, int]]
+    first_activity: datetime | None
+
+    @property
+    def this_week(self) -> WeekFigures:
+        """The week summarised (the last of ``weeks``)."""
+        return self.weeks[-1]
+
+    @property
+    def first_day(self) -> date:
+        """The week's Monday, in the team's zone."""
+        return self.start.astimezone(ZoneInfo(self.timezone)).date()
+
+    @property
+    def last_day(self) -> date:
+        """The week's Sunday, in the team's zone."""
+        return self.first_day + timedelta(days=6)
+
+    @property
+    def week_number(self) -> int:
+        """The ISO week number (48 of 2026-W48)."""
+        return parse_iso_week(self.week)[1]
+
+    @property
+    def mood_trend(self) -> list[float | None]:
+        """The weekly moods of the last ``TREND_WEEKS`` weeks, this one last."""
+        return [w.mood for w in self.weeks[-TREND_WEEKS:]]
+
+    @property
+    def first_week(self) -> bool:
+        """True when the team has nothing recorded before this week (a new team)."""
+        return self.first_activity is None or self.first_activity >= self.start
+
+    @property
+    def quiet(self) -> bool:
+        """True when nothing at all was recorded this week."""
+        t, f = self.tensions, self.feedback
+        return not (
+            self.this_week.rounds
+            or t.raised
+            or t.triaged
+            or t.closed
+            or t.actions_done
+            or f.appreciations
+            or f.suggestions
+        )
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story a member shared with their own team in the check-in."""
+
+    user_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    """The team's own weekly summary: its figures and the stories its members shared."""
+
+    figures: TeamFigures
+    stories: list[Story]
+    stories_total: int
+
+    @property
+    def more_stories(self) -> int:
+        """Stories told that week beyond those shown."""
+        return max(0, self.stories_total - len(self.stories))
+
+
+@dataclass(frozen=True)
+class SupportSignal:
+    """A reason a team may want support, with the evidence (numbers and dates only)."""
+
+    kind: SignalKind
+    team_id: str
+    team_name: str
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CoachTeam:
+    """One of a coach's teams in their digest: the team's figures and its signals.
+
+    There is deliberately no place here for a story or any other text a person typed.
+    """
+
+    figures: TeamFigures
+    signals: list[SupportSignal]
+
+
+@dataclass(frozen=True)
+class CoachDigest:
+    """A coach's weekly digest across the teams they coach."""
+
+    coach_id: str
+    week: str
+    teams: list[CoachTeam]
+
+    @property
+    def signals(self) -> list[SupportSignal]:
+        """Every team's signals, in team order."""
+        return [signal for team in self.teams for signal in team.signals]
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What happened when a summary or digest was to be sent, for the scheduler and the CLI."""
+
+    kind: DigestKind
+    recipient: str
+    week: str
+    outcome: DeliveryOutcome
+    team_ids: list[str] = field(default_factory=list)
+    already_sent: list[str] = field(default_factory=list)
+    channel: str | None = None
+    message_ts: str | None = None
+    messages: int = 0
+    sent_at: datetime | None = None
+    error: str | None = None
+    chart_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True unless Slack refused the message."""
+        return self.outcome is not DeliveryOutcome.FAILED
+
+
+@dataclass(frozen=True)
+class ReceivedDigest:
+    """A coach digest as a coach received it about one team (for `/retro digest`)."""
+
+    team_id: str
+    team_name: str
+    coach_id: str
+    week: str
+    sent_at: datetime | None
+    body: str
+
+
+# --- weeks -----------------------------------------------------------------------------------
+
+
+def last_complete_week(zone: ZoneInfo, now: datetime) -> str:
+    """The latest ISO week that has ended in ``zone`` (the default week to summarise)."""
+    return shift_week(iso_week(now, zone), -1)
+
+
+def history_weeks(week: str, zone: ZoneInfo, now: datetime) -> Weeks:
+    """``HISTORY_WEEKS`` weeks ending with ``week`` in ``zone``; open things counted at ``ref``.
+
+    WeekNotStartedError when the week has not begun in that zone.
+    """
+    start, end = week_bounds(week, zone)
+    if start > now:
+        raise WeekNotStartedError(
+            f"Week {week} has not begun yet (it starts {start.astimezone(zone):%a %-d %b %Y}); "
+            "there is nothing to summarise."
+        )
+    bounds = [
+        week_bounds(shift_week(week, -back), zone)[0] for back in range(HISTORY_WEEKS - 1, -1, -1)
+    ]
+    ref = min(now, end)
+    return Weeks(bounds=(*bounds, end), ref=ref, ref_date=ref.astimezone(zone).date())
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def _by_zone(teams: Iterable[TeamConfig]) -> dict[str, list[TeamConfig]]:
+    zones: dict[str, list[TeamConfig]] = defaultdict(list)
+    for team in teams:
+        zones[team.timezone].append(team)
+    return zones
+
+
+def _team_figures(
+    team: TeamConfig,
+    *,
+    week: str,
+    weeks: Weeks,
+    labels: Sequence[str],
+    now: datetime,
+    checkins: dict[tuple[str, int], weekly.CheckinWeek],
+    tensions: dict[str, TensionCounts],
+    owners: dict[str, OwnerSpread],
+    feedback: dict[str, FeedbackCounts],
+    values: dict[str, dict[str, int]],
+    first_rounds: dict[str, datetime],
+    org_values: Sequence[str],
+) -> TeamFigures:
+    """Put one team's counts together, applying the 3-answer threshold."""
+    history: list[WeekFigures] = []
+    for index in range(weeks.count):
+        counted = checkins.get((team.id, index), weekly.CheckinWeek())
+        metrics: dict[str, float | None] = {}
+        for metric in team.metrics:
+            answers = counted.metric_answers.get(metric.id, 0)
+            total = counted.metric_totals.get(metric.id, 0.0)
+            metrics[metric.id] = total if answers >= MIN_ANSWERS else None
+        history.append(
+            WeekFigures(
+                week=labels[index],
+                rounds=counted.rounds,
+                asked=counted.asked,
+                answered=counted.answered,
+                away=counted.away,
+                moods=counted.moods,
+                mood=counted.mood_total / counted.moods if counted.moods >= MIN_ANSWERS else None,
+                metrics=metrics,
+                metric_answers=dict(counted.metric_answers),
+            )
+        )
+    earlier = history[-TREND_WEEKS - 1 : -1]
+    metric_figures = [
+        MetricFigures(
+            id=metric.id,
+            label=metric.label,
+            unit=metric.unit,
+            this_week=history[-1].metrics[metric.id],
+            answers=history[-1].metric_answers.get(metric.id, 0),
+            average=_mean(w.metrics[metric.id] for w in earlier),
+            history=[w.metrics[metric.id] for w in history],
+        )
+        for metric in team.metrics
+    ]
+    counted_tensions = tensions.get(team.id, TensionCounts())
+    counted_feedback = feedback.get(team.id, FeedbackCounts())
+    oldest = counted_tensions.oldest_open
+    starts = [
+        moment
+        for moment in (
+            first_rounds.get(team.id),
+            counted_tensions.first_raised,
+            counted_feedback.first_at,
+        )
+        if moment is not None
+    ]
+    named = values.get(team.id, {})
+    return TeamFigures(
+        team_id=team.id,
+        team_name=team.name,
+        channel=team.channel,
+        timezone=team.timezone,
+        week=week,
+        start=weeks.start,
+        end=weeks.end,
+        in_progress=now < weeks.end,
+        weeks=history,
+        participation_average=_mean(w.participation for w in earlier),
+        mood_average=_mean(w.mood for w in earlier),
+        metrics=metric_figures,
+        tensions=counted_tensions,
+        oldest_open_days=(weeks.ref - oldest).days if oldest is not None else None,
+        owners=owners.get(team.id, OwnerSpread(0, 0, 0)),
+        feedback=counted_feedback,
+        # Only the organisation's own values are shown: they are words from app.yaml.
+        values=[(value, named[value]) for value in org_values if named.get(value)],
+        first_activity=min(starts) if starts else None,
+    )
+
+
+def build_team_figures(
+    session: Session,
+    *,
+    config: AppConfig,
+    team_ids: Sequence[str],
+    week: str,
+    now: datetime,
+    with_stories: bool = False,
+) -> tuple[dict[str, TeamFigures], dict[str, weekly.StoryPage]]:
+    """Every listed team's figures for ``week`` (and their shared stories when asked).
+
+    The statements run once per time zone among the teams, whatever their number or history.
+    """
+    parse_iso_week(week)
+    teams = [config.team(team_id) for team_id in dict.fromkeys(team_ids)]
+    figures: dict[str, TeamFigures] = {}
+    stories: dict[str, weekly.StoryPage] = {}
+    for zone_name, zone_teams in _by_zone(teams).items():
+        weeks = history_weeks(week, ZoneInfo(zone_name), now)
+        labels = [shift_week(week, index - weeks.count + 1) for index in range(weeks.count)]
+        ids = [team.id for team in zone_teams]
+        metric_ids = {metric.id for team in zone_teams for metric in team.metrics}
+        counted = {
+            "checkins": weekly.checkin_weeks(
+                session, team_ids=ids, weeks=weeks, metric_ids=metric_ids
+            ),
+            "tensions": weekly.tension_counts(
+                session, team_ids=ids, weeks=weeks, stale_after=STALE_TENSION
+            ),
+            "owners": weekly.owner_spread(session, team_ids=ids, weeks=weeks),
+            "feedback": weekly.feedback_activity(
+                session, team_ids=ids, weeks=weeks, month_weeks=MONTH_WEEKS
+            ),
+            "values": weekly.values_named(session, team_ids=ids, weeks=weeks),
+            "first_rounds": weekly.first_rounds(session, team_ids=ids),
+        }
+        if with_stories:
+            stories |= weekly.shared_stories(
+                session, team_ids=ids, weeks=weeks, limit=STORIES_SHOWN
+            )
+        for team in zone_teams:
+            figures[team.id] = _team_figures(
+                team,
+                week=week,
+                weeks=weeks,
+                labels=labels,
+                now=now,
+                org_values=config.organisation.values,
+                **counted,
+            )
+    return {team_id: figures[team_id] for team_id in dict.fromkeys(team_ids)}, stories
+
+
+def build_team_summaries(
+    session: Session, *, config: AppConfig, team_ids: Sequence[str], week: str, now: datetime
+) -> dict[str, TeamSummary]:
+    """The weekly summaries of many teams at once, keyed by team id."""
+    figures, stories = build_team_figures(
+        session, config=config, team_ids=team_ids, week=week, now=now, with_stories=True
+    )
+    summaries = {}
+    for team_id, team_figures in figures.items():
+        page = stories.get(team_id, weekly.StoryPage([], 0))
+        summaries[team_id] = TeamSummary(
+            figures=team_figures,
+            stories=[Story(row.user_id, row.story) for row in page.stories],
+            stories_total=page.total,
+        )
+    return summaries
+
+
+def build_team_summary(
+    session: Session, *, config: AppConfig, team_id: str, week: str, now: datetime
+) -> TeamSummary:
+    """The team's summary of one ISO week (in its zone): figures, trends and shared stories."""
+    return build_team_summaries(session, config=config, team_ids=[team_id], week=week, now=now)[
+        team_id
+    ]
+
+
+# --- signals ----------------------------------------------------------------------------------
+
+
+def support_signals(figures: TeamFigures) -> list[SupportSignal]:
+    """Where the team may want support this week, each with its evidence; [] when nothing shows."""
+    found: list[SupportSignal] = []
+
+    def signal(kind: SignalKind, **evidence: Any) -> None:
+        found.append(SupportSignal(kind, figures.team_id, figures.team_name, evidence))
+
+    rated = [(w.week, w.participation) for w in figures.weeks if w.participation is not None]
+    if len(rated) >= 3 and rated[-1][0] == figures.week:
+        (w1, p1), (w2, p2), (w3, p3) = rated[-3:]
+        if p1 > p2 > p3:  # type: ignore[operator]
+            signal(
+                SignalKind.PARTICIPATION_FALLING,
+                weeks=[w1, w2, w3],
+                rates=[round(p * 100) for p in (p1, p2, p3)],  # type: ignore[operator]
+            )
+
+    moods = [(w.week, w.mood) for w in figures.weeks if w.mood is not None]
+    if len(moods) >= 2 and moods[-1][0] == figures.week:
+        (before_week, before), (_, now_mood) = moods[-2], moods[-1]
+        # Compared as shown (one decimal), so the evidence never contradicts the claim.
+        if round(before, 1) - round(now_mood, 1) >= MOOD_DROP:  # type: ignore[arg-type]
+            signal(
+                SignalKind.MOOD_DOWN,
+                before=round(before, 1),  # type: ignore[arg-type]
+                after=round(now_mood, 1),  # type: ignore[arg-type]
+                before_week=before_week,
+            )
+
+    tensions = figures.tensions
+    if tensions.stale_open:
+        signal(
+            SignalKind.OLD_TENSIONS,
+            count=tensions.stale_open,
+            weeks=STALE_TENSION.days // 7,
+            oldest_days=figures.oldest_open_days,
+        )
+    if tensions.private_raised:
+        signal(
+            SignalKind.PRIVATE_TENSIONS,
+            count=tensions.private_raised,
+            still_open=tensions.private_open,
+        )
+
+    owners = figures.owners
+    if owners.actions >= MIN_ANSWERS and owners.top_owner_actions * 2 > owners.actions:
+        signal(
+            SignalKind.LEADERSHIP_CONCENTRATED,
+            top=owners.top_owner_actions,
+            total=owners.actions,
+            owners=owners.owners,
+        )
+
+    month_start = figures.end - timedelta(weeks=MONTH_WEEKS)
+    known_a_month = figures.first_activity is not None and figures.first_activity < month_start
+    if known_a_month and figures.feedback.month_total == 0:
+        last = figures.feedback.last_at
+        signal(
+            SignalKind.NO_FEEDBACK,
+            weeks=MONTH_WEEKS,
+            last=last.astimezone(ZoneInfo(figures.timezone)).date() if last else None,
+            looked_back=len(figures.weeks),
+        )
+    return found
+
+
+def build_coach_digests(
+    session: Session,
+    *,
+    config: AppConfig,
+    week: str,
+    now: datetime,
+    coach_ids: Sequence[str] | None = None,
+    team_ids: Sequence[str] | None = None,
+) -> dict[str, CoachDigest]:
+    """Digests for many coaches at once (all of app.yaml's when ``coach_ids`` is None).
+
+    ``team_ids`` narrows each digest to those of the coach's teams. The figures of every team
+    involved are computed together, once.
+    """
+    coaches = list(
+        dict.fromkeys(
+            coach_ids
+            if coach_ids is not None
+            else [c for team in config.teams for c in team.coach_ids]
+        )
+    )
+    wanted = set(team_ids) if team_ids is not None else None
+    teams_of = {
+        coach: [team.id for team in config.coached_by(coach) if wanted is None or team.id in wanted]
+        for coach in coaches
+    }
+    every_team = list(dict.fromkeys(t for ids in teams_of.values() for t in ids))
+    figures, _ = build_team_figures(session, config=config, team_ids=every_team, week=week, now=now)
+    return {
+        coach: CoachDigest(
+            coach_id=coach,
+            week=week,
+            teams=[CoachTeam(figures[t], support_signals(figures[t])) for t in teams_of[coach]],
+        )
+        for coach in coaches
+    }
+
+
+def build_coach_digest(
+    session: Session,
+    *,
+    config: AppConfig,
+    coach_id: str,
+    week: str,
+    now: datetime,
+    team_ids: Sequence[str] | None = None,
+) -> CoachDigest:
+    """One coach's digest of ``week`` across the teams they coach (or those of ``team_ids``)."""
+    return build_coach_digests(
+        session, config=config, week=week, now=now, coach_ids=[coach_id], team_ids=team_ids
+    )[coach_id]
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+def _not_sent_again(
+    kind: DigestKind, recipient: str, week: str, rows: Sequence[SentDigest]
+) -> DeliveryReport:
+    """The report for a delivery some earlier (or concurrent) run already made."""
+    sent = [row for row in rows if row.status is DeliveryStatus.SENT]
+    first = sent[0] if sent else (rows[0] if rows else None)
+    return DeliveryReport(
+        kind=kind,
+        recipient=recipient,
+        week=week,
+        outcome=DeliveryOutcome.ALREADY_SENT if sent else DeliveryOutcome.IN_PROGRESS,
+        already_sent=[row.team_id for row in rows],
+        message_ts=first.message_ts if first else None,
+        sent_at=first.sent_at if first else None,
+    )
+
+
+def _record(
+    session: Session,
+    rows: Sequence[SentDigest],
+    *,
+    delivery: Delivery,
+    bodies: dict[str, str],
+    now: datetime,
+    later_errors: Sequence[str | None] = (),
+) -> None:
+    """Mark claimed deliveries sent (with the message's ts and the text sent) or failed.
+
+    ``later_errors`` are Slack's refusals of the messages after the first, which went.
+    """
+    for row in rows:
+        if delivery.ok:
+            row.status = DeliveryStatus.SENT
+            row.message_ts = delivery.ts
+            row.sent_at = now
+            row.body = bodies.get(row.team_id, "")
+            row.error = "; ".join(e or "" for e in later_errors) or None
+        else:
+            row.status = DeliveryStatus.FAILED
+            row.error = delivery.error
+        session.add(row)
+    session.commit()
+
+
+def _release(session: Session, rows: Sequence[SentDigest], error: BaseException) -> None:
+    """A run that broke before reaching Slack leaves its claims retryable, not stuck."""
+    session.rollback()
+    for row in rows:
+        row.status = DeliveryStatus.FAILED
+        row.error = f"{type(error).__name__}: {error}"[:2000]
+        session.add(row)
+    session.commit()
+
+
+def _upload_chart(
+    services: Services,
+    *,
+    channel: str | None,
+    thread_ts: str | None,
+    render: Any,
+    filename: str,
+    title: str,
+) -> str | None:
+    """Render and attach a chart; the error as text when that fails (the words already went)."""
+    if channel is None:
+        return "no channel to attach the chart in"
+    try:
+        png = render()
+    except Exception as error:
+        logger.exception("Could not draw the chart %s", filename)
+        return f"chart: {type(error).__name__}"
+    try:
+        services.client.files_upload_v2(
+            channel=channel,
+            file=png,
+            filename=filename,
+            title=title,
+            alt_txt=title,
+            thread_ts=thread_ts,
+        )
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        logger.warning("Slack refused the chart %s: %s", filename, code)
+        return str(code or "upload_failed")
+    except Exception as error:
+        logger.exception("Could not upload the chart %s", filename)
+        return type(error).__name__
+    return None
+
+
+def send_team_summary(
+    services: Services, *, team_id: str, week: str, now: datetime
+) -> DeliveryReport:
+    """Post the team's summary of ``week`` to its channel, once: headline, thread, chart.
+
+    The delivery is recorded before anything is posted, so a second run (now, after a restart,
+    or at the same moment elsewhere) finds it and sends nothing. A refusal by Slack is recorded
+    and may be retried; a chart that cannot be attached leaves the words sent.
+    """
+    team = services.config.team(team_id)
+    kind = DigestKind.TEAM_SUMMARY
+    renderer = services.renderer
+    with services.session() as session:
+        summary = build_team_summary(
+            session, config=services.config, team_id=team_id, week=week, now=now
+        )
+        claimed = weekly.claim_delivery(
+            session, kind=kind, recipient=team.channel, team_id=team_id, iso_week=week, now=now
+        )
+        if claimed is None:
+            existing = weekly.find_delivery(
+                session, kind=kind, recipient=team.channel, team_id=team_id, iso_week=week
+            )
+            return _not_sent_again(kind, team.channel, week, [existing] if existing else [])
+        posted = False
+        try:
+            headline, details = digest_blocks.build_summary_messages(renderer, summary)
+            body = digest_blocks.summary_body(renderer, summary)
+            delivery = post(services.client, team.channel, headline)
+            posted = delivery.ok
+            errors: list[str | None] = []
+            if delivery.ok:
+                for payload in details:
+                    reply = post(services.client, team.channel, payload, thread_ts=delivery.ts)
+                    if not reply.ok:
+                        errors.append(reply.error)
+            _record(
+                session,
+                [claimed],
+                delivery=delivery,
+                bodies={team_id: body},
+                now=now,
+                later_errors=errors,
+            )
+        except BaseException as error:
+            if not posted:  # once something reached Slack, the claim stays: never twice
+                _release(session, [claimed], error)
+            raise
+    if not delivery.ok:
+        return DeliveryReport(
+            kind=kind,
+            recipient=team.channel,
+            week=week,
+            outcome=DeliveryOutcome.FAILED,
+            team_ids=[team_id],
+            error=delivery.error,
+        )
+    chart_error = _upload_chart(
+        services,
+        channel=delivery.channel,
+        thread_ts=delivery.ts,
+        render=lambda: charts.summary_chart(renderer, summary.figures),
+        filename=f"{team_id}-{week}.png",
+        title=renderer.plain("summary.chart_title", f=summary.figures),
+    )
+    return DeliveryReport(
+        kind=kind,
+        recipient=team.channel,
+        week=week,
+        outcome=DeliveryOutcome.SENT,
+        team_ids=[team_id],
+        channel=delivery.channel,
+        message_ts=delivery.ts,
+        messages=1 + len(details),
+        sent_at=now,
+        error="; ".join(e or "" for e in errors) or None,
+        chart_error=chart_error,
+    )
+
+
+def send_coach_digest(
+    services: Services,
+    *,
+    coach_id: str,
+    week: str,
+    now: datetime,
+    team_ids: Sequence[str] | None = None,
+) -> DeliveryReport:
+    """DM a coach one digest of ``week`` for the teams they coach, each team once only.
+
+    Each (coach, team, week) is recorded before sending; teams some earlier run already covered
+    are left out, and when none is left nothing is sent. ``team_ids`` narrows the digest to
+    some of the coach's teams (`retrobot digest --team`).
+    """
+    kind = DigestKind.COACH_DIGEST
+    renderer = services.renderer
+    coached = [
+        team.id
+        for team in services.config.coached_by(coach_id)
+        if team_ids is None or team.id in team_ids
+    ]
+    if not coached:
+        return DeliveryReport(
+            kind=kind, recipient=coach_id, week=week, outcome=DeliveryOutcome.NOTHING_TO_SEND
+        )
+    with services.session() as session:
+        # Built first: a week that cannot be summarised claims nothing.
+        digest = build_coach_digest(
+            session,
+            config=services.config,
+            coach_id=coach_id,
+            week=week,
+            now=now,
+            team_ids=coached,
+        )
+        claimed: list[SentDigest] = []
+        taken: list[SentDigest] = []
+        for team_id in coached:
+            row = weekly.claim_delivery(
+                session, kind=kind, recipient=coach_id, team_id=team_id, iso_week=week, now=now
+            )
+            if row is not None:
+                claimed.append(row)
+            else:
+                existing = weekly.find_delivery(
+                    session, kind=kind, recipient=coach_id, team_id=team_id, iso_week=week
+                )
+                if existing is not None:
+                    taken.append(existing)
+        if not claimed:
+            return _not_sent_again(kind, coach_id, week, taken)
+        mine = {row.team_id for row in claimed}
+        digest = CoachDigest(
+            coach_id, week, [team for team in digest.teams if team.figures.team_id in mine]
+        )
+        posted = False
+        try:
+            messages = digest_blocks.build_digest_messages(renderer, digest)
+            bodies = {
+                team.figures.team_id: digest_blocks.digest_team_body(renderer, team)
+                for team in digest.teams
+            }
+            delivery = post(services.client, coach_id, messages[0])
+            posted = delivery.ok
+            errors: list[str | None] = []
+            if delivery.ok:
+                for payload in messages[1:]:
+                    more = post(services.client, coach_id, payload)
+                    if not more.ok:
+                        errors.append(more.error)
+            _record(
+                session, claimed, delivery=delivery, bodies=bodies, now=now, later_errors=errors
+            )
+        except BaseException as error:
+            if not posted:
+                _release(session, claimed, error)
+            raise
+    sent_ids = [team.figures.team_id for team in digest.teams]
+    already = [row.team_id for row in taken]
+    if not delivery.ok:
+        return DeliveryReport(
+            kind=kind,
+            recipient=coach_id,
+            week=week,
+            outcome=DeliveryOutcome.FAILED,
+            team_ids=sent_ids,
+            already_sent=already,
+            error=delivery.error,
+        )
+    chart_error = _upload_chart(
+        services,
+        channel=delivery.channel,
+        thread_ts=None,
+        render=lambda: charts.digest_chart(renderer, [t.figures for t in digest.teams]),
+        filename=f"coach-digest-{week}.png",
+        title=renderer.plain("digest.chart_title", digest=digest),
+    )
+    return DeliveryReport(
+        kind=kind,
+        recipient=coach_id,
+        week=week,
+        outcome=DeliveryOutcome.SENT,
+        team_ids=sent_ids,
+        already_sent=already,
+        channel=delivery.channel,
+        message_ts=delivery.ts,
+        messages=len(messages),
+        sent_at=now,
+        error="; ".join(e or "" for e in errors) or None,
+        chart_error=chart_error,
+    )
+
+
+# --- what the team sees of its coaches' digests ---------------------------------------------
+
+
+def digest_teams_of(config: AppConfig, user_id: str) -> list[TeamConfig]:
+    """The teams whose coach digests a person may read: their own, and those they coach.
+
+    NotInTeamError when there are none.
+    """
+    teams = {team.id: team for team in (*config.teams_of(user_id), *config.coached_by(user_id))}
+    if not teams:
+        raise NotInTeamError("You're not in a retrobot team, so there are no digests to show.")
+    return list(teams.values())
+
+
+def digests_received(
+    session: Session, *, config: AppConfig, user_id: str, limit: int = DIGESTS_SHOWN
+) -> list[ReceivedDigest]:
+    """The coach digests sent about the person's teams (or the teams they coach), newest first.
+
+    Each is the text the coach received about that team, word for word; NotInTeamError when
+    the person is in no team.
+    """
+    teams = {team.id: team for team in digest_teams_of(config, user_id)}
+    rows = weekly.coach_digests_for_teams(session, team_ids=list(teams), limit=limit)
+    return [
+        ReceivedDigest(
+            team_id=row.team_id,
+            team_name=teams[row.team_id].name,
+            coach_id=row.recipient,
+            week=row.iso_week,
+            sent_at=row.sent_at,
+            body=row.body,
+        )
+        for row in rows
+    ]
+
+
+def as_data(value: Any) -> Any:
+    """A summary or digest as plain JSON-ready data (``retrobot summary --format json``)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if hasattr(value, "__dataclass_fields__"):
+        data = {name: as_data(getattr(value, name)) for name in value.__dataclass_fields__}
+        for name in ("participation", "first_day", "last_day", "first_week", "quiet"):
+            if hasattr(type(value), name):
+                data[name] = as_data(getattr(value, name))
+        return data
+    if isinstance(value, dict):
+        return {str(key): as_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_data(item) for item in value]
+    if isinstance(value, float):
+        return round(value, 3)
+    return value

@@ -1,0 +1,54 @@
+"""The App Home's Edit and Withdraw buttons on a person's own open tension."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot import tensions
+from bot.blocks.tension import build_tension_modal, build_withdraw_modal
+from bot.errors import RetrobotError
+from bot.services import Services
+from handlers.actions.triage import refuse
+from handlers.events.app_home import publish_home
+
+
+def handle_home_edit_tension(
+    ack: Any, body: dict, action: dict, client: WebClient, respond: Any, services: Services
+) -> None:
+    """Open the tension modal prefilled with the tension, while it is still open."""
+    ack()
+    user_id = body["user"]["id"]
+    try:
+        with services.session() as session:
+            tension = tensions.own_open_tension(
+                session, user_id=user_id, tension_id=int(action["value"])
+            )
+    except RetrobotError as error:
+        refuse(body, client, respond, services, error)
+        publish_home(client, services, user_id)
+        return
+    teams = services.config.teams_of(user_id)
+    view = build_tension_modal(services.renderer, teams=teams, editing=tension)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_home_withdraw_tension(
+    ack: Any, body: dict, action: dict, client: WebClient, respond: Any, services: Services
+) -> None:
+    """Ask the raiser to confirm taking their open tension off the agenda."""
+    ack()
+    user_id = body["user"]["id"]
+    try:
+        with services.session() as session:
+            tension = tensions.own_open_tension(
+                session, user_id=user_id, tension_id=int(action["value"])
+            )
+    except RetrobotError as error:
+        refuse(body, client, respond, services, error)
+        publish_home(client, services, user_id)
+        return
+    team = services.config.team(tension.team_id)
+    view = build_withdraw_modal(services.renderer, tension=tension, team_name=team.name)
+    client.views_open(trigger_id=body["trigger_id"], view=view)

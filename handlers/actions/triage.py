@@ -1,0 +1,117 @@
+"""The agenda's Triage button, the raiser's yes / no, and the owner's Done (DM or App Home)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot import ids, triage, triage_delivery
+from bot.agenda import refresh_agendas
+from bot.blocks.agenda import parse_triage_value
+from bot.blocks.triage import (
+    build_done_confirmation,
+    build_needs_met_answer,
+    build_notice_modal,
+    build_triage_modal,
+)
+from bot.errors import RetrobotError
+from bot.services import Services
+from handlers.events.app_home import publish_home
+
+
+def tell(body: dict, client: WebClient, respond: Any, services: Services, text: str) -> None:
+    """Answer a click with words only the clicker sees: ephemeral in a message, a small modal on
+    the App Home (which has no channel to be ephemeral in)."""
+    if (body.get("container") or {}).get("type") == "view":
+        modal = build_notice_modal(services.renderer, text=text)
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+    else:
+        respond(response_type="ephemeral", replace_original=False, text=text)
+
+
+def refuse(
+    body: dict, client: WebClient, respond: Any, services: Services, error: RetrobotError
+) -> None:
+    """Tell the clicker why nothing happened: someone was quicker, or it is not theirs to do."""
+    renderer, config = services.renderer, services.config
+    if isinstance(error, triage.AlreadyTriagedError):
+        zone = config.team(error.tension.team_id).zone_of(body["user"]["id"])
+        text = renderer.say("triage.already_triaged", tension=error.tension, zone=zone)
+    elif isinstance(error, triage.AlreadyAnsweredError):
+        text = renderer.say("triage.already_answered", tension=error.tension)
+    elif isinstance(error, triage.AlreadyDoneError):
+        zone = config.team(error.tension.team_id).zone_of(body["user"]["id"])
+        text = renderer.say("triage.already_done", tension=error.tension, zone=zone)
+    else:
+        text = renderer.say("triage.refused", reason=str(error))
+    tell(body, client, respond, services, text)
+
+
+def handle_agenda_triage(
+    ack: Any, body: dict, action: dict, client: WebClient, respond: Any, services: Services
+) -> None:
+    """Open the triage modal for a member; anyone else, or a stale button, is told why not."""
+    ack()
+    tension_id, round_id = parse_triage_value(action["value"])
+    config, renderer = services.config, services.renderer
+    try:
+        with services.session() as session:
+            tension = triage.triage_target(
+                session, config=config, user_id=body["user"]["id"], tension_id=tension_id
+            )
+    except RetrobotError as error:
+        refuse(body, client, respond, services, error)
+        return
+    team = config.team(tension.team_id)
+    view = build_triage_modal(renderer, tension=tension, team=team, round_id=round_id)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_needs_met(
+    ack: Any, body: dict, action: dict, client: WebClient, respond: Any, services: Services
+) -> None:
+    """The raiser's answer: yes closes the tension, no puts it back on the next agenda."""
+    ack()
+    user_id, now = body["user"]["id"], services.now()
+    try:
+        with services.session() as session:
+            tension = triage.answer_needs_met(
+                session,
+                user_id=user_id,
+                tension_id=int(action["value"]),
+                met=action["action_id"] == ids.NEEDS_MET_YES,
+                now=now,
+            )
+    except RetrobotError as error:
+        refuse(body, client, respond, services, error)
+        return
+    respond(replace_original=True, **build_needs_met_answer(services.renderer, tension=tension))
+    if not tension.needs_met:
+        triage_delivery.announce_reopened(services, client, tension=tension, now=now)
+        if tension.owner and tension.owner != user_id:
+            publish_home(client, services, tension.owner)
+    publish_home(client, services, user_id)
+
+
+def handle_action_done(
+    ack: Any, body: dict, action: dict, client: WebClient, respond: Any, services: Services
+) -> None:
+    """Mark a next action or project done, from its DM or the App Home."""
+    ack()
+    user_id, now = body["user"]["id"], services.now()
+    config, renderer = services.config, services.renderer
+    try:
+        with services.session() as session:
+            tension = triage.mark_done(
+                session, config=config, user_id=user_id, tension_id=int(action["value"]), now=now
+            )
+    except RetrobotError as error:
+        refuse(body, client, respond, services, error)
+        return
+    if (body.get("container") or {}).get("type") == "message":
+        respond(replace_original=True, **build_done_confirmation(renderer, tension=tension))
+    refresh_agendas(services, team_id=tension.team_id, now=now)
+    for person in dict.fromkeys((user_id, tension.owner)):
+        if person:
+            publish_home(client, services, person)

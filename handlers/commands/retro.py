@@ -1,0 +1,36 @@
+"""`/retro help` lists the commands; `/retro digest` shows what the team's coaches received."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import digests
+from bot.blocks.digest import build_received_digests, build_retro_help
+from bot.errors import NotInTeamError
+from bot.services import Services
+
+
+def handle_retro_command(ack: Any, command: dict, respond: Any, services: Services) -> None:
+    """Answer `/retro [help|digest]` privately to the person who typed it."""
+    words = (command.get("text") or "").split()
+    word = words[0].lower() if words else "help"
+    if word != "digest":
+        help_message = build_retro_help(services.renderer, unknown=None if word == "help" else word)
+        ack(response_type="ephemeral", **help_message)
+        return
+    ack()
+    user_id = command["user_id"]
+    try:
+        teams = digests.digest_teams_of(services.config, user_id)
+    except NotInTeamError:
+        respond(response_type="ephemeral", text=services.renderer.say("errors.not_in_team"))
+        return
+    with services.session() as session:
+        received = digests.digests_received(session, config=services.config, user_id=user_id)
+    answer = build_received_digests(
+        services.renderer,
+        received=received,
+        team_names=[team.name for team in teams],
+        limit=digests.DIGESTS_SHOWN,
+    )
+    respond(response_type="ephemeral", **answer)

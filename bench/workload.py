@@ -3,7 +3,7 @@
 The bodies are shaped as Slack shapes them (the submission by bot.standin's own sender, from the
 modal retrobot's builder makes), for people spread over every team of the generated app.yaml.
 Each submission carries a view id of its own at send time, so each stores a tension.
-:func:`bare_views` gives the bare app the very views retrobot sends for these requests.
+:func:`bare_views` gives the bare app the very modal and message retrobot sends for them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from bench.load import VIEW_ID_MARK, Request
 from bot import ids, tensions
 from bot.blocks.tension import build_tension_confirmation, build_tension_modal
 from bot.config import AppConfig, load_config
-from bot.home import home_view
 from bot.services import open_services
 from bot.settings import Settings
 from bot.standin.sender import VERIFICATION_TOKEN, SlackSender
@@ -92,8 +91,8 @@ def _command_body(fake: FakeSlack, team: GeneratedTeam, user_id: str, text: str)
 
 
 def bare_views(team: GeneratedTeam) -> dict[str, Any]:
-    """The modal, confirmation DM and App Home retrobot sends one of ``team``'s members,
-    built by retrobot's own code on a scratch database (for the bare app to send)."""
+    """The modal and the confirmation DM retrobot sends one of ``team``'s members for these
+    requests, built by retrobot's own code on a scratch database (for the bare app to send)."""
     user_id = team.members[0]
     with tempfile.TemporaryDirectory(prefix="retrobot-bench-views-") as scratch:
         config = load_config(write_app_yaml(Path(scratch) / "app.yaml", [team]))
@@ -117,7 +116,6 @@ def bare_views(team: GeneratedTeam) -> dict[str, Any]:
             with services.session() as session:
                 tension = tensions.raise_tension(session, user_id=user_id, draft=draft, now=now)
                 assert tension is not None
-                home = home_view(session, services=services, user_id=user_id, now=now)
             return {
                 "modal": build_tension_modal(
                     renderer, teams=config.teams_of(user_id), team_id=team.id, text=TENSIONS[0]
@@ -125,7 +123,6 @@ def bare_views(team: GeneratedTeam) -> dict[str, Any]:
                 "confirmation": build_tension_confirmation(
                     renderer, tension=tension, team_name=team.name
                 ),
-                "home": home,
             }
         finally:
             services.engine.dispose()

@@ -4,11 +4,11 @@ configuration, the local Slack stand-in, and the real app served over HTTP on 12
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from bot.app import create_app
 from bot.config import AppConfig, parse_config
@@ -17,6 +17,7 @@ from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
+from storage.db import make_engine, normalise_url
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -54,24 +55,38 @@ teams:
 """
 
 
-def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+def _postgresql_schema_url(base_url: str, schema: str) -> str:
+    """``base_url`` with every connection's search_path set to ``schema``."""
+    url = normalise_url(base_url)
+    options = " ".join(filter(None, [url.query.get("options"), f"-csearch_path={schema}"]))
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database: a fresh SQLite file, or the wiped PostgreSQL of TEST_DATABASE_URL."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a fresh SQLite file, or a new PostgreSQL schema (dropped afterwards).
+
+    A schema of its own per test keeps PostgreSQL runs repeatable and lets several run side by
+    side on one server.
+    """
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'retrobot.db'}"
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
+        yield f"sqlite:///{tmp_path / 'retrobot.db'}"
+        return
+    base_url = os.environ.get("TEST_DATABASE_URL")
+    if not base_url:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    _reset_postgres(url)
-    return url
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base_url, pool_size=1)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        yield _postgresql_schema_url(base_url, schema)
+        with admin.begin() as connection:
+            # A connection a test forgot to close would otherwise make this wait for ever.
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture

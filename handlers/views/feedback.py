@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot import feedback, feedback_delivery, ids, slack_users
 from bot.blocks.feedback import chosen_values
+from bot.config import OrganisationConfig
 from bot.errors import InvalidInputError, NotInTeamError
 from bot.services import Services
 from handlers.events.app_home import publish_home
@@ -40,37 +41,49 @@ def _field_errors(error: InvalidInputError, blocks: Mapping[str, str], view: dic
     return errors
 
 
+def _give_form(view: dict, organisation: OrganisationConfig) -> dict[str, Any]:
+    """What the give-modal holds, as check_feedback's keyword arguments."""
+    values = view["state"]["values"]
+    shared = selected_values(values, ids.FEEDBACK_SHARE_BLOCK, ids.FEEDBACK_SHARE_ACTION)
+    hidden = selected_values(values, ids.FEEDBACK_ANONYMOUS_BLOCK, ids.FEEDBACK_ANONYMOUS_ACTION)
+    named = selected_values(values, ids.FEEDBACK_VALUES_BLOCK, ids.FEEDBACK_VALUES_ACTION)
+    return {
+        "receivers": selected_users(
+            values, ids.FEEDBACK_RECEIVERS_BLOCK, ids.FEEDBACK_RECEIVERS_ACTION
+        ),
+        "kind": selected_value(values, ids.FEEDBACK_KIND_BLOCK, ids.FEEDBACK_KIND_ACTION),
+        "values": chosen_values(organisation, named),
+        "text": text_value(values, ids.FEEDBACK_TEXT_BLOCK, ids.FEEDBACK_TEXT_ACTION),
+        "shared": ids.FEEDBACK_SHARE_VALUE in shared,
+        "anonymous": ids.FEEDBACK_ANONYMOUS_VALUE in hidden,
+        "request_id": _metadata_id(view, "request_id"),
+    }
+
+
+def _request_form(view: dict) -> dict[str, Any]:
+    """What the request modal holds, as check_request's keyword arguments."""
+    values = view["state"]["values"]
+    return {
+        "recipients": selected_users(values, ids.FEEDBACK_ASKED_BLOCK, ids.FEEDBACK_ASKED_ACTION),
+        "about": text_value(values, ids.FEEDBACK_ABOUT_BLOCK, ids.FEEDBACK_ABOUT_ACTION),
+        "due_date": selected_date(values, ids.FEEDBACK_DUE_BLOCK, ids.FEEDBACK_DUE_ACTION),
+    }
+
+
 def handle_feedback_submission(
     ack: Any, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
     """Store the feedback and deliver it, or show in the modal what to change."""
-    giver, values = body["user"]["id"], view["state"]["values"]
-    receivers = selected_users(values, ids.FEEDBACK_RECEIVERS_BLOCK, ids.FEEDBACK_RECEIVERS_ACTION)
-    organisation = services.config.organisation
+    giver, config = body["user"]["id"], services.config
+    form = _give_form(view, config.organisation)
+    known = feedback.teammates(config, giver)
     try:
-        draft = feedback.check_feedback(
-            config=services.config,
-            giver=giver,
-            receivers=receivers,
-            kind=selected_value(values, ids.FEEDBACK_KIND_BLOCK, ids.FEEDBACK_KIND_ACTION),
-            values=chosen_values(
-                organisation,
-                selected_values(values, ids.FEEDBACK_VALUES_BLOCK, ids.FEEDBACK_VALUES_ACTION),
-            ),
-            text=text_value(values, ids.FEEDBACK_TEXT_BLOCK, ids.FEEDBACK_TEXT_ACTION),
-            shared=ids.FEEDBACK_SHARE_VALUE
-            in selected_values(values, ids.FEEDBACK_SHARE_BLOCK, ids.FEEDBACK_SHARE_ACTION),
-            anonymous=ids.FEEDBACK_ANONYMOUS_VALUE
-            in selected_values(values, ids.FEEDBACK_ANONYMOUS_BLOCK, ids.FEEDBACK_ANONYMOUS_ACTION),
-            accounts=slack_users.look_up(
-                client, receivers, known=feedback.teammates(services.config, giver)
-            ),
-            request_id=_metadata_id(view, "request_id"),
-        )
+        accounts = slack_users.look_up(client, form["receivers"], known=known)
+        draft = feedback.check_feedback(config=config, giver=giver, accounts=accounts, **form)
         with services.session() as session:
             given = feedback.give_feedback(
                 session,
-                config=services.config,
+                config=config,
                 giver=giver,
                 draft=draft,
                 now=services.now(),
@@ -94,27 +107,21 @@ def handle_feedback_request_submission(
     ack: Any, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
     """Store the request and ask each person, or show in the modal what to change."""
-    requester, values = body["user"]["id"], view["state"]["values"]
-    recipients = selected_users(values, ids.FEEDBACK_ASKED_BLOCK, ids.FEEDBACK_ASKED_ACTION)
+    requester, config, now = body["user"]["id"], services.config, services.now()
+    form = _request_form(view)
+    known = feedback.teammates(config, requester)
     try:
+        accounts = slack_users.look_up(client, form["recipients"], known=known)
         draft = feedback.check_request(
-            config=services.config,
-            requester=requester,
-            recipients=recipients,
-            about=text_value(values, ids.FEEDBACK_ABOUT_BLOCK, ids.FEEDBACK_ABOUT_ACTION),
-            due_date=selected_date(values, ids.FEEDBACK_DUE_BLOCK, ids.FEEDBACK_DUE_ACTION),
-            accounts=slack_users.look_up(
-                client, recipients, known=feedback.teammates(services.config, requester)
-            ),
-            now=services.now(),
+            config=config, requester=requester, accounts=accounts, now=now, **form
         )
         with services.session() as session:
             asked = feedback.ask_for_feedback(
                 session,
-                config=services.config,
+                config=config,
                 requester=requester,
                 draft=draft,
-                now=services.now(),
+                now=now,
                 request_key=view["id"],
             )
     except InvalidInputError as error:
@@ -127,7 +134,7 @@ def handle_feedback_request_submission(
         return
     ack()
     if asked is None:
-        return
+        return  # the same modal submitted twice: asked once
     feedback_delivery.deliver_request(services, client, asked=asked)
     publish_home(client, services, requester)
 
@@ -136,14 +143,14 @@ def handle_feedback_reply_submission(
     ack: Any, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
     """Pass the private reply to the giver (it is not stored), or show what to change."""
-    values = view["state"]["values"]
+    text = text_value(view["state"]["values"], ids.FEEDBACK_REPLY_BLOCK, ids.FEEDBACK_REPLY_ACTION)
     try:
         with services.session() as session:
             reply = feedback.reply_to_feedback(
                 session,
                 feedback_id=_metadata_id(view, "feedback_id") or 0,
                 user_id=body["user"]["id"],
-                text=text_value(values, ids.FEEDBACK_REPLY_BLOCK, ids.FEEDBACK_REPLY_ACTION),
+                text=text,
                 now=services.now(),
                 request_key=view["id"],
             )

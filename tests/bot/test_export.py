@@ -32,7 +32,6 @@ from bot.importer import from_csv_cell, import_export
 from storage.db import make_engine, migrate, session_factory
 from storage.models import Tension, TensionStatus
 from tests.bot.team_data import START, TRICKY_TEXTS, canonical, fill_team, team_data
-from tests.storage.conftest import database_url  # noqa: F401  (a PostgreSQL schema per test)
 
 NOW = START.replace(year=2027)
 
@@ -55,7 +54,7 @@ def source(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def target(database_url: str) -> Iterator[Engine]:  # noqa: F811
+def target(database_url: str) -> Iterator[Engine]:
     """An empty, migrated database: SQLite, or PostgreSQL when TEST_DATABASE_URL is set."""
     engine = migrated(database_url)
     yield engine

@@ -27,7 +27,7 @@ from storage.models import (
     Tension,
 )
 from tests.conftest import TEST_APP_YAML
-from tests.storage.conftest import database_url, engine, session  # noqa: F401
+from tests.storage.conftest import engine, session  # noqa: F401
 from tests.storage.factories import (
     make_feedback,
     make_member,

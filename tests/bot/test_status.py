@@ -13,7 +13,7 @@ from bot.cli import main
 from bot.errors import NotFoundError
 from bot.status import Failure, delivery_report, format_report
 from storage.models import DeliveryStatus, DigestKind, PromptStatus, RoundStatus
-from tests.storage.conftest import database_url, engine, session  # noqa: F401
+from tests.storage.conftest import engine, session  # noqa: F401
 from tests.storage.factories import (
     make_prompt,
     make_response,

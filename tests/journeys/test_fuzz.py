@@ -32,7 +32,6 @@ from bot.standin.web_api import FakeSlack, real_monotonic
 from bot.text import normalise_input
 from storage.models import Tension
 from tests.conftest import ANA, BOT_TOKEN, NORTH_CHANNEL, SHARED, SIGNING_SECRET, SOUTH_CHANNEL
-from tests.storage.conftest import database_url  # noqa: F401  (a PostgreSQL schema per test)
 
 FUZZ = settings(
     max_examples=40,

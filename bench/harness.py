@@ -344,6 +344,22 @@ def worker_pids(parent: int) -> list[int]:
     return sorted(found)
 
 
+def command_line(pid: int) -> list[str]:
+    """A process's command line ([] once it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def gunicorn_workers(master: int) -> list[int]:
+    """The master's gunicorn workers: children forked from it, so with its command line (the
+    scheduler's process, also a child, has its own)."""
+    own = command_line(master)
+    return [pid for pid in worker_pids(master) if command_line(pid) == own]
+
+
 def memory_of(pid: int) -> dict[str, float]:
     """A process's resident size and proportional set size, in MB (from /proc)."""
     sizes: dict[str, float] = {}

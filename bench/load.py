@@ -36,7 +36,8 @@ SEND_TIMEOUT = 30.0
 
 @dataclass(frozen=True)
 class Request:
-    """A request body ready to sign; a submission's view id is replaced per request."""
+    """A request body ready to sign; the mark (a submission's view id, an event's id) is
+    replaced per request by an id of its own."""
 
     kind: str
     body: bytes

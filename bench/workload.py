@@ -29,6 +29,7 @@ from prompts import Renderer
 
 COMMAND = "command"
 SUBMISSION = "submission"
+HOME_OPENED = "home_opened"
 TENSIONS = (
     "The rota for next week is not published yet and people cannot plan their visits.",
     "Handovers between the early and the late shift keep missing the medication changes.",
@@ -68,6 +69,40 @@ def tension_requests(
         )
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
         built.append(Request(SUBMISSION, body))
+    return built
+
+
+def home_opened_requests(teams: Sequence[GeneratedTeam], *, count: int = 200) -> list[Request]:
+    """``count`` people opening retrobot's Home tab (app_home_opened events, each its own id)."""
+    fake = FakeSlack()
+    built = []
+    for _team, user_id in people(teams, count):
+        envelope = {
+            "token": VERIFICATION_TOKEN,
+            "team_id": fake.team_id,
+            "api_app_id": fake.app_id,
+            "event": {
+                "type": "app_home_opened",
+                "user": user_id,
+                "channel": f"D{user_id[1:]}",
+                "tab": "home",
+                "event_ts": "1700000000.000100",
+            },
+            "type": "event_callback",
+            "event_id": VIEW_ID_MARK.decode(),
+            "event_time": 1_700_000_000,
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": fake.team_id,
+                    "user_id": fake.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        built.append(Request(HOME_OPENED, json.dumps(envelope).encode(), "application/json"))
     return built
 
 

@@ -128,8 +128,7 @@ def raise_tension(
     except IntegrityError:
         session.rollback()
         return None
-    session.refresh(tension)
-    return tension
+    return tension  # as stored: no column has a server default, so no need to read it back
 
 
 @dataclass(frozen=True)

@@ -68,21 +68,25 @@ def run_demo(
                 week = DemoWeek(fake, sender, services, random.Random(seed), out)
                 week.play()
                 transcript = week.transcript()
+            transcript_path = workdir / "transcript.txt"
+            transcript_path.write_text(transcript, encoding="utf-8")
+            print("\n" + transcript, file=out)
+            print("THE WEEK'S TEAM SUMMARY AND COACH DIGEST\n" + "=" * 40, file=out)
+            charts = week.print_summaries(workdir)
         finally:
             services.engine.dispose()
-    transcript_path = workdir / "transcript.txt"
-    transcript_path.write_text(transcript, encoding="utf-8")
-    print("\n" + transcript, file=out)
     elapsed = time.monotonic() - started
     if keep or out_dir:
         print(f"\nDone in {elapsed:.1f} s. Files are in {workdir}:", file=out)
         print(f"  transcript  {transcript_path}\n  database    {database}", file=out)
         print(f"  app.yaml    {config_path}", file=out)
+        for chart in charts:
+            print(f"  chart       {chart}", file=out)
     else:
         shutil.rmtree(workdir, ignore_errors=True)
         print(
             f"\nDone in {elapsed:.1f} s. Nothing was kept: run `retrobot demo --keep` to keep "
-            "the transcript and database.",
+            "the transcript, charts and database.",
             file=out,
         )
     return 0

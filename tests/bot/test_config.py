@@ -225,6 +225,30 @@ def test_team_lookups() -> None:
     assert not config.is_coach("U0A1B2C3D")
 
 
+def test_lookups_by_person_and_team_id_use_the_index_made_with_the_config() -> None:
+    config = parse_config(BASE.replace("U0C3D4E5F", "U0A1B2C3D"))
+    # Member of one team and coach of another, in app.yaml's order, each team once.
+    assert [t.id for t in config.teams_with("U0Z9Y8X7W")] == ["north", "south"]
+    assert [t.id for t in config.teams_with("U0A1B2C3D")] == ["north", "south"]
+    assert [t.id for t in config.teams_with("U0Y8X7W6V")] == ["south"]
+    assert config.teams_with("U0NOBODY") == []
+    assert config.find_team("south") is config.team("south")
+    assert config.find_team("east") is None
+    # The lists handed out are the caller's own: changing one changes nothing for the next.
+    config.teams_of("U0A1B2C3D").clear()
+    assert len(config.teams_of("U0A1B2C3D")) == 2
+    # The index never makes two equal configurations unequal.
+    assert config == parse_config(BASE.replace("U0C3D4E5F", "U0A1B2C3D"))
+
+
+def test_a_configuration_given_other_teams_is_indexed_anew() -> None:
+    config = parse_config(BASE)
+    only_south = config.model_copy(update={"teams": [config.team("south")]})
+    assert only_south.find_team("north") is None
+    assert [t.id for t in only_south.teams_of("U0A1B2C3D")] == []
+    assert [t.id for t in config.teams_of("U0A1B2C3D")] == ["north"]
+
+
 def test_an_unknown_team_names_the_known_ones() -> None:
     with pytest.raises(
         NotFoundError, match=r"^No team 'east' in app.yaml; teams are: north, south$"

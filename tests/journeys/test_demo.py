@@ -27,6 +27,15 @@ def test_demo_plays_and_keeps_its_files(tmp_path: Path) -> None:
     assert (tmp_path / "retrobot-demo.db").exists()
     assert f"Files are in {tmp_path}" in printed
     assert "Traceback" not in printed
+    # The week closes with the team's summary and the coach's digest, and their charts.
+    summary = printed.split("THE WEEK'S TEAM SUMMARY AND COACH DIGEST", 1)[1]
+    assert "North Neighbourhood Team — week" in summary
+    assert "4 tensions raised, 3 triaged" in summary
+    assert "naming Compassion (1)" in summary
+    assert "Your coach digest" in summary and "1 private tension was raised" in summary
+    assert "Eve" not in summary.split("Your coach digest", 1)[1]  # aggregates, not people
+    charts = sorted(tmp_path.glob("*.png"))
+    assert len(charts) == 2 and all(c.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for c in charts)
     # The week begins with the check-in round: answers, a field error, an absence and a skip.
     assert "retrobot checkin send --team north" in transcript and "asked now:      6" in transcript
     assert "Please enter a number of visits, like 12." in transcript

@@ -28,6 +28,7 @@ def test_healthy_database_answers_200(app_server: LocalServer) -> None:
 
 
 def test_unreachable_database_answers_503(services: Services) -> None:
+    services.engine.dispose()  # the fixture disposes whichever engine is left at the end
     services.engine = db.make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none")
     with LocalServer(make_wsgi_app(create_app(services), services)) as server:
         assert get(f"{server.url}/healthz") == (503, {"ok": False})

@@ -1,0 +1,1 @@
+"""Benchmarks, run one command each (not timed tests): see docs/benchmarks.md."""

@@ -56,6 +56,8 @@ class Figures:
     p99_ms: float
     p99_by_kind: dict[str, float]
     achieved_rate: float
+    cpu_ms_saturated: float = 0.0  # the serving workers' CPU per answered request, saturated
+    cpu_ms_offered: float = 0.0  # ... and at the fixed rate
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -97,8 +99,24 @@ def figures_of(saturated: Outcome, offered: Outcome, rate_seconds: float) -> Fig
     )
 
 
-def measure(args: argparse.Namespace, url: str, requests: list, sent: dict) -> Figures:
-    """Saturate, then offer the fixed rate, to one app; count what it answered."""
+def workers_cpu(master: int) -> float:
+    """CPU seconds used so far by a gunicorn master's serving workers."""
+    return sum(harness.cpu_seconds(pid) for pid in harness.gunicorn_workers(master))
+
+
+def cpu_ms_per_request(master: int, before: float, outcome: Outcome) -> float:
+    """The workers' CPU since ``before`` per request answered in the phase, in ms."""
+    answered = sum(outcome.sent(kind) for kind in outcome.kinds)
+    return (workers_cpu(master) - before) * 1000 / max(answered, 1)
+
+
+def measure(
+    args: argparse.Namespace, url: str, requests: list, sent: dict, master: int
+) -> Figures:
+    """Saturate, then offer the fixed rate, to one app; count what it answered, and the CPU
+    its serving workers used per request (work after the ack included: each phase ends with a
+    pause for it)."""
+    before = workers_cpu(master)
     saturated = saturate(
         url,
         harness.SIGNING_SECRET,
@@ -108,6 +126,9 @@ def measure(args: argparse.Namespace, url: str, requests: list, sent: dict) -> F
         warmup=args.warmup_seconds,
         processes=args.processes,
     )
+    time.sleep(1.0)  # the work still running after the last acks
+    cpu_saturated = cpu_ms_per_request(master, before, saturated)
+    before = workers_cpu(master)
     offered = offer(
         url,
         harness.SIGNING_SECRET,
@@ -118,9 +139,13 @@ def measure(args: argparse.Namespace, url: str, requests: list, sent: dict) -> F
         processes=args.processes,
         connections=args.rate_connections,
     )
+    time.sleep(1.0)
+    cpu_offered = cpu_ms_per_request(master, before, offered)
     for outcome in (saturated, offered):
         count_answered(outcome, sent)
-    return figures_of(saturated, offered, args.rate_seconds)
+    figures = figures_of(saturated, offered, args.rate_seconds)
+    figures.cpu_ms_saturated, figures.cpu_ms_offered = cpu_saturated, cpu_offered
+    return figures
 
 
 def count_answered(outcome: Outcome, sent: dict) -> None:
@@ -192,6 +217,8 @@ def show_run(number: int, results: dict[str, Figures]) -> None:
         print(
             f"  {name:9} saturated {figures.throughput:7.1f} req/s | at {figures.achieved_rate:.0f}"
             f" req/s: p50 {figures.p50_ms:6.1f} ms, p99 {figures.p99_ms:6.1f} ms ({kinds})"
+            f" | workers' CPU/request: saturated {figures.cpu_ms_saturated:.2f} ms, "
+            f"at the rate {figures.cpu_ms_offered:.2f} ms"
         )
     print(
         f"  ratios    throughput {ours.throughput / bare.throughput:.2f}x, "
@@ -228,6 +255,12 @@ def summary(args: argparse.Namespace, runs: list[dict[str, Figures]], machine: l
         f"| p99 ack at {rate} | {p99:.1f} ms | {med(BARE, 'p99_ms'):.1f} ms "
         f"| {p99_ratio:.2f}x | < {TARGET_P99_MS:.0f} ms and ≤ {TARGET_P99_RATIO}x "
         f"| {'met' if met_p99 else 'MISSED'} |",
+        f"| serving workers' CPU per request, saturated | "
+        f"{med(RETROBOT, 'cpu_ms_saturated'):.2f} ms | {med(BARE, 'cpu_ms_saturated'):.2f} ms "
+        f"| {ratio('cpu_ms_saturated'):.2f}x | | |",
+        f"| serving workers' CPU per request at {rate} | "
+        f"{med(RETROBOT, 'cpu_ms_offered'):.2f} ms | {med(BARE, 'cpu_ms_offered'):.2f} ms "
+        f"| {ratio('cpu_ms_offered'):.2f}x | | |",
         "",
         f"Setup: {args.teams} teams, `retrobot serve --http --workers {args.workers} "
         f"--threads {args.threads}` and the bare app on gunicorn with the same workers and "
@@ -243,6 +276,7 @@ def summary(args: argparse.Namespace, runs: list[dict[str, Figures]], machine: l
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every request was answered and its work done, else 1."""
     args = parse_args(argv)
+    harness.stop_children_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="retrobot-ack-bench-") as scratch:
         workdir = Path(scratch)
         with harness.scratch_database(args.database_url, workdir) as database_url:
@@ -280,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 children.append(bare)
                 urls = {RETROBOT: f"{ours_url}/slack/events", BARE: f"{bare_url}/slack/events"}
+                masters = {RETROBOT: ours.pid, BARE: bare.pid}
                 sent: dict[str, dict] = {RETROBOT: {}, BARE: {}}
                 for name, url in urls.items():
                     warm_up(args, url, requests, sent[name])
@@ -287,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                 for number in range(1, args.runs + 1):
                     order = [RETROBOT, BARE] if number % 2 else [BARE, RETROBOT]
                     results = {
-                        name: measure(args, urls[name], requests, sent[name]) for name in order
+                        name: measure(args, urls[name], requests, sent[name], masters[name])
+                        for name in order
                     }
                     show_run(number, results)
                     runs.append(results)

@@ -239,6 +239,16 @@ class Child:
         self._log.close()
 
 
+def stop_children_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so that a benchmark stopped that way still stops (in its
+    ``finally``) the servers it started; Ctrl-C does so already."""
+
+    def exit_now(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_now)
+
+
 def start_standin(workdir: Path, name: str) -> tuple[Child, str, Path]:
     """Start a Slack stand-in process; return it, its SLACK_API_URL and its tally file."""
     stats = workdir / f"{name}-calls.json"

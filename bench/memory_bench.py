@@ -125,6 +125,7 @@ def wait_for_homes(stats: Path, expected: int, timeout: float = 60.0) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     args = parse_args(argv)
+    harness.stop_children_on_sigterm()
     machine = harness.machine_lines(None)
     print("\n".join(machine), flush=True)
     results = []

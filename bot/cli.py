@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep", action="store_true", help="keep the demo database and files")
     demo.add_argument("--out", type=Path, help="folder for the transcript (default: temporary)")
     demo.add_argument("--seed", type=int, default=7, help="seed for a repeatable demo")
+    demo.add_argument(
+        "--weeks", type=int, default=3, help="weeks to play, the last one in full (default 3)"
+    )
     demo.set_defaults(run=_demo)
 
     from bot import cli_digests
@@ -159,7 +163,9 @@ def _manifest(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(db_path=args.db, keep=args.keep, out_dir=args.out, seed=args.seed)
+    return run_demo(
+        db_path=args.db, keep=args.keep, out_dir=args.out, seed=args.seed, weeks=args.weeks
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` or a pager that quit: stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -63,7 +63,10 @@ def _make_sqlite_engine(url: URL) -> Engine:
     """A SQLite engine whose every connection uses WAL, foreign keys and a busy timeout."""
     database = url.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in database
-    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    # The busy timeout from the very first statement: the pragmas below run before theirs is set,
+    # and switching a new file to WAL waits for the other processes starting up at once.
+    connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    kwargs: dict[str, Any] = {"connect_args": connect_args}
     if in_memory:
         # One shared connection, or each session would see its own empty database.
         kwargs["poolclass"] = StaticPool

@@ -7,16 +7,19 @@ step a signed request through Bolt's own verification — and prints what each p
 
 from __future__ import annotations
 
+import io
 import random
-import shutil
 import sys
 import tempfile
 import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import create_app
 from bot.config import load_config
+from bot.demo.clock import DemoClock, demo_mondays
 from bot.demo.script import DEMO_APP_YAML, PEOPLE, DemoWeek
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import open_services
@@ -26,6 +29,10 @@ from bot.standin.web_api import FakeSlack
 
 DEMO_SIGNING_SECRET = "demo-signing-secret"
 DEMO_BOT_TOKEN = "xoxb-demo-token"
+# The demo always plays the same dates, so a seed gives the same transcript on any day: its
+# last week is the one after the clocks went forward in London (earlier weeks cross the change).
+LAST_WEEK = date(2026, 3, 30)
+MAX_WEEKS = 12
 
 
 def run_demo(
@@ -34,21 +41,47 @@ def run_demo(
     keep: bool = False,
     out_dir: Path | None = None,
     seed: int = 7,
+    weeks: int = 3,
     stream: TextIO | None = None,
 ) -> int:
-    """Play the demo; print the transcript; return the exit code."""
+    """Play the demo; print the transcript; return the exit code.
+
+    The transcript, the week's summary and its charts are written to ``out_dir`` (a new
+    temporary folder by default), and kept; the database is kept with ``keep`` or ``db_path``.
+    """
     out = stream or sys.stdout
+    if not 1 <= weeks <= MAX_WEEKS:
+        print(f"retrobot demo: --weeks must be from 1 to {MAX_WEEKS}, not {weeks}.", file=out)
+        return 2
+    if db_path is not None and Path(db_path).exists():
+        print(
+            f"retrobot demo: {db_path} already exists. The demo starts from a fresh database: "
+            "give a new path, or remove that file first.",
+            file=out,
+        )
+        return 2
     started = time.monotonic()
     workdir = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="retrobot-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     database = Path(db_path) if db_path else workdir / "retrobot-demo.db"
-    if database.exists():
-        database.unlink()
+    if db_path is None and database.exists():
+        database.unlink()  # the demo's own file, from an earlier run into the same folder
     config_path = workdir / "app.yaml"
     config_path.write_text(DEMO_APP_YAML, encoding="utf-8")
     config = load_config(config_path)
+    zone = config.team("north").zone
+    mondays = demo_mondays(LAST_WEEK, weeks)
+    clock = DemoClock(zone, datetime.combine(mondays[0], dt_time(7), zone).astimezone(UTC))
 
-    print("retrobot demo — a week of North Neighbourhood Team, played locally\n", file=out)
+    span = "a week" if weeks == 1 else f"{weeks} weeks"
+    last_day = mondays[-1] + timedelta(days=6)
+    print(f"retrobot demo — {span} of North Neighbourhood Team, played locally\n", file=out)
+    print(
+        "  Everything below goes through the real app: signed requests to its HTTP endpoint,\n"
+        "  Slack's side played by the built-in stand-in, a fresh SQLite database, and a clock\n"
+        f"  that runs {mondays[0]:%-d %B} to {last_day:%-d %B %Y} in seconds.\n",
+        file=out,
+    )
     with FakeSlack() as fake:
         for user_id, name in PEOPLE.items():
             fake.add_user(user_id, name=name)
@@ -62,31 +95,44 @@ def run_demo(
             config_path=config_path,
         )
         services = open_services(settings, config)
+        services.clock = clock
         try:
             with LocalServer(make_wsgi_app(create_app(services), services)) as server:
                 sender = SlackSender(f"{server.url}/slack/events", DEMO_SIGNING_SECRET, fake)
-                week = DemoWeek(fake, sender, services, random.Random(seed), out)
+                week = DemoWeek(fake, sender, services, random.Random(seed), out, clock)
+                for index, monday in enumerate(mondays[:-1]):
+                    week.monday = monday
+                    week.play_earlier_week(index)
+                week.monday = mondays[-1]
+                if weeks > 1:
+                    print(
+                        f"\n  The week from {mondays[-1]:%A %-d %B}, in full:", file=out, flush=True
+                    )
                 week.play()
+                closed = week.close_week(show=True)
                 transcript = week.transcript()
             transcript_path = workdir / "transcript.txt"
             transcript_path.write_text(transcript, encoding="utf-8")
             print("\n" + transcript, file=out)
             print("THE WEEK'S TEAM SUMMARY AND COACH DIGEST\n" + "=" * 40, file=out)
-            charts = week.print_summaries(workdir)
+            summary = io.StringIO()
+            week.out = summary
+            charts = week.print_summaries(workdir, closed)
+            summary_path = workdir / "summary.txt"
+            summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
+            print(summary.getvalue(), file=out, end="")
         finally:
             services.engine.dispose()
+    kept = keep or db_path is not None
+    if not kept:
+        for leftover in database.parent.glob(database.name + "*"):  # with its -wal and -shm
+            leftover.unlink()
     elapsed = time.monotonic() - started
-    if keep or out_dir:
-        print(f"\nDone in {elapsed:.1f} s. Files are in {workdir}:", file=out)
-        print(f"  transcript  {transcript_path}\n  database    {database}", file=out)
-        print(f"  app.yaml    {config_path}", file=out)
-        for chart in charts:
-            print(f"  chart       {chart}", file=out)
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
-        print(
-            f"\nDone in {elapsed:.1f} s. Nothing was kept: run `retrobot demo --keep` to keep "
-            "the transcript, charts and database.",
-            file=out,
-        )
+    print(f"\nDone in {elapsed:.1f} s.", file=out)
+    print(f"  transcript  {transcript_path}\n  summary     {summary_path}", file=out)
+    for chart in charts:
+        print(f"  chart       {chart}", file=out)
+    if kept:
+        print(f"  database    {database}\n  app.yaml    {config_path}", file=out)
+    print(f"Files are in {workdir}", file=out)
     return 0

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot import ids
+from bot.demo.clock import DemoClock
 from bot.demo.transcript import boxed, render_message, render_view
 from bot.services import Services
 from bot.standin.sender import SlackSender
@@ -64,12 +66,50 @@ CHECKIN_STORIES = [
     "The new starter shadowed me all week and already knows every key safe",
 ]
 
+MEMBERS = (ANA, BEN, CARA, DEV, EVE, FRAN)
+
 TENSIONS = [
     "Friday handovers keep running past 6pm",
     "We have no shared view of who covers the weekend on-call",
     "The new referral form asks for the same details three times",
     "Mileage claims take weeks to come back",
 ]
+
+
+# The quieter weeks before the one shown in full: what the team raised, felt and said.
+EARLIER_TENSIONS = [
+    "The pool car's tyres need checking before the weekend",
+    "Nobody knows who reorders gloves and aprons",
+    "Two of us booked the same training day",
+    "The Sunday out-of-hours handover gets missed",
+    "Care plans at three addresses are out of date",
+    "The office is double-booked on Tuesday mornings",
+    "Our shared calendar shows last month's rota",
+    "The key safe code at Elm Court changed without notice",
+    "Nobody has checked the first aid kits this year",
+    "The referral inbox is only read on Mondays",
+]
+CHECKIN_NOTES = [
+    "Tired but OK",
+    "Good week, lots of laughs on the road",
+    "A heavy visit on Thursday stayed with me",
+    "Feeling settled",
+    "Running to catch up after leave",
+    "Proud of how we covered the sickness",
+]
+APPRECIATIONS = [
+    "You picked up my late visit without being asked",
+    "Your calm on the phone with the GP got Mr T seen the same day",
+    "Thank you for showing me the new dressing technique",
+    "You noticed I was struggling and made me a cup of tea",
+    "Your handover notes are the clearest on the team",
+]
+OUTCOMES = ("next_action", "project", "information")
+
+
+def metric_field(metric_id: str) -> str:
+    """The check-in modal's input for one of the team's metrics, as the sender names it."""
+    return f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, metric_id)}.{ids.CHECKIN_METRIC_ACTION}"
 
 
 @dataclass
@@ -90,13 +130,27 @@ class DemoWeek:
     services: Services
     rng: random.Random
     out: TextIO
+    clock: DemoClock | None = None
     scenes: list[Scene] = field(default_factory=list)
     step: int = 0
+    monday: date | None = None
+    earlier: list[str] = field(default_factory=list)
 
     def say(self, text: str) -> None:
         """One progress line on the terminal."""
         self.step += 1
         print(f"  {self.step:>2}. {text}", file=self.out, flush=True)
+
+    def at(self, weekday: int, when: str) -> None:
+        """Move the demo clock to ``when`` (local) on a day of the week being played
+        (0 is its Monday, 7 the next Monday). Without a demo clock, time is real."""
+        if self.clock is not None and self.monday is not None:
+            self.clock.set(self.monday + timedelta(days=weekday), when)
+
+    def later(self, minutes: int = 5) -> None:
+        """A few minutes pass on the demo clock."""
+        if self.clock is not None:
+            self.clock.tick(minutes)
 
     def name(self, user_id: str) -> str:
         """A person's demo name."""
@@ -117,6 +171,33 @@ class DemoWeek:
                 self.fake.dms(user_id)[-1] if len(self.fake.dms(user_id)) > count_before else None
             )
         )
+
+    def settle(self, quiet: float = 0.15) -> None:
+        """Wait until what earlier steps set off has finished: no Slack call for a moment.
+
+        Listeners finish their work after the ack, on Bolt's threads; a Home tab published
+        by an earlier step's listener must not be mistaken for the one the person opens.
+        """
+        seen, since = -1, time.monotonic()
+        while time.monotonic() - since < quiet:
+            count = len(self.fake.calls)
+            if count != seen:
+                seen, since = count, time.monotonic()
+            time.sleep(0.02)
+
+    def open_home(self, user_id: str) -> dict[str, Any]:
+        """The person opens retrobot's Home tab; returns it as published for them."""
+
+        def published() -> int:
+            calls = self.fake.calls_to("views.publish")
+            return sum(1 for call in calls if call.args.get("user_id") == user_id)
+
+        self.settle()
+        before = published()
+        self.slack.app_home_opened(user_id)
+        self.fake.wait_for(lambda: published() > before)
+        self.settle()
+        return self.fake.home(user_id) or {}
 
     def open_modal(self, user_id: str, send: Any) -> dict[str, Any]:
         """Do what opens a modal (a command, a shortcut) and return the modal the person sees."""
@@ -139,17 +220,21 @@ class DemoWeek:
             ),
         )
 
-    def raise_by_command(self, user_id: str, text: str, *, private: bool = False) -> None:
+    def raise_by_command(
+        self, user_id: str, text: str, *, private: bool = False, show: bool = True
+    ) -> None:
         """`/tension text`, the modal, submit, the confirmation DM."""
         view = self.tension_command(user_id, text)
-        self.saw_view(user_id, f"/tension {text[:30]}… opens a modal", view)
+        if show:
+            self.saw_view(user_id, f"/tension {text[:30]}… opens a modal", view)
         dms = len(self.fake.dms(user_id))
         values: dict[str, Any] = {ids.TENSION_TEXT_ACTION: text}
         if private:
             values[ids.TENSION_PRIVATE_ACTION] = [ids.TENSION_PRIVATE_VALUE]
         self.slack.submit_view(view, user_id=user_id, values=values)
         dm = self.latest_dm(user_id, dms)
-        self.saw_message(user_id, "DM from retrobot", dm.to_dict())
+        if show:
+            self.saw_message(user_id, "DM from retrobot", dm.to_dict())
 
     def checkin_dm(self, user_id: str) -> Any:
         """The person's check-in DM (the latest one retrobot sent them)."""
@@ -169,7 +254,8 @@ class DemoWeek:
         from bot.cli_checkins import format_report
         from bot.meetings import next_meeting
 
-        self.say("The week begins: the check-in round goes out to the team, in a DM each")
+        self.at(0, "10:00")
+        self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
         report = checkins.send_round(self.services, team_id="north")
         self.scenes.append(
             Scene(
@@ -180,12 +266,7 @@ class DemoWeek:
         )
         dm = self.checkin_dm(ANA)
         self.saw_message(ANA, "DM from retrobot", dm.to_dict())
-        visits = (
-            f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'visits')}.{ids.CHECKIN_METRIC_ACTION}"
-        )
-        hours = (
-            f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'hours')}.{ids.CHECKIN_METRIC_ACTION}"
-        )
+        visits, hours = metric_field("visits"), metric_field("hours")
         answers = [
             (ANA, "4", "Rested after a quiet weekend", "23", "11.5", CHECKIN_STORIES[0], ""),
             (BEN, "3", "Busy, but fine", "about 20", "9", "", ""),
@@ -193,6 +274,7 @@ class DemoWeek:
             (DEV, "2", "Stretched: two visits ran long on Friday", "27", "14", "", TENSIONS[3]),
         ]
         for user, mood, note, visit_count, road_hours, story, tension in answers:
+            self.later(12)
             self.say(f"{self.name(user)} clicks Check in and answers: mood {mood} of 5")
             view = self.open_modal(
                 user,
@@ -223,6 +305,7 @@ class DemoWeek:
             if user in (ANA, DEV):
                 self.saw_message(user, "The check-in DM, after answering", done.to_dict())
 
+        self.later(12)
         self.say(f"{self.name(EVE)} is on leave: Away until… a date after the meeting")
         view = self.open_modal(
             EVE,
@@ -236,6 +319,7 @@ class DemoWeek:
             EVE, "The check-in DM", self.redrawn(self.checkin_dm(EVE), "away").to_dict()
         )
 
+        self.later(12)
         self.say(f"{self.name(FRAN)} skips this week")
         self.slack.click(self.checkin_dm(FRAN), ids.CHECKIN_SKIP, user_id=FRAN)
         skipped = self.redrawn(self.checkin_dm(FRAN), "skipping")
@@ -244,14 +328,16 @@ class DemoWeek:
     def play(self) -> None:
         """The week, as the team lives it."""
         self.play_checkins()
-        self.say(f"{self.name(ANA)} opens retrobot's Home tab for the first time")
-        self.slack.app_home_opened(ANA)
-        self.fake.wait_for(lambda: self.fake.home(ANA))
+        self.at(0, "14:00")
+        self.say(f"{self.name(ANA)} opens retrobot's Home tab")
+        self.open_home(ANA)
 
         first = TENSIONS[0]
+        self.later()
         self.say(f"{self.name(ANA)} types `/tension {first}`")
         self.raise_by_command(ANA, first)
 
+        self.later(25)
         self.say(f"{self.name(BEN)} raises a tension from a message in #north-team")
         posted = "We have no shared view of who covers the weekend on-call & it bit us again <3"
         view = self.open_modal(
@@ -262,6 +348,7 @@ class DemoWeek:
                 channel_id=NORTH,
                 message_text=posted.replace("&", "&amp;").replace("<", "&lt;"),
                 message_user=CARA,
+                message_ts=f"{(self.services.now() - timedelta(minutes=40)).timestamp():.6f}",
             ),
         )
         self.saw_view(BEN, "Raise as tension (message shortcut)", view)
@@ -269,6 +356,7 @@ class DemoWeek:
         self.slack.submit_view(view, user_id=BEN, values={ids.TENSION_AREA_ACTION: "Rota"})
         self.saw_message(BEN, "DM from retrobot", self.latest_dm(BEN, dms).to_dict())
 
+        self.later(25)
         self.say(f"{self.name(CARA)} submits an empty tension, and is asked for a few words")
         view = self.tension_command(CARA)
         answer = self.slack.submit_view(view, user_id=CARA, values={ids.TENSION_TEXT_ACTION: "   "})
@@ -277,6 +365,7 @@ class DemoWeek:
             Scene(self.name(CARA), "The modal stays open, with", list(errors.values()))
         )
 
+        self.later(25)
         self.say(
             f"{self.name(DEV)} mentions a client's NHS number; retrobot asks them to rewrite it"
         )
@@ -296,20 +385,21 @@ class DemoWeek:
             DEV, "DM from retrobot, after rewriting", self.latest_dm(DEV, dms).to_dict()
         )
 
+        self.later(25)
         self.say(f"{self.name(EVE)} raises a private tension; only the coach hears of it")
         coach_dms = len(self.fake.dms(COACH))
         self.raise_by_command(EVE, "I'm finding the lone working at night hard", private=True)
         self.saw_message(COACH, "DM from retrobot", self.latest_dm(COACH, coach_dms).to_dict())
 
+        self.later(25)
         self.say(f"{self.name(VISITOR)}, who is in no team, tries `/tension`")
         answer = self.slack.command(ids.TENSION_COMMAND, "hello", user_id=VISITOR, channel_id=NORTH)
         text = (answer.json or {}).get("text", answer.body)
         self.scenes.append(Scene(self.name(VISITOR), "Only you can see this", [text]))
 
+        self.later(25)
         self.say(f"{self.name(FRAN)} opens the Home tab and sees the team's tensions")
-        self.slack.app_home_opened(FRAN)
-        home = self.fake.wait_for(lambda: self.fake.home(FRAN))
-        self.saw_view(FRAN, "Home tab", home)
+        self.saw_view(FRAN, "Home tab", self.open_home(FRAN))
         self.play_meeting()
         self.play_feedback()
 
@@ -325,9 +415,10 @@ class DemoWeek:
     def play_feedback(self) -> None:
         """Peer feedback: a shared appreciation, a private suggestion, a request and its
         answer, and a thanks."""
+        self.at(3, "16:30")
         self.say(
-            f"{self.name(ANA)} types `/feedback @{self.name(BEN)} ...` to thank him, naming a "
-            "value and sharing it with the team"
+            f"Thursday: {self.name(ANA)} types `/feedback @{self.name(BEN)} ...` to thank him, "
+            "naming a value and sharing it with the team"
         )
         view = self.feedback_command(
             ANA, f"<@{BEN}|ben> You stayed late so Mrs D wasn't alone when the ambulance came"
@@ -351,6 +442,7 @@ class DemoWeek:
         )
         self.saw_message(NORTH, "Posted in #north-team", post.to_dict())
 
+        self.later(20)
         self.say(
             f"{self.name(CARA)} gives {self.name(DEV)} a suggestion; only {self.name(DEV)} sees it"
         )
@@ -370,6 +462,7 @@ class DemoWeek:
         )
         self.saw_message(DEV, "DM from retrobot", self.latest_dm(DEV, dms).to_dict())
 
+        self.later(20)
         self.say(
             f"{self.name(EVE)} asks {self.name(FRAN)} and {self.name(ANA)} for feedback "
             "with `/feedback request`"
@@ -378,12 +471,15 @@ class DemoWeek:
             EVE, f"request <@{FRAN}|fran> <@{ANA}|ana> How I led Tuesday's case review"
         )
         self.saw_view(EVE, "/feedback request opens a modal", view)
-        dms = len(self.fake.dms(FRAN))
+        before = {user: len(self.fake.dms(user)) for user in (EVE, FRAN, ANA)}
         self.slack.submit_view(view, user_id=EVE)
-        ask = self.latest_dm(FRAN, dms)
+        sent = {user: self.latest_dm(user, count) for user, count in before.items()}
+        self.saw_message(EVE, "DM from retrobot", sent[EVE].to_dict())
+        ask = sent[FRAN]
         self.saw_message(FRAN, "DM from retrobot", ask.to_dict())
 
-        self.say(f"{self.name(FRAN)} answers from the button in the DM")
+        self.at(4, "09:15")
+        self.say(f"Friday: {self.name(FRAN)} answers from the button in the DM")
         view = self.open_modal(
             FRAN, lambda: self.slack.click(ask, ids.FEEDBACK_ANSWER_REQUEST, user_id=FRAN)
         )
@@ -401,23 +497,124 @@ class DemoWeek:
         )
         self.saw_message(EVE, "DM from retrobot", self.latest_dm(EVE, dms).to_dict())
 
+        self.later(30)
         self.say(f"{self.name(BEN)} says thanks; {self.name(ANA)} is told")
         dms = len(self.fake.dms(ANA))
         self.slack.click(appreciation, ids.FEEDBACK_THANKS, user_id=BEN)
         self.saw_message(ANA, "DM from retrobot", self.latest_dm(ANA, dms).to_dict())
 
+        self.later(30)
         self.say(f"{self.name(EVE)} opens the Home tab: who has answered, who not yet")
-        published = len(self.fake.calls_to("views.publish"))
-        self.slack.app_home_opened(EVE)
-        self.fake.wait_for(lambda: len(self.fake.calls_to("views.publish")) > published)
-        self.fake.wait_for(
-            lambda: "Not yet" in str(self.fake.home(EVE)) and "Answered" in str(self.fake.home(EVE))
+        self.saw_view(EVE, "Home tab", self.open_home(EVE))
+
+    def post_agenda(self) -> tuple[Any, Any]:
+        """`/tactical` in #north-team: the agenda message, and the facilitator's ephemeral."""
+        told = len(self.fake.ephemerals(DEV))
+        self.slack.command(ids.TACTICAL_COMMAND, user_id=DEV, channel_id=NORTH)
+        reply = self.fake.wait_for(
+            lambda: len(self.fake.ephemerals(DEV)) > told and self.fake.ephemerals(DEV)
+        )[-1]
+        return self.fake.wait_for(self.agenda_message), reply
+
+    def answer_checkin(self, user_id: str, values: dict[str, Any]) -> Any:
+        """Check in from the DM's button with ``values``; the DM as redrawn."""
+        view = self.open_modal(
+            user_id,
+            lambda: self.slack.click(self.checkin_dm(user_id), ids.CHECKIN_OPEN, user_id=user_id),
         )
-        self.saw_view(EVE, "Home tab", self.fake.home(EVE) or {})
+        self.slack.submit_view(view, user_id=user_id, values=values)
+        return self.redrawn(self.checkin_dm(user_id), "checked in")
+
+    def play_earlier_week(self, index: int) -> None:
+        """One of the weeks before the one shown in full, played quickly through the same
+        handlers: check-ins with moods that lift over the weeks, a tension or two triaged,
+        an appreciation, and the summary and digest the next Monday. One progress line."""
+        from bot import checkins
+
+        rng = self.rng
+        if not self.earlier:
+            self.earlier = rng.sample(EARLIER_TENSIONS, len(EARLIER_TENSIONS))
+        self.at(0, "10:00")
+        checkins.send_round(self.services, team_id="north")
+        moods: list[int] = []
+        for user in MEMBERS:
+            self.later(rng.randint(3, 25))
+            if rng.random() < 0.2:
+                self.slack.click(self.checkin_dm(user), ids.CHECKIN_SKIP, user_id=user)
+                self.redrawn(self.checkin_dm(user), "skipping")
+                continue
+            mood = max(1, min(5, round(rng.gauss(2.7 + 0.4 * index, 0.8))))
+            moods.append(mood)
+            self.answer_checkin(
+                user,
+                {
+                    ids.CHECKIN_MOOD_ACTION: str(mood),
+                    ids.CHECKIN_NOTE_ACTION: rng.choice(CHECKIN_NOTES),
+                    metric_field("visits"): str(rng.randint(14, 28)),
+                    metric_field("hours"): str(rng.randint(6, 14)),
+                },
+            )
+        self.at(0, "15:00")
+        raised = [self.earlier.pop() for _ in range(rng.randint(1, 2)) if self.earlier]
+        for text in raised:
+            self.later(rng.randint(10, 60))
+            self.raise_by_command(rng.choice(MEMBERS), text, show=False)
+        self.at(1, "09:30")
+        self.post_agenda()
+        self.at(1, "10:00")
+        for n, text in enumerate(raised):
+            outcome = OUTCOMES[(index + n) % len(OUTCOMES)]
+            values: dict[str, Any] = {
+                ids.TRIAGE_OUTCOME_ACTION: outcome,
+                ids.TRIAGE_OWNER_ACTION: rng.choice(MEMBERS),
+            }
+            if outcome == "next_action":
+                values[ids.TRIAGE_DUE_ACTION] = self.services.now().date() + timedelta(days=3)
+            self.triage(text[:25], values)
+        self.at(3, "16:00")
+        giver, receiver = rng.sample(MEMBERS, 2)
+        dms = len(self.fake.dms(receiver))
+        view = self.feedback_command(giver, f"<@{receiver}> {rng.choice(APPRECIATIONS)}")
+        self.slack.submit_view(
+            view,
+            user_id=giver,
+            values={ids.FEEDBACK_VALUES_ACTION: [rng.choice(["Compassion", "Trust", "Courage"])]},
+        )
+        self.latest_dm(receiver, dms)
+        week = self.close_week()
+        mood = f", mood {sum(moods) / len(moods):.1f}" if len(moods) >= 3 else ""
+        self.say(
+            f"Week {week[-2:].lstrip('0')} ({self.monday:%-d %b}): {len(moods)} of "
+            f"{len(MEMBERS)} checked in{mood}; {len(raised)} tension{'s' * (len(raised) > 1)} "
+            f"triaged; {self.name(giver)} thanked {self.name(receiver)}"
+        )
+
+    def close_week(self, *, show: bool = False) -> str:
+        """Monday 08:30 after the week: the scheduler's summary in the team channel and the
+        coach's digest DM, sent as the scheduler sends them. Returns the week closed."""
+        from bot.digests import send_coach_digest, send_team_summary
+        from bot.meetings import iso_week
+
+        assert self.monday is not None
+        week = iso_week(self.services.now(), ZoneInfo("Europe/London"))
+        self.at(7, "08:30")
+        now = self.services.now()
+        posts, dms = len(self.fake.messages(NORTH)), len(self.fake.dms(COACH))
+        send_team_summary(self.services, team_id="north", week=week, now=now)
+        send_coach_digest(self.services, coach_id=COACH, week=week, now=now)
+        if show:
+            headline = next(
+                m for m in self.fake.messages(NORTH)[posts:] if m.thread_ts is None
+            )
+            self.saw_message(NORTH, "Monday 08:30, posted in #north-team", headline.to_dict())
+            self.saw_message(
+                COACH, "Monday 08:30, DM from retrobot", self.fake.dms(COACH)[dms].to_dict()
+            )
+        return week
 
     def agenda_message(self) -> Any:
         """The agenda message in #north-team, as it is now."""
-        for posted in self.fake.messages(NORTH):
+        for posted in reversed(self.fake.messages(NORTH)):
             now = self.fake.message(NORTH, posted.ts)
             if posted.thread_ts is None and now is not None and "Tactical meeting" in now.all_text:
                 return now
@@ -445,10 +642,12 @@ class DemoWeek:
 
     def play_meeting(self) -> None:
         """The tactical meeting: the agenda, triage into outcomes, progress, the raiser's yes."""
-        self.say(f"{self.name(DEV)} facilitates: `/tactical` in #north-team posts the agenda")
-        self.slack.command(ids.TACTICAL_COMMAND, user_id=DEV, channel_id=NORTH)
-        agenda = self.fake.wait_for(self.agenda_message)
-        reply = self.fake.wait_for(lambda: self.fake.ephemerals(DEV))[-1]
+        self.at(1, "09:30")
+        self.say(
+            f"Tuesday 09:30: {self.name(DEV)} facilitates: `/tactical` in #north-team posts "
+            "the agenda"
+        )
+        agenda, reply = self.post_agenda()
         self.saw_message(NORTH, "Posted in #north-team", agenda.to_dict())
         self.scenes.append(
             Scene(
@@ -460,8 +659,11 @@ class DemoWeek:
 
         self.say(f"{self.name(VISITOR)}, not in the team, clicks Triage and is told why not")
         value = self.triage_button(agenda, TENSIONS[0][:20])
+        told = len(self.fake.ephemerals(VISITOR))
         self.slack.click(agenda, ids.AGENDA_TRIAGE, user_id=VISITOR, value=value)
-        refusal = self.fake.wait_for(lambda: self.fake.ephemerals(VISITOR))[-1]
+        refusal = self.fake.wait_for(
+            lambda: len(self.fake.ephemerals(VISITOR)) > told and self.fake.ephemerals(VISITOR)
+        )[-1]
         self.scenes.append(
             Scene(
                 self.name(VISITOR),
@@ -471,6 +673,7 @@ class DemoWeek:
         )
 
         due = (self.services.now().astimezone(ZoneInfo("Europe/London")) + timedelta(days=3)).date()
+        self.at(1, "10:00")
         self.say(
             f"The team triages: a next action for {self.name(CARA)}, a project for "
             f"{self.name(BEN)}, information from {self.name(FRAN)}"
@@ -502,6 +705,7 @@ class DemoWeek:
         owner_dm = self.latest_dm(CARA, owner_dms)
         self.saw_message(CARA, "DM from retrobot", owner_dm.to_dict())
 
+        self.later(20)
         self.say(f"{self.name(ANA)} is asked whether she got what she needed, and says yes")
         question = self.latest_dm(ANA, raiser_dms)
         self.saw_message(ANA, "DM from retrobot", question.to_dict())
@@ -519,7 +723,8 @@ class DemoWeek:
         )
         self.saw_message(ANA, "The same DM, answered", answered.to_dict())
 
-        self.say(f"{self.name(CARA)} finishes her next action and marks it done")
+        self.at(2, "15:00")
+        self.say(f"Wednesday: {self.name(CARA)} finishes her next action and marks it done")
         self.slack.click(
             owner_dm, ids.ACTION_DONE, user_id=CARA, value=owner_dm.blocks[0]["accessory"]["value"]
         )
@@ -531,14 +736,11 @@ class DemoWeek:
         )
         self.saw_message(CARA, "The same DM, done", done.to_dict())
 
+        self.later(40)
         self.say(f"{self.name(BEN)}'s Home tab: his project, and the next meeting in his time zone")
-        published = len(self.fake.calls_to("views.publish"))
-        self.slack.app_home_opened(BEN)
-        self.fake.wait_for(lambda: len(self.fake.calls_to("views.publish")) > published)
-        self.fake.wait_for(lambda: "Your next actions and projects" in str(self.fake.home(BEN)))
-        self.saw_view(BEN, "Home tab", self.fake.home(BEN) or {})
+        self.saw_view(BEN, "Home tab", self.open_home(BEN))
 
-    def print_summaries(self, folder: Path) -> list[Path]:
+    def print_summaries(self, folder: Path, week: str | None = None) -> list[Path]:
         """Print the demo week's team summary and its coach's digest (as the CLI prints them),
         and save both charts in ``folder``; returns the chart files."""
         from bot import charts
@@ -549,7 +751,7 @@ class DemoWeek:
         services, renderer = self.services, self.services.renderer
         team = services.config.team("north")
         now = services.now()
-        week = iso_week(now, team.zone)
+        week = week or iso_week(now, team.zone)
         with services.session() as session:
             summary = build_team_summary(
                 session, config=services.config, team_id=team.id, week=week, now=now
@@ -566,7 +768,6 @@ class DemoWeek:
         digest_png = folder / f"coach-digest-{week}.png"
         summary_png.write_bytes(charts.summary_chart(renderer, summary.figures))
         digest_png.write_bytes(charts.digest_chart(renderer, [t.figures for t in digest.teams]))
-        print(f"Charts: {summary_png}, {digest_png}", file=self.out)
         return [summary_png, digest_png]
 
     def transcript(self) -> str:

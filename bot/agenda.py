@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from bot.errors import NotAllowedError, NotInTeamError
 from bot.meetings import Meeting, meeting_on, next_meeting, previous_meeting
 from bot.services import Services
 from bot.triage import is_overdue, local_today, open_actions_of_team
+from storage import queries
 from storage.models import CheckinResponse, CheckinRound, Tension, TensionStatus
 
 logger = logging.getLogger(__name__)
@@ -301,17 +302,7 @@ def refresh_agenda(services: Services, *, round_id: int, now: datetime) -> Agend
 
 def current_round_id(session: Session, *, team: TeamConfig, now: datetime) -> int | None:
     """The round of the team's latest posted agenda for a meeting today or later, if any."""
-    statement = (
-        select(CheckinRound.id)
-        .where(
-            CheckinRound.team_id == team.id,
-            col(CheckinRound.agenda_ts).is_not(None),
-            CheckinRound.meeting_date >= local_today(team, now),
-        )
-        .order_by(col(CheckinRound.meeting_date))
-        .limit(1)
-    )
-    return session.exec(statement).first()
+    return queries.posted_agenda_round(session, team_id=team.id, today=local_today(team, now))
 
 
 def refresh_agendas(
@@ -325,7 +316,15 @@ def refresh_agendas(
     team = services.config.team(team_id)
     with services.session() as session:
         current = current_round_id(session, team=team, now=now)
-    rounds = list(dict.fromkeys(r for r in (round_id, current) if r is not None))
+    return refresh_posted_agendas(services, round_ids=(round_id, current), now=now)
+
+
+def refresh_posted_agendas(
+    services: Services, *, round_ids: Iterable[int | None], now: datetime
+) -> list[AgendaPost]:
+    """Update these rounds' agendas in place (each once; None and never-posted ones skipped),
+    for a caller that already knows which (see ``current_round_id``)."""
+    rounds = list(dict.fromkeys(r for r in round_ids if r is not None))
     return [
         post
         for post in (refresh_agenda(services, round_id=r, now=now) for r in rounds)

@@ -51,19 +51,19 @@ def create_app(services: Services, *, socket_mode: bool = False) -> App:
     )
 
     @app.middleware
-    def provide_services(context: Any, next: Any) -> None:
-        context["services"] = services
-        next()
+    def provide_services(context: Any, body: dict, next: Any) -> BoltResponse | None:
+        """Put the services in every listener's reach, and let each event have its effect once.
 
-    @app.middleware
-    def skip_redelivered_events(body: dict, next: Any) -> BoltResponse | None:
-        """Slack redelivers an event it thinks was lost; its effect must happen once."""
+        Slack redelivers an event it thinks was lost. One middleware for both: Bolt runs each
+        middleware on every request, and its cost is per middleware, not per line.
+        """
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             with services.session() as session:
                 if not queries.claim_event(session, event_id, now=services.now()):
                     logger.info("Event %s was already handled; ignoring the redelivery", event_id)
                     return BoltResponse(status=200, body="")
+        context["services"] = services
         next()
         return None
 

@@ -119,6 +119,7 @@ ERROR_MEANINGS = {
     "channel_not_found": "Slack found no DM channel with them",
     "not_in_channel": "retrobot is not in that channel",
     "ratelimited": "Slack kept refusing for the rate limit",
+    "timeout": "Slack did not answer in time; the next try looks for the DM before sending",
     "in_doubt": "retrobot stopped while sending and could not check whether it arrived",
 }
 
@@ -566,6 +567,7 @@ class _Due:
     prompt_id: int
     user_id: str
     in_doubt_since: datetime | None = None  # a claim left by a process that stopped
+    look_first: bool = False  # Slack timed out on the last try: the DM may be there already
 
 
 @dataclass(frozen=True)
@@ -667,7 +669,9 @@ def _prepare_round(
                     snapshot.due.append(_Due(prompt_id, user_id))
             elif status == PromptStatus.FAILED:
                 if retry_failed or worth_retrying(error):
-                    snapshot.due.append(_Due(prompt_id, user_id))
+                    snapshot.due.append(
+                        _Due(prompt_id, user_id, look_first=error == delivery.TIMEOUT)
+                    )
             elif (
                 status == PromptStatus.SENDING
                 and claimed is not None
@@ -803,8 +807,9 @@ def find_posted(client: WebClient, *, user_id: str, prompt_id: int) -> Delivery 
 def _post_prompt(
     client: WebClient, due: _Due, payload: dict[str, Any], round_id: int, pace: Pace
 ) -> Delivery:
-    """Post one member's DM (after checking Slack for it, if an earlier claim was left)."""
-    if due.in_doubt_since is not None:
+    """Post one member's DM (after checking Slack for it, if an earlier claim was left or the
+    last try timed out)."""
+    if due.in_doubt_since is not None or due.look_first:
         try:
             found = find_posted(client, user_id=due.user_id, prompt_id=due.prompt_id)
         except SlackApiError as error:
@@ -1348,6 +1353,15 @@ def save_checkin(
         response.answers = dict(answers.answers)
         response.updated_at = now
         session.add(response)
+        try:
+            # Written now, not by the autoflush of a query below, where nothing would catch it.
+            session.flush()
+        except IntegrityError:
+            # The same check-in submitted twice at once: the other wrote first; edit it.
+            session.rollback()
+            if attempt:
+                raise
+            continue
         done = 0
         if answers.done_actions:
             own = {

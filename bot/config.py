@@ -417,20 +417,25 @@ class _PeopleIndex:
     members: dict[str, list[TeamConfig]] = field(compare=False)
     coaches: dict[str, list[TeamConfig]] = field(compare=False)
     order: dict[int, int] = field(compare=False)  # id(team) → its place in app.yaml
+    names: dict[str, str] = field(compare=False)  # the first name app.yaml gives a person
 
     @classmethod
     def of(cls, teams: list[TeamConfig]) -> _PeopleIndex:
         by_id: dict[str, TeamConfig] = {}
         members: dict[str, list[TeamConfig]] = {}
         coaches: dict[str, list[TeamConfig]] = {}
+        names: dict[str, str] = {}
         for team in teams:
             by_id.setdefault(team.id, team)
+            for person in (*team.members, *team.coaches):
+                if person.name:
+                    names.setdefault(person.id, person.name)
             for user_id in dict.fromkeys(team.member_ids):
                 members.setdefault(user_id, []).append(team)
             for user_id in dict.fromkeys(team.coach_ids):
                 coaches.setdefault(user_id, []).append(team)
         order = {id(team): place for place, team in enumerate(teams)}
-        return cls(teams, by_id, members, coaches, order)
+        return cls(teams, by_id, members, coaches, order, names)
 
 
 class AppConfig(_ConfigModel):
@@ -493,6 +498,16 @@ class AppConfig(_ConfigModel):
     def is_coach(self, user_id: str) -> bool:
         """True when this person coaches at least one team."""
         return user_id in self._people().coaches
+
+    @property
+    def coach_ids(self) -> list[str]:
+        """Everyone listed under some team's ``coaches:``, each once, in file order."""
+        return list(self._people().coaches)
+
+    def name_of(self, user_id: str | None) -> str | None:
+        """The first name app.yaml gives this person (teams in file order, members before
+        coaches), or None when it gives none."""
+        return self._people().names.get(user_id) if user_id else None
 
 
 # --- From YAML text to located values ---------------------------------------------------------

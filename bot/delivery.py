@@ -13,6 +13,12 @@ from slack_sdk.errors import SlackApiError
 logger = logging.getLogger(__name__)
 
 
+# Slack was asked but did not answer in time: the message may have arrived. slack_sdk does not
+# retry a read timeout (a retry could post twice), so the caller decides; check-in DMs are
+# looked up in Slack before they are sent again (bot.checkins).
+TIMEOUT = "timeout"
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What happened to one message: its channel and ts when sent, else Slack's error code."""
@@ -41,6 +47,9 @@ def post(client: WebClient, recipient: str, payload: dict[str, Any], **extra: An
         code = code or f"http_{getattr(error.response, 'status_code', 'error')}"
         logger.warning("Slack refused a message to %s: %s", recipient, code)
         return Delivery(recipient=recipient, error=str(code))
+    except TimeoutError:
+        logger.warning("Slack did not answer in time about a message to %s", recipient)
+        return Delivery(recipient=recipient, error=TIMEOUT)
     except Exception as error:  # a connection that stayed down after retries
         logger.exception("Could not reach Slack to message %s", recipient)
         return Delivery(recipient=recipient, error=type(error).__name__)

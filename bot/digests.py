@@ -29,7 +29,7 @@ from sqlmodel import Session
 from bot import charts
 from bot.blocks import digest as digest_blocks
 from bot.config import AppConfig, TeamConfig
-from bot.delivery import Delivery, post
+from bot.delivery import TIMEOUT, Delivery, post
 from bot.errors import NotInTeamError, RetrobotError
 from bot.meetings import iso_week, parse_iso_week, shift_week, week_bounds
 from storage import weekly
@@ -85,6 +85,7 @@ class WeekFigures:
     asked: int = 0
     answered: int = 0
     away: int = 0
+    skipped: int = 0  # said "Skip this week": neither asked nor counted as silent
     moods: int = 0
     mood: float | None = None  # None below MIN_ANSWERS moods
     metrics: dict[str, float | None] = field(default_factory=dict)
@@ -305,6 +306,19 @@ def _mean(values: Iterable[float | None]) -> float | None:
 # --- figures ---------------------------------------------------------------------------------
 
 
+def _countable(answers: int, total: float, kept: int, kept_total: float) -> tuple[int, float]:
+    """The answers a mood or number may be made of, as (how many, their sum).
+
+    The team reads every shared answer in its agenda. A figure over all the week's answers
+    would then give away the one or two its writers kept from the team (the figure less the
+    shared answers), so with one or two kept only the shared answers count. Three or more
+    kept answers stay hidden in their sum, as any answer does in a figure over three.
+    """
+    if answers >= MIN_ANSWERS and 0 < kept < MIN_ANSWERS:
+        return answers - kept, total - kept_total
+    return answers, total
+
+
 def _by_zone(teams: Iterable[TeamConfig]) -> dict[str, list[TeamConfig]]:
     zones: dict[str, list[TeamConfig]] = defaultdict(list)
     for team in teams:
@@ -332,10 +346,19 @@ def _team_figures(
     for index in range(weeks.count):
         counted = checkins.get((team.id, index), weekly.CheckinWeek())
         metrics: dict[str, float | None] = {}
+        metric_answers: dict[str, int] = {}
         for metric in team.metrics:
-            answers = counted.metric_answers.get(metric.id, 0)
-            total = counted.metric_totals.get(metric.id, 0.0)
+            answers, total = _countable(
+                counted.metric_answers.get(metric.id, 0),
+                counted.metric_totals.get(metric.id, 0.0),
+                counted.kept_metric_answers.get(metric.id, 0),
+                counted.kept_metric_totals.get(metric.id, 0.0),
+            )
             metrics[metric.id] = total if answers >= MIN_ANSWERS else None
+            metric_answers[metric.id] = answers
+        moods, mood_total = _countable(
+            counted.moods, counted.mood_total, counted.kept_moods, counted.kept_mood_total
+        )
         history.append(
             WeekFigures(
                 week=labels[index],
@@ -343,10 +366,11 @@ def _team_figures(
                 asked=counted.asked,
                 answered=counted.answered,
                 away=counted.away,
-                moods=counted.moods,
-                mood=counted.mood_total / counted.moods if counted.moods >= MIN_ANSWERS else None,
+                skipped=counted.skipped,
+                moods=moods,
+                mood=mood_total / moods if moods >= MIN_ANSWERS else None,
                 metrics=metrics,
-                metric_answers=dict(counted.metric_answers),
+                metric_answers=metric_answers,
             )
         )
     earlier = history[-TREND_WEEKS - 1 : -1]
@@ -561,13 +585,7 @@ def build_coach_digests(
     ``team_ids`` narrows each digest to those of the coach's teams. The figures of every team
     involved are computed together, once.
     """
-    coaches = list(
-        dict.fromkeys(
-            coach_ids
-            if coach_ids is not None
-            else [c for team in config.teams for c in team.coach_ids]
-        )
-    )
+    coaches = list(dict.fromkeys(coach_ids if coach_ids is not None else config.coach_ids))
     wanted = set(team_ids) if team_ids is not None else None
     teams_of = {
         coach: [team.id for team in config.coached_by(coach) if wanted is None or team.id in wanted]
@@ -631,10 +649,15 @@ def _record(
 ) -> None:
     """Mark claimed deliveries sent (with the message's ts and the text sent) or failed.
 
-    ``later_errors`` are Slack's refusals of the messages after the first, which went.
+    ``later_errors`` are Slack's refusals of the messages after the first, which went. A first
+    message Slack did not answer in time may have arrived: it stays unconfirmed (pending, with
+    the error ``timeout``), so no later run sends it a second time.
     """
     for row in rows:
-        if delivery.ok:
+        if delivery.error == TIMEOUT:
+            row.status = DeliveryStatus.PENDING
+            row.error = TIMEOUT
+        elif delivery.ok:
             row.status = DeliveryStatus.SENT
             row.message_ts = delivery.ts
             row.sent_at = now
@@ -687,6 +710,9 @@ def _upload_chart(
         code = error.response.get("error") if error.response is not None else None
         logger.warning("Slack refused the chart %s: %s", filename, code)
         return str(code or "upload_failed")
+    except TimeoutError:
+        logger.warning("Slack did not answer in time about the chart %s", filename)
+        return TIMEOUT
     except Exception as error:
         logger.exception("Could not upload the chart %s", filename)
         return type(error).__name__

@@ -1,8 +1,9 @@
 """`retrobot status`: what became of each team's last check-in round and last weekly deliveries.
 
 For each team: how many members its last check-in round asked, how many answered, were away or
-skipped, how many DMs failed and with which Slack error; and for the latest week of each kind of
-weekly delivery (coach digest, team summary), how many went out, failed (and why) or wait. Every
+skipped, how many DMs (or reminders) failed and with which Slack error; and for the latest week of
+each kind of weekly delivery (coach digest, team summary), how many went out, failed (and why) or
+wait (and why, when Slack timed out: unconfirmed, they are not sent again). Every
 figure is counted in SQL, in a fixed number of statements whatever the number of teams.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, exists, func, select
 from sqlmodel import Session, col
 
 from bot.errors import NotFoundError
@@ -135,7 +136,12 @@ def _last_rounds(
 ) -> dict[str, RoundReport]:
     latest = (
         select(CheckinRound.team_id, func.max(CheckinRound.meeting_at).label("meeting_at"))
-        .where(col(CheckinRound.team_id).in_(team_ids), col(CheckinRound.opens_at) <= now)
+        .where(
+            col(CheckinRound.team_id).in_(team_ids),
+            # Open by the clock, or opened early by `retrobot checkin send` (someone was asked).
+            (col(CheckinRound.opens_at) <= now)
+            | exists().where(col(CheckinPrompt.round_id) == col(CheckinRound.id)),
+        )
         .group_by(col(CheckinRound.team_id))
         .subquery()
     )
@@ -176,7 +182,9 @@ def _last_rounds(
         error=col(CheckinPrompt.error),
         where=and_(
             col(CheckinPrompt.round_id).in_(round_ids),
-            col(CheckinPrompt.status) == PromptStatus.FAILED,
+            # A refused reminder leaves the prompt asked, its error "reminder:<Slack's error>".
+            (col(CheckinPrompt.status) == PromptStatus.FAILED)
+            | col(CheckinPrompt.error).startswith("reminder:"),
         ),
     )
     return {
@@ -227,7 +235,12 @@ def _latest_digests(connection: Connection, team_ids: list[str]) -> dict[str, li
         owner=(col(SentDigest.team_id), col(SentDigest.kind)),
         recipient=col(SentDigest.recipient),
         error=col(SentDigest.error),
-        where=col(SentDigest.status) == DeliveryStatus.FAILED,
+        # A delivery Slack did not answer in time stays pending (it may have arrived): shown too.
+        where=(col(SentDigest.status) == DeliveryStatus.FAILED)
+        | (
+            (col(SentDigest.status) == DeliveryStatus.PENDING)
+            & (col(SentDigest.error) == "timeout")
+        ),
         join=(latest, in_latest_week),
     )
     reports: dict[str, list[DigestReport]] = defaultdict(list)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, update
 
@@ -22,7 +23,7 @@ from bot.errors import (
 )
 from bot.text import describe_client_identifiers, find_client_identifiers, normalise_input
 from storage import queries
-from storage.models import ProcessedEvent, Tension, TensionStatus
+from storage.models import Tension, TensionStatus
 
 TEXT_LIMIT = 2000
 AREA_LIMIT = 150
@@ -110,8 +111,60 @@ def raise_tension(
     ``request_key`` names the request that raised it (the modal's view id): the same request
     arriving twice (a double click, a retry) stores one tension and returns None the second time.
     """
-    if request_key:
-        session.add(ProcessedEvent(event_id=f"tension:{request_key}", received_at=now))
+    tension = _store(session, user_id=user_id, draft=draft, now=now, request_key=request_key)
+    if tension is not None:
+        session.commit()
+    return tension
+
+
+@dataclass(frozen=True)
+class RaisedTension:
+    """A tension just stored, and the round of its team's posted agenda it now belongs on."""
+
+    tension: Tension
+    agenda_round_id: int | None = None
+
+
+def raise_tension_onto_agenda(
+    session: Session,
+    *,
+    user_id: str,
+    draft: TensionDraft,
+    team: TeamConfig,
+    now: datetime,
+    request_key: str | None = None,
+) -> RaisedTension | None:
+    """:func:`raise_tension`, finding in the same transaction the posted agenda to update.
+
+    A private tension never appears on an agenda, so none is looked for. Looking inside the
+    transaction that stores the tension costs no second connection, and on SQLite (one writer
+    at a time) an agenda is either posted before the tension is stored — and found here — or
+    after it, and then shows it.
+    """
+    tension = _store(session, user_id=user_id, draft=draft, now=now, request_key=request_key)
+    if tension is None:
+        return None
+    round_id = None
+    if not tension.private:
+        today = now.astimezone(team.zone).date()
+        round_id = queries.posted_agenda_round(session, team_id=team.id, today=today)
+    session.commit()
+    return RaisedTension(tension=tension, agenda_round_id=round_id)
+
+
+_TENSIONS = Tension.__table__  # type: ignore[attr-defined]
+_INSERT_TENSION = insert(_TENSIONS)
+_STORED_COLUMNS = tuple(column.key for column in _TENSIONS.columns if column.key != "id")
+
+
+def _store(
+    session: Session, *, user_id: str, draft: TensionDraft, now: datetime, request_key: str | None
+) -> Tension | None:
+    """Insert the tension (and claim its request) without committing; None, rolled back, if
+    the request was already handled. Plain INSERTs with statements built once: the ORM's
+    unit of work costs several times the INSERT itself, on every tension raised."""
+    if request_key and not queries.claim_request(session, f"tension:{request_key}", now=now):
+        return None
     tension = Tension(
         team_id=draft.team_id,
         raised_by=user_id,
@@ -122,12 +175,13 @@ def raise_tension(
         created_at=now,
         updated_at=now,
     )
-    session.add(tension)
+    values = {key: getattr(tension, key) for key in _STORED_COLUMNS}
     try:
-        session.commit()
+        result = session.connection().execute(_INSERT_TENSION, values)
     except IntegrityError:
         session.rollback()
         return None
+    tension.id = result.inserted_primary_key[0]
     return tension  # as stored: no column has a server default, so no need to read it back
 
 

@@ -88,11 +88,7 @@ def team_as_member(config: AppConfig, *, user_id: str, team_id: str) -> TeamConf
 def member_name(config: AppConfig, user_id: str | None) -> str:
     """A person's name as app.yaml gives it, for plain text (modal errors) where no mention
     can show; "A teammate" when app.yaml gives no name."""
-    for team in config.teams:
-        for person in (*team.members, *team.coaches):
-            if person.id == user_id and person.name:
-                return person.name
-    return "A teammate"
+    return config.name_of(user_id) or "A teammate"
 
 
 def local_today(team: TeamConfig, now: datetime) -> date:

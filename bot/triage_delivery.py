@@ -20,21 +20,29 @@ from storage.models import Tension
 
 def announce_triage(
     services: Services, client: WebClient, *, tension: Tension, round_id: int | None, now: datetime
-) -> None:
+) -> list[delivery.Delivery]:
     """After triage: the agenda shows the outcome, the owner gets their work, the raiser the
-    question "did you get what you need?"."""
+    question "did you get what you need?". What became of each DM, owner's first."""
     team = services.config.team(tension.team_id)
     refresh_agendas(services, team_id=team.id, round_id=round_id, now=now)
     renderer = services.renderer
+    sent = []
     if tension.outcome in ACTION_OUTCOMES and tension.owner:
-        delivery.post(
-            client, tension.owner, build_owner_dm(renderer, tension=tension, team_name=team.name)
+        sent.append(
+            delivery.post(
+                client,
+                tension.owner,
+                build_owner_dm(renderer, tension=tension, team_name=team.name),
+            )
         )
-    delivery.post(
-        client,
-        tension.raised_by,
-        build_raiser_question(renderer, tension=tension, team_name=team.name),
+    sent.append(
+        delivery.post(
+            client,
+            tension.raised_by,
+            build_raiser_question(renderer, tension=tension, team_name=team.name),
+        )
     )
+    return sent
 
 
 def announce_reopened(

@@ -104,6 +104,9 @@ class Renderer:
             ),
         }
         self._modules: dict[tuple[str, str], Any] = {}
+        # A macro called with no arguments (a label, a title) always renders the same words:
+        # rendered once, not on every request that builds a modal.
+        self._fixed: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -121,6 +124,14 @@ class Renderer:
         return env
 
     def _render(self, flavour: str, key: str, context: dict[str, Any]) -> str:
+        if not context:
+            fixed = self._fixed.get((flavour, key))
+            if fixed is None:
+                fixed = self._fixed[(flavour, key)] = self._render_macro(flavour, key, context)
+            return fixed
+        return self._render_macro(flavour, key, context)
+
+    def _render_macro(self, flavour: str, key: str, context: dict[str, Any]) -> str:
         file, _, macro = key.partition(".")
         with self._lock:
             module = self._modules.get((flavour, file))

@@ -9,11 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, true, update
+from sqlalchemy import bindparam, func, insert, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    CheckinRound,
     Coach,
     Feedback,
     FeedbackKind,
@@ -116,21 +117,52 @@ def active_member_ids(session: Session, team_id: str) -> list[str]:
     return list(session.exec(statement))
 
 
+# Statements on the request paths, built once: building a statement (and its cache key) costs
+# more CPU than running it, and these run for every tension raised and every event.
+_CLAIM = insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
+_ROUNDS = CheckinRound.__table__.c  # type: ignore[attr-defined]
+_POSTED_AGENDA_ROUND = (
+    select(_ROUNDS.id)
+    .where(
+        _ROUNDS.team_id == bindparam("team_id"),
+        _ROUNDS.agenda_ts.is_not(None),
+        _ROUNDS.meeting_date >= bindparam("today"),
+    )
+    .order_by(_ROUNDS.meeting_date)
+    .limit(1)
+)
+
+
+def claim_request(session: Session, key: str, *, now: datetime) -> bool:
+    """Record a request's key in this transaction; False (session rolled back) if already there.
+
+    One INSERT, no look first: the primary key decides, so two workers racing with the same
+    key cannot both win. The commit is the caller's, with the request's own work.
+    """
+    try:
+        session.connection().execute(_CLAIM, {"event_id": key, "received_at": now})
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
 def claim_event(session: Session, event_id: str, *, now: datetime) -> bool:
     """Record a Slack event id; True the first time, False for a retry. Commits.
 
     A failed claim rolls the session back, so call this before doing the event's work.
     """
-    if session.get(ProcessedEvent, event_id) is not None:
+    if not claim_request(session, event_id, now=now):
         return False
-    session.add(ProcessedEvent(event_id=event_id, received_at=now))
-    try:
-        session.commit()
-    except IntegrityError:
-        # Another worker claimed it between our look and our insert.
-        session.rollback()
-        return False
+    session.commit()
     return True
+
+
+def posted_agenda_round(session: Session, *, team_id: str, today: date) -> int | None:
+    """The round of the team's latest posted agenda for a meeting on ``today`` or later."""
+    return session.connection().execute(
+        _POSTED_AGENDA_ROUND, {"team_id": team_id, "today": today}
+    ).scalar()
 
 
 def open_tensions(

@@ -86,6 +86,10 @@ class Weeks:
         """SQL: the moment falls in one of the weeks."""
         return and_(column >= self.bounds[0], column < self.bounds[-1])
 
+    def during(self, column: Any) -> ColumnElement[bool]:
+        """SQL: the moment falls in the summarised week."""
+        return and_(column >= self.start, column < self.end)
+
 
 @dataclass(frozen=True)
 class CheckinWeek:
@@ -94,11 +98,17 @@ class CheckinWeek:
     rounds: int = 0
     asked: int = 0
     away: int = 0
+    skipped: int = 0
     answered: int = 0
     moods: int = 0
     mood_total: float = 0.0
     metric_answers: dict[str, int] = field(default_factory=dict)
     metric_totals: dict[str, float] = field(default_factory=dict)
+    # Of the moods and numbers above, those in answers their writers kept from the team.
+    kept_moods: int = 0
+    kept_mood_total: float = 0.0
+    kept_metric_answers: dict[str, int] = field(default_factory=dict)
+    kept_metric_totals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -205,10 +215,15 @@ def checkin_weeks(
     counted_prompt = and_(
         col(CheckinPrompt.id).is_not(None), col(CheckinPrompt.status).not_in(NOT_ASKED)
     )
+    kept = ~col(CheckinResponse.shared)
+    kept_mood = case((kept, CheckinResponse.mood))
     metric_columns: list[Any] = []
+    kept_columns: list[Any] = []
     for metric in metrics:
         value = values[metric].as_float()
         metric_columns += [func.count(value), func.sum(value)]
+        kept_value = case((kept, value))
+        kept_columns += [func.count(kept_value), func.sum(kept_value)]
     found: dict[tuple[str, int], dict[str, Any]] = {}
     for chunk in each_chunk(team_ids):
         # Counted per round first, then per week: no COUNT(DISTINCT), which would sort.
@@ -217,6 +232,7 @@ def checkin_weeks(
                 CheckinRound.team_id,
                 week,
                 _count(col(CheckinPrompt.status) == PromptStatus.AWAY).label("away"),
+                _count(col(CheckinPrompt.status) == PromptStatus.SKIPPED).label("skipped"),
                 _count(counted_prompt).label("asked"),
             )
             .select_from(CheckinRound)
@@ -230,12 +246,14 @@ def checkin_weeks(
             per_round.c.week,
             func.count(),
             func.sum(per_round.c.away),
+            func.sum(per_round.c.skipped),
             func.sum(per_round.c.asked),
         ).group_by(per_round.c.team_id, per_round.c.week)
-        for team_id, index, rounds, away, asked in session.execute(prompts):
+        for team_id, index, rounds, away, skipped, asked in session.execute(prompts):
             found[(team_id, index)] = {
                 "rounds": int(rounds),
                 "away": int(away or 0),
+                "skipped": int(skipped or 0),
                 "asked": int(asked or 0),
             }
         answers = (
@@ -246,7 +264,10 @@ def checkin_weeks(
                 _count(~counted_prompt),
                 func.count(CheckinResponse.mood),
                 func.sum(CheckinResponse.mood),
+                func.count(kept_mood),
+                func.sum(kept_mood),
                 *metric_columns,
+                *kept_columns,
             )
             .select_from(CheckinRound)
             .join(CheckinResponse, col(CheckinResponse.round_id) == col(CheckinRound.id))
@@ -261,7 +282,9 @@ def checkin_weeks(
             .group_by(CheckinRound.team_id, week)
         )
         for row in session.execute(answers):
-            team_id, index, answered, unprompted, moods, mood_total, *metric_values = row
+            team_id, index, answered, unprompted, moods, mood_total, *rest = row
+            kept_moods, kept_mood_total, *metric_values = rest
+            kept_values = metric_values[2 * len(metrics) :]
             entry = found.setdefault((team_id, index), {"rounds": 1, "away": 0, "asked": 0})
             entry["asked"] += int(unprompted or 0)
             entry["answered"] = int(answered)
@@ -272,6 +295,14 @@ def checkin_weeks(
             }
             entry["metric_totals"] = {
                 metric: float(metric_values[2 * i + 1] or 0) for i, metric in enumerate(metrics)
+            }
+            entry["kept_moods"] = int(kept_moods)
+            entry["kept_mood_total"] = float(kept_mood_total or 0)
+            entry["kept_metric_answers"] = {
+                metric: int(kept_values[2 * i]) for i, metric in enumerate(metrics)
+            }
+            entry["kept_metric_totals"] = {
+                metric: float(kept_values[2 * i + 1] or 0) for i, metric in enumerate(metrics)
             }
     return {key: CheckinWeek(**entry) for key, entry in found.items()}
 
@@ -304,8 +335,7 @@ def shared_stories(
             .join(CheckinResponse, col(CheckinResponse.round_id) == col(CheckinRound.id))
             .where(
                 col(CheckinRound.team_id).in_(chunk),
-                CheckinRound.meeting_at >= weeks.start,
-                CheckinRound.meeting_at < weeks.end,
+                weeks.during(CheckinRound.meeting_at),
                 CheckinRound.status != RoundStatus.MISSED,
                 col(CheckinResponse.shared).is_(True),
                 func.trim(CheckinResponse.story) != "",
@@ -332,14 +362,10 @@ def tension_counts(
     (they are the coaches' alone), which are counted apart. Actions are next actions and
     projects: done in the week, overdue or still open at ``ref``.
     """
-    start, end, ref = weeks.start, weeks.end, weeks.ref
+    end, ref, in_week = weeks.end, weeks.ref, weeks.during
     ended = _ended_at()
     public = col(Tension.private).is_(False)
     private = col(Tension.private).is_(True)
-
-    def in_week(moment: Any) -> ColumnElement[bool]:
-        return and_(moment >= start, moment < end)
-
     open_at_ref = and_(
         Tension.created_at < ref,
         _still_there(Tension.triaged_at, ref),
@@ -438,8 +464,7 @@ def feedback_activity(
     Reads no text and no giver: counts and moments only. Only the weeks' rows are read (the
     created_at index picks them), not a team's whole history.
     """
-    start, end = weeks.start, weeks.end
-    in_week = and_(Feedback.created_at >= start, Feedback.created_at < end)
+    in_week = weeks.during(Feedback.created_at)
     appreciation = col(Feedback.kind) == FeedbackKind.APPRECIATION
     counts: dict[str, FeedbackCounts] = {}
     for chunk in each_chunk(team_ids):
@@ -499,8 +524,7 @@ def values_named(
                 func.coalesce(Feedback.team_id, "").in_(chunk),
                 col(Feedback.kind) == FeedbackKind.APPRECIATION,
                 col(Feedback.shared).is_(True),
-                Feedback.created_at >= weeks.start,
-                Feedback.created_at < weeks.end,
+                weeks.during(Feedback.created_at),
             )
             .group_by(Feedback.team_id, named.c.value)
         )

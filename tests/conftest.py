@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     A schema of its own per test keeps PostgreSQL runs repeatable and lets several run side by
     side on one server.
     """
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'retrobot.db'}"
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(kind: str, directory: Path) -> Iterator[str]:
+    """The URL of an empty ``kind`` ("sqlite" or "postgresql") database, for any fixture scope;
+    a PostgreSQL schema is dropped afterwards, and without TEST_DATABASE_URL the test skips."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'retrobot.db'}"
         return
     base_url = os.environ.get("TEST_DATABASE_URL")
     if not base_url:
@@ -102,6 +111,13 @@ def fake_slack() -> Iterator[FakeSlack]:
     Every message and view the app sends is checked against Block Kit's limits; a test fails
     if any broke them.
     """
+    with organisation_slack() as fake:
+        yield fake
+    assert fake.limit_violations == [], "a message or view broke Slack's Block Kit limits"
+
+
+def organisation_slack() -> FakeSlack:
+    """A stand-in (not yet started) with the test organisation's people and channels."""
     fake = FakeSlack()
     names = {ANA: "Ana", BEN: "Ben", CARA: "Cara", DEV: "Dev", SHARED: "Shay", SAM: "Sam"}
     for user_id, name in names.items():
@@ -111,9 +127,7 @@ def fake_slack() -> Iterator[FakeSlack]:
     fake.add_user(OUTSIDER, name="Olu")
     fake.add_channel(NORTH_CHANNEL, members=[ANA, BEN, CARA, DEV, SHARED])
     fake.add_channel(SOUTH_CHANNEL, members=[SHARED, SAM])
-    with fake:
-        yield fake
-    assert fake.limit_violations == [], "a message or view broke Slack's Block Kit limits"
+    return fake
 
 
 @pytest.fixture

@@ -116,14 +116,9 @@ def static_select(
     optional: bool = False,
 ) -> Block:
     """An input block holding a static select (at most 100 options)."""
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": action_id,
-        "options": list(options)[:100],
-    }
-    initial = [o for o in options if o["value"] == initial_value]
-    if initial:
-        element["initial_option"] = initial[0]
+    element = _choices(
+        "static_select", action_id, options, limit=100, selected=_one(initial_value), many=False
+    )
     return _input(block_id, label, element, optional=optional)
 
 
@@ -137,15 +132,7 @@ def checkboxes(
     optional: bool = True,
 ) -> Block:
     """An input block of checkboxes; ``checked`` names the values ticked initially."""
-    ticked = set(checked)
-    element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": action_id,
-        "options": list(options),
-    }
-    initial = [o for o in options if o["value"] in ticked]
-    if initial:
-        element["initial_options"] = initial
+    element = _choices("checkboxes", action_id, options, limit=None, selected=checked, many=True)
     return _input(block_id, label, element, optional=optional)
 
 
@@ -159,14 +146,9 @@ def radio_buttons(
     optional: bool = False,
 ) -> Block:
     """An input block of radio buttons (at most 10 options)."""
-    element: dict[str, Any] = {
-        "type": "radio_buttons",
-        "action_id": action_id,
-        "options": list(options)[:10],
-    }
-    initial = [o for o in element["options"] if o["value"] == initial_value]
-    if initial:
-        element["initial_option"] = initial[0]
+    element = _choices(
+        "radio_buttons", action_id, options, limit=10, selected=_one(initial_value), many=False
+    )
     return _input(block_id, label, element, optional=optional)
 
 
@@ -180,16 +162,39 @@ def multi_static_select(
     optional: bool = True,
 ) -> Block:
     """An input block holding a multi-select of static options (at most 100)."""
-    picked = set(chosen)
-    element: dict[str, Any] = {
-        "type": "multi_static_select",
-        "action_id": action_id,
-        "options": list(options)[:100],
-    }
-    initial = [o for o in element["options"] if o["value"] in picked]
-    if initial:
-        element["initial_options"] = initial
+    element = _choices(
+        "multi_static_select", action_id, options, limit=100, selected=chosen, many=True
+    )
     return _input(block_id, label, element, optional=optional)
+
+
+def _choices(
+    kind: str,
+    action_id: str,
+    options: Sequence[dict[str, Any]],
+    *,
+    limit: int | None,
+    selected: Iterable[str],
+    many: bool,
+) -> dict[str, Any]:
+    """An element offering ``options`` (the first ``limit``), with the ``selected`` values among
+    them marked initial: ``initial_options`` when ``many``, else the first as ``initial_option``.
+
+    Initial options are picked from the options shown, since Slack refuses any other."""
+    shown = list(options)[:limit]
+    wanted = set(selected)
+    element: dict[str, Any] = {"type": kind, "action_id": action_id, "options": shown}
+    initial = [o for o in shown if o["value"] in wanted]
+    if initial:
+        if many:
+            element["initial_options"] = initial
+        else:
+            element["initial_option"] = initial[0]
+    return element
+
+
+def _one(value: str | None) -> tuple[str, ...]:
+    return () if value is None else (value,)
 
 
 def users_select(

@@ -10,6 +10,11 @@ limit or slow down. Queries such as :meth:`FakeSlack.dms` show what people would
 Besides ``/api/<method>`` it serves the two other URLs Slack hands out: the upload URL of
 ``files.getUploadURLExternal`` (``/upload/<file id>``) and ``response_url`` (``/response/<id>``).
 
+Faults: :meth:`FakeSlack.fail_next` (an ok:false error), :meth:`~FakeSlack.rate_limit_next`
+(429), :meth:`~FakeSlack.server_error_next` (5xx), :meth:`~FakeSlack.drop_next` (the connection
+closed with no answer) and :meth:`~FakeSlack.answer_late_next` (acted on, answered too late: a
+client timeout), each for some calls only when given ``when``.
+
 Rate limits: :meth:`FakeSlack.rate_limit` keeps a token bucket per method (optionally per
 channel). A refused request gets HTTP 429 with ``Retry-After`` in whole seconds, rounded up and
 at least 1, as Slack sends it: slack_sdk's ``RateLimitErrorRetryHandler`` reads it with
@@ -40,19 +45,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blockkit import MESSAGE_TEXT_MAX, message_problems, view_problems
+from bot.manifest import BOT_SCOPES
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SCOPES = (
-    "commands",
-    "chat:write",
-    "im:write",
-    "users:read",
-    "usergroups:read",
-    "channels:read",
-    "groups:read",
-    "files:write",
-)
+# The bot token holds what the app's manifest asks for, as when Slack installs the app (Slack
+# names them in each answer's X-OAuth-Scopes header).
+DEFAULT_SCOPES = tuple(BOT_SCOPES)
 # Args that slack_sdk sends as JSON strings inside a form body; recorded decoded.
 JSON_ARGS = ("blocks", "view", "attachments", "files", "metadata")
 RESPONSE_URL_USES = 5  # Slack accepts up to five posts to one response_url
@@ -247,6 +246,11 @@ class _Fault:
     status: int
     retry_after: int | None
     when: Callable[[dict[str, Any]], bool] | None
+    late: float = 0.0  # > 0: act on the call, then answer only after this many seconds
+
+
+# The status of a fault that drops the connection without an answer (no HTTP status at all).
+DROPPED = 0
 
 
 @dataclass
@@ -548,15 +552,55 @@ class FakeSlack:
         with self._lock:
             self._faults.append(_Fault(method, times, error, status, None, when))
 
-    def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+    def rate_limit_next(
+        self,
+        method: str,
+        retry_after: int = 1,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
         """Answer the next ``times`` calls of ``method`` with 429 and ``Retry-After``."""
         with self._lock:
-            self._faults.append(_Fault(method, times, "ratelimited", 429, retry_after, None))
+            self._faults.append(_Fault(method, times, "ratelimited", 429, retry_after, when))
 
-    def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
+    def server_error_next(
+        self,
+        method: str,
+        status: int = 500,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
         """Answer the next ``times`` calls of ``method`` with an HTTP 5xx."""
         with self._lock:
-            self._faults.append(_Fault(method, times, "internal_error", status, None, None))
+            self._faults.append(_Fault(method, times, "internal_error", status, None, when))
+
+    def drop_next(
+        self,
+        method: str,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Close the connection of the next ``times`` calls of ``method`` without acting on them
+        or answering (a connection lost on the way in: the client sees it reset)."""
+        with self._lock:
+            self._faults.append(_Fault(method, times, "connection_dropped", DROPPED, None, when))
+
+    def answer_late_next(
+        self,
+        method: str,
+        seconds: float,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Act on the next ``times`` calls of ``method`` but answer only ``seconds`` later (a
+        timeout after Slack acted: a client that waits less never learns the message went)."""
+        with self._lock:
+            self._faults.append(_Fault(method, times, "late", 200, None, when, late=seconds))
+
+    def clear_faults(self) -> None:
+        """Forget every fault not yet used (recordings, delays and rate limits stay)."""
+        with self._lock:
+            self._faults = []
 
     def delay(self, method: str, seconds: float) -> None:
         """Hold every call of ``method`` (or "*") ``seconds`` before answering (0 stops it)."""
@@ -822,7 +866,7 @@ class FakeSlack:
             time.sleep(pause)
         with self._lock:
             try:
-                self._apply_faults(method, args)
+                late = self._apply_faults(method, args)
                 result = self._methods[method](args)
             except SlackApiFailure as failure:
                 return self._answer(method, args, token, failure)
@@ -830,7 +874,9 @@ class FakeSlack:
             if method == "auth.test":
                 headers_out["X-OAuth-Scopes"] = ",".join(self.scopes)
             self._record(ApiCall(method, args, token, time.time()))
-            return 200, headers_out, {"ok": True, **result}
+        if late:
+            time.sleep(late)
+        return 200, headers_out, {"ok": True, **result}
 
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None, failure: SlackApiFailure
@@ -857,8 +903,9 @@ class FakeSlack:
             return secrets.compare_digest(token, self.token)
         return token.startswith("xoxb-")
 
-    def _apply_faults(self, method: str, args: dict[str, Any]) -> None:
-        """Raise the first injected fault that matches, then the rate limit, if any."""
+    def _apply_faults(self, method: str, args: dict[str, Any]) -> float:
+        """Raise the first injected fault that matches, then the rate limit, if any; the
+        seconds to hold the answer when the fault matched is a late answer."""
         for fault in self._faults:
             if fault.method not in (method, "*") or fault.times <= 0:
                 continue
@@ -866,13 +913,15 @@ class FakeSlack:
                 continue
             fault.times -= 1
             self._faults = [f for f in self._faults if f.times > 0]
+            if fault.late:
+                return fault.late
             headers = {}
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
             raise SlackApiFailure(fault.error, status=fault.status, headers=headers)
         limit = self._rate_limits.get(method)
         if limit is None:
-            return
+            return 0.0
         key = str(args.get("channel") or "") if limit.per_channel else ""
         now = _RealClock.monotonic()
         bucket = self._buckets.setdefault(
@@ -884,6 +933,7 @@ class FakeSlack:
             raise SlackApiFailure(
                 "ratelimited", status=429, headers={"Retry-After": str(retry_after)}
             )
+        return 0.0
 
     def _handle_upload(self, file_id: str, body: bytes) -> tuple[int, str]:
         """Take the bytes posted to an upload URL."""
@@ -1530,6 +1580,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path.startswith("/api/"):
                 status, headers, answer = fake._handle_api(path[5:], query, body, self.headers)
+                if status == DROPPED:
+                    self.close_connection = True  # no status line: the client sees a reset
+                    return
                 self._send(status, json.dumps(answer).encode(), "application/json", headers)
             elif path.startswith("/upload/") and self.command == "POST":
                 status, text = fake._handle_upload(path[8:], body)

@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot import delivery, ids, tensions
-from bot.agenda import refresh_agendas
+from bot.agenda import refresh_agendas, refresh_posted_agendas
 from bot.blocks.tension import build_private_tension_note, build_tension_confirmation
 from bot.blocks.triage import build_notice_modal
 from bot.errors import InvalidInputError, NotInTeamError, RetrobotError
@@ -27,13 +27,14 @@ def handle_tension_submission(
     if draft is None:
         return
     ack()
+    team, now = services.config.team(draft.team_id), services.now()
     with services.session() as session:
-        tension = tensions.raise_tension(
-            session, user_id=user_id, draft=draft, now=services.now(), request_key=view["id"]
+        raised = tensions.raise_tension_onto_agenda(
+            session, user_id=user_id, draft=draft, team=team, now=now, request_key=view["id"]
         )
-    if tension is None:
+    if raised is None:
         return  # the same modal submitted twice: recorded (and confirmed) once
-    team = services.config.team(tension.team_id)
+    tension = raised.tension
     confirmation = build_tension_confirmation(
         services.renderer, tension=tension, team_name=team.name
     )
@@ -42,7 +43,7 @@ def handle_tension_submission(
         note = build_private_tension_note(services.renderer, tension=tension, team_name=team.name)
         delivery.post_each(client, team.coach_ids, note)
     else:
-        refresh_agendas(services, team_id=team.id, now=services.now())
+        refresh_posted_agendas(services, round_ids=[raised.agenda_round_id], now=now)
     if _opened_from_home(view):
         # Only then is the person looking at their Home; anyone else sees it fresh when they
         # open it (app_home_opened), so building it now would be work for nobody.

@@ -241,6 +241,22 @@ def test_lookups_by_person_and_team_id_use_the_index_made_with_the_config() -> N
     assert config == parse_config(BASE.replace("U0C3D4E5F", "U0A1B2C3D"))
 
 
+def test_names_and_coaches_come_from_the_index_in_file_order() -> None:
+    # U0D4E5F6G is named in south only; U0A1B2C3D is named nowhere; the first name given wins.
+    config = parse_config(
+        replace("members: [U0A1B2C3D, U0B2C3D4E]", "members: [U0A1B2C3D, {id: U0D4E5F6G}]")
+        .replace("coaches: [U0Z9Y8X7W]", "coaches: [{id: U0Z9Y8X7W, name: Zoe}]")
+        .replace("coaches: [U0Z9Y8X7W, U0Y8X7W6V]", "coaches: [{id: U0Z9Y8X7W, name: Z}]")
+    )
+    assert config.name_of("U0D4E5F6G") == "Ana"
+    assert config.name_of("U0Z9Y8X7W") == "Zoe"
+    assert config.name_of("U0A1B2C3D") is None
+    assert config.name_of(None) is None
+    assert parse_config(BASE).coach_ids == ["U0Z9Y8X7W", "U0Y8X7W6V"]
+    only_south = config.model_copy(update={"teams": [config.team("south")]})
+    assert only_south.name_of("U0Z9Y8X7W") == "Z"
+
+
 def test_a_configuration_given_other_teams_is_indexed_anew() -> None:
     config = parse_config(BASE)
     only_south = config.model_copy(update={"teams": [config.team("south")]})

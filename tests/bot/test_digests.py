@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import digests
 from bot.blocks.digest import digest_document, summary_document
@@ -32,7 +32,7 @@ from bot.meetings import BadWeekError, iso_week
 from bot.services import sync_teams
 from prompts import Renderer
 from storage.db import make_engine, migrate, session_factory
-from storage.models import OutcomeKind, TensionStatus
+from storage.models import CheckinResponse, OutcomeKind, TensionStatus
 from storage.weekly import OwnerSpread, TensionCounts
 from tests.storage.factories import (
     make_answered_round,
@@ -148,6 +148,38 @@ def test_mood_and_numbers_need_three_answers(session: Session, config: AppConfig
     three = summary_of(session, config, week="2026-W47").figures
     assert three.this_week.mood == pytest.approx(3.0)
     assert three.metrics[0].this_week == 21
+
+
+def test_one_or_two_answers_kept_from_the_team_never_count_in_its_figures(
+    session: Session, config: AppConfig
+) -> None:
+    """The agenda shows the team every shared answer: a mood or number that also counted one or
+    two answers kept from the team would give them away (the figure less the shared answers).
+    Three or more kept answers count, hidden in their sum like any answer in a figure over 3."""
+    round_ = make_answered_round(
+        session,
+        meeting_at=MEETING,
+        answers=[("U0ANA", 5), ("U0BEN", 4), ("U0CARA", 3), ("U0DEV", 1)],
+        metric_values={"visits": 7},
+    )
+    rows = session.exec(select(CheckinResponse).where(CheckinResponse.round_id == round_.id))
+    answers = {answer.user_id: answer for answer in rows}
+
+    def kept(*user_ids: str) -> TeamFigures:
+        for user_id in user_ids:
+            answers[user_id].shared = False
+            session.add(answers[user_id])
+        return summary_of(session, config).figures
+
+    one = kept("U0DEV")
+    assert (one.this_week.answered, one.this_week.moods) == (4, 3)
+    assert one.this_week.mood == pytest.approx(4.0)  # Dev's 1 cannot be worked out
+    assert (one.metrics[0].this_week, one.metrics[0].answers) == (21, 3)
+    two = kept("U0BEN")
+    assert (two.this_week.moods, two.this_week.mood, two.metrics[0].this_week) == (2, None, None)
+    three = kept("U0CARA")
+    assert three.this_week.moods == 4 and three.this_week.mood == pytest.approx(13 / 4)
+    assert three.metrics[0].this_week == 28
 
 
 def test_trends_and_eight_week_averages(session: Session, config: AppConfig) -> None:

@@ -14,6 +14,8 @@ from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import Ephemeral, FakeSlack, Message
 from storage.models import CheckinRound, Tension
 from tests.conftest import ANA, NORTH_CHANNEL
+from tests.journeys.steps import click_for_view, newest_ephemeral
+from tests.journeys.steps import new_dm as new_dm  # where the tactical journeys have found it
 
 # North meets on Tuesdays at 10:00 London; 1 December 2026 is a Tuesday, in GMT (UTC+0).
 MEETING_DAY = date(2026, 12, 1)
@@ -72,9 +74,7 @@ def tactical(
     before = len(fake.ephemerals(user_id))
     response = slack.command(ids.TACTICAL_COMMAND, user_id=user_id, channel_id=channel_id)
     assert response.status == 200
-    return fake.wait_for(
-        lambda: fake.ephemerals(user_id)[-1] if len(fake.ephemerals(user_id)) > before else None
-    )
+    return newest_ephemeral(fake, user_id, before)
 
 
 def agenda_roots(fake: FakeSlack, channel: str = NORTH_CHANNEL) -> list[Message]:
@@ -126,12 +126,8 @@ def open_triage(
     slack: SlackSender, fake: FakeSlack, user_id: str, message: Message, tension_id: int
 ) -> dict[str, Any]:
     """Click a tension's Triage button and return the modal that opens."""
-    before = len(fake.views_opened(user_id))
     value = triage_buttons(message)[tension_id]
-    assert slack.click(message, ids.AGENDA_TRIAGE, user_id=user_id, value=value).status == 200
-    return fake.wait_for(
-        lambda: fake.views_opened(user_id)[-1] if len(fake.views_opened(user_id)) > before else None
-    )
+    return click_for_view(slack, fake, message, ids.AGENDA_TRIAGE, user_id, value=value)
 
 
 def submit_triage(
@@ -155,8 +151,15 @@ def submit_triage(
     return slack.submit_view(view, user_id=user_id, values=values)
 
 
-def new_dm(fake: FakeSlack, user_id: str, count_before: int) -> Message:
-    """Wait for a DM beyond the first ``count_before`` and return it."""
-    return fake.wait_for(
-        lambda: fake.dms(user_id)[count_before] if len(fake.dms(user_id)) > count_before else None
-    )
+def triage(
+    slack: SlackSender,
+    fake: FakeSlack,
+    user_id: str,
+    message: Message,
+    tension_id: int,
+    **answers: Any,
+) -> Response:
+    """Open a tension's triage modal from the agenda and submit ``answers`` in it (the keyword
+    arguments of :func:`submit_triage`)."""
+    view = open_triage(slack, fake, user_id, message, tension_id)
+    return submit_triage(slack, view, user_id, **answers)

@@ -26,6 +26,12 @@ from storage.models import (
     TensionStatus,
 )
 from tests.conftest import ANA, BEN, CARA, DEV, NORTH_CHANNEL, OUTSIDER, SHARED
+from tests.journeys.steps import (
+    click_for_view,
+    command_for_view,
+    homes_published,
+    submit_and_settle,
+)
 
 OPENS = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 METRIC = f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'visits')}.{ids.CHECKIN_METRIC_ACTION}"
@@ -58,38 +64,10 @@ def responses(services: Services) -> list[CheckinResponse]:
         return list(session.exec(select(CheckinResponse)))
 
 
-def new_view(fake: FakeSlack, user: str, before: int) -> dict[str, Any]:
-    return fake.wait_for(
-        lambda: fake.views_opened(user)[-1] if len(fake.views_opened(user)) > before else None
-    )
-
-
-def click_for_view(
-    slack: SlackSender, fake: FakeSlack, container: Any, action_id: str, user: str
-) -> dict[str, Any]:
-    before = len(fake.views_opened(user))
-    assert slack.click(container, action_id, user_id=user).status == 200
-    return new_view(fake, user, before)
-
-
 def updated_dm(fake: FakeSlack, dm: Message, contains: str) -> Message:
     return fake.wait_for(
         lambda: (m := fake.message(dm.channel, dm.ts)) and contains in m.all_text and m
     )
-
-
-def homes_published(fake: FakeSlack, user: str) -> int:
-    return sum(c.args.get("user_id") == user for c in fake.calls_to("views.publish"))
-
-
-def submit_and_settle(
-    slack: SlackSender, fake: FakeSlack, view: dict[str, Any], user: str, values: dict[str, Any]
-) -> None:
-    """Submit the check-in and wait for the listener's last call (the Home tab's refresh)."""
-    before = homes_published(fake, user)
-    answer = slack.submit_view(view, user_id=user, values=values)
-    assert answer.status == 200 and not answer.body.strip(), answer.body
-    fake.wait_for(lambda: homes_published(fake, user) > before)
 
 
 def block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
@@ -296,9 +274,7 @@ def test_checkin_command_opens_the_current_round_or_says_when_the_next_opens(
     assert "next one opens Monday 1 June at 10:00" in answer.json["text"]
     assert "Tuesday 2 June at 10:00" in answer.json["text"]
     clock[0] = OPENS + timedelta(minutes=10)
-    before = len(fake_slack.views_opened(ANA))
-    assert slack.command("/checkin", user_id=ANA, channel_id=NORTH_CHANNEL).status == 200
-    view = new_view(fake_slack, ANA, before)
+    view = command_for_view(slack, fake_slack, "/checkin", ANA)
     submit_and_settle(slack, fake_slack, view, ANA, {ids.CHECKIN_MOOD_ACTION: "3"})
     # The scheduler's round, arriving later, asks the others but not Ana again.
     report = checkins.send_round(services, team_id="north")

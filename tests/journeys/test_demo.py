@@ -82,7 +82,7 @@ def test_the_summary_covers_the_week_played_with_its_trend(two_weeks: Played) ->
     assert "North Neighbourhood Team — week 14" in team
     assert "Week 2026-W14 (30 Mar – 5 Apr 2026)" in team
     # The round of the week is in it: four answered, Eve away, Fran skipping.
-    assert "4 of 4 answered the check-in (100%); 1 away." in team
+    assert "4 of 4 answered the check-in (100%); 1 away, 1 skipped this week." in team
     assert "Mood 3.5 out of 5, over 4 answers (8-week average " in team
     assert "first week" not in team  # the week before is history, so trends mean something
     assert "Client visits: 88 visits this week" in team

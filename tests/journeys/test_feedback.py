@@ -38,6 +38,15 @@ from tests.conftest import (
     SOUTH_CHANNEL,
     SOUTH_COACH,
 )
+from tests.journeys.steps import (
+    click_for_view,
+    command_for_view,
+    element,
+    homes_published,
+    new_dm,
+    open_home,
+    submit_and_settle,
+)
 
 APP_USER = "U0WORKFLOW"
 QUIET = 0.2  # seconds without a Slack call after which the app's listeners are done
@@ -60,19 +69,7 @@ def open_modal(
     slack: SlackSender, fake: FakeSlack, user_id: str, text: str = "", channel: str = NORTH_CHANNEL
 ) -> dict:
     """`/feedback text` as ``user_id``; the modal it opens."""
-    before = len(fake.views_opened(user_id))
-    response = slack.command(ids.FEEDBACK_COMMAND, text, user_id=user_id, channel_id=channel)
-    assert response.status == 200
-    return fake.wait_for(
-        lambda: fake.views_opened(user_id)[-1] if len(fake.views_opened(user_id)) > before else None
-    )
-
-
-def new_dm(fake: FakeSlack, user_id: str, before: int) -> Message:
-    """Wait for the person's next DM after ``before`` DMs."""
-    return fake.wait_for(
-        lambda: fake.dms(user_id)[before] if len(fake.dms(user_id)) > before else None
-    )
+    return command_for_view(slack, fake, ids.FEEDBACK_COMMAND, user_id, text, channel)
 
 
 def give(
@@ -93,35 +90,16 @@ def given_and_delivered(
     slack: SlackSender, fake: FakeSlack, giver: str, receivers: list[str], text: str, **fields: Any
 ) -> Message:
     """Give feedback that is accepted; the giver's confirmation DM, once all is delivered."""
-    before, published = len(fake.dms(giver)), publishes(fake, giver)
+    before, published = len(fake.dms(giver)), homes_published(fake, giver)
     answer = give(slack, fake, giver, receivers, text, **fields)
     assert answer.status == 200 and not answer.body.strip(), answer.body
-    fake.wait_for(lambda: publishes(fake, giver) > published)  # the handler's last step
+    fake.wait_for(lambda: homes_published(fake, giver) > published)  # the handler's last step
     return new_dm(fake, giver, before)
-
-
-def accepted(
-    slack: SlackSender, fake: FakeSlack, view: dict, user_id: str, values: dict[str, Any]
-) -> None:
-    """Submit a modal that is accepted, and wait for the handler's last step (the Home tab)."""
-    published = publishes(fake, user_id)
-    answer = slack.submit_view(view, user_id=user_id, values=values)
-    assert answer.status == 200 and not answer.body.strip(), answer.body
-    fake.wait_for(lambda: publishes(fake, user_id) > published)
-
-
-def publishes(fake: FakeSlack, user_id: str) -> int:
-    """How often the person's Home tab was published."""
-    return len([c for c in fake.calls_to("views.publish") if c.args["user_id"] == user_id])
 
 
 def stored_feedback(services: Services) -> list[Feedback]:
     with services.session() as session:
         return list(session.exec(select(Feedback).order_by(Feedback.id)))
-
-
-def element(view: dict, block_id: str) -> dict:
-    return next(b for b in view["blocks"] if b.get("block_id") == block_id)["element"]
 
 
 def block_ids(view: dict) -> set[str]:
@@ -135,10 +113,7 @@ def shown(message: Message) -> str:
 
 def home_of(slack: SlackSender, fake: FakeSlack, user_id: str) -> str:
     """Open the person's Home tab; everything it shows, as JSON text."""
-    published = publishes(fake, user_id)
-    slack.app_home_opened(user_id)
-    fake.wait_for(lambda: publishes(fake, user_id) > published)
-    return json.dumps(fake.home(user_id))
+    return json.dumps(open_home(slack, fake, user_id))
 
 
 # --- giving -----------------------------------------------------------------------------------
@@ -156,7 +131,7 @@ def test_the_command_prefills_the_person_and_the_words(
     )
     assert ids.FEEDBACK_ANONYMOUS_BLOCK not in block_ids(view)  # app.yaml does not allow it
 
-    accepted(slack, fake_slack, view, ANA, {})
+    submit_and_settle(slack, fake_slack, view, ANA, {})
 
     dm = fake_slack.wait_for(lambda: fake_slack.dms(BEN))[-1]
     assert f"<@{ANA}> appreciates you" in dm.all_text
@@ -253,7 +228,7 @@ def test_anonymous_feedback_stores_no_giver_anywhere(
     fake_slack.fail_next("chat.postMessage", "user_disabled", when=lambda a: a["channel"] == ANA)
     view = open_modal(slack, fake_slack, ANA)
     assert ids.FEEDBACK_ANONYMOUS_BLOCK in block_ids(view)
-    accepted(
+    submit_and_settle(
         slack,
         fake_slack,
         view,
@@ -357,13 +332,7 @@ def test_a_private_reply_reaches_the_giver_and_is_not_stored(
 ) -> None:
     given_and_delivered(slack, fake_slack, ANA, [BEN], "Thanks for the lift to the clinic")
     dm = fake_slack.wait_for(lambda: fake_slack.dms(BEN))[-1]
-    opened = len(fake_slack.views_opened(BEN))
-    slack.click(dm, ids.FEEDBACK_OPEN_REPLY, user_id=BEN)
-    modal = fake_slack.wait_for(
-        lambda: (
-            fake_slack.views_opened(BEN)[-1] if len(fake_slack.views_opened(BEN)) > opened else None
-        )
-    )
+    modal = click_for_view(slack, fake_slack, dm, ids.FEEDBACK_OPEN_REPLY, BEN)
     assert modal["callback_id"] == ids.FEEDBACK_REPLY_MODAL
 
     flagged = slack.submit_view(
@@ -391,20 +360,8 @@ def test_request_reminder_and_answer(
 ) -> None:
     # Monday 1 June 2026, 10:00 in London; the feedback is wanted by Friday 5 June.
     with freeze_time(datetime(2026, 6, 1, 9, 0, tzinfo=UTC)) as clock:
-        before = len(fake_slack.views_opened(ANA))
-        slack.command(
-            ids.FEEDBACK_COMMAND,
-            "request <@U0BEN|ben> <@U0CARA|cara> How I ran Tuesday's handover",
-            user_id=ANA,
-            channel_id=NORTH_CHANNEL,
-        )
-        modal = fake_slack.wait_for(
-            lambda: (
-                fake_slack.views_opened(ANA)[-1]
-                if len(fake_slack.views_opened(ANA)) > before
-                else None
-            )
-        )
+        asking = "request <@U0BEN|ben> <@U0CARA|cara> How I ran Tuesday's handover"
+        modal = open_modal(slack, fake_slack, ANA, asking)
         assert modal["callback_id"] == ids.FEEDBACK_REQUEST_MODAL
         assert element(modal, ids.FEEDBACK_ASKED_BLOCK)["initial_users"] == [BEN, CARA]
         assert element(modal, ids.FEEDBACK_DUE_BLOCK)["initial_date"] == "2026-06-08"
@@ -413,7 +370,7 @@ def test_request_reminder_and_answer(
             == "How I ran Tuesday's handover"
         )
         ana_dms = len(fake_slack.dms(ANA))
-        accepted(slack, fake_slack, modal, ANA, {ids.FEEDBACK_DUE_ACTION: "2026-06-05"})
+        submit_and_settle(slack, fake_slack, modal, ANA, {ids.FEEDBACK_DUE_ACTION: "2026-06-05"})
         confirmation = new_dm(fake_slack, ANA, ana_dms)
         assert f"You asked <@{BEN}> and <@{CARA}> for feedback by *Fri 5 Jun*" in (
             confirmation.all_text
@@ -430,7 +387,7 @@ def test_request_reminder_and_answer(
         assert "How I ran Tuesday" in json.dumps(cara_modal["blocks"][0])
         assert ids.FEEDBACK_ANONYMOUS_BLOCK not in block_ids(cara_modal)
         ana_dms = len(fake_slack.dms(ANA))
-        accepted(
+        submit_and_settle(
             slack,
             fake_slack,
             cara_modal,
@@ -459,7 +416,7 @@ def test_request_reminder_and_answer(
 
         # Ben answers from the reminder.
         ben_modal = click_give_feedback(slack, fake_slack, reminder, BEN)
-        accepted(
+        submit_and_settle(
             slack, fake_slack, ben_modal, BEN, {ids.FEEDBACK_TEXT_ACTION: "You kept us to time"}
         )
         assert len(fake_slack.dms(ANA)) == ana_dms + 2
@@ -476,11 +433,7 @@ def test_request_reminder_and_answer(
 
 def click_give_feedback(slack: SlackSender, fake: FakeSlack, dm: Message, user_id: str) -> dict:
     """Click "Give feedback" on a request DM; the give-modal it opens."""
-    before = len(fake.views_opened(user_id))
-    slack.click(dm, ids.FEEDBACK_ANSWER_REQUEST, user_id=user_id)
-    return fake.wait_for(
-        lambda: fake.views_opened(user_id)[-1] if len(fake.views_opened(user_id)) > before else None
-    )
+    return click_for_view(slack, fake, dm, ids.FEEDBACK_ANSWER_REQUEST, user_id)
 
 
 # --- privacy ----------------------------------------------------------------------------------
@@ -754,13 +707,7 @@ def test_home_buttons_open_the_modals(slack: SlackSender, fake_slack: FakeSlack)
 def test_request_needs_people_a_question_and_a_future_date(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    before = len(fake_slack.views_opened(ANA))
-    slack.command(ids.FEEDBACK_COMMAND, "request", user_id=ANA, channel_id=NORTH_CHANNEL)
-    modal = fake_slack.wait_for(
-        lambda: (
-            fake_slack.views_opened(ANA)[-1] if len(fake_slack.views_opened(ANA)) > before else None
-        )
-    )
+    modal = open_modal(slack, fake_slack, ANA, "request")
     yesterday = (datetime.now(UTC) - timedelta(days=2)).date()
     answer = slack.submit_view(
         modal,

@@ -12,24 +12,17 @@ from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.models import Tension
 from tests.conftest import ANA, BEN, COACH, NORTH_CHANNEL, OUTSIDER, SHARED, SOUTH_COACH
+from tests.journeys.steps import click_for_view, command_for_view, element, newest_view
 
 
 def open_tension_modal(slack: SlackSender, fake: FakeSlack, user_id: str, text: str = "") -> dict:
-    before = len(fake.views_opened(user_id))
-    response = slack.command("/tension", text, user_id=user_id, channel_id=NORTH_CHANNEL)
-    assert response.status == 200
-    return fake.wait_for(
-        lambda: fake.views_opened(user_id)[-1] if len(fake.views_opened(user_id)) > before else None
-    )
+    """`/tension text` as ``user_id`` in North's channel; the modal it opens."""
+    return command_for_view(slack, fake, "/tension", user_id, text)
 
 
 def stored_tensions(services: Services) -> list[Tension]:
     with services.session() as session:
         return list(session.exec(select(Tension).order_by(Tension.id)))
-
-
-def element(view: dict, block_id: str) -> dict:
-    return next(b for b in view["blocks"] if b.get("block_id") == block_id)["element"]
 
 
 def test_command_modal_submit_confirmation_and_home(
@@ -72,8 +65,7 @@ def test_a_tension_raised_from_the_home_tab_shows_there_at_once(
 ) -> None:
     slack.app_home_opened(ANA)
     home = fake_slack.wait_for(lambda: fake_slack.home(ANA))
-    slack.click(home, ids.HOME_RAISE_TENSION, user_id=ANA)
-    view = fake_slack.wait_for(lambda: fake_slack.views_opened(ANA))[-1]
+    view = click_for_view(slack, fake_slack, home, ids.HOME_RAISE_TENSION, ANA)
     published = len(fake_slack.calls_to("views.publish"))
     slack.submit_view(view, user_id=ANA, values={ids.TENSION_TEXT_ACTION: "Pool car clashes"})
     fake_slack.wait_for(lambda: len(fake_slack.calls_to("views.publish")) > published)
@@ -215,11 +207,7 @@ def test_message_shortcut_prefills_the_text_and_keeps_the_permalink(
         message_text="Who has the weekend &amp; bank holiday on-call? &lt;@U0ANA&gt;",
         message_user=ANA,
     )
-    view = fake_slack.wait_for(
-        lambda: (
-            fake_slack.views_opened(BEN)[-1] if len(fake_slack.views_opened(BEN)) > before else None
-        )
-    )
+    view = newest_view(fake_slack, BEN, before)
     assert element(view, ids.TENSION_TEXT_BLOCK)["initial_value"] == (
         "Who has the weekend & bank holiday on-call? <@U0ANA>"
     )

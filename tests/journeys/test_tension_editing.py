@@ -14,37 +14,24 @@ from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.models import TensionStatus
 from tests.conftest import ANA, BEN, COACH, DEV, NORTH_CHANNEL, OUTSIDER, SHARED
+from tests.journeys.steps import click_for_view, element, newest_view, open_home
 from tests.journeys.tactical_steps import (
-    open_triage,
     seed_tensions,
     stored,
-    submit_triage,
     tactical,
     the_agenda,
+    triage,
     triage_buttons,
 )
 
 
-def newest_view(fake: FakeSlack, user_id: str, before: int) -> dict[str, Any]:
-    return fake.wait_for(
-        lambda: fake.views_opened(user_id)[-1] if len(fake.views_opened(user_id)) > before else None
-    )
-
-
-def element(view: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return next(b for b in view["blocks"] if b.get("block_id") == block_id)["element"]
-
-
-def home_of(slack: SlackSender, fake: FakeSlack, user_id: str) -> dict[str, Any]:
-    def published() -> int:
-        return sum(1 for c in fake.calls_to("views.publish") if c.args.get("user_id") == user_id)
-
-    before = published()
-    slack.app_home_opened(user_id)
-    fake.wait_for(lambda: published() > before)
-    home = fake.home(user_id)
-    assert home is not None
-    return home
+def ana_home_with(
+    slack: SlackSender, fake: FakeSlack, services: Services, text: str, **fields: Any
+) -> tuple[int, dict[str, Any]]:
+    """Ana's open tension, on North's agenda: its id, and Ana's App Home showing it."""
+    [tension_id] = seed_tensions(services, [text], **fields)
+    tactical(slack, fake, BEN)
+    return tension_id, open_home(slack, fake, ANA)
 
 
 def buttons(view: dict[str, Any], action_id: str) -> list[str]:
@@ -128,14 +115,13 @@ def test_a_very_long_message_is_prefilled_within_the_fields_limit(
 def test_the_raiser_edits_an_open_tension_from_the_home(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    [tension_id] = seed_tensions(services, ["Handovers run late"], area="Rota")
-    tactical(slack, fake_slack, BEN)
-    home = home_of(slack, fake_slack, ANA)
+    tension_id, home = ana_home_with(slack, fake_slack, services, "Handovers run late", area="Rota")
     assert buttons(home, ids.HOME_EDIT_TENSION) == [str(tension_id)]
     assert buttons(home, ids.HOME_WITHDRAW_TENSION) == [str(tension_id)]
 
-    slack.click(home, ids.HOME_EDIT_TENSION, user_id=ANA, value=str(tension_id))
-    view = newest_view(fake_slack, ANA, 0)
+    view = click_for_view(
+        slack, fake_slack, home, ids.HOME_EDIT_TENSION, ANA, value=str(tension_id)
+    )
 
     assert view["callback_id"] == ids.TENSION_EDIT_MODAL
     assert element(view, ids.TENSION_TEXT_BLOCK)["initial_value"] == "Handovers run late"
@@ -153,11 +139,10 @@ def test_the_raiser_edits_an_open_tension_from_the_home(
 def test_making_it_private_takes_it_off_the_agenda_and_tells_the_coach(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    [tension_id] = seed_tensions(services, ["Night shifts feel unsafe"])
-    tactical(slack, fake_slack, BEN)
-    home = home_of(slack, fake_slack, ANA)
-    slack.click(home, ids.HOME_EDIT_TENSION, user_id=ANA, value=str(tension_id))
-    view = newest_view(fake_slack, ANA, 0)
+    tension_id, home = ana_home_with(slack, fake_slack, services, "Night shifts feel unsafe")
+    view = click_for_view(
+        slack, fake_slack, home, ids.HOME_EDIT_TENSION, ANA, value=str(tension_id)
+    )
 
     slack.submit_view(
         view, user_id=ANA, values={ids.TENSION_PRIVATE_ACTION: [ids.TENSION_PRIVATE_VALUE]}
@@ -167,18 +152,17 @@ def test_making_it_private_takes_it_off_the_agenda_and_tells_the_coach(
     assert "Night shifts feel unsafe" in note.all_text
     fake_slack.wait_for(lambda: not triage_buttons(the_agenda(fake_slack)))
     assert "Night shifts" not in the_agenda(fake_slack).all_text
-    assert "Night shifts" not in json.dumps(home_of(slack, fake_slack, BEN))
+    assert "Night shifts" not in json.dumps(open_home(slack, fake_slack, BEN))
 
 
 def test_the_raiser_withdraws_an_open_tension(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    [tension_id] = seed_tensions(services, ["Mileage forms take weeks"])
-    tactical(slack, fake_slack, BEN)
-    home = home_of(slack, fake_slack, ANA)
+    tension_id, home = ana_home_with(slack, fake_slack, services, "Mileage forms take weeks")
 
-    slack.click(home, ids.HOME_WITHDRAW_TENSION, user_id=ANA, value=str(tension_id))
-    view = newest_view(fake_slack, ANA, 0)
+    view = click_for_view(
+        slack, fake_slack, home, ids.HOME_WITHDRAW_TENSION, ANA, value=str(tension_id)
+    )
     assert view["callback_id"] == ids.TENSION_WITHDRAW_MODAL
     assert "Mileage forms take weeks" in json.dumps(view)
     slack.submit_view(view, user_id=ANA)
@@ -192,13 +176,15 @@ def test_the_raiser_withdraws_an_open_tension(
 def test_triaged_tensions_are_read_only(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    [tension_id] = seed_tensions(services, ["Supervision keeps being cancelled"])
-    tactical(slack, fake_slack, BEN)
-    old_home = home_of(slack, fake_slack, ANA)
-    slack.click(old_home, ids.HOME_EDIT_TENSION, user_id=ANA, value=str(tension_id))
-    edit_view = newest_view(fake_slack, ANA, 0)
-    triage_view = open_triage(slack, fake_slack, DEV, the_agenda(fake_slack), tension_id)
-    submit_triage(slack, triage_view, DEV, outcome="information", owner=BEN)
+    tension_id, old_home = ana_home_with(
+        slack, fake_slack, services, "Supervision keeps being cancelled"
+    )
+    edit_view = click_for_view(
+        slack, fake_slack, old_home, ids.HOME_EDIT_TENSION, ANA, value=str(tension_id)
+    )
+    triage(
+        slack, fake_slack, DEV, the_agenda(fake_slack), tension_id, outcome="information", owner=BEN
+    )
     fake_slack.wait_for(lambda: stored(services, tension_id).status == TensionStatus.TRIAGED)
 
     # The edit modal opened before the triage cannot change what the meeting decided on.
@@ -206,12 +192,12 @@ def test_triaged_tensions_are_read_only(
     assert "triaged" in late.json["errors"][ids.TENSION_TEXT_BLOCK]
     assert stored(services, tension_id).text == "Supervision keeps being cancelled"
     # Nor can a button on the Home as it was; the Home now shows it read-only.
-    opened = len(fake_slack.views_opened(ANA))
-    slack.click(old_home, ids.HOME_WITHDRAW_TENSION, user_id=ANA, value=str(tension_id))
-    notice = newest_view(fake_slack, ANA, opened)
+    notice = click_for_view(
+        slack, fake_slack, old_home, ids.HOME_WITHDRAW_TENSION, ANA, value=str(tension_id)
+    )
     assert notice["callback_id"] == ids.NOTICE_MODAL and "triaged" in json.dumps(notice)
     assert stored(services, tension_id).status == TensionStatus.TRIAGED
-    home = home_of(slack, fake_slack, ANA)
+    home = open_home(slack, fake_slack, ANA)
     assert buttons(home, ids.HOME_EDIT_TENSION) == []
     assert "Triaged, waiting for your answer" in json.dumps(home)
     assert "*Information or help* for <@U0BEN>" in json.dumps(home)
@@ -221,12 +207,13 @@ def test_nobody_else_can_edit_or_withdraw_a_tension(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     [tension_id] = seed_tensions(services, ["Ana's own tension"])
-    ana_home = home_of(slack, fake_slack, ANA)
+    ana_home = open_home(slack, fake_slack, ANA)
 
     for action_id in (ids.HOME_EDIT_TENSION, ids.HOME_WITHDRAW_TENSION):
-        opened = len(fake_slack.views_opened(SHARED))
-        slack.click(ana_home, action_id, user_id=SHARED, value=str(tension_id))  # forged
-        notice = newest_view(fake_slack, SHARED, opened)
+        # A forged click: the buttons are on Ana's Home, not Shared's.
+        notice = click_for_view(
+            slack, fake_slack, ana_home, action_id, SHARED, value=str(tension_id)
+        )
         assert "Only the person who raised a tension can change it" in json.dumps(notice)
 
     assert stored(services, tension_id).status == TensionStatus.OPEN

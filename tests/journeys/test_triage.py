@@ -20,6 +20,7 @@ from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack, Message
 from storage.models import OutcomeKind, TensionStatus
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, OUTSIDER, SAM
+from tests.journeys.steps import newest_ephemeral
 from tests.journeys.tactical_steps import (
     MEETING_AT,
     new_dm,
@@ -30,6 +31,7 @@ from tests.journeys.tactical_steps import (
     tactical,
     the_agenda,
     thread,
+    triage,
     triage_buttons,
 )
 
@@ -131,11 +133,7 @@ def test_people_outside_the_team_are_refused_and_nothing_changes(
     for outsider in (OUTSIDER, SAM, COACH):  # in no team, in another team, the team's coach
         before = len(fake_slack.ephemerals(outsider))
         slack.click(message, ids.AGENDA_TRIAGE, user_id=outsider, value=value)
-        refusal = fake_slack.wait_for(
-            lambda o=outsider, b=before: (
-                fake_slack.ephemerals(o)[-1] if len(fake_slack.ephemerals(o)) > b else None
-            )
-        )
+        refusal = newest_ephemeral(fake_slack, outsider, before)
         assert "Only members of North Neighbourhood Team" in refusal.all_text
         assert "Nothing was changed" in refusal.all_text
         assert fake_slack.views_opened(outsider) == []
@@ -215,9 +213,7 @@ def test_the_raiser_answers_yes_and_the_tension_closes(
 ) -> None:
     message, (handovers, _) = agenda
     before = len(fake_slack.dms(ANA))
-    submit_triage(
-        slack, open_triage(slack, fake_slack, DEV, message, handovers), DEV, outcome="space"
-    )
+    triage(slack, fake_slack, DEV, message, handovers, outcome="space")
     question = new_dm(fake_slack, ANA, before)
 
     slack.click(question, ids.NEEDS_MET_NO, user_id=BEN, value=str(handovers))  # not Ben's
@@ -281,22 +277,11 @@ def test_progress_is_carried_into_the_next_agenda_until_done(
 ) -> None:
     message, (handovers, rota) = agenda
     owner_dms = len(fake_slack.dms(CARA))
-    submit_triage(
-        slack,
-        open_triage(slack, fake_slack, DEV, message, handovers),
-        DEV,
-        outcome="next_action",
-        owner=CARA,
-        due=FRIDAY,
+    triage(
+        slack, fake_slack, DEV, message, handovers, outcome="next_action", owner=CARA, due=FRIDAY
     )
     owner_dm = new_dm(fake_slack, CARA, owner_dms)
-    submit_triage(
-        slack,
-        open_triage(slack, fake_slack, DEV, the_agenda(fake_slack), rota),
-        DEV,
-        outcome="project",
-        owner=DEV,
-    )
+    triage(slack, fake_slack, DEV, the_agenda(fake_slack), rota, outcome="project", owner=DEV)
     fake_slack.wait_for(lambda: not triage_buttons(the_agenda(fake_slack)))
     # Today's agenda reports progress from earlier meetings only: nothing yet.
     assert "no open next actions or projects" in the_agenda(fake_slack).all_text
@@ -349,14 +334,7 @@ def test_marking_done_from_the_home_and_refusals(
     agenda: tuple[Message, list[int]],
 ) -> None:
     message, (handovers, _) = agenda
-    submit_triage(
-        slack,
-        open_triage(slack, fake_slack, DEV, message, handovers),
-        DEV,
-        outcome="project",
-        owner=CARA,
-        due=FRIDAY,
-    )
+    triage(slack, fake_slack, DEV, message, handovers, outcome="project", owner=CARA, due=FRIDAY)
     home = fake_slack.wait_for(
         lambda: "Friday handovers" in json.dumps(fake_slack.home(CARA)) and fake_slack.home(CARA)
     )
@@ -382,22 +360,11 @@ def test_other_outcomes_record_governance_and_close(
 ) -> None:
     message, (handovers, rota) = agenda
     owner_dms = len(fake_slack.dms(DEV))
-    submit_triage(
-        slack,
-        open_triage(slack, fake_slack, CARA, message, handovers),
-        CARA,
-        outcome="proposal",
-        owner=DEV,
-    )
+    triage(slack, fake_slack, CARA, message, handovers, outcome="proposal", owner=DEV)
     fake_slack.wait_for(lambda: stored(services, handovers).status == TensionStatus.TRIAGED)
     proposal = stored(services, handovers)
     assert proposal.governance is True and proposal.outcome == OutcomeKind.PROPOSAL
-    submit_triage(
-        slack,
-        open_triage(slack, fake_slack, CARA, the_agenda(fake_slack), rota),
-        CARA,
-        outcome="resolved",
-    )
+    triage(slack, fake_slack, CARA, the_agenda(fake_slack), rota, outcome="resolved")
     fake_slack.wait_for(lambda: stored(services, rota).status == TensionStatus.CLOSED)
     assert stored(services, rota).resolved_at is not None
     fake_slack.wait_for(lambda: "marked for governance" in the_agenda(fake_slack).all_text)

@@ -85,7 +85,7 @@ def test_participation_mood_and_metrics_are_counted_per_team_and_week(session: S
 
     assert set(found) == {("north", 11), ("north", 10)}
     week = found[("north", 11)]
-    assert (week.rounds, week.asked, week.away, week.answered) == (1, 4, 1, 3)
+    assert (week.rounds, week.asked, week.away, week.skipped, week.answered) == (1, 4, 1, 1, 3)
     assert (week.moods, week.mood_total) == (2, 7.0)
     assert week.metric_answers == {"v": 2, "w": 0}
     assert week.metric_totals == {"v": 7.5, "w": 0.0}

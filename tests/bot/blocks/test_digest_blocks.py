@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -135,6 +136,23 @@ def test_digest_text_for_one_team_is_what_the_team_will_read() -> None:
     body = digest_team_body(RENDERER, CoachTeam(team, [signal(team)]))
     assert body.startswith("*North Neighbourhood Team*\nNorth Neighbourhood Team: 1 tension has")
     assert "4 of 5 answered the check-in (80%). 8-week average: 70%." in body
+
+
+@pytest.mark.parametrize(
+    ("away", "skipped", "said"),
+    [
+        (0, 0, "4 of 5 answered the check-in (80%). 8-week"),
+        (1, 0, "4 of 5 answered the check-in (80%); 1 away. 8-week"),
+        (0, 2, "4 of 5 answered the check-in (80%); 2 skipped this week. 8-week"),
+        (1, 1, "4 of 5 answered the check-in (80%); 1 away, 1 skipped this week. 8-week"),
+    ],
+)
+def test_people_away_or_skipping_are_told_apart_from_the_silent(
+    away: int, skipped: int, said: str
+) -> None:
+    team = figures()
+    team.weeks[-1] = replace(team.weeks[-1], away=away, skipped=skipped)
+    assert said in digest_team_body(RENDERER, CoachTeam(team, []))
 
 
 def test_names_people_typed_nowhere_and_app_yaml_names_escaped() -> None:

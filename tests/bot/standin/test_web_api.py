@@ -18,9 +18,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import builtin_handlers
 from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.standin.web_api import UNKNOWN_TRIGGER_USER, FakeSlack, all_text
 from tests.bot.standin.conftest import (
@@ -504,6 +506,40 @@ def test_a_delay_makes_a_short_client_timeout(fake: FakeSlack) -> None:
     fake.wait_for(lambda: fake.calls_to("auth.test"), timeout=2)
     fake.delay("auth.test", 0)
     assert impatient.auth_test()["ok"]
+
+
+def test_a_dropped_connection_is_retried_and_a_late_answer_times_out_after_slack_acted(
+    fake: FakeSlack,
+) -> None:
+    bare = WebClient(token=TOKEN, base_url=fake.url, retry_handlers=[])  # type: ignore[arg-type]
+    fake.drop_next("chat.postMessage", when=lambda a: a["channel"] == BEN)
+    with pytest.raises((ConnectionError, urllib.error.URLError)):
+        bare.chat_postMessage(channel=BEN, text="lost on the way")
+    assert fake.dms(BEN) == []  # dropped before Slack acted
+    fake.drop_next("chat.postMessage")
+    retrying = WebClient(
+        token=TOKEN,
+        base_url=fake.url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(
+                max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.0)
+            )
+        ],
+    )
+    assert retrying.chat_postMessage(channel=BEN, text="again")["ok"]
+    assert [m.text for m in fake.dms(BEN)] == ["again"]
+    assert [(c.ok, c.error) for c in fake.calls_to("chat.postMessage")][-2:] == [
+        (False, "connection_dropped"),
+        (True, None),
+    ]
+
+    fake.answer_late_next("chat.postMessage", 0.5)
+    impatient = WebClient(token=TOKEN, base_url=fake.url, timeout=0.1, retry_handlers=[])  # type: ignore[arg-type]
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel=BEN, text="slow")
+    assert [m.text for m in fake.dms(BEN)] == ["again", "slow"]  # acted on, answered too late
+    fake.clear_faults()
+    assert impatient.chat_postMessage(channel=BEN, text="on time")["ok"]
 
 
 def test_a_steady_rate_limit_answers_429_with_an_honest_retry_after(

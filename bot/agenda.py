@@ -20,7 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,7 +36,7 @@ from sqlmodel import Session, col, select, update
 from bot import delivery
 from bot.blocks.agenda import build_agenda_messages
 from bot.config import AppConfig, TeamConfig
-from bot.errors import NotAllowedError, NotInTeamError
+from bot.errors import NotAllowedError, NotInTeamError, RetrobotError
 from bot.meetings import Meeting, meeting_on, next_meeting, previous_meeting
 from bot.services import Services
 from bot.triage import is_overdue, local_today, open_actions_of_team
@@ -46,6 +49,14 @@ logger = logging.getLogger(__name__)
 # posts or updates it during the meeting means today's, not next week's.
 MEETING_GRACE = timedelta(hours=2)
 MAIN_MESSAGE = "main"
+# On SQLite, updates of one agenda take turns through a lease row (see _agenda_turn): how long
+# one may hold it (longer than any update takes), and how long another waits for its turn.
+AGENDA_LEASE = timedelta(minutes=5)
+AGENDA_TURN_WAIT = 120.0
+
+
+class AgendaBusyError(RetrobotError):
+    """Another update of the same agenda held it for longer than anyone should wait."""
 
 
 class WrongChannelError(NotAllowedError):
@@ -359,14 +370,15 @@ def _publish(
     and one agenda is posted, never two.
     """
     client: WebClient = services.client
-    with services.session() as session:
-        # An UPDATE as the transaction's first statement takes the row lock on PostgreSQL and
-        # SQLite's write lock, held until the commit below.
-        session.exec(
-            update(CheckinRound)
-            .where(col(CheckinRound.id) == round_id)
-            .values(agenda_channel=col(CheckinRound.agenda_channel))
-        )
+    with _agenda_turn(services, round_id), services.session() as session:
+        if services.engine.dialect.name != "sqlite":
+            # An UPDATE as the transaction's first statement takes the round's row lock,
+            # held until the commit below.
+            session.exec(
+                update(CheckinRound)
+                .where(col(CheckinRound.id) == round_id)
+                .values(agenda_channel=col(CheckinRound.agenda_channel))
+            )
         checkin_round = session.get(CheckinRound, round_id, populate_existing=True)
         if checkin_round is None or (checkin_round.agenda_ts is None and not create):
             session.rollback()
@@ -397,6 +409,36 @@ def _publish(
         session.add(checkin_round)
         session.commit()
     return post
+
+
+@contextmanager
+def _agenda_turn(services: Services, round_id: int) -> Iterator[None]:
+    """Take turns with every other update of the same agenda, in any thread or process.
+
+    PostgreSQL locks the round's row in the update's own transaction (see :func:`_publish`).
+    SQLite can only lock the whole database, which must never be held while Slack is called —
+    every other request would wait for Slack — so there a lease row names the one updating it.
+    """
+    if services.engine.dialect.name != "sqlite":
+        yield
+        return
+    from bot.scheduler import LeaseLock, instance_name
+
+    lease = LeaseLock(
+        services,
+        holder=f"{instance_name()}:{threading.get_ident()}",
+        lease=AGENDA_LEASE,
+        name=f"agenda:{round_id}",
+    )
+    deadline = time.monotonic() + AGENDA_TURN_WAIT
+    while not lease.acquire():
+        if time.monotonic() > deadline:
+            raise AgendaBusyError(f"another update of agenda {round_id} did not finish in time")
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        lease.release()
 
 
 def _sync_main(

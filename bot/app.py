@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
@@ -20,19 +20,28 @@ from storage import queries
 
 logger = logging.getLogger(__name__)
 
+# Listeners run on these threads and ack from them, then wait on Slack and the database. Bolt's
+# default is 5: a sixth request at the same moment (or five waiting on a slow Slack) would keep
+# its ack waiting past Slack's 3 s. The threads wait on sockets, so many cost little.
+LISTENER_THREADS = 32
+
 
 def make_client(token: str | None, base_url: str) -> WebClient:
     """A WebClient for Slack (or a stand-in) that waits out 429s and retries 5xx and lost links.
 
-    Bolt builds a fresh client per request copying ``base_url`` and ``retry_handlers`` from the
-    app's client, so setting them here reaches every listener.
+    A link lost after a post went out is not retried (Slack may have posted it): see
+    :class:`bot.delivery.SafeConnectionErrorRetryHandler`. Bolt builds a fresh client per request
+    copying ``base_url`` and ``retry_handlers`` from the app's client, so setting them here
+    reaches every listener.
     """
+    from bot.delivery import SafeConnectionErrorRetryHandler
+
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=15,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            SafeConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=5),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
@@ -48,6 +57,7 @@ def create_app(services: Services, *, socket_mode: bool = False) -> App:
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,
         logger=logging.getLogger("retrobot.bolt"),
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
     @app.middleware

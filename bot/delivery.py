@@ -2,21 +2,81 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 logger = logging.getLogger(__name__)
 
 
-# Slack was asked but did not answer in time: the message may have arrived. slack_sdk does not
-# retry a read timeout (a retry could post twice), so the caller decides; check-in DMs are
-# looked up in Slack before they are sent again (bot.checkins).
+# Slack was asked but did not answer (in time, or the connection dropped once the request was
+# sent): the message may have arrived. Neither slack_sdk nor our retry handler retries a post
+# then (a retry could post twice), so the caller decides; check-in DMs, summaries and digests
+# are looked up in Slack before they are sent again (bot.checkins, bot.digests).
 TIMEOUT = "timeout"
+
+# Web API methods a second call would repeat: a message posted twice, a file shared twice. The
+# others read, or set a state (a view, an update): sending them again does no harm.
+NOT_IDEMPOTENT = frozenset(
+    {
+        "chat.postMessage",
+        "chat.scheduleMessage",
+        "chat.meMessage",
+        "files.completeUploadExternal",
+        "files.upload",
+    }
+)
+
+
+def may_have_arrived(error: BaseException) -> bool:
+    """True when the request went out whole and no answer came back: Slack may have acted.
+
+    urllib raises a ``URLError`` when it could not connect or send (connection refused, a name
+    that does not resolve, a connect timeout): Slack never had the request. A read timeout, or a
+    connection reset or closed after the request was sent, comes as it is: the request may have
+    been carried out, and only the answer was lost.
+    """
+    if isinstance(error, URLError):
+        return False
+    return isinstance(error, TimeoutError | ConnectionError | http.client.HTTPException)
+
+
+def _method(url: str) -> str:
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+class SafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+    """slack_sdk's retry of lost connections, minus the retries that could post twice.
+
+    A connection lost after a post went out may have lost only Slack's answer: retrying would
+    post the message again. Such a post is not retried: it fails like a timeout, and the caller
+    decides (check-in DMs, summaries and digests look in Slack before sending again). A request
+    that never left (connection refused), and any call that is safe to repeat, is retried.
+    """
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        if _method(request.url) not in NOT_IDEMPOTENT:
+            return True
+        return error is not None and not may_have_arrived(error)
 
 
 @dataclass(frozen=True)
@@ -47,10 +107,13 @@ def post(client: WebClient, recipient: str, payload: dict[str, Any], **extra: An
         code = code or f"http_{getattr(error.response, 'status_code', 'error')}"
         logger.warning("Slack refused a message to %s: %s", recipient, code)
         return Delivery(recipient=recipient, error=str(code))
-    except TimeoutError:
-        logger.warning("Slack did not answer in time about a message to %s", recipient)
-        return Delivery(recipient=recipient, error=TIMEOUT)
-    except Exception as error:  # a connection that stayed down after retries
+    except Exception as error:
+        if may_have_arrived(error):  # no answer: it may have arrived; never blindly sent again
+            logger.warning(
+                "Slack did not answer about a message to %s (%s)", recipient, type(error).__name__
+            )
+            return Delivery(recipient=recipient, error=TIMEOUT)
+        # a connection that stayed down after retries
         logger.exception("Could not reach Slack to message %s", recipient)
         return Delivery(recipient=recipient, error=type(error).__name__)
     return Delivery(recipient=recipient, channel=response.get("channel"), ts=response.get("ts"))

@@ -23,13 +23,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import charts
 from bot.blocks import digest as digest_blocks
+from bot.checkins import IN_DOUBT_AFTER
 from bot.config import AppConfig, TeamConfig
-from bot.delivery import TIMEOUT, Delivery, post
+from bot.delivery import TIMEOUT, Delivery, may_have_arrived, post
 from bot.errors import NotInTeamError, RetrobotError
 from bot.meetings import iso_week, parse_iso_week, shift_week, week_bounds
 from storage import weekly
@@ -49,6 +51,10 @@ MONTH_WEEKS = 4  # "no feedback in a month"
 MOOD_DROP = 1.0
 STORIES_SHOWN = 20
 DIGESTS_SHOWN = 8  # `/retro digest`: the latest coach digests about the person's teams
+# The message metadata that marks a summary's or digest's first message, so that a delivery
+# left unconfirmed (Slack's answer lost, or the process stopped) can be found in Slack.
+METADATA_TYPE = "retrobot_digest"
+HISTORY_PAGES = 5  # of 100 messages read in the channel or DM to find one
 
 
 class WeekNotStartedError(RetrobotError):
@@ -72,6 +78,8 @@ class DeliveryOutcome(StrEnum):
     SENT = "sent"
     ALREADY_SENT = "already_sent"
     IN_PROGRESS = "in_progress"  # recorded by another run that has not confirmed it yet
+    FOUND = "found"  # an earlier run's message was found in Slack: recorded, not sent again
+    IN_DOUBT = "in_doubt"  # it may have arrived and Slack could not say: not sent again
     FAILED = "failed"
     NOTHING_TO_SEND = "nothing_to_send"
 
@@ -253,11 +261,13 @@ class DeliveryReport:
     sent_at: datetime | None = None
     error: str | None = None
     chart_error: str | None = None
+    found: list[str] = field(default_factory=list)  # teams whose message was found in Slack
+    in_doubt: list[str] = field(default_factory=list)  # teams Slack could not say about
 
     @property
     def ok(self) -> bool:
-        """True unless Slack refused the message."""
-        return self.outcome is not DeliveryOutcome.FAILED
+        """True unless Slack refused the message, or could not say whether one arrived."""
+        return self.outcome not in (DeliveryOutcome.FAILED, DeliveryOutcome.IN_DOUBT)
 
 
 @dataclass(frozen=True)
@@ -621,6 +631,182 @@ def build_coach_digest(
 # --- delivery ---------------------------------------------------------------------------------
 
 
+def digest_metadata(
+    kind: DigestKind, *, week: str, recipient: str, team_ids: Sequence[str]
+) -> dict[str, Any]:
+    """The message metadata that marks a summary's or digest's first message as this delivery.
+
+    ``recipient`` is the team channel of a summary, the coach of a digest; ``teams`` the teams
+    the message covers (comma-separated: Slack's payload values are plain strings or numbers).
+    """
+    return {
+        "event_type": METADATA_TYPE,
+        "event_payload": {
+            "kind": kind.value,
+            "week": week,
+            "recipient": recipient,
+            "teams": ",".join(team_ids),
+        },
+    }
+
+
+def find_posted(
+    client: WebClient, *, kind: DigestKind, recipient: str, week: str
+) -> dict[str, Delivery]:
+    """The first messages of this delivery that Slack has (found by their metadata), by team.
+
+    A team summary is looked for in its channel, a coach digest in the coach's DM, among the
+    newest few hundred messages. Raises SlackApiError when Slack cannot tell (no history scope,
+    the bot left the channel): then nothing is posted, to never post twice.
+    """
+    channel: str | None = recipient
+    if kind is DigestKind.COACH_DIGEST:
+        opened = client.conversations_open(users=recipient)
+        channel = (opened.get("channel") or {}).get("id")
+    if not channel:
+        return {}
+    found: dict[str, Delivery] = {}
+    cursor = None
+    for _ in range(HISTORY_PAGES):
+        page = client.conversations_history(
+            channel=channel, limit=100, include_all_metadata=True, cursor=cursor
+        )
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == METADATA_TYPE
+                and payload.get("kind") == kind.value
+                and payload.get("week") == week
+                and payload.get("recipient") == recipient
+            ):
+                for team_id in str(payload.get("teams") or "").split(","):
+                    if team_id and team_id not in found:
+                        found[team_id] = Delivery(recipient, channel=channel, ts=message.get("ts"))
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return found
+
+
+@dataclass
+class _Claims:
+    """What one run may send: deliveries it claimed afresh, deliveries an earlier run left
+    unconfirmed that it took over (to look for in Slack first), and the others' rows."""
+
+    fresh: list[SentDigest] = field(default_factory=list)
+    unconfirmed: list[SentDigest] = field(default_factory=list)
+    taken: list[SentDigest] = field(default_factory=list)
+
+
+def _claim(
+    session: Session,
+    *,
+    kind: DigestKind,
+    recipient: str,
+    team_ids: Sequence[str],
+    week: str,
+    now: datetime,
+) -> _Claims:
+    """Claim each (recipient, team, week) delivery, or take over one left unconfirmed.
+
+    Unconfirmed: Slack's answer was lost (``timeout``), Slack could not say whether it arrived
+    (``in_doubt:…``), or the run that claimed it stopped over :data:`IN_DOUBT_AFTER` ago.
+    """
+    claims = _Claims()
+    for team_id in team_ids:
+        key = {"kind": kind, "recipient": recipient, "team_id": team_id, "iso_week": week}
+        row = weekly.claim_delivery(session, **key, now=now)
+        if row is not None:
+            claims.fresh.append(row)
+            continue
+        row = weekly.reclaim_unconfirmed(session, **key, now=now, stale_before=now - IN_DOUBT_AFTER)
+        if row is not None:
+            claims.unconfirmed.append(row)
+            continue
+        existing = weekly.find_delivery(session, **key)
+        if existing is not None:
+            claims.taken.append(existing)
+    return claims
+
+
+@dataclass
+class _Settled:
+    """Unconfirmed deliveries, looked for in Slack: found (and recorded sent), to send now,
+    or in doubt. ``unfinished`` are found first messages nothing was sent after yet."""
+
+    found: list[SentDigest] = field(default_factory=list)
+    send: list[SentDigest] = field(default_factory=list)
+    in_doubt: list[SentDigest] = field(default_factory=list)
+    unfinished: dict[str, Delivery] = field(default_factory=dict)
+    error: str | None = None
+
+
+def _settle(
+    services: Services,
+    session: Session,
+    rows: Sequence[SentDigest],
+    *,
+    kind: DigestKind,
+    recipient: str,
+    week: str,
+    bodies: dict[str, str],
+    now: datetime,
+) -> _Settled:
+    """Settle deliveries an earlier run left unconfirmed, never sending one twice. Commits.
+
+    A row that kept its first message's ts went (the run stopped after it). The others are
+    looked for in Slack: found, they are recorded sent; not there, they are to be sent now;
+    when Slack cannot say, they stay unconfirmed with the error ``in_doubt:<Slack's error>``
+    and are not sent blind (the next run looks again).
+    """
+    settled = _Settled()
+    looked_for = [row for row in rows if not row.message_ts]
+    posted: dict[str, Delivery] = {}
+    if looked_for:
+        try:
+            posted = find_posted(services.client, kind=kind, recipient=recipient, week=week)
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            logger.warning(
+                "Could not check whether the %s to %s arrived: %s", kind, recipient, code
+            )
+            settled.error = f"in_doubt:{code or 'error'}"
+        except Exception as error:
+            logger.warning("Could not check whether the %s to %s arrived", kind, recipient)
+            settled.error = (
+                "in_doubt" if may_have_arrived(error) else f"in_doubt:{type(error).__name__}"
+            )
+    for row in rows:
+        found = posted.get(row.team_id)
+        if row.message_ts or found is not None:
+            row.status = DeliveryStatus.SENT
+            row.sent_at = now
+            row.body = bodies.get(row.team_id, "")
+            row.error = None
+            if not row.message_ts and found is not None:
+                row.message_ts = found.ts
+                settled.unfinished[row.team_id] = found
+            settled.found.append(row)
+        elif settled.error is not None:
+            row.error = settled.error  # still pending: it may have arrived
+            settled.in_doubt.append(row)
+        else:
+            settled.send.append(row)
+        session.add(row)
+    session.commit()
+    if settled.found or settled.in_doubt:
+        logger.info(
+            "The %s of %s to %s, left unconfirmed: found in Slack for %s, in doubt for %s",
+            kind,
+            week,
+            recipient,
+            [row.team_id for row in settled.found] or "none",
+            [row.team_id for row in settled.in_doubt] or "none",
+        )
+    return settled
+
+
 def _not_sent_again(
     kind: DigestKind, recipient: str, week: str, rows: Sequence[SentDigest]
 ) -> DeliveryReport:
@@ -638,6 +824,32 @@ def _not_sent_again(
     )
 
 
+def _keep_ts(session: Session, rows: Sequence[SentDigest], ts: str | None) -> None:
+    """Keep the first message's ts as soon as Slack gives it: a run that stops after this point
+    is known to have sent it (and maybe some of what follows), so it is never looked for."""
+    for row in rows:
+        row.message_ts = ts
+        session.add(row)
+    session.commit()
+
+
+def _post_rest(
+    client: WebClient,
+    channel: str,
+    payloads: Sequence[dict[str, Any]],
+    *,
+    thread_ts: str | None = None,
+) -> list[str | None]:
+    """Post the messages after the first; Slack's refusals of them, as errors."""
+    errors: list[str | None] = []
+    extra = {"thread_ts": thread_ts} if thread_ts else {}
+    for payload in payloads:
+        reply = post(client, channel, payload, **extra)
+        if not reply.ok:
+            errors.append(reply.error)
+    return errors
+
+
 def _record(
     session: Session,
     rows: Sequence[SentDigest],
@@ -650,8 +862,8 @@ def _record(
     """Mark claimed deliveries sent (with the message's ts and the text sent) or failed.
 
     ``later_errors`` are Slack's refusals of the messages after the first, which went. A first
-    message Slack did not answer in time may have arrived: it stays unconfirmed (pending, with
-    the error ``timeout``), so no later run sends it a second time.
+    message Slack did not answer may have arrived: it stays unconfirmed (pending, with the error
+    ``timeout``), and the next run looks for it in Slack before sending it again.
     """
     for row in rows:
         if delivery.error == TIMEOUT:
@@ -668,6 +880,19 @@ def _record(
             row.error = delivery.error
         session.add(row)
     session.commit()
+
+
+def _record_later_errors(
+    session: Session, rows: Sequence[SentDigest], errors: Sequence[str | None]
+) -> str | None:
+    """Note Slack's refusals of the messages that finished a found delivery."""
+    joined = "; ".join(e or "" for e in errors) or None
+    if joined:
+        for row in rows:
+            row.error = joined
+            session.add(row)
+        session.commit()
+    return joined
 
 
 def _release(session: Session, rows: Sequence[SentDigest], error: BaseException) -> None:
@@ -710,10 +935,10 @@ def _upload_chart(
         code = error.response.get("error") if error.response is not None else None
         logger.warning("Slack refused the chart %s: %s", filename, code)
         return str(code or "upload_failed")
-    except TimeoutError:
-        logger.warning("Slack did not answer in time about the chart %s", filename)
-        return TIMEOUT
     except Exception as error:
+        if may_have_arrived(error):  # it may be there: not attached a second time
+            logger.warning("Slack did not answer about the chart %s", filename)
+            return TIMEOUT
         logger.exception("Could not upload the chart %s", filename)
         return type(error).__name__
     return None
@@ -726,35 +951,60 @@ def send_team_summary(
 
     The delivery is recorded before anything is posted, so a second run (now, after a restart,
     or at the same moment elsewhere) finds it and sends nothing. A refusal by Slack is recorded
-    and may be retried; a chart that cannot be attached leaves the words sent.
+    and may be retried; a chart that cannot be attached leaves the words sent. A summary left
+    unconfirmed (Slack's answer lost, or the run stopped) is looked for in the channel by its
+    metadata: found, it is recorded (and finished); not there, it is sent; when Slack cannot
+    say, it is left in doubt, never sent blind.
     """
     team = services.config.team(team_id)
     kind = DigestKind.TEAM_SUMMARY
     renderer = services.renderer
+    metadata = digest_metadata(kind, week=week, recipient=team.channel, team_ids=[team_id])
     with services.session() as session:
         summary = build_team_summary(
             session, config=services.config, team_id=team_id, week=week, now=now
         )
-        claimed = weekly.claim_delivery(
-            session, kind=kind, recipient=team.channel, team_id=team_id, iso_week=week, now=now
+        claims = _claim(
+            session, kind=kind, recipient=team.channel, team_ids=[team_id], week=week, now=now
         )
-        if claimed is None:
-            existing = weekly.find_delivery(
-                session, kind=kind, recipient=team.channel, team_id=team_id, iso_week=week
-            )
-            return _not_sent_again(kind, team.channel, week, [existing] if existing else [])
+        if not claims.fresh and not claims.unconfirmed:
+            return _not_sent_again(kind, team.channel, week, claims.taken)
         posted = False
         try:
             headline, details = digest_blocks.build_summary_messages(renderer, summary)
             body = digest_blocks.summary_body(renderer, summary)
-            delivery = post(services.client, team.channel, headline)
-            posted = delivery.ok
+            if claims.unconfirmed:
+                settled = _settle(
+                    services,
+                    session,
+                    claims.unconfirmed,
+                    kind=kind,
+                    recipient=team.channel,
+                    week=week,
+                    bodies={team_id: body},
+                    now=now,
+                )
+                if settled.in_doubt:
+                    return DeliveryReport(
+                        kind=kind,
+                        recipient=team.channel,
+                        week=week,
+                        outcome=DeliveryOutcome.IN_DOUBT,
+                        team_ids=[team_id],
+                        in_doubt=[team_id],
+                        error=settled.error,
+                    )
+                if settled.found:
+                    return _finish_found_summary(
+                        services, session, summary, settled, details=details, now=now
+                    )
+            [claimed] = claims.fresh or claims.unconfirmed
+            delivery = post(services.client, team.channel, headline, metadata=metadata)
+            posted = delivery.ok or delivery.error == TIMEOUT
             errors: list[str | None] = []
             if delivery.ok:
-                for payload in details:
-                    reply = post(services.client, team.channel, payload, thread_ts=delivery.ts)
-                    if not reply.ok:
-                        errors.append(reply.error)
+                _keep_ts(session, [claimed], delivery.ts)
+                errors = _post_rest(services.client, team.channel, details, thread_ts=delivery.ts)
             _record(
                 session,
                 [claimed],
@@ -764,8 +1014,8 @@ def send_team_summary(
                 later_errors=errors,
             )
         except BaseException as error:
-            if not posted:  # once something reached Slack, the claim stays: never twice
-                _release(session, [claimed], error)
+            if claims.fresh and not posted:  # once something may be in Slack: never twice
+                _release(session, claims.fresh, error)
             raise
     if not delivery.ok:
         return DeliveryReport(
@@ -799,6 +1049,50 @@ def send_team_summary(
     )
 
 
+def _finish_found_summary(
+    services: Services,
+    session: Session,
+    summary: TeamSummary,
+    settled: _Settled,
+    *,
+    details: Sequence[dict[str, Any]],
+    now: datetime,
+) -> DeliveryReport:
+    """A summary found in its channel: recorded; its thread and chart follow if they never did."""
+    figures = summary.figures
+    [row] = settled.found
+    found = settled.unfinished.get(figures.team_id)
+    error = chart_error = None
+    messages = 0
+    if found is not None:
+        channel = found.channel or figures.channel
+        errors = _post_rest(services.client, channel, details, thread_ts=found.ts)
+        error = _record_later_errors(session, [row], errors)
+        messages = len(details)
+        chart_error = _upload_chart(
+            services,
+            channel=channel,
+            thread_ts=found.ts,
+            render=lambda: charts.summary_chart(services.renderer, figures),
+            filename=f"{figures.team_id}-{figures.week}.png",
+            title=services.renderer.plain("summary.chart_title", f=figures),
+        )
+    return DeliveryReport(
+        kind=DigestKind.TEAM_SUMMARY,
+        recipient=figures.channel,
+        week=figures.week,
+        outcome=DeliveryOutcome.FOUND,
+        team_ids=[figures.team_id],
+        found=[figures.team_id],
+        channel=found.channel if found is not None else None,
+        message_ts=row.message_ts,
+        messages=messages,
+        sent_at=now,
+        error=error,
+        chart_error=chart_error,
+    )
+
+
 def send_coach_digest(
     services: Services,
     *,
@@ -811,7 +1105,8 @@ def send_coach_digest(
 
     Each (coach, team, week) is recorded before sending; teams some earlier run already covered
     are left out, and when none is left nothing is sent. ``team_ids`` narrows the digest to
-    some of the coach's teams (`retrobot digest --team`).
+    some of the coach's teams (`retrobot digest --team`). Teams whose digest an earlier run
+    left unconfirmed are looked for in the coach's DM first (as in :func:`send_team_summary`).
     """
     kind = DigestKind.COACH_DIGEST
     renderer = services.renderer
@@ -826,7 +1121,7 @@ def send_coach_digest(
         )
     with services.session() as session:
         # Built first: a week that cannot be summarised claims nothing.
-        digest = build_coach_digest(
+        full = build_coach_digest(
             session,
             config=services.config,
             coach_id=coach_id,
@@ -834,50 +1129,72 @@ def send_coach_digest(
             now=now,
             team_ids=coached,
         )
-        claimed: list[SentDigest] = []
-        taken: list[SentDigest] = []
-        for team_id in coached:
-            row = weekly.claim_delivery(
-                session, kind=kind, recipient=coach_id, team_id=team_id, iso_week=week, now=now
-            )
-            if row is not None:
-                claimed.append(row)
-            else:
-                existing = weekly.find_delivery(
-                    session, kind=kind, recipient=coach_id, team_id=team_id, iso_week=week
-                )
-                if existing is not None:
-                    taken.append(existing)
-        if not claimed:
-            return _not_sent_again(kind, coach_id, week, taken)
-        mine = {row.team_id for row in claimed}
-        digest = CoachDigest(
-            coach_id, week, [team for team in digest.teams if team.figures.team_id in mine]
+        claims = _claim(
+            session, kind=kind, recipient=coach_id, team_ids=coached, week=week, now=now
         )
+        if not claims.fresh and not claims.unconfirmed:
+            return _not_sent_again(kind, coach_id, week, claims.taken)
+        settled = _Settled()
+        claimed = list(claims.fresh)
         posted = False
         try:
-            messages = digest_blocks.build_digest_messages(renderer, digest)
             bodies = {
                 team.figures.team_id: digest_blocks.digest_team_body(renderer, team)
-                for team in digest.teams
+                for team in full.teams
             }
-            delivery = post(services.client, coach_id, messages[0])
-            posted = delivery.ok
-            errors: list[str | None] = []
-            if delivery.ok:
-                for payload in messages[1:]:
-                    more = post(services.client, coach_id, payload)
-                    if not more.ok:
-                        errors.append(more.error)
-            _record(
-                session, claimed, delivery=delivery, bodies=bodies, now=now, later_errors=errors
-            )
+            if claims.unconfirmed:
+                settled = _settle(
+                    services,
+                    session,
+                    claims.unconfirmed,
+                    kind=kind,
+                    recipient=coach_id,
+                    week=week,
+                    bodies=bodies,
+                    now=now,
+                )
+                claimed += settled.send
+            if claimed:
+                mine = {row.team_id for row in claimed}
+                digest = _digest_of(full, mine)
+                messages = digest_blocks.build_digest_messages(renderer, digest)
+                metadata = digest_metadata(
+                    kind, week=week, recipient=coach_id, team_ids=sorted(mine)
+                )
+                delivery = post(services.client, coach_id, messages[0], metadata=metadata)
+                posted = delivery.ok or delivery.error == TIMEOUT
+                errors: list[str | None] = []
+                if delivery.ok:
+                    _keep_ts(session, claimed, delivery.ts)
+                    errors = _post_rest(services.client, coach_id, messages[1:])
+                _record(
+                    session, claimed, delivery=delivery, bodies=bodies, now=now, later_errors=errors
+                )
         except BaseException as error:
-            if not posted:
-                _release(session, claimed, error)
+            if claims.fresh and not posted:
+                _release(session, claims.fresh, error)
             raise
+        finished = _finish_found_digest(services, session, full, settled, coach_id=coach_id)
+    found = [row.team_id for row in settled.found]
+    in_doubt = [row.team_id for row in settled.in_doubt]
+    already = [row.team_id for row in claims.taken]
+    if not claimed:
+        return DeliveryReport(
+            kind=kind,
+            recipient=coach_id,
+            week=week,
+            outcome=DeliveryOutcome.IN_DOUBT if in_doubt else DeliveryOutcome.FOUND,
+            team_ids=found,
+            already_sent=already,
+            found=found,
+            in_doubt=in_doubt,
+            message_ts=settled.found[0].message_ts if settled.found else None,
+            messages=finished.messages,
+            sent_at=now if found else None,
+            error=settled.error if in_doubt else finished.error,
+            chart_error=finished.chart_error,
+        )
     sent_ids = [team.figures.team_id for team in digest.teams]
-    already = [row.team_id for row in taken]
     if not delivery.ok:
         return DeliveryReport(
             kind=kind,
@@ -886,6 +1203,8 @@ def send_coach_digest(
             outcome=DeliveryOutcome.FAILED,
             team_ids=sent_ids,
             already_sent=already,
+            found=found,
+            in_doubt=in_doubt,
             error=delivery.error,
         )
     chart_error = _upload_chart(
@@ -907,9 +1226,52 @@ def send_coach_digest(
         message_ts=delivery.ts,
         messages=len(messages),
         sent_at=now,
-        error="; ".join(e or "" for e in errors) or None,
-        chart_error=chart_error,
+        error="; ".join(e or "" for e in errors) or settled.error,
+        chart_error=chart_error or finished.chart_error,
+        found=found,
+        in_doubt=in_doubt,
     )
+
+
+def _digest_of(digest: CoachDigest, team_ids: set[str]) -> CoachDigest:
+    """The digest narrowed to some of its teams."""
+    return CoachDigest(
+        digest.coach_id,
+        digest.week,
+        [team for team in digest.teams if team.figures.team_id in team_ids],
+    )
+
+
+@dataclass(frozen=True)
+class _Finished:
+    messages: int = 0
+    error: str | None = None
+    chart_error: str | None = None
+
+
+def _finish_found_digest(
+    services: Services, session: Session, full: CoachDigest, settled: _Settled, *, coach_id: str
+) -> _Finished:
+    """A digest found in the coach's DM with nothing sent after its first message (its run
+    stopped, or Slack's answer was lost): the rest of its messages and its chart follow."""
+    if not settled.unfinished:
+        return _Finished()
+    renderer = services.renderer
+    digest = _digest_of(full, set(settled.unfinished))
+    rest = digest_blocks.build_digest_messages(renderer, digest)[1:]
+    errors = _post_rest(services.client, coach_id, rest)
+    rows = [row for row in settled.found if row.team_id in settled.unfinished]
+    error = _record_later_errors(session, rows, errors)
+    channel = next(iter(settled.unfinished.values())).channel
+    chart_error = _upload_chart(
+        services,
+        channel=channel,
+        thread_ts=None,
+        render=lambda: charts.digest_chart(renderer, [t.figures for t in digest.teams]),
+        filename=f"coach-digest-{digest.week}.png",
+        title=renderer.plain("digest.chart_title", digest=digest),
+    )
+    return _Finished(len(rest), error, chart_error)
 
 
 # --- what the team sees of its coaches' digests ---------------------------------------------

@@ -16,6 +16,12 @@ BOT_SCOPES = [
     "channels:read",
     "groups:read",
     "files:write",
+    # Read only to find a message retrobot may have sent before it stopped (or before Slack's
+    # answer was lost), by the metadata it carries, so it is never sent twice: check-in DMs
+    # and coach digests (im:history), team summaries (channels:history, groups:history).
+    "im:history",
+    "channels:history",
+    "groups:history",
 ]
 BOT_EVENTS = ["app_home_opened"]
 

@@ -3,7 +3,8 @@
 For each team: how many members its last check-in round asked, how many answered, were away or
 skipped, how many DMs (or reminders) failed and with which Slack error; and for the latest week of
 each kind of weekly delivery (coach digest, team summary), how many went out, failed (and why) or
-wait (and why, when Slack timed out: unconfirmed, they are not sent again). Every
+wait (and why, when unconfirmed: Slack timed out, or could not say whether it arrived —
+``in_doubt``; the next run looks for them in Slack before sending). Every
 figure is counted in SQL, in a fixed number of statements whatever the number of teams.
 """
 
@@ -235,11 +236,12 @@ def _latest_digests(connection: Connection, team_ids: list[str]) -> dict[str, li
         owner=(col(SentDigest.team_id), col(SentDigest.kind)),
         recipient=col(SentDigest.recipient),
         error=col(SentDigest.error),
-        # A delivery Slack did not answer in time stays pending (it may have arrived): shown too.
+        # A delivery that may have arrived stays pending with why (Slack did not answer:
+        # ``timeout``; Slack could not say whether it arrived: ``in_doubt:…``): shown too.
         where=(col(SentDigest.status) == DeliveryStatus.FAILED)
         | (
             (col(SentDigest.status) == DeliveryStatus.PENDING)
-            & (col(SentDigest.error) == "timeout")
+            & col(SentDigest.error).is_not(None)
         ),
         join=(latest, in_latest_week),
     )

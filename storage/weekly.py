@@ -597,6 +597,44 @@ def claim_delivery(
     )
 
 
+def reclaim_unconfirmed(
+    session: Session,
+    *,
+    kind: DigestKind,
+    recipient: str,
+    team_id: str,
+    iso_week: str,
+    now: datetime,
+    stale_before: datetime,
+) -> SentDigest | None:
+    """Take over a delivery that may have reached Slack but was never confirmed; None if there
+    is none to take (or another caller took it first).
+
+    Unconfirmed: still pending with an error (Slack's answer was lost, or Slack could not say
+    whether it arrived), or pending since before ``stale_before`` (the process that claimed it
+    stopped). One UPDATE: of callers racing for it, exactly one gets it. The caller must look
+    for it in Slack before sending it again. Commits either way.
+    """
+    taken = session.execute(
+        update(SentDigest)
+        .where(
+            col(SentDigest.kind) == kind,
+            col(SentDigest.recipient) == recipient,
+            col(SentDigest.team_id) == team_id,
+            col(SentDigest.iso_week) == iso_week,
+            col(SentDigest.status) == DeliveryStatus.PENDING,
+            col(SentDigest.error).is_not(None) | (col(SentDigest.created_at) <= stale_before),
+        )
+        .values(error=None, created_at=now)
+    )
+    session.commit()
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return find_delivery(
+        session, kind=kind, recipient=recipient, team_id=team_id, iso_week=iso_week
+    )
+
+
 def find_delivery(
     session: Session, *, kind: DigestKind, recipient: str, team_id: str, iso_week: str
 ) -> SentDigest | None:

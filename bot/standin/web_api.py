@@ -12,8 +12,9 @@ Besides ``/api/<method>`` it serves the two other URLs Slack hands out: the uplo
 
 Faults: :meth:`FakeSlack.fail_next` (an ok:false error), :meth:`~FakeSlack.rate_limit_next`
 (429), :meth:`~FakeSlack.server_error_next` (5xx), :meth:`~FakeSlack.drop_next` (the connection
-closed with no answer) and :meth:`~FakeSlack.answer_late_next` (acted on, answered too late: a
-client timeout), each for some calls only when given ``when``.
+closed with no answer), :meth:`~FakeSlack.answer_late_next` (acted on, answered too late: a
+client timeout) and :meth:`~FakeSlack.drop_after_acting_next` (acted on, then the connection
+closed with no answer), each for some calls only when given ``when``.
 
 Rate limits: :meth:`FakeSlack.rate_limit` keeps a token bucket per method (optionally per
 channel). A refused request gets HTTP 429 with ``Retry-After`` in whole seconds, rounded up and
@@ -247,6 +248,7 @@ class _Fault:
     retry_after: int | None
     when: Callable[[dict[str, Any]], bool] | None
     late: float = 0.0  # > 0: act on the call, then answer only after this many seconds
+    drop_after: bool = False  # act on the call, then close the connection without an answer
 
 
 # The status of a fault that drops the connection without an answer (no HTTP status at all).
@@ -581,7 +583,8 @@ class FakeSlack:
         when: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         """Close the connection of the next ``times`` calls of ``method`` without acting on them
-        or answering (a connection lost on the way in: the client sees it reset)."""
+        or answering (a connection lost on the way in: the client sees it reset, and cannot tell
+        it from :meth:`drop_after_acting_next`)."""
         with self._lock:
             self._faults.append(_Fault(method, times, "connection_dropped", DROPPED, None, when))
 
@@ -596,6 +599,19 @@ class FakeSlack:
         timeout after Slack acted: a client that waits less never learns the message went)."""
         with self._lock:
             self._faults.append(_Fault(method, times, "late", 200, None, when, late=seconds))
+
+    def drop_after_acting_next(
+        self,
+        method: str,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Act on the next ``times`` calls of ``method``, then close the connection without an
+        answer (a link lost on the way back: the message went, the client never hears so)."""
+        with self._lock:
+            self._faults.append(
+                _Fault(method, times, "dropped_after_acting", 200, None, when, drop_after=True)
+            )
 
     def clear_faults(self) -> None:
         """Forget every fault not yet used (recordings, delays and rate limits stay)."""
@@ -866,7 +882,7 @@ class FakeSlack:
             time.sleep(pause)
         with self._lock:
             try:
-                late = self._apply_faults(method, args)
+                acting = self._apply_faults(method, args)
                 result = self._methods[method](args)
             except SlackApiFailure as failure:
                 return self._answer(method, args, token, failure)
@@ -874,8 +890,10 @@ class FakeSlack:
             if method == "auth.test":
                 headers_out["X-OAuth-Scopes"] = ",".join(self.scopes)
             self._record(ApiCall(method, args, token, time.time()))
-        if late:
-            time.sleep(late)
+        if acting is not None and acting.drop_after:
+            return DROPPED, {}, {}
+        if acting is not None and acting.late:
+            time.sleep(acting.late)
         return 200, headers_out, {"ok": True, **result}
 
     def _answer(
@@ -903,9 +921,9 @@ class FakeSlack:
             return secrets.compare_digest(token, self.token)
         return token.startswith("xoxb-")
 
-    def _apply_faults(self, method: str, args: dict[str, Any]) -> float:
-        """Raise the first injected fault that matches, then the rate limit, if any; the
-        seconds to hold the answer when the fault matched is a late answer."""
+    def _apply_faults(self, method: str, args: dict[str, Any]) -> _Fault | None:
+        """Raise the first injected fault that matches, then the rate limit, if any; a fault
+        that lets the call be carried out (a late answer, a drop after acting) is returned."""
         for fault in self._faults:
             if fault.method not in (method, "*") or fault.times <= 0:
                 continue
@@ -913,15 +931,15 @@ class FakeSlack:
                 continue
             fault.times -= 1
             self._faults = [f for f in self._faults if f.times > 0]
-            if fault.late:
-                return fault.late
+            if fault.late or fault.drop_after:
+                return fault
             headers = {}
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
             raise SlackApiFailure(fault.error, status=fault.status, headers=headers)
         limit = self._rate_limits.get(method)
         if limit is None:
-            return 0.0
+            return None
         key = str(args.get("channel") or "") if limit.per_channel else ""
         now = _RealClock.monotonic()
         bucket = self._buckets.setdefault(
@@ -933,7 +951,7 @@ class FakeSlack:
             raise SlackApiFailure(
                 "ratelimited", status=429, headers={"Retry-After": str(retry_after)}
             )
-        return 0.0
+        return None
 
     def _handle_upload(self, file_id: str, body: bytes) -> tuple[int, str]:
         """Take the bytes posted to an upload URL."""
@@ -1164,11 +1182,20 @@ class FakeSlack:
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         """The channel's messages as they are now, newest first, between oldest and latest.
 
-        Message metadata comes back only with ``include_all_metadata`` (as Slack does).
+        Message metadata comes back only with ``include_all_metadata`` (as Slack does). The
+        token needs the history scope of the conversation's kind, else ``missing_scope``.
         """
         channel = self._channels.get(_required(args, "channel"))
         if channel is None:
             raise SlackApiFailure("channel_not_found")
+        if channel.is_im:
+            needed = "im:history"
+        elif channel.is_mpim:
+            needed = "mpim:history"
+        else:
+            needed = "groups:history" if channel.is_private else "channels:history"
+        if needed not in self.scopes:
+            raise SlackApiFailure("missing_scope")
         if not channel.bot_member:
             raise SlackApiFailure("not_in_channel")
         try:
@@ -1546,6 +1573,9 @@ class _Server(ThreadingHTTPServer):
     """The HTTP server; handler threads are daemons so a hung request never blocks exit."""
 
     daemon_threads = True
+    # socketserver's default backlog is 5: a benchmark's bursts of calls from several worker
+    # threads overflowed it and saw connections reset, which Slack itself never does.
+    request_queue_size = 128
     fake: FakeSlack
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -51,6 +51,11 @@ def test_manifest_has_the_shortcut_home_tab_and_minimal_scopes(config: AppConfig
         "channels:read",
         "groups:read",
         "files:write",
+        # To find a message that may have gone out before a stop or a lost answer, never to
+        # send it twice: check-in DMs and digests (im), summaries in a public or private channel.
+        "im:history",
+        "channels:history",
+        "groups:history",
     }
     # Slack wants the long description to say enough, and the names within its limits.
     assert 175 <= len(manifest["display_information"]["long_description"]) <= 4000

@@ -3,7 +3,9 @@
 - ``kill -9`` of `retrobot checkin send` in the middle of a round, and of `retrobot digest --send`
   in the middle of the coaches' digests (Slack made slow so that the kill lands mid-way); run
   again, every member is asked once and every coach digested once. A member whose DM cannot be
-  checked is marked ``in_doubt``, never asked twice (docs/checkins.md, Privacy).
+  checked is marked ``in_doubt``, never asked twice (docs/checkins.md, Privacy). The digest that
+  was in flight is looked for in the coach's DM once its claim is older than IN_DOUBT_AFTER:
+  found if it arrived, sent then if it did not.
 - SQLite under concurrent writers: two HTTP worker processes, the scheduler and a
   `retrobot checkin send` process writing at once; every request gets its normal answer, every
   row is stored, nobody is told "database is locked".
@@ -253,29 +255,70 @@ def digests_of(services: Services) -> dict[str, DeliveryStatus]:
     return {row.recipient: row.status for row in rows}
 
 
+def ten_minutes_pass_for_digests(services: Services) -> None:
+    """Move the digest claims a stopped process left back past IN_DOUBT_AFTER, as time would."""
+    with services.session() as session:
+        for row in session.exec(
+            select(SentDigest).where(SentDigest.status == DeliveryStatus.PENDING)
+        ):
+            row.created_at -= IN_DOUBT_AFTER + timedelta(minutes=1)
+            session.add(row)
+        session.commit()
+
+
+@pytest.mark.parametrize("arrived", [True, False], ids=["in_flight_arrived", "in_flight_lost"])
 def test_kill_9_mid_digest_run_then_rerun_digests_every_coach_exactly_once(
-    world: World, fake_slack: FakeSlack, arrivals: Arrivals
+    world: World, fake_slack: FakeSlack, arrivals: Arrivals, arrived: bool
 ) -> None:
     week = last_complete_week(LONDON, datetime.now(UTC))
     fake_slack.delay("chat.postMessage", 2.0)
+    if not arrived:  # Slack never carries out the DM in flight when the run is killed
+        fake_slack.fail_next(
+            "chat.postMessage", "fatal_error", when=lambda args: args["channel"] == COACHES[1]
+        )
     process = world.run("digest", "--team", "big", "--week", week, "--send")
     # The second coach's digest has reached Slack, which is holding it: kill the run now.
     fake_slack.wait_for(lambda: arrivals.count("chat.postMessage") == 2, timeout=60)
     kill_9(process)
     landed(fake_slack, arrivals, "chat.postMessage")
     fake_slack.delay("chat.postMessage", 0)
-    assert dm_counts(fake_slack, COACHES) == {COACHES[0]: 1, COACHES[1]: 1, COACHES[2]: 0}
+    in_flight = int(arrived)
+    assert dm_counts(fake_slack, COACHES) == {
+        COACHES[0]: 1,
+        COACHES[1]: in_flight,
+        COACHES[2]: 0,
+    }
     assert digests_of(world.services) == {
         COACHES[0]: DeliveryStatus.SENT,
-        COACHES[1]: DeliveryStatus.PENDING,  # it went, but the run died before recording it
+        COACHES[1]: DeliveryStatus.PENDING,  # the run died before it heard from Slack
     }
 
+    # Run again at once: the claim is fresh (another run may still be sending it): left alone.
     out = world.finish(world.run("digest", "--team", "big", "--week", week, "--send"))
     assert f"@{COACHES[0]} already received the coach digest for {week}" in out
     assert f"to @{COACHES[1]} and has not confirmed it reached Slack; it is not sent again" in out
     assert f"Sent @{COACHES[2]} the coach digest for {week}" in out
-    assert dm_counts(fake_slack, COACHES) == dict.fromkeys(COACHES, 1)
+    assert dm_counts(fake_slack, COACHES) == {**dict.fromkeys(COACHES, 1), COACHES[1]: in_flight}
     assert digests_of(world.services)[COACHES[2]] == DeliveryStatus.SENT
+
+    # Ten minutes on, the claim is known to be left over: the digest is looked for in the
+    # coach's DM by its metadata, recorded if it arrived, sent now if it did not.
+    ten_minutes_pass_for_digests(world.services)
+    out = world.finish(world.run("digest", "--team", "big", "--week", week, "--send"))
+    if arrived:
+        assert f"to @{COACHES[1]} about Big Team was found in their DM" in out, out
+    else:
+        assert f"Sent @{COACHES[1]} the coach digest for {week}" in out, out
+    assert dm_counts(fake_slack, COACHES) == dict.fromkeys(COACHES, 1)
+    assert set(digests_of(world.services).values()) == {DeliveryStatus.SENT}
+    with world.services.session() as session:
+        row = session.exec(select(SentDigest).where(SentDigest.recipient == COACHES[1])).one()
+    [dm] = fake_slack.dms(COACHES[1])
+    assert row.message_ts == dm.ts and "Big Team" in row.body  # the one the coach has
+    # Later runs find every digest recorded: nobody gets a second.
+    out = world.finish(world.run("digest", "--team", "big", "--week", week, "--send"))
+    assert out.count("already received the coach digest") == len(COACHES)
+    assert dm_counts(fake_slack, COACHES) == dict.fromkeys(COACHES, 1)
 
 
 # --- SQLite (and PostgreSQL) under concurrent writers ------------------------------------------

@@ -5,11 +5,15 @@ triage DMs, feedback and its shared post, feedback requests, the team summary, t
 the summary's chart) meets every fault the local stand-in can inject, each aimed at one person
 or channel (the victim) while the others of the same run are served normally:
 
-- transient: a 429 with Retry-After, an HTTP 500, a connection dropped before Slack acted. The
-  client's retry handlers cure each: exactly one message arrives, never two.
-- timeout: Slack acts but answers after the client stopped waiting. slack_sdk does not retry a
-  read timeout (a retry could post twice): exactly one message arrives, the failure is recorded
-  as ``timeout``, and a check-in DM is looked up in Slack before any second try.
+- transient: a 429 with Retry-After, an HTTP 500. The client's retry handlers cure each:
+  exactly one message arrives, never two.
+- no answer: Slack acts but answers after the client stopped waiting (``timeout``), Slack acts
+  and the connection drops before its answer (``dropped_after_acting``), or the connection
+  drops before Slack acted (``dropped``: the client cannot tell it from the one before). A post
+  is never retried blindly then (a retry could post twice): the failure is recorded as
+  ``timeout``, the message is there once or not at all, and a check-in DM, a summary or a digest
+  is looked for in Slack on the next run — found, it is recorded and never doubled; not there,
+  it is sent then, once.
 - permanent: user_not_found, user_disabled, channel_not_found, not_in_channel, invalid_blocks.
   The failure is recorded for the victim alone, everyone else gets theirs, nobody sees a
   traceback, and where the product can send again (``--retry-failed``, the next run of a
@@ -68,7 +72,9 @@ from tests.conftest import (
 )
 from tests.journeys.tactical_steps import seed_tensions
 
-TRANSIENT = ("ratelimited", "server_error", "dropped")
+TRANSIENT = ("ratelimited", "server_error")
+NO_ANSWER = ("timeout", "dropped_after_acting", "dropped")
+ARRIVES = ("timeout", "dropped_after_acting")  # Slack acted before the answer was lost
 PERMANENT = (
     "user_not_found",
     "user_disabled",
@@ -76,7 +82,7 @@ PERMANENT = (
     "not_in_channel",
     "invalid_blocks",
 )
-KINDS = {"transient": TRANSIENT, "timeout": ("timeout",), "permanent": PERMANENT}
+KINDS = {"transient": TRANSIENT, "no_answer": NO_ANSWER, "permanent": PERMANENT}
 RETRY_AFTER = 1
 CLIENT_TIMEOUT = 0.75  # for the timeout faults only; Slack's late answer comes after 1.5 s
 LATE = 2 * CLIENT_TIMEOUT
@@ -85,9 +91,9 @@ CHECKIN_OPENS = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # Monday 10:00 BST, Nort
 AGENDA_DUE = datetime(2026, 6, 2, 8, 30, tzinfo=UTC)  # Tuesday 09:30 BST, 30 min before
 WEEKLY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # summaries of weeks before this
 FEEDBACK_AT = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
-# The next run of a summary or digest sends what Slack refused; one Slack timed out on may have
-# arrived, so it is left unconfirmed and never sent twice.
-UNCONFIRMED_OR_SENT = {False: DeliveryOutcome.SENT, True: DeliveryOutcome.IN_PROGRESS}
+# The next run of a summary or digest sends what Slack refused, and what got no answer and is
+# not in Slack; what got no answer but arrived is found in Slack and recorded, never sent twice.
+FOUND_OR_SENT = {False: DeliveryOutcome.SENT, True: DeliveryOutcome.FOUND}
 
 
 @pytest.fixture(autouse=True)
@@ -131,6 +137,8 @@ def inject(fake: FakeSlack, fault: str, target: str, method: str = "chat.postMes
         fake.server_error_next(method, status=500, when=hits)
     elif fault == "dropped":
         fake.drop_next(method, when=hits)
+    elif fault == "dropped_after_acting":
+        fake.drop_after_acting_next(method, when=hits)
     elif fault == "timeout":
         fake.answer_late_next(method, LATE, when=hits)
     else:  # permanent: every call for the target is refused, however often it is tried
@@ -139,7 +147,7 @@ def inject(fake: FakeSlack, fault: str, target: str, method: str = "chat.postMes
 
 def recorded_as(fault: str) -> str:
     """The error a failure caused by ``fault`` is recorded with."""
-    return delivery.TIMEOUT if fault == "timeout" else fault
+    return delivery.TIMEOUT if fault in NO_ANSWER else fault
 
 
 def roots(fake: FakeSlack, channel: str) -> list[Message]:
@@ -198,8 +206,10 @@ def checkin_round(services: Services, fake: FakeSlack, clock: list[datetime]) ->
 
     def again(i: int, _: None, fault: str) -> None:
         clock[0] = opens(i) + timedelta(minutes=1)
-        # A refusal for good waits for --retry-failed; a timeout for the next run (the sweep).
-        report = checkins.send_round(services, team_id="north", retry_failed=fault != "timeout")
+        # A refusal for good waits for --retry-failed; no answer, for the next run (the sweep).
+        report = checkins.send_round(
+            services, team_id="north", retry_failed=fault not in NO_ANSWER
+        )
         assert report.failed == {}
         prompt = prompt_of(services, BEN, report.round_id)
         assert prompt.status == PromptStatus.SENT
@@ -440,7 +450,15 @@ def team_summary(services: Services, fake: FakeSlack, clock: list[datetime]) -> 
 
     def again(i: int, _: None, fault: str) -> None:
         north = send_team_summary(services, team_id="north", week=week(i), now=WEEKLY)
-        assert north.outcome is UNCONFIRMED_OR_SENT[fault == "timeout"]
+        assert north.outcome is FOUND_OR_SENT[fault in ARRIVES]
+        row = sent_digest(services, DigestKind.TEAM_SUMMARY, NORTH_CHANNEL, week(i))
+        [headline] = roots(fake, NORTH_CHANNEL)
+        assert (row.status, row.message_ts) == (DeliveryStatus.SENT, headline.ts)
+        # Whether found or sent now, the thread and the chart are there, once.
+        assert fake.messages(NORTH_CHANNEL)[1:] and all(
+            m.thread_ts == headline.ts for m in fake.messages(NORTH_CHANNEL)[1:]
+        )
+        assert len([f for f in fake.files() if f.channel == NORTH_CHANNEL]) == 1
 
     def got(channel: str) -> int:
         return len(roots(fake, channel))
@@ -469,7 +487,11 @@ def coach_digest(services: Services, fake: FakeSlack, clock: list[datetime]) -> 
 
     def again(i: int, _: None, fault: str) -> None:
         report = send_coach_digest(services, coach_id=COACH, week=week(i), now=WEEKLY)
-        assert report.outcome is UNCONFIRMED_OR_SENT[fault == "timeout"]
+        assert report.outcome is FOUND_OR_SENT[fault in ARRIVES]
+        row = sent_digest(services, DigestKind.COACH_DIGEST, COACH, week(i))
+        [digest] = [m for m in fake.dms(COACH) if m.text]
+        assert (row.status, row.message_ts) == (DeliveryStatus.SENT, digest.ts)
+        assert len([f for f in fake.files() if f.channel == digest.channel]) == 1
 
     def got(user: str) -> int:
         return len([m for m in fake.dms(user) if m.text])
@@ -576,7 +598,7 @@ def test_fault_matrix(
     short_waits: list[float],
 ) -> None:
     path = PATHS[path_name](services, fake_slack, clock)
-    if kind == "timeout":
+    if kind == "no_answer":
         services.client.timeout = CLIENT_TIMEOUT  # type: ignore[misc]
     for i, fault in enumerate(KINDS[kind]):
         what = f"{path_name} × {fault}"
@@ -602,7 +624,14 @@ def test_fault_matrix(
                 assert max(short_waits) >= RETRY_AFTER - 0.05, f"{what}: Retry-After not waited"
             continue
 
-        if fault == "timeout":
+        if fault in NO_ANSWER:
+            tries = [
+                c
+                for c in fake_slack.calls_to(path.method)
+                if path.victim in (c.args.get("channel"), c.args.get("channel_id"))
+            ]
+            assert len(tries) <= 1, f"{what}: a post with no answer is never retried blindly"
+        if fault in ARRIVES:
             # Slack acted: the message is there once, though the client never heard so.
             fake_slack.wait_for(lambda: path.got(path.victim) >= 1)
             assert path.got(path.victim) == 1, f"{what}: not posted twice"
@@ -615,10 +644,10 @@ def test_fault_matrix(
         nobody_saw_a_traceback(fake_slack)
 
         fake_slack.clear_faults()
-        if path.again is not None and (fault != "timeout" or path.again_after_timeout):
+        if path.again is not None and (fault not in NO_ANSWER or path.again_after_timeout):
             path.again(i, context, fault)
-            # Sent again exactly once; after a timeout, found in Slack and not sent twice.
-            expected = 1 if path.resends or fault == "timeout" else 0
+            # Sent again exactly once; after no answer, found in Slack and not sent twice.
+            expected = 1 if path.resends or fault in ARRIVES else 0
             assert path.got(path.victim) == expected, f"{what}: sent again exactly once"
             for other in path.others:
                 assert path.got(other) == 1, f"{what}: {other} not sent twice"

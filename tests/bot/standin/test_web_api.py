@@ -622,3 +622,27 @@ def test_it_runs_as_a_process_and_prints_its_url() -> None:
         process.wait(timeout=5)
         assert process.stdout is not None
         process.stdout.close()
+
+
+def test_a_drop_after_acting_posts_the_message_and_leaves_the_client_without_an_answer(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.drop_after_acting_next("chat.postMessage", when=lambda a: a["channel"] == BEN)
+    with pytest.raises(ConnectionError):
+        client.chat_postMessage(channel=BEN, text="went, unanswered")
+    assert [m.text for m in fake.dms(BEN)] == ["went, unanswered"]  # acted on
+    assert [c.ok for c in fake.calls_to("chat.postMessage")] == [True]
+    assert client.chat_postMessage(channel=BEN, text="answered")["ok"]  # the fault hit one call
+
+
+def test_reading_history_needs_the_scope_of_the_conversations_kind(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    dm = client.conversations_open(users=BEN)["channel"]["id"]
+    assert client.conversations_history(channel=dm)["ok"]
+    assert client.conversations_history(channel=TEAM_CHANNEL)["ok"]
+    fake.scopes = tuple(s for s in fake.scopes if s not in ("im:history", "channels:history"))
+    for channel in (dm, TEAM_CHANNEL):
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_history(channel=channel)
+        assert refused.value.response["error"] == "missing_scope"

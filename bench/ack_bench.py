@@ -12,6 +12,8 @@ every run (the apps take turns going first):
 
 - saturated throughput: requests answered per second over 50 keep-alive connections;
 - ack latency at a fixed offered rate of 100 requests/s (open loop, from the scheduled time).
+- the serving workers' CPU time per answered request in each of the two (from /proc), which
+  other load on the machine disturbs far less than throughput.
 
 It prints each run, then the medians over the runs with the ratios to the bare app (each ratio
 taken within a run, then the median), against the targets of issue 9. Afterwards it checks that

@@ -49,6 +49,10 @@ logger = logging.getLogger(__name__)
 # posts or updates it during the meeting means today's, not next week's.
 MEETING_GRACE = timedelta(hours=2)
 MAIN_MESSAGE = "main"
+# The agenda's channel message names its round in its metadata, so that one posted by an
+# attempt that never heard back is found (in the newest messages) rather than posted again.
+AGENDA_METADATA_TYPE = "retrobot_agenda"
+AGENDA_HISTORY_PAGES = 1
 # On SQLite, updates of one agenda take turns through a lease row (see _agenda_turn): how long
 # one may hold it (longer than any update takes), and how long another waits for its turn.
 AGENDA_LEASE = timedelta(minutes=5)
@@ -397,7 +401,7 @@ def _publish(
             replies=len(messages.thread),
         )
         stored: dict[str, Any] = dict(checkin_round.agenda_messages or {})
-        post = _sync_main(client, post, messages.main, stored, rewrite=create)
+        post = _sync_main(client, post, messages.main, stored, rewrite=create, round_id=round_id)
         if post.ts is None:
             session.rollback()  # nothing was posted: the next attempt posts it
             return post
@@ -448,13 +452,17 @@ def _sync_main(
     stored: dict[str, Any],
     *,
     rewrite: bool,
+    round_id: int,
 ) -> AgendaPost:
     """Post the agenda's channel message, or update it; ``stored`` learns its digest.
 
     An explicit post (``rewrite``) always rewrites the message, which also finds out whether
-    someone deleted it; an update after a change only when what it shows has changed.
+    someone deleted it; an update after a change only when what it shows has changed. Before
+    posting one, the channel is searched for one an earlier attempt posted without hearing back.
     """
     digest = _digest(payload)
+    if post.ts is None and (earlier := _posted_before(client, post.channel, round_id)):
+        post, rewrite = replace(post, ts=earlier), True
     if post.ts is not None:
         if not rewrite and stored.get(MAIN_MESSAGE, {}).get("digest") == digest:
             return post
@@ -467,11 +475,33 @@ def _sync_main(
         # Someone deleted the agenda: post it afresh, with a thread of its own.
         _forget_thread(client, post.channel, stored)
         stored.clear()
-    sent = delivery.post(client, post.channel, payload)
+    metadata = {"event_type": AGENDA_METADATA_TYPE, "event_payload": {"round_id": round_id}}
+    sent = delivery.post(client, post.channel, payload, metadata=metadata)
     if not sent.ok:
         return replace(post, ts=None, error=sent.error)
     stored[MAIN_MESSAGE] = {"ts": sent.ts, "digest": digest}
     return replace(post, channel=sent.channel or post.channel, ts=sent.ts, created=True)
+
+
+def _posted_before(client: WebClient, channel: str, round_id: int) -> str | None:
+    """The ts of this round's agenda if an attempt that never heard back (a timeout, a process
+    stopped mid-post) did post it, found by its metadata among the channel's newest messages.
+
+    None when there is none, or when Slack cannot tell (no history scope): then it is posted,
+    since a team without its agenda is worse off than one with two.
+    """
+    try:
+        for ts, payload in delivery.tagged_messages(
+            client, channel, AGENDA_METADATA_TYPE, pages=AGENDA_HISTORY_PAGES
+        ):
+            if payload.get("round_id") == round_id:
+                return ts
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        logger.info("Could not look for an earlier agenda in %s: %s", channel, code)
+    except Exception:
+        logger.warning("Could not look for an earlier agenda in %s", channel, exc_info=True)
+    return None
 
 
 def _sync_thread(

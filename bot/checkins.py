@@ -785,22 +785,11 @@ def find_posted(client: WebClient, *, user_id: str, prompt_id: int) -> Delivery 
     channel = (opened.get("channel") or {}).get("id")
     if not channel:
         return None
-    cursor = None
-    for _ in range(HISTORY_PAGES):
-        page = client.conversations_history(
-            channel=channel, limit=100, include_all_metadata=True, cursor=cursor
-        )
-        for message in page.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == DM_METADATA_TYPE
-                and payload.get("prompt_id") == prompt_id
-            ):
-                return FoundDelivery(recipient=user_id, channel=channel, ts=message.get("ts"))
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            break
+    for ts, payload in delivery.tagged_messages(
+        client, channel, DM_METADATA_TYPE, pages=HISTORY_PAGES
+    ):
+        if payload.get("prompt_id") == prompt_id:
+            return FoundDelivery(recipient=user_id, channel=channel, ts=ts)
     return None
 
 
@@ -906,10 +895,12 @@ def send_round(
     team = services.config.team(team_id)
     meeting = next_meeting(team, now)
     # app.yaml's own members are mirrored at start-up and on reload; a user group is read now.
-    roster = read_roster(services.client, team) if read_members and team.usergroup else None
+    listed = services.listed_config.team(team_id)  # app.yaml's members, then the group's
+    roster = read_roster(services.client, listed) if read_members and team.usergroup else None
     with services.session() as session:
         if roster is not None:
             sync_roster(session, team=team, roster=roster)
+            services.refresh_rosters()
         round_, _ = open_round(session, team=team, meeting=meeting, now=now)
         if round_.status != RoundStatus.OPEN:
             raise StaleActionError(f"The check-in for {meeting.date:%A %-d %B} is closed.")

@@ -14,6 +14,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -508,6 +509,26 @@ class AppConfig(_ConfigModel):
         """The first name app.yaml gives this person (teams in file order, members before
         coaches), or None when it gives none."""
         return self._people().names.get(user_id) if user_id else None
+
+    @property
+    def usergroup_team_ids(self) -> list[str]:
+        """The teams whose people come (also) from a Slack user group, in file order."""
+        return [team.id for team in self.teams if team.usergroup is not None]
+
+    def with_rosters(self, rosters: Mapping[str, Iterable[str]]) -> AppConfig:
+        """This configuration with the people last found in each team's Slack user group
+        (``rosters``: team id to user ids) added to its members, so that everything that asks
+        who is in a team — tensions, triage, the agenda, feedback — knows them too."""
+        teams = []
+        for team in self.teams:
+            listed = set(team.member_ids)
+            found = [u for u in dict.fromkeys(rosters.get(team.id, ())) if u not in listed]
+            if team.usergroup is None or not found:
+                teams.append(team)
+                continue
+            added = [MemberConfig.model_construct(id=user_id) for user_id in found]
+            teams.append(team.model_copy(update={"members": [*team.members, *added]}))
+        return self.model_copy(update={"teams": teams})
 
 
 # --- From YAML text to located values ---------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.client
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import URLError
@@ -92,6 +92,30 @@ class Delivery:
     def ok(self) -> bool:
         """True when Slack accepted the message."""
         return self.error is None
+
+
+def tagged_messages(
+    client: WebClient, channel: str, event_type: str, *, pages: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The ts and metadata payload of each message in ``channel`` the app tagged with
+    ``event_type`` (message metadata), newest first, among the newest ``pages`` × 100.
+
+    This is how a message that may have been posted — a timeout, a process stopped mid-send —
+    is found before it is sent again. SlackApiError when Slack cannot tell (no history scope,
+    not in the channel): the caller must then not post blindly.
+    """
+    cursor = None
+    for _ in range(pages):
+        page = client.conversations_history(
+            channel=channel, limit=100, include_all_metadata=True, cursor=cursor
+        )
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == event_type:
+                yield str(message.get("ts")), metadata.get("event_payload") or {}
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
 
 
 def post(client: WebClient, recipient: str, payload: dict[str, Any], **extra: Any) -> Delivery:

@@ -31,7 +31,7 @@ from bot import charts
 from bot.blocks import digest as digest_blocks
 from bot.checkins import IN_DOUBT_AFTER
 from bot.config import AppConfig, TeamConfig
-from bot.delivery import TIMEOUT, Delivery, may_have_arrived, post
+from bot.delivery import TIMEOUT, Delivery, may_have_arrived, post, tagged_messages
 from bot.errors import NotInTeamError, RetrobotError
 from bot.meetings import iso_week, parse_iso_week, shift_week, week_bounds
 from storage import weekly
@@ -666,26 +666,15 @@ def find_posted(
     if not channel:
         return {}
     found: dict[str, Delivery] = {}
-    cursor = None
-    for _ in range(HISTORY_PAGES):
-        page = client.conversations_history(
-            channel=channel, limit=100, include_all_metadata=True, cursor=cursor
-        )
-        for message in page.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == METADATA_TYPE
-                and payload.get("kind") == kind.value
-                and payload.get("week") == week
-                and payload.get("recipient") == recipient
-            ):
-                for team_id in str(payload.get("teams") or "").split(","):
-                    if team_id and team_id not in found:
-                        found[team_id] = Delivery(recipient, channel=channel, ts=message.get("ts"))
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            break
+    for ts, payload in tagged_messages(client, channel, METADATA_TYPE, pages=HISTORY_PAGES):
+        if (
+            payload.get("kind") == kind.value
+            and payload.get("week") == week
+            and payload.get("recipient") == recipient
+        ):
+            for team_id in str(payload.get("teams") or "").split(","):
+                if team_id and team_id not in found:
+                    found[team_id] = Delivery(recipient, channel=channel, ts=ts)
     return found
 
 

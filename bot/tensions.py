@@ -7,10 +7,11 @@ here knows Slack's JSON: handlers pass plain values in and render what comes bac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import class_mapper
 from sqlmodel import Session, col, update
 
 from bot.config import AppConfig, TeamConfig
@@ -111,10 +112,11 @@ def raise_tension(
     ``request_key`` names the request that raised it (the modal's view id): the same request
     arriving twice (a double click, a retry) stores one tension and returns None the second time.
     """
-    tension = _store(session, user_id=user_id, draft=draft, now=now, request_key=request_key)
-    if tension is not None:
-        session.commit()
-    return tension
+    stored = _store(session, user_id=user_id, draft=draft, now=now, request_key=request_key)
+    if stored is None:
+        return None
+    session.commit()
+    return stored[0]
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class RaisedTension:
 
 
 def raise_tension_onto_agenda(
-    session: Session,
+    db: Session | Connection,
     *,
     user_id: str,
     draft: TensionDraft,
@@ -139,50 +141,85 @@ def raise_tension_onto_agenda(
     A private tension never appears on an agenda, so none is looked for. Looking inside the
     transaction that stores the tension costs no second connection, and on SQLite (one writer
     at a time) an agenda is either posted before the tension is stored — and found here — or
-    after it, and then shows it.
+    after it, and then shows it. The INSERT returns that round itself (a statement fewer).
+    ``db`` may be a plain Core connection (:meth:`bot.services.Services.transaction`), the
+    cheapest way in.
     """
-    tension = _store(session, user_id=user_id, draft=draft, now=now, request_key=request_key)
-    if tension is None:
+    stored = _store(
+        db,
+        user_id=user_id,
+        draft=draft,
+        now=now,
+        request_key=request_key,
+        agenda_of=(team.id, now.astimezone(team.zone).date()),
+    )
+    if stored is None:
         return None
-    round_id = None
-    if not tension.private:
-        today = now.astimezone(team.zone).date()
-        round_id = queries.posted_agenda_round(session, team_id=team.id, today=today)
-    session.commit()
-    return RaisedTension(tension=tension, agenda_round_id=round_id)
+    tension, round_id = stored
+    db.commit()
+    return RaisedTension(tension=tension, agenda_round_id=None if tension.private else round_id)
 
 
 _TENSIONS = Tension.__table__  # type: ignore[attr-defined]
 _INSERT_TENSION = insert(_TENSIONS)
-_STORED_COLUMNS = tuple(column.key for column in _TENSIONS.columns if column.key != "id")
+_INSERT_TENSION_ONTO_AGENDA = insert(_TENSIONS).returning(
+    _TENSIONS.c.id, queries.POSTED_AGENDA_ROUND_OF
+)
+# Every column's value for a new tension but those a draft sets: the model's own defaults.
+_NEW_TENSION = {
+    column.key: getattr(Tension(team_id="", raised_by="", text=""), column.key)
+    for column in _TENSIONS.columns
+    if column.key not in ("id", "created_at", "updated_at")
+}
+_TENSION_CLASS = class_mapper(Tension).class_manager
 
 
 def _store(
-    session: Session, *, user_id: str, draft: TensionDraft, now: datetime, request_key: str | None
-) -> Tension | None:
+    db: Session | Connection,
+    *,
+    user_id: str,
+    draft: TensionDraft,
+    now: datetime,
+    request_key: str | None,
+    agenda_of: tuple[str, date] | None = None,
+) -> tuple[Tension, int | None] | None:
     """Insert the tension (and claim its request) without committing; None, rolled back, if
     the request was already handled. Plain INSERTs with statements built once: the ORM's
-    unit of work costs several times the INSERT itself, on every tension raised."""
-    if request_key and not queries.claim_request(session, f"tension:{request_key}", now=now):
+    unit of work costs several times the INSERT itself, on every tension raised.
+
+    With ``agenda_of`` (a team id and its local today) the INSERT also returns the round of
+    that team's posted agenda (:func:`storage.queries.posted_agenda_round`), else None.
+    """
+    if request_key and not queries.claim_request(db, f"tension:{request_key}", now=now):
         return None
-    tension = Tension(
-        team_id=draft.team_id,
-        raised_by=user_id,
-        text=draft.text,
-        area=draft.area,
-        private=draft.private,
-        source_permalink=draft.permalink,
-        created_at=now,
-        updated_at=now,
-    )
-    values = {key: getattr(tension, key) for key in _STORED_COLUMNS}
+    values = _NEW_TENSION | {
+        "team_id": draft.team_id,
+        "raised_by": user_id,
+        "text": draft.text,
+        "area": draft.area,
+        "private": draft.private,
+        "source_permalink": draft.permalink,
+        "created_at": now,
+        "updated_at": now,
+    }
+    round_id = None
     try:
-        result = session.connection().execute(_INSERT_TENSION, values)
+        if agenda_of is None:
+            values["id"] = queries.core(db).execute(_INSERT_TENSION, values).inserted_primary_key[0]
+        else:
+            agenda = {"agenda_team_id": agenda_of[0], "agenda_today": agenda_of[1]}
+            row = queries.core(db).execute(_INSERT_TENSION_ONTO_AGENDA, values | agenda).one()
+            values["id"], round_id = row
     except IntegrityError:
-        session.rollback()
+        db.rollback()
         return None
-    tension.id = result.inserted_primary_key[0]
-    return tension  # as stored: no column has a server default, so no need to read it back
+    # The tension as stored (no column has a server default, so no need to read it back),
+    # built as SQLAlchemy builds a loaded row: constructing a SQLModel sets each of its
+    # 21 fields through the ORM's instrumentation, ~20 times the cost.
+    tension = _TENSION_CLASS.new_instance()
+    tension.__dict__.update(values)
+    object.__setattr__(tension, "__pydantic_fields_set__", set(values))
+    return tension, round_id
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, true, update
+from sqlalchemy import Connection, bindparam, func, insert, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -107,6 +108,20 @@ def teams_of_user(session: Session, user_id: str) -> list[str]:
     return list(session.exec(statement))
 
 
+def active_members_of_teams(session: Session, team_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The active members' user ids of each of these teams, in one statement."""
+    found: dict[str, list[str]] = {team_id: [] for team_id in team_ids}
+    if found:
+        statement = (
+            select(Member.team_id, Member.user_id)
+            .where(col(Member.team_id).in_(list(found)), col(Member.active))
+            .order_by(col(Member.team_id), col(Member.id))
+        )
+        for team_id, user_id in session.exec(statement):
+            found[team_id].append(user_id)
+    return found
+
+
 def active_member_ids(session: Session, team_id: str) -> list[str]:
     """The Slack user ids of the team's active members, sorted."""
     statement = (
@@ -121,28 +136,45 @@ def active_member_ids(session: Session, team_id: str) -> list[str]:
 # more CPU than running it, and these run for every tension raised and every event.
 _CLAIM = insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
 _ROUNDS = CheckinRound.__table__.c  # type: ignore[attr-defined]
-_POSTED_AGENDA_ROUND = (
-    select(_ROUNDS.id)
-    .where(
-        _ROUNDS.team_id == bindparam("team_id"),
-        _ROUNDS.agenda_ts.is_not(None),
-        _ROUNDS.meeting_date >= bindparam("today"),
+
+
+def _posted_agenda_round(team_id: Any, today: Any) -> Any:
+    return (
+        select(_ROUNDS.id)
+        .where(
+            _ROUNDS.team_id == team_id,
+            _ROUNDS.agenda_ts.is_not(None),
+            _ROUNDS.meeting_date >= today,
+        )
+        .order_by(_ROUNDS.meeting_date)
+        .limit(1)
     )
-    .order_by(_ROUNDS.meeting_date)
-    .limit(1)
-)
 
 
-def claim_request(session: Session, key: str, *, now: datetime) -> bool:
-    """Record a request's key in this transaction; False (session rolled back) if already there.
+_POSTED_AGENDA_ROUND = _posted_agenda_round(bindparam("team_id"), bindparam("today"))
+# The same, as a scalar subquery for a statement of its own (bot.tensions returns it from the
+# INSERT that stores a tension: one statement fewer), with parameter names apart from its.
+POSTED_AGENDA_ROUND_OF = _posted_agenda_round(
+    bindparam("agenda_team_id"), bindparam("agenda_today")
+).scalar_subquery()
+
+
+def core(db: Session | Connection) -> Connection:
+    """The Core connection under a session (or the connection itself): Core statements run on
+    it without the ORM's per-statement work."""
+    return db.connection() if isinstance(db, Session) else db
+
+
+def claim_request(db: Session | Connection, key: str, *, now: datetime) -> bool:
+    """Record a request's key in this transaction; False (rolled back) if already there.
 
     One INSERT, no look first: the primary key decides, so two workers racing with the same
     key cannot both win. The commit is the caller's, with the request's own work.
     """
     try:
-        session.connection().execute(_CLAIM, {"event_id": key, "received_at": now})
+        core(db).execute(_CLAIM, {"event_id": key, "received_at": now})
     except IntegrityError:
-        session.rollback()
+        db.rollback()
         return False
     return True
 
@@ -158,11 +190,9 @@ def claim_event(session: Session, event_id: str, *, now: datetime) -> bool:
     return True
 
 
-def posted_agenda_round(session: Session, *, team_id: str, today: date) -> int | None:
+def posted_agenda_round(db: Session | Connection, *, team_id: str, today: date) -> int | None:
     """The round of the team's latest posted agenda for a meeting on ``today`` or later."""
-    return session.connection().execute(
-        _POSTED_AGENDA_ROUND, {"team_id": team_id, "today": today}
-    ).scalar()
+    return core(db).execute(_POSTED_AGENDA_ROUND, {"team_id": team_id, "today": today}).scalar()
 
 
 def open_tensions(

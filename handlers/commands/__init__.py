@@ -9,12 +9,10 @@ from handlers.commands.checkin import handle_checkin_command
 from handlers.commands.feedback import handle_feedback_command
 from handlers.commands.retro import handle_retro_command
 from handlers.commands.tactical import handle_tactical_command
-from handlers.commands.tension import handle_tension_command
 
 
 def register(app: App) -> None:
-    """Register the slash-command listeners."""
-    app.command(ids.TENSION_COMMAND)(handle_tension_command)
+    """Register the slash-command listeners (``/tension``'s comes first, in handlers.register)."""
     app.command(ids.CHECKIN_COMMAND)(handle_checkin_command)
     app.command(ids.TACTICAL_COMMAND)(handle_tactical_command)
     app.command(ids.FEEDBACK_COMMAND)(handle_feedback_command)

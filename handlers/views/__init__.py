@@ -13,15 +13,14 @@ from handlers.views.feedback import (
 )
 from handlers.views.tension import (
     handle_tension_edit_submission,
-    handle_tension_submission,
     handle_tension_withdraw_submission,
 )
 from handlers.views.triage import handle_triage_submission
 
 
 def register(app: App) -> None:
-    """Register the view-submission listeners."""
-    app.view(ids.TENSION_MODAL)(handle_tension_submission)
+    """Register the view-submission listeners (the tension modal's comes first, in
+    handlers.register)."""
     app.view(ids.CHECKIN_MODAL)(handle_checkin_submission)
     app.view(ids.AWAY_MODAL)(handle_away_submission)
     app.view(ids.TENSION_EDIT_MODAL)(handle_tension_edit_submission)

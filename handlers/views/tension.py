@@ -28,9 +28,9 @@ def handle_tension_submission(
         return
     ack()
     team, now = services.config.team(draft.team_id), services.now()
-    with services.session() as session:
+    with services.transaction() as connection:
         raised = tensions.raise_tension_onto_agenda(
-            session, user_id=user_id, draft=draft, team=team, now=now, request_key=view["id"]
+            connection, user_id=user_id, draft=draft, team=team, now=now, request_key=view["id"]
         )
     if raised is None:
         return  # the same modal submitted twice: recorded (and confirmed) once

@@ -11,9 +11,9 @@ or channel (the victim) while the others of the same run are served normally:
   and the connection drops before its answer (``dropped_after_acting``), or the connection
   drops before Slack acted (``dropped``: the client cannot tell it from the one before). A post
   is never retried blindly then (a retry could post twice): the failure is recorded as
-  ``timeout``, the message is there once or not at all, and a check-in DM, a summary or a digest
-  is looked for in Slack on the next run — found, it is recorded and never doubled; not there,
-  it is sent then, once.
+  ``timeout``, the message is there once or not at all, and a check-in DM, an agenda, a summary
+  or a digest is looked for in Slack on the next run — found, it is recorded (or updated) and
+  never doubled; not there, it is sent then, once.
 - permanent: user_not_found, user_disabled, channel_not_found, not_in_channel, invalid_blocks.
   The failure is recorded for the victim alone, everyone else gets theirs, nobody sees a
   traceback, and where the product can send again (``--retry-failed``, the next run of a
@@ -284,7 +284,11 @@ def agenda(services: Services, fake: FakeSlack, clock: list[datetime]) -> Path:
     def got(channel: str) -> int:
         return len(roots(fake, channel))
 
-    return Path(NORTH_CHANNEL, [SOUTH_CHANNEL], prepare, send, got, failure, again)
+    # After no answer, the next post finds the agenda if it arrived (by its metadata) and
+    # updates it; posts it if it did not: one agenda either way.
+    return Path(
+        NORTH_CHANNEL, [SOUTH_CHANNEL], prepare, send, got, failure, again, again_after_timeout=True
+    )
 
 
 def triage_dms(services: Services, fake: FakeSlack, clock: list[datetime]) -> Path:

@@ -138,8 +138,8 @@ def raise_tension_onto_agenda(
 ) -> RaisedTension | None:
     """:func:`raise_tension`, finding in the same transaction the posted agenda to update.
 
-    A private tension never appears on an agenda, so none is looked for. Looking inside the
-    transaction that stores the tension costs no second connection, and on SQLite (one writer
+    A private tension never appears on an agenda, so no round comes back for it. Looking inside
+    the transaction that stores the tension costs no second connection, and on SQLite (one writer
     at a time) an agenda is either posted before the tension is stored — and found here — or
     after it, and then shows it. The INSERT returns that round itself (a statement fewer).
     ``db`` may be a plain Core connection (:meth:`bot.services.Services.transaction`), the

@@ -581,10 +581,7 @@ def claim_delivery(
     retried = session.execute(
         update(SentDigest)
         .where(
-            col(SentDigest.kind) == kind,
-            col(SentDigest.recipient) == recipient,
-            col(SentDigest.team_id) == team_id,
-            col(SentDigest.iso_week) == iso_week,
+            *_one_delivery(kind, recipient, team_id, iso_week),
             col(SentDigest.status) == DeliveryStatus.FAILED,
         )
         .values(status=DeliveryStatus.PENDING, error=None, created_at=now)
@@ -594,6 +591,18 @@ def claim_delivery(
         return None
     return find_delivery(
         session, kind=kind, recipient=recipient, team_id=team_id, iso_week=iso_week
+    )
+
+
+def _one_delivery(
+    kind: DigestKind, recipient: str, team_id: str, iso_week: str
+) -> tuple[ColumnElement[bool], ...]:
+    """The conditions naming one delivery: what, to whom, for which team, for which week."""
+    return (
+        col(SentDigest.kind) == kind,
+        col(SentDigest.recipient) == recipient,
+        col(SentDigest.team_id) == team_id,
+        col(SentDigest.iso_week) == iso_week,
     )
 
 
@@ -618,10 +627,7 @@ def reclaim_unconfirmed(
     taken = session.execute(
         update(SentDigest)
         .where(
-            col(SentDigest.kind) == kind,
-            col(SentDigest.recipient) == recipient,
-            col(SentDigest.team_id) == team_id,
-            col(SentDigest.iso_week) == iso_week,
+            *_one_delivery(kind, recipient, team_id, iso_week),
             col(SentDigest.status) == DeliveryStatus.PENDING,
             col(SentDigest.error).is_not(None) | (col(SentDigest.created_at) <= stale_before),
         )
@@ -642,10 +648,7 @@ def find_delivery(
     statement = (
         select(SentDigest)
         .where(
-            col(SentDigest.kind) == kind,
-            col(SentDigest.recipient) == recipient,
-            col(SentDigest.team_id) == team_id,
-            col(SentDigest.iso_week) == iso_week,
+            *_one_delivery(kind, recipient, team_id, iso_week),
         )
         .execution_options(populate_existing=True)
     )

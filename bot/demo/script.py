@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -172,19 +171,6 @@ class DemoWeek:
             )
         )
 
-    def settle(self, quiet: float = 0.15) -> None:
-        """Wait until what earlier steps set off has finished: no Slack call for a moment.
-
-        Listeners finish their work after the ack, on Bolt's threads; a Home tab published
-        by an earlier step's listener must not be mistaken for the one the person opens.
-        """
-        seen, since = -1, time.monotonic()
-        while time.monotonic() - since < quiet:
-            count = len(self.fake.calls)
-            if count != seen:
-                seen, since = count, time.monotonic()
-            time.sleep(0.02)
-
     def open_home(self, user_id: str) -> dict[str, Any]:
         """The person opens retrobot's Home tab; returns it as published for them."""
 
@@ -192,11 +178,13 @@ class DemoWeek:
             calls = self.fake.calls_to("views.publish")
             return sum(1 for call in calls if call.args.get("user_id") == user_id)
 
-        self.settle()
+        # Listeners finish their work after the ack: a Home tab published by an earlier step
+        # must not be mistaken for the one the person opens.
+        self.fake.wait_quiet()
         before = published()
         self.slack.app_home_opened(user_id)
         self.fake.wait_for(lambda: published() > before)
-        self.settle()
+        self.fake.wait_quiet()
         return self.fake.home(user_id) or {}
 
     def open_modal(self, user_id: str, send: Any) -> dict[str, Any]:

@@ -728,6 +728,20 @@ class FakeSlack:
         with self._lock:
             return list(self._files)
 
+    def wait_quiet(self, quiet: float = 0.15, timeout: float = 30.0) -> None:
+        """Wait until no Web API call has been answered for ``quiet`` seconds: the app's
+        listeners have done what they do after their ack. AssertionError after ``timeout``."""
+        deadline = _RealClock.monotonic() + timeout
+        seen, since = -1, _RealClock.monotonic()
+        while (now := _RealClock.monotonic()) - since < quiet:
+            if now > deadline:
+                raise AssertionError(f"the app kept calling Slack for {timeout} s")
+            with self._lock:
+                count = len(self._calls)
+            if count != seen:
+                seen, since = count, now
+            time.sleep(0.02)
+
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
         """Poll ``predicate`` until it is truthy and return its value; AssertionError on timeout.
 

@@ -43,18 +43,6 @@ def fast_pace(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
 
 
-def settled(fake: FakeSlack, quiet: float = 0.5) -> None:
-    """Wait until no Slack call has been answered for ``quiet`` seconds."""
-    seen, since = -1, time.monotonic()
-    deadline = since + 30
-    while time.monotonic() - since < quiet:
-        assert time.monotonic() < deadline, "the app kept calling Slack for 30 s"
-        count = len(fake.calls)
-        if count != seen:
-            seen, since = count, time.monotonic()
-        time.sleep(0.05)
-
-
 def test_every_kind_of_request_is_acked_before_slack_is_called(
     services: Services, fake_slack: FakeSlack, slack: SlackSender
 ) -> None:
@@ -65,7 +53,7 @@ def test_every_kind_of_request_is_acked_before_slack_is_called(
     tension = command_for_view(slack, fake_slack, ids.TENSION_COMMAND, BEN)
     feedback = command_for_view(slack, fake_slack, ids.FEEDBACK_COMMAND, CARA)
     checkin = click_for_view(slack, fake_slack, dm, ids.CHECKIN_OPEN, ANA)
-    settled(fake_slack)
+    fake_slack.wait_quiet(0.5)
     before = {method: len(fake_slack.calls_to(method)) for method in POSTING}
 
     requests: dict[str, Callable[[], Response]] = {
@@ -132,5 +120,5 @@ def test_every_kind_of_request_is_acked_before_slack_is_called(
         )
 
     fake_slack.wait_for(done, timeout=30)
-    settled(fake_slack)
+    fake_slack.wait_quiet(0.5)
     assert not [m for m in fake_slack.messages() if "went wrong" in m.all_text]

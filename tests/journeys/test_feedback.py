@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -56,10 +55,7 @@ QUIET = 0.2  # seconds without a Slack call after which the app's listeners are 
 def settle(slack: SlackSender, fake_slack: FakeSlack) -> Iterator[None]:
     """Let the listeners still running after their ack finish before the database goes away."""
     yield
-    seen = -1
-    while len(fake_slack.calls) != seen:
-        seen = len(fake_slack.calls)
-        time.sleep(QUIET)
+    fake_slack.wait_quiet(QUIET)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import time
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +27,7 @@ from sqlmodel import col, select
 from bot import ids
 from bot.services import Services
 from bot.standin.sender import Response, SlackSender
-from bot.standin.web_api import FakeSlack, real_monotonic
+from bot.standin.web_api import FakeSlack
 from bot.text import normalise_input
 from storage.models import Tension
 from tests.conftest import ANA, BOT_TOKEN, NORTH_CHANNEL, SHARED, SIGNING_SECRET, SOUTH_CHANNEL
@@ -170,18 +169,6 @@ def post_payload(slack: SlackSender, payload: dict[str, Any]) -> Response:
     return slack.raw(body, headers)
 
 
-def settle(fake: FakeSlack, quiet: float = 0.15, limit: float = 5.0) -> None:
-    """Wait until the app has made no Slack call for ``quiet`` seconds (its work after the ack)."""
-    deadline = real_monotonic() + limit
-    seen, since = len(fake.calls), real_monotonic()
-    while real_monotonic() < deadline:
-        time.sleep(0.03)
-        if len(fake.calls) != seen:
-            seen, since = len(fake.calls), real_monotonic()
-        elif real_monotonic() - since >= quiet:
-            return
-
-
 def mrkdwn_texts(node: Any, *, mrkdwn: bool = False) -> Iterator[str]:
     """Every text Slack would read as mrkdwn: mrkdwn objects, and a message's own ``text``."""
     if isinstance(node, dict):
@@ -261,7 +248,7 @@ def test_any_tension_submission_is_a_field_error_or_a_tension_stored_exactly(
     problems.clear()
 
     answer = post_payload(slack, payload)
-    settle(fake_slack)
+    fake_slack.wait_quiet()
 
     assert answer.status == 200, answer.body
     stored = tensions_of(services)[stored_before:]
@@ -323,7 +310,7 @@ def test_any_command_text_gets_an_answer_and_nothing_typed_goes_live(
     problems.clear()
 
     answer = slack.command(command, text, user_id=user, channel_id=NORTH_CHANNEL)
-    settle(fake_slack)
+    fake_slack.wait_quiet()
 
     assert answer.status == 200, answer.body
     shown = shown_since(fake_slack, calls_before)
@@ -361,7 +348,7 @@ def test_tokens_and_the_signing_secret_never_reach_the_logs(
     slack.app_home_opened(ANA)
     fake_slack.wait_for(lambda: fake_slack.home(ANA))
     slack.command(ids.RETRO_COMMAND, "help", user_id=ANA, channel_id=NORTH_CHANNEL)
-    settle(fake_slack)
+    fake_slack.wait_quiet()
 
     logged = "\n".join(
         record.getMessage() + (str(record.exc_info) if record.exc_info else "")

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -321,14 +320,6 @@ def live_the_week(services: Services, fake: FakeSlack, slack: SlackSender) -> No
     assert "Posted" in tactical(slack, fake, CARA).all_text
 
 
-def settle(fake: FakeSlack) -> None:
-    """Wait until the app's listeners still at work after their ack have made their calls."""
-    seen = -1
-    while len(fake.calls) != seen:
-        seen = len(fake.calls)
-        time.sleep(QUIET)
-
-
 def versions(fake: FakeSlack, message: Message) -> str:
     """A message as posted and as every later rewrite of it, raw (mentions as <@U…>)."""
     rewrites = [m for m in fake.updates(message.channel) if m.ts == message.ts]
@@ -348,7 +339,7 @@ def channel_posts(fake: FakeSlack, user: str, start: dict[str, int], end: dict[s
 def gather(services: Services, fake: FakeSlack, slack: SlackSender) -> World:
     """Send the week's summaries and digests, then collect what each person sees, and export."""
     world = World()
-    settle(fake)
+    fake.wait_quiet(QUIET)
     before_summaries = {channel: len(fake.messages(channel)) for channel in CHANNEL_MEMBERS}
     for team_id in ("north", "south"):
         assert send_team_summary(services, team_id=team_id, week=WEEK, now=DIGESTS_AT).ok
@@ -376,7 +367,7 @@ def gather(services: Services, fake: FakeSlack, slack: SlackSender) -> World:
         document = out.getvalue().decode()
         assert json.loads(document)["team"] == team_id
         world.exports[team_id] = document.splitlines()
-    settle(fake)
+    fake.wait_quiet(QUIET)
     return world
 
 

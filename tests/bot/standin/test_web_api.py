@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -646,3 +647,27 @@ def test_reading_history_needs_the_scope_of_the_conversations_kind(
         with pytest.raises(SlackApiError) as refused:
             client.conversations_history(channel=channel)
         assert refused.value.response["error"] == "missing_scope"
+
+
+def test_wait_quiet_waits_out_calls_still_coming(fake: FakeSlack, client: WebClient) -> None:
+    def keep_posting() -> None:
+        for n in range(5):
+            client.chat_postMessage(channel=ANN, text=f"after the ack {n}")
+            time.sleep(0.1)
+
+    worker = threading.Thread(target=keep_posting)
+    worker.start()
+    fake.wait_for(lambda: fake.calls)
+    fake.wait_quiet(quiet=1.0)
+    assert len(fake.calls_to("chat.postMessage")) == 5  # none came while it was quiet
+    worker.join()
+
+    client.chat_postMessage(channel=ANN, text="one more")
+    fake.delay("chat.postMessage", 0.05)
+    busy = threading.Thread(
+        target=lambda: [client.chat_postMessage(channel=ANN, text="x") for _ in range(40)]
+    )
+    busy.start()
+    with pytest.raises(AssertionError, match=r"kept calling Slack for 0\.5 s"):
+        fake.wait_quiet(quiet=0.3, timeout=0.5)
+    busy.join()

@@ -24,7 +24,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -523,6 +523,21 @@ def sync_roster(session: Session, *, team: TeamConfig, roster: Roster) -> None:
     session.commit()
 
 
+def _per_zone(
+    zones: dict[str, ZoneInfo], default: ZoneInfo, build: Callable[[ZoneInfo], dict[str, Any]]
+) -> Callable[[str], dict[str, Any]]:
+    """A member's message, built once per time zone (times are shown in the member's own)."""
+    payloads: dict[str, dict[str, Any]] = {}
+
+    def payload_for(user_id: str) -> dict[str, Any]:
+        zone = zones.get(user_id, default)
+        if zone.key not in payloads:
+            payloads[zone.key] = build(zone)
+        return payloads[zone.key]
+
+    return payload_for
+
+
 def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
     if not name:
         return fallback
@@ -910,20 +925,18 @@ def send_round(
         )
         zones = snapshot.zones
         late = now > round_.opens_at + LATE_AFTER
-        payloads: dict[str, dict[str, Any]] = {}
-
-        def payload_for(user_id: str) -> dict[str, Any]:
-            zone = zones.get(user_id, team.zone)
-            if zone.key not in payloads:
-                payloads[zone.key] = build_prompt_message(
-                    services.renderer,
-                    team_name=team.name,
-                    round_id=round_.id,
-                    meeting_at=round_.meeting_at,
-                    zone=zone,
-                    late=late,
-                )
-            return payloads[zone.key]
+        payload_for = _per_zone(
+            zones,
+            team.zone,
+            lambda zone: build_prompt_message(
+                services.renderer,
+                team_name=team.name,
+                round_id=round_.id,
+                meeting_at=round_.meeting_at,
+                zone=zone,
+                late=late,
+            ),
+        )
 
         chosen = pace or PACE
         client = paced_client(services.client, chosen)
@@ -1048,19 +1061,17 @@ def send_reminders(
             assert prompt_id is not None
             due.append(_Due(prompt_id, user_id))
         zones = {u: _zone(m.timezone, team.zone) for u, m in members.items()}
-        payloads: dict[str, dict[str, Any]] = {}
-
-        def payload_for(user_id: str) -> dict[str, Any]:
-            zone = zones.get(user_id, team.zone)
-            if zone.key not in payloads:
-                payloads[zone.key] = build_reminder_message(
-                    services.renderer,
-                    team_name=team.name,
-                    round_id=round_.id,
-                    meeting_at=round_.meeting_at,
-                    zone=zone,
-                )
-            return payloads[zone.key]
+        payload_for = _per_zone(
+            zones,
+            team.zone,
+            lambda zone: build_reminder_message(
+                services.renderer,
+                team_name=team.name,
+                round_id=round_.id,
+                meeting_at=round_.meeting_at,
+                zone=zone,
+            ),
+        )
 
         chosen = pace or PACE
         client = paced_client(services.client, chosen)

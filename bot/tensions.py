@@ -183,15 +183,14 @@ def _store(
     request_key: str | None,
     agenda_of: tuple[str, date] | None = None,
 ) -> tuple[Tension, int | None] | None:
-    """Insert the tension (and claim its request) without committing; None, rolled back, if
-    the request was already handled. Plain INSERTs with statements built once: the ORM's
-    unit of work costs several times the INSERT itself, on every tension raised.
+    """Insert the tension without committing; None, rolled back, if its request was already
+    handled (``request_key`` is unique: the INSERT itself decides, so two workers racing with
+    the same submission cannot both store it). A plain INSERT with its statement built once:
+    the ORM's unit of work costs several times the INSERT itself, on every tension raised.
 
     With ``agenda_of`` (a team id and its local today) the INSERT also returns the round of
     that team's posted agenda (:func:`storage.queries.posted_agenda_round`), else None.
     """
-    if request_key and not queries.claim_request(db, f"tension:{request_key}", now=now):
-        return None
     values = _NEW_TENSION | {
         "team_id": draft.team_id,
         "raised_by": user_id,
@@ -201,6 +200,7 @@ def _store(
         "source_permalink": draft.permalink,
         "created_at": now,
         "updated_at": now,
+        "request_key": request_key,
     }
     round_id = None
     try:
@@ -215,7 +215,7 @@ def _store(
         return None
     # The tension as stored (no column has a server default, so no need to read it back),
     # built as SQLAlchemy builds a loaded row: constructing a SQLModel sets each of its
-    # 21 fields through the ORM's instrumentation, ~20 times the cost.
+    # 22 fields through the ORM's instrumentation, ~20 times the cost.
     tension = _TENSION_CLASS.new_instance()
     tension.__dict__.update(values)
     object.__setattr__(tension, "__pydantic_fields_set__", set(values))

@@ -237,7 +237,10 @@ class Tension(SQLModel, table=True):
     """A gap someone senses, from being raised through triage to "did you get what you need?"."""
 
     __tablename__ = "tension"
-    __table_args__ = (Index("ix_tension_team_id_status", "team_id", "status"),)
+    __table_args__ = (
+        Index("ix_tension_team_id_status", "team_id", "status"),
+        Index("ix_tension_request_key", "request_key", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Indexed through ix_tension_team_id_status, whose first column it is.
@@ -263,6 +266,9 @@ class Tension(SQLModel, table=True):
     triaged_round_id: int | None = Field(default=None, foreign_key="checkin_round.id", index=True)
     resolved_at: datetime | None = _datetime(nullable=True, default=None)
     updated_at: datetime = _updated_at()
+    # The request that raised it (the modal's view id), unique: the same submission arriving
+    # twice stores one tension. None for tensions raised otherwise (a check-in's, an import's).
+    request_key: str | None = None
 
 
 class FeedbackRequest(SQLModel, table=True):

@@ -48,12 +48,10 @@ def model_of(table: Table) -> type[SQLModel] | None:
 
 
 def _unique_columns(table: Table) -> set[str]:
-    return {
-        column.name
-        for constraint in table.constraints
-        if isinstance(constraint, UniqueConstraint)
-        for column in constraint.columns
-    }
+    """Columns whose values must differ row to row: a unique constraint's or a unique index's."""
+    constrained = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    unique_indexes = [index for index in table.indexes if index.unique]
+    return {column.name for unique in constrained + unique_indexes for column in unique.columns}
 
 
 def _json_value(table: Table, name: str, number: int) -> Any:

@@ -3,7 +3,8 @@
     python bench/ack_bench.py                 # SQLite, 1,000 teams, 3 runs
     python bench/ack_bench.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
-Starts ``retrobot serve --http --workers 2 --threads 8`` on a fresh database with a generated
+Starts ``retrobot serve --http --workers 4 --threads 2`` (the sizing docs/deploy.md gives for two
+cores; ``--workers`` and ``--threads`` change it) on a fresh database with a generated
 1,000-team app.yaml, and the bare Bolt app (bench/bare_app.py) on gunicorn with the same workers
 and threads; each talks to its own Slack stand-in process. Both get the same load from a
 generator on 127.0.0.1 (bench/load.py): signed `/tension` commands and tension submissions, half
@@ -68,8 +69,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch database on")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--teams", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=50, help="for saturation")
     parser.add_argument("--saturation-seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=100.0, help="offered requests/s")

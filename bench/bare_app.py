@@ -12,7 +12,7 @@ It runs on gunicorn with the options ``retrobot serve --http`` uses (gthread wor
 workers and threads) and reads the same environment (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
 SLACK_API_URL). It imports nothing of retrobot.
 
-    python bench/bare_app.py --port 3001 --workers 2 --threads 8 --views views.json
+    python bench/bare_app.py --port 3001 --workers 4 --threads 2 --views views.json
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3001)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--views", type=Path, required=True, help="JSON: the modal and the confirmation to send"
     )

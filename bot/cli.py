@@ -38,7 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     serve.add_argument("--workers", type=int, default=1, help="HTTP worker processes (default 1)")
-    serve.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="threads per worker (default 2: more workers serve more than more threads)",
+    )
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="validate app.yaml and the environment")

@@ -95,10 +95,12 @@ class Services:
             session.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """A Core connection for a hot path's plain statements, without an ORM session's cost
-        (~0.1 ms a request); the caller commits, and closing rolls back whatever it did not."""
-        with self.engine.connect() as connection:
+    def autocommit(self) -> Iterator[Connection]:
+        """A Core connection on which each statement commits by itself, for a hot path whose
+        work is one statement: no ORM session (~0.1 ms a request), and no BEGIN and COMMIT
+        around it, which on PostgreSQL are round trips and on SQLite calls out of Python that
+        each queue for its lock again (docs/benchmarks.md, the fourth profile)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection
 
     def now(self) -> datetime:

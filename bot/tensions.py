@@ -136,14 +136,12 @@ def raise_tension_onto_agenda(
     now: datetime,
     request_key: str | None = None,
 ) -> RaisedTension | None:
-    """:func:`raise_tension`, finding in the same transaction the posted agenda to update.
+    """:func:`raise_tension`, finding in the same statement the posted agenda to update.
 
-    A private tension never appears on an agenda, so no round comes back for it. Looking inside
-    the transaction that stores the tension costs no second connection, and on SQLite (one writer
-    at a time) an agenda is either posted before the tension is stored — and found here — or
-    after it, and then shows it. The INSERT returns that round itself (a statement fewer).
-    ``db`` may be a plain Core connection (:meth:`bot.services.Services.transaction`), the
-    cheapest way in.
+    A private tension never appears on an agenda, so no round comes back for it. The INSERT
+    returns that round itself: one statement, so even on a connection where it commits by
+    itself (:meth:`bot.services.Services.autocommit`, the cheapest way in) an agenda is either
+    posted before the tension is stored — and found here — or after it, and then shows it.
     """
     stored = _store(
         db,

@@ -28,7 +28,7 @@ def handle_tension_submission(
         return
     ack()
     team, now = services.config.team(draft.team_id), services.now()
-    with services.transaction() as connection:
+    with services.autocommit() as connection:
         raised = tensions.raise_tension_onto_agenda(
             connection, user_id=user_id, draft=draft, team=team, now=now, request_key=view["id"]
         )

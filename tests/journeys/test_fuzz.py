@@ -244,6 +244,7 @@ def test_any_tension_submission_is_a_field_error_or_a_tension_stored_exactly(
             values[block_id] = {ACTION_OF[block_id]: element}
     payload["view"]["state"]["values"] = values
     stored_before = len(tensions_of(services))
+    dms_before = len(fake_slack.dms(user))
     calls_before = len(fake_slack.calls)
     problems.clear()
 
@@ -251,6 +252,10 @@ def test_any_tension_submission_is_a_field_error_or_a_tension_stored_exactly(
     fake_slack.wait_quiet()
 
     assert answer.status == 200, answer.body
+    if not answer.body.strip():
+        # Acked: the listener stores the tension, then confirms it in a DM; wait for the DM
+        # (a quiet moment alone can pass while the INSERT is still on its way).
+        fake_slack.wait_for(lambda: len(fake_slack.dms(user)) > dms_before)
     stored = tensions_of(services)[stored_before:]
     if answer.body.strip():
         assert answer.json is not None and answer.json["response_action"] == "errors"

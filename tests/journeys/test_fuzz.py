@@ -252,26 +252,23 @@ def test_any_tension_submission_is_a_field_error_or_a_tension_stored_exactly(
     fake_slack.wait_quiet()
 
     assert answer.status == 200, answer.body
-    if not answer.body.strip():
-        # Acked: the listener stores the tension, then confirms it in a DM; wait for the DM
-        # (a quiet moment alone can pass while the INSERT is still on its way).
-        fake_slack.wait_for(lambda: len(fake_slack.dms(user)) > dms_before)
-    stored = tensions_of(services)[stored_before:]
     if answer.body.strip():
         assert answer.json is not None and answer.json["response_action"] == "errors"
         errors = answer.json["errors"]
         assert errors and set(errors) <= shown_blocks, errors
         assert all(isinstance(m, str) and m.strip() for m in errors.values())
-        assert stored == []
+        assert tensions_of(services)[stored_before:] == []
     else:
-        [tension] = stored
+        # Acked: the listener stores the tension, then confirms it in a DM; wait for the DM
+        # (a quiet moment alone can pass while the INSERT is still on its way).
+        fake_slack.wait_for(lambda: len(fake_slack.dms(user)) > dms_before)
+        [tension] = tensions_of(services)[stored_before:]
         typed = state[ids.TENSION_TEXT_BLOCK]["value"]  # type: ignore[index]
         assert tension.text == normalise_input(typed)
         area = _value(state[ids.TENSION_AREA_BLOCK])
         assert tension.area == normalise_input(area if isinstance(area, str) else "")
         assert tension.raised_by == user
         assert tension.team_id in {team.id for team in services.config.teams_of(user)}
-        fake_slack.wait_for(lambda: fake_slack.dms(user))
     assert logged_failures(problems) == []
     assert live_markup(shown_since(fake_slack, calls_before)) == []
     assert fake_slack.internal_errors == []

@@ -83,8 +83,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
     """Set the per-connection pragmas SQLite does not remember (WAL is kept, set it anyway)."""
     cursor = dbapi_connection.cursor()
     try:
-        # The busy timeout first: switching a new file to WAL takes a lock too, and must wait
-        # for a migrating process as patiently as everything else does.
+        # The busy timeout first, for every statement after it; switching a new file to WAL
+        # takes a lock it does not always cover, so that switch waits its own way as long.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -40,7 +40,7 @@ from bench import harness
 from bench.harness import median, percentile
 from bench.load import Outcome, offer, saturate
 from bench.workload import COMMAND, SUBMISSION, bare_views, tension_requests
-from bot.config import load_config
+from bot.core.config import load_config
 
 RETROBOT, BARE = "retrobot", "bare"
 TARGET_THROUGHPUT_RATIO = 0.8
@@ -113,9 +113,7 @@ def cpu_ms_per_request(master: int, before: float, outcome: Outcome) -> float:
     return (workers_cpu(master) - before) * 1000 / max(answered, 1)
 
 
-def measure(
-    args: argparse.Namespace, url: str, requests: list, sent: dict, master: int
-) -> Figures:
+def measure(args: argparse.Namespace, url: str, requests: list, sent: dict, master: int) -> Figures:
     """Saturate, then offer the fixed rate, to one app; count what it answered, and the CPU
     its serving workers used per request (work after the ack included: each phase ends with a
     pause for it)."""

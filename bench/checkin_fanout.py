@@ -5,7 +5,7 @@
 
 The Slack stand-in runs in a process of its own, holding chat.postMessage to ``--rate`` calls a
 second (a token bucket, bursts of ``--burst``; over-rate calls get 429 with Retry-After). This
-process is retrobot: it opens the round(s) with the same ``bot.checkins.send_round`` the
+process is retrobot: it opens the round(s) with the same ``bot.checkins.service.send_round`` the
 scheduler calls, paced at the same rate (Slack's published budget is what the app is told), and
 measures:
 
@@ -149,10 +149,10 @@ def cpu_seconds() -> float:
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
     """Send the round(s) and return the figures."""
-    from bot import checkins
-    from bot.config import parse_config
+    from bot.checkins import service as checkins
+    from bot.core.config import parse_config
+    from bot.core.settings import Settings
     from bot.services import open_services
-    from bot.settings import Settings
 
     per_team = options.members // options.teams
     text, members = app_yaml(options.teams, per_team)
@@ -262,7 +262,7 @@ def write_docs(runs: list[list[str]], command: str) -> None:
     body = [
         SECTION,
         "",
-        "A check-in round DMs every member through `bot.checkins.send_round` (what the "
+        "A check-in round DMs every member through `bot.checkins.service.send_round` (what the "
         "scheduler and `retrobot checkin send` run) against the Slack stand-in, in its own "
         "process, whose chat.postMessage is rate-limited (a token bucket; over-rate calls get "
         "429 with Retry-After). CPU and memory are this process's alone (the stand-in's are "

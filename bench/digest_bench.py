@@ -94,7 +94,7 @@ def week_starts(weeks: int) -> list[datetime]:
     """The Mondays (00:00 London, as UTC) of the ``weeks`` weeks up to and including WEEK."""
     from zoneinfo import ZoneInfo
 
-    from bot.meetings import shift_week, week_bounds
+    from bot.core.meetings import shift_week, week_bounds
 
     zone = ZoneInfo("Europe/London")
     return [week_bounds(shift_week(WEEK, -back), zone)[0] for back in range(weeks - 1, -1, -1)]
@@ -102,7 +102,7 @@ def week_starts(weeks: int) -> list[datetime]:
 
 def generate(database_url: str, config_path: Path, teams: list[Any], weeks: int, seed: int) -> int:
     """Fill the database with ``weeks`` weeks of history for every team; the rows written."""
-    from bot.config import load_config
+    from bot.core.config import load_config
     from storage import db
     from storage.models import (
         CheckinPrompt,
@@ -340,10 +340,10 @@ def measure(database_url: str, config_path: Path, runs: int, weeks: int) -> dict
     from sqlalchemy import event
     from sqlmodel import Session
 
-    from bot.blocks.digest import build_digest_messages, build_summary_messages
-    from bot.config import load_config
-    from bot.digests import build_coach_digests, build_team_summaries
-    from bot.meetings import shift_week
+    from bot.core.config import load_config
+    from bot.core.meetings import shift_week
+    from bot.digests.service import build_coach_digests, build_team_summaries
+    from bot.digests.views import build_digest_messages, build_summary_messages
     from prompts import Renderer
     from storage import db
 
@@ -397,7 +397,7 @@ def measure(database_url: str, config_path: Path, runs: int, weeks: int) -> dict
             cursor.close()
         return rows
 
-    from bot import charts
+    from bot.digests import charts
 
     built: dict[str, Any] = {}
     coach_digests: dict[str, Any] = {}

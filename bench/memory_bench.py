@@ -28,7 +28,7 @@ from bench import harness
 from bench.harness import median
 from bench.load import offer
 from bench.workload import HOME_OPENED, SUBMISSION, home_opened_requests, tension_requests
-from bot.config import load_config
+from bot.core.config import load_config
 
 TARGET_MB = 150.0
 

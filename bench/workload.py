@@ -18,13 +18,14 @@ from typing import Any
 
 from bench.harness import BOT_TOKEN, SIGNING_SECRET, GeneratedTeam, write_app_yaml
 from bench.load import VIEW_ID_MARK, Request
-from bot import ids, tensions
-from bot.blocks.tension import build_tension_confirmation, build_tension_modal
-from bot.config import AppConfig, load_config
+from bot.core import ids
+from bot.core.config import AppConfig, load_config
+from bot.core.settings import Settings
 from bot.services import open_services
-from bot.settings import Settings
 from bot.standin.sender import VERIFICATION_TOKEN, SlackSender
 from bot.standin.web_api import FakeSlack
+from bot.tensions import service as tensions
+from bot.tensions.views import build_tension_confirmation, build_tension_modal
 from prompts import Renderer
 
 COMMAND = "command"

@@ -9,14 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 import handlers
-from bot.errors import NotInTeamError, RetrobotError
+from bot.core.errors import NotInTeamError, RetrobotError
 from bot.services import Services
+from bot.slack.client import make_client
 from storage import queries
 
 logger = logging.getLogger(__name__)
@@ -25,28 +22,6 @@ logger = logging.getLogger(__name__)
 # default is 5: a sixth request at the same moment (or five waiting on a slow Slack) would keep
 # its ack waiting past Slack's 3 s. The threads wait on sockets, so many cost little.
 LISTENER_THREADS = 32
-
-
-def make_client(token: str | None, base_url: str) -> WebClient:
-    """A WebClient for Slack (or a stand-in) that waits out 429s and retries 5xx and lost links.
-
-    A link lost after a post went out is not retried (Slack may have posted it): see
-    :class:`bot.delivery.SafeConnectionErrorRetryHandler`. Bolt builds a fresh client per request
-    copying ``base_url`` and ``retry_handlers`` from the app's client, so setting them here
-    reaches every listener.
-    """
-    from bot.delivery import SafeConnectionErrorRetryHandler
-
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=15,
-        retry_handlers=[
-            SafeConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 def create_app(services: Services, *, socket_mode: bool = False) -> App:

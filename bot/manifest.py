@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import ids
-from bot.config import AppConfig
+from bot.core import ids
+from bot.core.config import AppConfig
 
 BOT_SCOPES = [
     "commands",

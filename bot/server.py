@@ -16,14 +16,14 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
-from bot.config import AppConfig, load_config
-from bot.errors import ConfigError, RetrobotError
+from bot.core.config import AppConfig, load_config
+from bot.core.errors import ConfigError, RetrobotError
+from bot.core.settings import Settings
 from bot.services import Services, open_services
-from bot.settings import Settings
 from storage import db
 
 if TYPE_CHECKING:
-    from bot.scheduler_process import SchedulerProcess
+    from bot.jobs.process import SchedulerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def serve_http(
     worker then opens its own connection pool. gunicorn stops cleanly on SIGTERM.
 
     The scheduler runs in one place only: a process of its own that gunicorn's master starts
-    when it is ready and stops on exit (bot.scheduler_process: never threads of the master,
+    when it is ready and stops on exit (bot.jobs.process: never threads of the master,
     which forks the workers), never in the workers, which only serve requests. Across instances the
     scheduler's database lock lets one run the jobs. SIGHUP makes gunicorn reload: app.yaml is
     read again, the scheduler derives its jobs anew and the new workers serve the new file.
@@ -170,7 +170,7 @@ def serve_socket_mode(settings: Settings, config: AppConfig, *, scheduler: bool 
     """
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.scheduler import Scheduler, reload_on_sighup
+    from bot.jobs.scheduler import Scheduler, reload_on_sighup
 
     services = open_services(settings, config)
     app = create_app(services, socket_mode=True)
@@ -210,7 +210,7 @@ class _Running:
     def start_scheduler(self, settings: Settings) -> None:
         """In the master, once it listens: start the scheduler's process, which competes for
         the scheduler lock and runs the jobs."""
-        from bot.scheduler_process import SchedulerProcess
+        from bot.jobs.process import SchedulerProcess
 
         self.scheduler = SchedulerProcess(settings, self.config).start()
 

@@ -13,8 +13,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from bot.config import AppConfig
-from bot.settings import Settings
+from bot.core.config import AppConfig
+from bot.core.settings import Settings
+from bot.slack.client import make_client
 from prompts import Renderer
 from storage import db, queries
 
@@ -77,8 +78,6 @@ class Services:
     def client(self) -> WebClient:
         """The Web API client for work that no Slack request started (jobs, the command line)."""
         if self._client is None:
-            from bot.app import make_client
-
             self._client = make_client(self.settings.bot_token, self.settings.slack_api_url)
         return self._client
 

@@ -11,7 +11,7 @@ from slack_bolt import App
 
 def register(app: App) -> None:
     """Register the listeners of every surface on ``app``."""
-    from bot import ids
+    from bot.core import ids
     from handlers import actions, commands, events, shortcuts, views
     from handlers.commands.tension import handle_tension_command
     from handlers.views.tension import handle_tension_submission

@@ -262,7 +262,7 @@ class Tension(SQLModel, table=True):
     triaged_at: datetime | None = _datetime(nullable=True, default=None)
     triaged_by: str | None = None
     # The check-in round (meeting) whose agenda it was triaged on. Indexed, as every foreign
-    # key is: deleting an old round (bot.retention) must not read every tension to check it.
+    # key is: deleting an old round (bot.data.retention) must not read every tension to check it.
     triaged_round_id: int | None = Field(default=None, foreign_key="checkin_round.id", index=True)
     resolved_at: datetime | None = _datetime(nullable=True, default=None)
     updated_at: datetime = _updated_at()

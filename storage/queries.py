@@ -152,8 +152,8 @@ def _posted_agenda_round(team_id: Any, today: Any) -> Any:
 
 
 _POSTED_AGENDA_ROUND = _posted_agenda_round(bindparam("team_id"), bindparam("today"))
-# The same, as a scalar subquery for a statement of its own (bot.tensions returns it from the
-# INSERT that stores a tension: one statement fewer), with parameter names apart from its.
+# The same, as a scalar subquery for a statement of its own (bot.tensions.service returns it
+# from the INSERT that stores a tension: one statement fewer), with parameter names apart from its.
 POSTED_AGENDA_ROUND_OF = _posted_agenda_round(
     bindparam("agenda_team_id"), bindparam("agenda_today")
 ).scalar_subquery()

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from bot.config import AppConfig, parse_config
+from bot.core.config import AppConfig, parse_config
+from bot.core.settings import Settings
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
-from bot.settings import Settings
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.db import make_engine, normalise_url

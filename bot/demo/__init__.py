@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import create_app
-from bot.config import load_config
+from bot.core.config import load_config
+from bot.core.settings import Settings
 from bot.demo.clock import DemoClock, demo_mondays
 from bot.demo.script import DEMO_APP_YAML, PEOPLE, DemoWeek
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import open_services
-from bot.settings import Settings
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 

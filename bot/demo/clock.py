@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.meetings import iso_week
+from bot.core.meetings import iso_week
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot import ids
+from bot.core import ids
 from bot.demo.clock import DemoClock
 from bot.demo.transcript import boxed, render_message, render_view
 from bot.services import Services
@@ -238,9 +238,9 @@ class DemoWeek:
 
     def play_checkins(self) -> None:
         """The week begins: the check-in round goes out; most answer, one is away, one skips."""
-        from bot import checkins
-        from bot.cli_checkins import format_report
-        from bot.meetings import next_meeting
+        from bot.checkins import service as checkins
+        from bot.cli.checkins import format_report
+        from bot.core.meetings import next_meeting
 
         self.at(0, "10:00")
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
@@ -517,7 +517,7 @@ class DemoWeek:
         """One of the weeks before the one shown in full, played quickly through the same
         handlers: check-ins with moods that lift over the weeks, a tension or two triaged,
         an appreciation, and the summary and digest the next Monday. One progress line."""
-        from bot import checkins
+        from bot.checkins import service as checkins
 
         rng = self.rng
         if not self.earlier:
@@ -580,8 +580,8 @@ class DemoWeek:
     def close_week(self, *, show: bool = False) -> str:
         """Monday 08:30 after the week: the scheduler's summary in the team channel and the
         coach's digest DM, sent as the scheduler sends them. Returns the week closed."""
-        from bot.digests import send_coach_digest, send_team_summary
-        from bot.meetings import iso_week
+        from bot.core.meetings import iso_week
+        from bot.digests.service import send_coach_digest, send_team_summary
 
         assert self.monday is not None
         week = iso_week(self.services.now(), ZoneInfo("Europe/London"))
@@ -591,9 +591,7 @@ class DemoWeek:
         send_team_summary(self.services, team_id="north", week=week, now=now)
         send_coach_digest(self.services, coach_id=COACH, week=week, now=now)
         if show:
-            headline = next(
-                m for m in self.fake.messages(NORTH)[posts:] if m.thread_ts is None
-            )
+            headline = next(m for m in self.fake.messages(NORTH)[posts:] if m.thread_ts is None)
             self.saw_message(NORTH, "Monday 08:30, posted in #north-team", headline.to_dict())
             self.saw_message(
                 COACH, "Monday 08:30, DM from retrobot", self.fake.dms(COACH)[dms].to_dict()
@@ -731,10 +729,10 @@ class DemoWeek:
     def print_summaries(self, folder: Path, week: str | None = None) -> list[Path]:
         """Print the demo week's team summary and its coach's digest (as the CLI prints them),
         and save both charts in ``folder``; returns the chart files."""
-        from bot import charts
-        from bot.blocks.digest import digest_document, summary_document
-        from bot.digests import build_coach_digest, build_team_summary
-        from bot.meetings import iso_week
+        from bot.core.meetings import iso_week
+        from bot.digests import charts
+        from bot.digests.service import build_coach_digest, build_team_summary
+        from bot.digests.views import digest_document, summary_document
 
         services, renderer = self.services, self.services.renderer
         team = services.config.team("north")

@@ -45,8 +45,8 @@ from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blockkit import MESSAGE_TEXT_MAX, message_problems, view_problems
 from bot.manifest import BOT_SCOPES
+from bot.slack.blockkit import MESSAGE_TEXT_MAX, message_problems, view_problems
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import ids
+from bot.core import ids
 from handlers.actions.checkin import (
     handle_checkin_away,
     handle_checkin_back,

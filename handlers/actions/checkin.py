@@ -6,14 +6,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import checkins
-from bot.blocks.checkin import (
+from bot.checkins import service as checkins
+from bot.checkins.views import (
     build_away_modal,
     build_checkin_modal,
     build_checkin_notice,
     build_prompt_state_message,
 )
-from bot.errors import RetrobotError
+from bot.core.errors import RetrobotError
 from bot.services import Services
 from handlers.events.app_home import publish_home
 from storage.models import CheckinPrompt

@@ -6,9 +6,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import feedback, feedback_delivery
-from bot.blocks.feedback import build_feedback_modal, build_reply_modal, build_request_modal
-from bot.home import FEEDBACK_PAGE
+from bot.feedback import delivery as feedback_delivery
+from bot.feedback import service as feedback
+from bot.feedback.views import build_feedback_modal, build_reply_modal, build_request_modal
+from bot.home.usecases import FEEDBACK_PAGE
 from bot.services import Services
 from handlers.events.app_home import publish_home
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import tensions
-from bot.blocks.tension import build_tension_modal
 from bot.services import Services
+from bot.tensions import service as tensions
+from bot.tensions.views import build_tension_modal
 
 
 def handle_home_raise_tension(ack: Any, body: dict, client: WebClient, services: Services) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import tensions
-from bot.blocks.tension import build_tension_modal, build_withdraw_modal
-from bot.errors import RetrobotError
+from bot.core.errors import RetrobotError
 from bot.services import Services
+from bot.tensions import service as tensions
+from bot.tensions.views import build_tension_modal, build_withdraw_modal
 from handlers.actions.triage import refuse
 from handlers.events.app_home import publish_home
 from storage.models import Tension

@@ -6,17 +6,19 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import ids, triage, triage_delivery
-from bot.agenda import refresh_agendas
-from bot.blocks.agenda import parse_triage_value
-from bot.blocks.triage import (
+from bot.agenda.service import refresh_agendas
+from bot.agenda.views import parse_triage_value
+from bot.core import ids
+from bot.core.errors import RetrobotError
+from bot.services import Services
+from bot.triage import delivery as triage_delivery
+from bot.triage import service as triage
+from bot.triage.views import (
     build_done_confirmation,
     build_needs_met_answer,
     build_notice_modal,
     build_triage_modal,
 )
-from bot.errors import RetrobotError
-from bot.services import Services
 from handlers.events.app_home import publish_home
 
 

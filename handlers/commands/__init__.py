@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import ids
+from bot.core import ids
 from handlers.commands.checkin import handle_checkin_command
 from handlers.commands.feedback import handle_feedback_command
 from handlers.commands.retro import handle_retro_command

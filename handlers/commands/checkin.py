@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import checkins
-from bot.blocks.checkin import build_checkin_modal
-from bot.errors import NotInTeamError
+from bot.checkins import service as checkins
+from bot.checkins.views import build_checkin_modal
+from bot.core.errors import NotInTeamError
 from bot.services import Services
 
 

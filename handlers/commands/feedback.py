@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import feedback
-from bot.blocks.feedback import build_feedback_modal, build_request_modal
-from bot.errors import NotInTeamError
+from bot.core.errors import NotInTeamError
+from bot.feedback import service as feedback
+from bot.feedback.views import build_feedback_modal, build_request_modal
 from bot.services import Services
 
 

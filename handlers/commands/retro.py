@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import digests
-from bot.blocks.digest import build_received_digests, build_retro_help
-from bot.errors import NotInTeamError
+from bot.core.errors import NotInTeamError
+from bot.digests import service as digests
+from bot.digests.views import build_received_digests, build_retro_help
 from bot.services import Services
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import agenda
-from bot.errors import NotInTeamError
+from bot.agenda import service as agenda
+from bot.core.errors import NotInTeamError
 from bot.services import Services
 
 

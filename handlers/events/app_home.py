@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.home import home_view
+from bot.home.usecases import home_view
 from bot.services import Services
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import ids
+from bot.core import ids
 from handlers.shortcuts.raise_tension import handle_raise_tension_shortcut
 
 

@@ -7,11 +7,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import tensions
-from bot.blocks.tension import build_tension_modal
-from bot.errors import NotInTeamError
+from bot.core.errors import NotInTeamError
+from bot.core.text import strip_slack_links
 from bot.services import Services
-from bot.text import strip_slack_links
+from bot.tensions import service as tensions
+from bot.tensions.views import build_tension_modal
 
 
 def handle_raise_tension_shortcut(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import ids
+from bot.core import ids
 from handlers.views.checkin import handle_away_submission, handle_checkin_submission
 from handlers.views.feedback import (
     handle_feedback_reply_submission,

@@ -7,9 +7,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import checkins, ids
-from bot.config import TeamConfig
-from bot.errors import InvalidInputError, RetrobotError
+from bot.checkins import service as checkins
+from bot.core import ids
+from bot.core.config import TeamConfig
+from bot.core.errors import InvalidInputError, RetrobotError
 from bot.services import Services
 from handlers.actions.checkin import redraw_checkin_dm
 from handlers.events.app_home import publish_home

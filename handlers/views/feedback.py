@@ -8,11 +8,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import feedback, feedback_delivery, ids, slack_users
-from bot.blocks.feedback import chosen_values
-from bot.config import OrganisationConfig
-from bot.errors import InvalidInputError, NotInTeamError
+from bot.core import ids
+from bot.core.config import OrganisationConfig
+from bot.core.errors import InvalidInputError, NotInTeamError
+from bot.feedback import delivery as feedback_delivery
+from bot.feedback import service as feedback
+from bot.feedback.views import chosen_values
 from bot.services import Services
+from bot.slack import users as slack_users
 from handlers.events.app_home import publish_home
 from handlers.state import (
     selected_date,

@@ -7,13 +7,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import delivery, ids, tensions
-from bot.agenda import refresh_agendas, refresh_posted_agendas
-from bot.blocks.tension import build_private_tension_note, build_tension_confirmation
-from bot.blocks.triage import build_notice_modal
-from bot.errors import InvalidInputError, NotInTeamError, RetrobotError
+from bot.agenda.service import refresh_agendas, refresh_posted_agendas
+from bot.core import ids
+from bot.core.errors import InvalidInputError, NotInTeamError, RetrobotError
 from bot.services import Services
-from bot.tensions import TensionDraft
+from bot.slack import client as delivery
+from bot.tensions import service as tensions
+from bot.tensions.service import TensionDraft
+from bot.tensions.views import build_private_tension_note, build_tension_confirmation
+from bot.triage.views import build_notice_modal
 from handlers.events.app_home import publish_home
 from handlers.state import selected_value, selected_values, text_value
 

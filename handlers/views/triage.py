@@ -7,10 +7,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import ids, triage, triage_delivery
-from bot.errors import InvalidInputError, RetrobotError
+from bot.core import ids
+from bot.core.errors import InvalidInputError, RetrobotError
 from bot.services import Services
-from bot.tensions import tension_by_id
+from bot.tensions.service import tension_by_id
+from bot.triage import delivery as triage_delivery
+from bot.triage import service as triage
 from handlers.events.app_home import publish_home
 from handlers.state import selected_date, selected_user, selected_value, text_value
 

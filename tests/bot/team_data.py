@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, UniqueConstraint, insert
 from sqlmodel import SQLModel
 
-from bot.export import column_kind, team_rows, team_scopes
+from bot.data.export import column_kind, team_rows, team_scopes
 from storage.types import StrEnumType
 
 START = datetime(2026, 6, 1, 9, 30, 15, 123456, tzinfo=UTC)

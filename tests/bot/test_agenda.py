@@ -11,9 +11,9 @@ from freezegun import freeze_time
 from sqlmodel import Session, select
 
 import bot.standin  # noqa: F401  (imported before time is frozen, as freezegun needs)
-from bot import agenda
-from bot.config import AppConfig, parse_config
-from bot.errors import NotInTeamError
+from bot.agenda import service as agenda
+from bot.core.config import AppConfig, parse_config
+from bot.core.errors import NotInTeamError
 from bot.services import Services
 from bot.standin.web_api import FakeSlack
 from storage.models import CheckinResponse, CheckinRound, OutcomeKind, Tension, TensionStatus

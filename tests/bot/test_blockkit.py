@@ -1,4 +1,4 @@
-"""bot.blockkit: each Block Kit limit Slack enforces is caught, and valid payloads pass."""
+"""bot.slack.blockkit: each Block Kit limit Slack enforces is caught, and valid payloads pass."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.blockkit import assert_within_limits, message_problems, view_problems
+from bot.slack.blockkit import assert_within_limits, message_problems, view_problems
 
 
 def plain(text: str) -> dict[str, Any]:

@@ -12,12 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import checkins
-from bot.checkins import check_answers, check_metric, send_reminders, send_round
-from bot.config import AppConfig, parse_config
-from bot.errors import InvalidInputError, NotAllowedError, StaleActionError
+from bot.checkins import service as checkins
+from bot.checkins.service import check_answers, check_metric, send_reminders, send_round
+from bot.core.config import AppConfig, parse_config
+from bot.core.errors import InvalidInputError, NotAllowedError, StaleActionError
+from bot.core.settings import Settings
 from bot.services import Services, open_services
-from bot.settings import Settings
 from bot.standin.web_api import FakeSlack
 from storage.models import (
     CheckinPrompt,

@@ -8,7 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 import bot.standin  # noqa: F401  (the stand-in keeps real time while the app's is frozen)
-from bot import checkins
+from bot.checkins import service as checkins
 from bot.cli import main
 from bot.standin.web_api import FakeSlack
 from tests.conftest import BEN, BOT_TOKEN, DEV, TEST_APP_YAML

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 import bot.standin  # noqa: F401  (imported before time is frozen, as its clock must stay real)
-from bot import cli_digests
-from bot.blocks.digest import FORMATS
+from bot.cli import digests as cli_digests
 from bot.cli import main
+from bot.core.settings import Settings
+from bot.digests.views import FORMATS
 from bot.services import Services
-from bot.settings import Settings
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, BEN, CARA, COACH, NORTH_CHANNEL, SOUTH_COACH, TEST_APP_YAML
 from tests.storage.factories import make_answered_round

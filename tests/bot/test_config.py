@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import (
+from bot.core.config import (
     WEEKDAYS,
     AppConfig,
     TeamConfig,
@@ -17,7 +17,7 @@ from bot.config import (
     parse_config,
     parse_duration,
 )
-from bot.errors import ConfigError, NotFoundError
+from bot.core.errors import ConfigError, NotFoundError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "app.yaml"
 

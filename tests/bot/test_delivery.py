@@ -1,4 +1,4 @@
-"""bot.delivery: a post whose answer is lost is never retried blindly; a lost link that carried
+"""bot.slack.client: a post whose answer is lost is never retried blindly; a lost link that carried
 nothing, or a call that is safe to repeat, is retried (make_client's retry handlers)."""
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import pytest
 import slack_sdk.http_retry.handler as retry_handler
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
-from bot import delivery
-from bot.app import make_client
-from bot.delivery import SafeConnectionErrorRetryHandler, post
+from bot.slack import client as delivery
+from bot.slack.client import SafeConnectionErrorRetryHandler, make_client, post
 from bot.standin.web_api import FakeSlack
 from tests.conftest import BEN, BOT_TOKEN, NORTH_CHANNEL
 

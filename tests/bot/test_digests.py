@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from bot import digests
-from bot.blocks.digest import digest_document, summary_document
-from bot.config import AppConfig, parse_config
-from bot.digests import (
+from bot.core.config import AppConfig, parse_config
+from bot.core.meetings import BadWeekError, iso_week
+from bot.digests import service as digests
+from bot.digests.service import (
     CoachDigest,
     CoachTeam,
     SignalKind,
@@ -28,7 +28,7 @@ from bot.digests import (
     last_complete_week,
     support_signals,
 )
-from bot.meetings import BadWeekError, iso_week
+from bot.digests.views import digest_document, summary_document
 from bot.services import sync_teams
 from prompts import Renderer
 from storage.db import make_engine, migrate, session_factory

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import SQLModel
 
-import bot.export
-import bot.importer
-from bot.errors import ImportFileError, NotFoundError
-from bot.export import (
+import bot.data.export
+import bot.data.importer
+from bot.core.errors import ImportFileError, NotFoundError
+from bot.data.export import (
     NOT_TEAM_DATA,
     column_kind,
     csv_cell,
@@ -28,7 +28,7 @@ from bot.export import (
     team_rows,
     team_scopes,
 )
-from bot.importer import from_csv_cell, import_export
+from bot.data.importer import from_csv_cell, import_export
 from storage.db import make_engine, migrate, session_factory
 from storage.models import Tension, TensionStatus
 from tests.bot.team_data import START, TRICKY_TEXTS, canonical, fill_team, team_data
@@ -68,7 +68,7 @@ def export_file(engine: Engine, directory: Path, export_format: str, team: str =
     return path
 
 
-def load(engine: Engine, path: Path) -> bot.importer.ImportReport:
+def load(engine: Engine, path: Path) -> bot.data.importer.ImportReport:
     with session_factory(engine)() as session:
         return import_export(session, path=path)
 
@@ -130,7 +130,7 @@ def test_json_export_is_one_document_of_the_team_alone(source: Engine, tmp_path:
     }
     assert teams == {"north"}
     assert document["tables"] == {
-        name: [{k: bot.export.json_value(v) for k, v in row.items()} for row in rows]
+        name: [{k: bot.data.export.json_value(v) for k, v in row.items()} for row in rows]
         for name, rows in data(source).items()
     }
 
@@ -192,7 +192,7 @@ def test_rows_written_during_an_export_are_all_in_or_all_out(
         fill_team(connection, "north")
     before = data(target)
     tables = SQLModel.metadata.tables
-    real_team_rows = bot.export.team_rows
+    real_team_rows = bot.data.export.team_rows
 
     def rows_then_a_new_round(connection: Any, scope: Any, team_id: str) -> Iterator[dict]:
         yield from real_team_rows(connection, scope, team_id)
@@ -210,7 +210,7 @@ def test_rows_written_during_an_export_are_all_in_or_all_out(
                     .values({**before["checkin_prompt"][1], "id": 999, "round_id": round_id})
                 )
 
-    monkeypatch.setattr(bot.export, "team_rows", rows_then_a_new_round)
+    monkeypatch.setattr(bot.data.export, "team_rows", rows_then_a_new_round)
     path = export_file(target, tmp_path, export_format)
     monkeypatch.undo()
 
@@ -338,9 +338,9 @@ def test_rows_added_after_an_import_get_new_ids(
 def test_a_small_read_buffer_and_small_batches_change_nothing(
     source: Engine, target: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.export, "BATCH_SIZE", 2)
-    monkeypatch.setattr(bot.importer, "BATCH_SIZE", 2)
-    monkeypatch.setattr(bot.importer, "_READ_CHARS", 7)
+    monkeypatch.setattr(bot.data.export, "BATCH_SIZE", 2)
+    monkeypatch.setattr(bot.data.importer, "BATCH_SIZE", 2)
+    monkeypatch.setattr(bot.data.importer, "_READ_CHARS", 7)
     path = export_file(source, tmp_path, "json")
     load(target, path)
     assert data(target) == data(source)

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import feedback
-from bot.config import AppConfig
-from bot.errors import InvalidInputError, NotAllowedError, NotInTeamError
+from bot.core.config import AppConfig
+from bot.core.errors import InvalidInputError, NotAllowedError, NotInTeamError
+from bot.feedback import service as feedback
 from bot.services import Services
-from bot.slack_users import Account, AccountKind
+from bot.slack.users import Account, AccountKind
 from storage.models import (
     Feedback,
     FeedbackKind,

@@ -6,9 +6,9 @@ import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot import feedback
 from bot.demo import run_demo
-from bot.scheduler import Scheduler
+from bot.feedback import service as feedback
+from bot.jobs.scheduler import Scheduler
 from bot.services import Services
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, BEN

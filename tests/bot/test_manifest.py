@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import AppConfig
+from bot.core.config import AppConfig
 from bot.manifest import build_manifest
 
 

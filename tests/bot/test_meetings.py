@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.config import AppConfig, parse_config
-from bot.meetings import (
+from bot.core.config import AppConfig, parse_config
+from bot.core.meetings import (
     BadWeekError,
     is_meeting_day,
     iso_week,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event, func
 from sqlmodel import Session, SQLModel, select
 
-from bot.config import AppConfig, parse_config
-from bot.retention import EXPIRES, KEPT, purge_expired
+from bot.core.config import AppConfig, parse_config
+from bot.data.retention import EXPIRES, KEPT, purge_expired
 from bot.services import Services
 from storage.models import (
     CheckinPrompt,
@@ -223,12 +223,12 @@ def test_every_table_is_expired_kept_or_goes_with_its_parent() -> None:
             if parents & (set(EXPIRES) | (handled - KEPT)):
                 handled.add(name)
                 grew = True
-    assert handled == set(tables), "say in bot/retention.py when rows of the new table expire"
+    assert handled == set(tables), "say in bot/data/retention.py when rows of the new table expire"
     assert set(EXPIRES) & KEPT == set()
 
 
 def test_the_scheduler_purges_daily_while_it_leads(services: Services) -> None:
-    from bot.scheduler import RETENTION_FIRST_AFTER, LeaseLock, Scheduler
+    from bot.jobs.scheduler import RETENTION_FIRST_AFTER, LeaseLock, Scheduler
 
     services.config = config_with("30d")
     today, long_ago = services.now(), services.now() - timedelta(days=60)

@@ -14,9 +14,10 @@ from freezegun import freeze_time
 from sqlmodel import col, select
 
 import bot.standin  # noqa: F401  (the stand-in keeps real time while a test freezes the app's)
-from bot import checkins
-from bot.config import AppConfig, load_config, parse_config
-from bot.scheduler import (
+from bot.checkins import service as checkins
+from bot.core.config import AppConfig, load_config, parse_config
+from bot.core.settings import Settings
+from bot.jobs.scheduler import (
     LeaseLock,
     MeetingTrigger,
     Scheduler,
@@ -27,7 +28,6 @@ from bot.scheduler import (
     reload_on_sighup,
 )
 from bot.services import Services, open_services
-from bot.settings import Settings
 from bot.standin.web_api import FakeSlack
 from storage.models import (
     CheckinPrompt,
@@ -398,7 +398,7 @@ def test_postgresql_advisory_lock_frees_when_its_connection_dies(
 ) -> None:
     if services.engine.dialect.name != "postgresql":
         pytest.skip("the advisory lock is PostgreSQL's")
-    from bot.scheduler import AdvisoryLock
+    from bot.jobs.scheduler import AdvisoryLock
 
     first, second = AdvisoryLock(services.engine), AdvisoryLock(services.engine)
     try:

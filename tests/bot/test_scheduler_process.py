@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
-from bot.scheduler import make_lock
-from bot.scheduler_process import SchedulerProcess
+from bot.core.config import load_config
+from bot.core.settings import Settings
+from bot.jobs.process import SchedulerProcess
+from bot.jobs.scheduler import make_lock
 from bot.services import Services, open_services
-from bot.settings import Settings
 from bot.standin.web_api import FakeSlack
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_APP_YAML
 
@@ -100,9 +100,9 @@ def test_the_scheduler_stops_when_the_server_that_started_it_is_killed(
     server = textwrap.dedent(
         f"""
         import logging, threading
-        from bot.config import load_config
-        from bot.scheduler_process import SchedulerProcess
-        from bot.settings import Settings
+        from bot.core.config import load_config
+        from bot.jobs.process import SchedulerProcess
+        from bot.core.settings import Settings
         settings = Settings(
             bot_token={BOT_TOKEN!r},
             signing_secret={SIGNING_SECRET!r},

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.core.errors import ConfigError
+from bot.core.settings import load_settings
 
 
 def test_defaults_are_the_embedded_ones() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.app import make_client
-from bot.slack_users import AccountKind, look_up
+from bot.slack.client import make_client
+from bot.slack.users import AccountKind, look_up
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, BEN, OUTSIDER
 

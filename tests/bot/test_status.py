@@ -10,8 +10,8 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from bot.cli import main
-from bot.errors import NotFoundError
-from bot.status import Failure, delivery_report, format_report
+from bot.core.errors import NotFoundError
+from bot.data.status import Failure, delivery_report, format_report
 from storage.models import DeliveryStatus, DigestKind, PromptStatus, RoundStatus
 from tests.storage.conftest import engine, session  # noqa: F401
 from tests.storage.factories import (

@@ -1,4 +1,4 @@
-"""Tests for bot.text: escaping, trimming, cleaning input, and spotting client details."""
+"""Tests for bot.core.text: escaping, trimming, cleaning input, and spotting client details."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import (
+from bot.core.text import (
     DATE_OF_BIRTH,
     NHS_NUMBER,
     PHONE_NUMBER,

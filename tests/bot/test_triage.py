@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from bot import triage
-from bot.config import AppConfig, parse_config
-from bot.errors import InvalidInputError, NotAllowedError, NotFoundError
+from bot.core.config import AppConfig, parse_config
+from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError
 from bot.services import Services
+from bot.triage import service as triage
 from storage.models import CheckinRound, OutcomeKind, Tension, TensionStatus
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, SAM, TEST_APP_YAML
 

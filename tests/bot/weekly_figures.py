@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.digests import MetricFigures, SignalKind, SupportSignal, TeamFigures, WeekFigures
-from bot.meetings import shift_week
+from bot.core.meetings import shift_week
+from bot.digests.service import MetricFigures, SignalKind, SupportSignal, TeamFigures, WeekFigures
 from storage.weekly import FeedbackCounts, OwnerSpread, TensionCounts
 
 WEEK = "2026-W48"

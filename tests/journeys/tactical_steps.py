@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot import ids
+from bot.core import ids
 from bot.services import Services
 from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import Ephemeral, FakeSlack, Message

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import checkins, ids
+from bot.checkins import service as checkins
+from bot.core import ids
 from bot.services import Services
 from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import FakeSlack

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot import checkins, ids
+from bot.checkins import service as checkins
+from bot.core import ids
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack, Message

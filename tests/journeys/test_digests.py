@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import digests
-from bot.config import parse_config
-from bot.digests import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.core.config import parse_config
+from bot.core.settings import Settings
+from bot.digests import service as digests
+from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
 from bot.services import Services, open_services
-from bot.settings import Settings
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.models import DeliveryStatus, DigestKind, SentDigest
@@ -184,7 +184,7 @@ def test_a_chart_that_cannot_be_drawn_leaves_the_words_sent(
     def broken(*args: object) -> bytes:
         raise RuntimeError("no fonts")
 
-    monkeypatch.setattr("bot.charts.summary_chart", broken)
+    monkeypatch.setattr("bot.digests.charts.summary_chart", broken)
     report = send_team_summary(services, team_id="north", week=WEEK, now=NOW)
     assert (report.outcome, report.chart_error) == (DeliveryOutcome.SENT, "chart: RuntimeError")
     assert fake_slack.messages(NORTH_CHANNEL)
@@ -196,7 +196,7 @@ def test_a_broken_build_after_the_claim_leaves_the_week_retryable(
     def broken(*args: object) -> None:
         raise RuntimeError("template bug")
 
-    monkeypatch.setattr("bot.blocks.digest.build_summary_messages", broken)  # as digests sees it
+    monkeypatch.setattr("bot.digests.views.build_summary_messages", broken)  # as digests sees it
     with pytest.raises(RuntimeError):
         send_team_summary(services, team_id="north", week=WEEK, now=NOW)
     [row] = deliveries(services)
@@ -211,7 +211,7 @@ def test_a_crash_after_posting_never_leads_to_a_second_post(
     def lost(*args: object, **kwargs: object) -> None:
         raise ConnectionError("the database went away")
 
-    monkeypatch.setattr("bot.digests._record", lost)
+    monkeypatch.setattr("bot.digests.service._record", lost)
     with pytest.raises(ConnectionError):
         send_team_summary(services, team_id="north", week=WEEK, now=NOW)
     posted = len(fake_slack.messages(NORTH_CHANNEL))

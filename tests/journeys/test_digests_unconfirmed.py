@@ -15,12 +15,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot import digests
-from bot.checkins import IN_DOUBT_AFTER
-from bot.digests import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.checkins.service import IN_DOUBT_AFTER
+from bot.data.status import delivery_report, format_report
+from bot.digests import service as digests
+from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
 from bot.services import Services
 from bot.standin.web_api import FakeSlack, Message
-from bot.status import delivery_report, format_report
 from storage import weekly
 from storage.models import DeliveryStatus, DigestKind
 from tests.conftest import COACH, NORTH_CHANNEL

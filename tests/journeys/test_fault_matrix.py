@@ -38,14 +38,18 @@ import slack_sdk.http_retry.builtin_handlers as builtin_handlers
 import slack_sdk.http_retry.handler as retry_handler
 from sqlmodel import select
 
-from bot import charts, checkins, delivery, feedback, triage
-from bot.agenda import post_agenda
-from bot.digests import DeliveryOutcome, send_coach_digest, send_team_summary
-from bot.feedback_delivery import deliver_feedback, deliver_request
+from bot.agenda.service import post_agenda
+from bot.checkins import service as checkins
+from bot.data.status import delivery_report, format_report
+from bot.digests import charts
+from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.feedback import service as feedback
+from bot.feedback.delivery import deliver_feedback, deliver_request
 from bot.services import Services
+from bot.slack import client as delivery
 from bot.standin.web_api import FakeSlack, Message
-from bot.status import delivery_report, format_report
-from bot.triage_delivery import announce_triage
+from bot.triage import service as triage
+from bot.triage.delivery import announce_triage
 from storage.models import (
     CheckinPrompt,
     CheckinRound,
@@ -207,9 +211,7 @@ def checkin_round(services: Services, fake: FakeSlack, clock: list[datetime]) ->
     def again(i: int, _: None, fault: str) -> None:
         clock[0] = opens(i) + timedelta(minutes=1)
         # A refusal for good waits for --retry-failed; no answer, for the next run (the sweep).
-        report = checkins.send_round(
-            services, team_id="north", retry_failed=fault not in NO_ANSWER
-        )
+        report = checkins.send_round(services, team_id="north", retry_failed=fault not in NO_ANSWER)
         assert report.failed == {}
         prompt = prompt_of(services, BEN, report.round_id)
         assert prompt.status == PromptStatus.SENT

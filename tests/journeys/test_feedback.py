@@ -17,9 +17,9 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import select
 
-from bot import ids
-from bot.config import AppConfig
-from bot.feedback_delivery import send_feedback_reminders
+from bot.core import ids
+from bot.core.config import AppConfig
+from bot.feedback.delivery import send_feedback_reminders
 from bot.services import Services
 from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import FakeSlack, Message

@@ -6,7 +6,7 @@ Each tension-modal submission is built from the modal the app opened, then its s
 mangled: fields missing, values of the wrong JSON type, huge texts, emoji, right-to-left script,
 control characters, Slack markup. The app must answer with field errors on the modal's own
 blocks, or store a tension whose text is exactly what was typed (cleaned by
-:func:`bot.text.normalise_input`) and confirm it. Hypothesis keeps each run to a few dozen
+:func:`bot.core.text.normalise_input`) and confirm it. Hypothesis keeps each run to a few dozen
 examples, so the whole file takes seconds.
 """
 
@@ -24,11 +24,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from bot import ids
+from bot.core import ids
+from bot.core.text import normalise_input
 from bot.services import Services
 from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import FakeSlack
-from bot.text import normalise_input
 from storage.models import Tension
 from tests.conftest import ANA, BOT_TOKEN, NORTH_CHANNEL, SHARED, SIGNING_SECRET, SOUTH_CHANNEL
 

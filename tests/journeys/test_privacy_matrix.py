@@ -41,14 +41,15 @@ from pathlib import Path
 
 import pytest
 
-from bot import checkins, ids
 from bot.app import create_app
-from bot.config import parse_config
-from bot.digests import send_coach_digest, send_team_summary
-from bot.export import export_team
+from bot.checkins import service as checkins
+from bot.core import ids
+from bot.core.config import parse_config
+from bot.core.settings import Settings
+from bot.data.export import export_team
+from bot.digests.service import send_coach_digest, send_team_summary
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
-from bot.settings import Settings
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack, Message
 from storage.models import FeedbackKind

@@ -21,8 +21,9 @@ from slack_bolt import App
 from sqlmodel import select
 
 import bot.standin  # noqa: F401  (imported before time is frozen, as its clock must stay real)
-from bot import checkins, ids
 from bot.app import create_app
+from bot.checkins import service as checkins
+from bot.core import ids
 from bot.manifest import BOT_EVENTS
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import parse_config
+from bot.core.config import parse_config
+from bot.core.settings import Settings
 from bot.services import open_services
-from bot.settings import Settings
 from bot.standin.web_api import FakeSlack
 from storage.models import CheckinRound, RoundStatus
 from tests.conftest import (

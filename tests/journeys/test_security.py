@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from bot import ids
+from bot.core import ids
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, NORTH_CHANNEL

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import ids
+from bot.core import ids
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, BOT_TOKEN, NORTH_CHANNEL, SIGNING_SECRET, TEST_APP_YAML

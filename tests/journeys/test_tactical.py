@@ -14,7 +14,7 @@ import pytest
 from freezegun import freeze_time
 
 import bot.standin  # noqa: F401  (imported before time is frozen, as freezegun needs)
-from bot import ids
+from bot.core import ids
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack

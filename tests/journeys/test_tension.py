@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import select
 
-from bot import ids
+from bot.core import ids
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack

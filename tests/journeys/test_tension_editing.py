@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot import ids
+from bot.core import ids
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack

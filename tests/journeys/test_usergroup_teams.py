@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import checkins, ids
-from bot.config import AppConfig, parse_config
+from bot.checkins import service as checkins
+from bot.core import ids
+from bot.core.config import AppConfig, parse_config
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
@@ -71,9 +72,7 @@ def test_people_of_the_group_raise_tensions_post_and_triage_the_agenda(
     with east.session() as session:
         raised = session.exec(select(Tension)).one()
     assert raised.id is not None
-    done = triage(
-        slack, fake_slack, GUS, agenda, raised.id, outcome="next_action", owner=EVA
-    )
+    done = triage(slack, fake_slack, GUS, agenda, raised.id, outcome="next_action", owner=EVA)
     assert done.status == 200 and not (done.json or {}).get("errors")
     fake_slack.wait_for(lambda: len(fake_slack.dms(EVA)) >= 2)  # the owner's DM
     with east.session() as session:
@@ -114,6 +113,4 @@ def test_other_processes_learn_the_group_within_a_minute(
     assert east.config.teams_of(FIN) != []  # not a minute yet: nothing is reread
     monkeypatch.setattr("bot.services.ROSTER_REFRESH_SECONDS", 0.0)
     east.keep_rosters_fresh()
-    assert east.config.teams_of(FIN) == [] and [t.id for t in east.config.teams_of(EVA)] == [
-        "east"
-    ]
+    assert east.config.teams_of(FIN) == [] and [t.id for t in east.config.teams_of(EVA)] == ["east"]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from bot.digests import history_weeks
+from bot.digests.service import history_weeks
 from storage import weekly
 from storage.db import session_factory
 from storage.models import (

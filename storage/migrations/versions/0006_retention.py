@@ -4,7 +4,7 @@ Revision ID: 0006_retention
 Revises: 0005_feedback
 Create Date: 2026-11-27
 
-Deleting a check-in round, a feedback request or a feedback (bot.retention's daily purge, in
+Deleting a check-in round, a feedback request or a feedback (bot.data.retention's daily purge, in
 batches) makes the database check every row that may refer to it. Without an index on the
 referring column that check reads the whole table for each row deleted: measured on SQLite,
 purging 3,190 rounds and requests took 25 s, over 90% of it in those checks.

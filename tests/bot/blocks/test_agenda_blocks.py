@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from bot import ids
-from bot.agenda import Agenda, ChecklistSummary, MetricSummary
-from bot.blockkit import message_problems
-from bot.blocks.agenda import (
+from bot.agenda.service import Agenda, ChecklistSummary, MetricSummary
+from bot.agenda.views import (
     MAIN_ITEMS,
     MORE_ITEMS,
     build_agenda_messages,
     parse_triage_value,
     triage_value,
 )
-from bot.config import AppConfig
-from bot.meetings import meeting_on
+from bot.core import ids
+from bot.core.config import AppConfig
+from bot.core.meetings import meeting_on
+from bot.slack.blockkit import message_problems
 from prompts import Renderer
 from storage.models import CheckinResponse, OutcomeKind, Tension, TensionStatus
 

@@ -8,9 +8,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.blockkit import message_problems
-from bot.blocks import section
-from bot.blocks.digest import (
+from bot.core.meetings import shift_week
+from bot.digests.service import (
+    CoachDigest,
+    CoachTeam,
+    ReceivedDigest,
+    Story,
+    TeamSummary,
+)
+from bot.digests.views import (
     build_digest_messages,
     build_received_digests,
     build_retro_help,
@@ -21,14 +27,8 @@ from bot.blocks.digest import (
     sparkline,
     summary_document,
 )
-from bot.digests import (
-    CoachDigest,
-    CoachTeam,
-    ReceivedDigest,
-    Story,
-    TeamSummary,
-)
-from bot.meetings import shift_week
+from bot.slack.blockkit import message_problems
+from bot.slack.blocks import section
 from prompts import Renderer
 from tests.bot.weekly_figures import WEEK, figures, signal
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from bot import ids
-from bot.blockkit import message_problems, view_problems
-from bot.blocks.feedback import (
+from bot.core import ids
+from bot.core.config import AppConfig
+from bot.feedback.service import FeedbackHome, MyRequest, Reply
+from bot.feedback.views import (
     build_feedback_dm,
     build_feedback_home_section,
     build_feedback_modal,
@@ -20,9 +21,8 @@ from bot.blocks.feedback import (
     chosen_values,
     value_option,
 )
-from bot.blocks.home import build_home
-from bot.config import AppConfig
-from bot.feedback import FeedbackHome, MyRequest, Reply
+from bot.home.views import build_home
+from bot.slack.blockkit import message_problems, view_problems
 from prompts import Renderer
 from storage.models import Feedback, FeedbackKind, FeedbackRequest, FeedbackRequestRecipient
 

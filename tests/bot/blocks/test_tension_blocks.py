@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot import ids
-from bot.blockkit import message_problems, view_problems
-from bot.blocks.home import build_home, build_tensions_section
-from bot.blocks.tension import build_tension_confirmation, build_tension_modal
-from bot.config import AppConfig
-from bot.tensions import TeamTensions
+from bot.core import ids
+from bot.core.config import AppConfig
+from bot.home.views import build_home, build_tensions_section
+from bot.slack.blockkit import message_problems, view_problems
+from bot.tensions.service import TeamTensions
+from bot.tensions.views import build_tension_confirmation, build_tension_modal
 from prompts import Renderer
 from storage.models import Tension
 

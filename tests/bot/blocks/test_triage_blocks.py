@@ -6,11 +6,13 @@ import json
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot import ids
-from bot.blockkit import message_problems, view_problems
-from bot.blocks.home import build_home, build_tensions_section
-from bot.blocks.tension import build_tension_modal, build_withdraw_modal
-from bot.blocks.triage import (
+from bot.core import ids
+from bot.core.config import AppConfig
+from bot.home.views import build_home, build_tensions_section
+from bot.slack.blockkit import message_problems, view_problems
+from bot.tensions.service import CoachedTensions, TeamTensions
+from bot.tensions.views import build_tension_modal, build_withdraw_modal
+from bot.triage.views import (
     HomeAction,
     HomeMeeting,
     build_done_confirmation,
@@ -21,8 +23,6 @@ from bot.blocks.triage import (
     build_reopened_note,
     build_triage_modal,
 )
-from bot.config import AppConfig
-from bot.tensions import CoachedTensions, TeamTensions
 from prompts import Renderer
 from storage.models import OutcomeKind, Tension, TensionStatus
 

@@ -1,0 +1,1 @@
+"""Check-ins: the round of DMs before each tactical meeting, answers and reminders."""

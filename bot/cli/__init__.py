@@ -1,0 +1,206 @@
+"""The `retrobot` command line (DESIGN.md, The interface)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from bot.core.config import AppConfig, load_config
+from bot.core.errors import ConfigError, RetrobotError
+from bot.core.settings import Settings, load_settings
+
+logger = logging.getLogger("retrobot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="retrobot",
+        description="The weekly tactical rhythm of a self-organising team, in Slack.",
+    )
+    parser.add_argument(
+        "--config", type=Path, help="path of app.yaml (default: $RETROBOT_CONFIG or ./app.yaml)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser("serve", help="run the app (Socket Mode if SLACK_APP_TOKEN is set)")
+    serve.add_argument(
+        "--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--workers", type=int, default=1, help="HTTP worker processes (default 1)")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="threads per worker (default 2: more workers serve more than more threads)",
+    )
+    serve.set_defaults(run=_serve)
+
+    check = commands.add_parser("check", help="validate app.yaml and the environment")
+    check.add_argument(
+        "--config-only", action="store_true", help="check app.yaml only, not the environment"
+    )
+    check.set_defaults(run=_check)
+
+    manifest = commands.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    manifest.add_argument(
+        "--url", help="public https base URL for HTTP mode (default: a Socket Mode manifest)"
+    )
+    manifest.set_defaults(run=_manifest)
+
+    demo = commands.add_parser("demo", help="play retrobot locally, with no Slack account")
+    demo.add_argument("--db", type=Path, help="SQLite file to use (default: a temporary one)")
+    demo.add_argument("--keep", action="store_true", help="keep the demo database and files")
+    demo.add_argument("--out", type=Path, help="folder for the transcript (default: temporary)")
+    demo.add_argument("--seed", type=int, default=7, help="seed for a repeatable demo")
+    demo.add_argument(
+        "--weeks", type=int, default=3, help="weeks to play, the last one in full (default 3)"
+    )
+    demo.set_defaults(run=_demo)
+
+    from bot.cli import digests as cli_digests
+
+    cli_digests.register(commands, load=_load)
+
+    from bot.cli import agenda as cli_agenda
+
+    cli_agenda.register(commands, load=_load)
+
+    from bot.cli import checkins as cli_checkins
+
+    cli_checkins.register(commands, load=_load)
+
+    from bot.cli import data as cli_data
+
+    cli_data.register(commands)
+    return parser
+
+
+def _config_path(args: argparse.Namespace, settings: Settings) -> Path:
+    return args.config or settings.config_path
+
+
+def _load(args: argparse.Namespace) -> tuple[Settings, AppConfig]:
+    settings = load_settings()
+    return settings, load_config(_config_path(args, settings))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot import server
+
+    settings, config = _load(args)
+    http = args.http or not settings.socket_mode
+    settings.require(http=http)
+    if http:
+        server.serve_http(
+            settings,
+            config,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            threads=args.threads,
+        )
+    else:
+        server.serve_socket_mode(settings, config)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from storage import db
+
+    settings = load_settings()
+    path = _config_path(args, settings)
+    problems: list[str] = []
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        problems += error.problems
+        config = None
+    if not args.config_only:
+        problems += settings.problems(http=not settings.socket_mode)
+        try:
+            engine = db.make_engine(settings.database_url)
+        except Exception as error:  # a malformed URL names itself
+            problems.append(f"DATABASE_URL cannot be used: {error}")
+        else:
+            if not db.ping(engine):
+                problems.append(
+                    f"DATABASE_URL: cannot reach {db.redact_url(settings.database_url)}."
+                )
+            engine.dispose()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"retrobot check: {len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    assert config is not None
+    members = sum(len(team.members) for team in config.teams)
+    print(
+        f"{path}: OK — {config.organisation.name}, {len(config.teams)} team(s), "
+        f"{members} member(s) listed."
+    )
+    if not args.config_only:
+        print("Environment: OK.")
+    return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import build_manifest
+
+    if args.url and not args.url.startswith("https://"):
+        raise RetrobotError("--url must be the https:// address Slack can reach you at.")
+    _, config = _load(args)
+    manifest = build_manifest(config, url=args.url)
+    sys.stdout.write(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(
+        db_path=args.db, keep=args.keep, out_dir=args.out, seed=args.seed, weeks=args.weeks
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one `retrobot` command; problems are told plainly, never as a traceback."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        # Migrations and the demo's own plumbing are not news to the person at the terminal.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        if args.command == "demo":
+            logging.getLogger().setLevel(logging.WARNING)
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except RetrobotError as error:
+        print(f"retrobot: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` or a pager that quit: stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":
+    sys.exit(main())

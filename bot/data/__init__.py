@@ -1,0 +1,1 @@
+"""A team's data: export, import, retention and delivery status."""

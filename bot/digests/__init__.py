@@ -1,0 +1,1 @@
+"""Weekly team summaries and coach digests, with their charts."""

@@ -1,0 +1,1 @@
+"""Peer feedback: appreciation and suggestions, and feedback asked for."""

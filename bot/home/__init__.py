@@ -1,0 +1,1 @@
+"""The App Home tab: what is yours to do, composed from each capability."""

@@ -1,0 +1,1 @@
+"""The scheduler, its triggers and its process: jobs call use cases."""

@@ -1,0 +1,1 @@
+"""Tensions: raised with /tension or from a message, edited, withdrawn."""

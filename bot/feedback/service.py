@@ -37,7 +37,7 @@ from bot.core.text import (
     strip_slack_links,
 )
 from bot.slack.users import Account, AccountKind
-from storage import queries
+from storage import claims, queries
 from storage.models import (
     Feedback,
     FeedbackKind,
@@ -710,7 +710,7 @@ def reminders_due(session: Session, *, config: AppConfig, now: datetime) -> list
 
 def claim_reminder(session: Session, *, asked_id: int, now: datetime) -> bool:
     """Mark the person reminded before the DM goes; False when someone else already did."""
-    claimed = queries.claim_feedback_reminder(session, recipient_id=asked_id, now=now)
+    claimed = claims.claim_feedback_reminder(session, recipient_id=asked_id, now=now)
     session.commit()
     return claimed
 

@@ -41,6 +41,7 @@ from bot.services import Services
 from bot.slack import client as delivery
 from bot.triage.service import is_overdue, local_today, open_actions_of_team
 from storage import queries
+from storage.locks import LeaseLock, instance_name
 from storage.models import CheckinResponse, CheckinRound, Tension, TensionStatus
 
 logger = logging.getLogger(__name__)
@@ -426,8 +427,6 @@ def _agenda_turn(services: Services, round_id: int) -> Iterator[None]:
     if services.engine.dialect.name != "sqlite":
         yield
         return
-    from bot.jobs.scheduler import LeaseLock, instance_name
-
     lease = LeaseLock(
         services,
         holder=f"{instance_name()}:{threading.get_ident()}",

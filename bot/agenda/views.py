@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.agenda.model import Agenda
 from bot.core import ids
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
@@ -26,9 +27,6 @@ from bot.slack.blocks import (
 )
 from prompts import Renderer
 from storage.models import Tension, TensionStatus
-
-if TYPE_CHECKING:
-    from bot.agenda.service import Agenda
 
 # The channel message: title, intro, three part summaries, a divider and the agenda heading
 # (7 blocks), the tensions, and a "continued in the thread" line: 7 + 40 + 1 = 48 of 50.

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core import ids
 from bot.core.config import OrganisationConfig
-from bot.feedback.service import (
+from bot.feedback.model import (
     ABOUT_LIMIT,
     MAX_PEOPLE,
     REPLY_LIMIT,

@@ -16,23 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select, update
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session, col, update
 
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
+from bot.tensions.service import ACTION_OUTCOMES, TRIAGED_STATUSES
 from storage.models import OutcomeKind, Tension, TensionStatus
 
 NOTE_LIMIT = 1000
-# Outcomes that are a piece of work someone owns, reported in progress updates until done.
-ACTION_OUTCOMES = (OutcomeKind.NEXT_ACTION, OutcomeKind.PROJECT)
 # Outcomes that end the tension at once; the raiser may still say it did not meet their need.
 CLOSING_OUTCOMES = (OutcomeKind.RESOLVED, OutcomeKind.DROPPED)
 # In the order the triage modal offers them.
 OUTCOMES = tuple(OutcomeKind)
-# A tension whose outcome stands (not reopened, not withdrawn).
-TRIAGED_STATUSES = (TensionStatus.TRIAGED, TensionStatus.CLOSED)
 
 
 def _kept(session: Session, tension: Tension) -> Tension:
@@ -89,16 +85,6 @@ def member_name(config: AppConfig, user_id: str | None) -> str:
     """A person's name as app.yaml gives it, for plain text (modal errors) where no mention
     can show; "A teammate" when app.yaml gives no name."""
     return config.name_of(user_id) or "A teammate"
-
-
-def local_today(team: TeamConfig, now: datetime) -> date:
-    """Today's date where the team is (due dates are the team's calendar days)."""
-    return now.astimezone(team.zone).date()
-
-
-def is_overdue(tension: Tension, today: date) -> bool:
-    """True for an open next action or project whose due date has passed."""
-    return tension.done_at is None and tension.due_date is not None and tension.due_date < today
 
 
 def check_triage(
@@ -254,44 +240,3 @@ def mark_done(
     if changed != 1:
         raise AlreadyDoneError(_kept(session, tension))
     return tension
-
-
-def _open_actions() -> SelectOfScalar[Tension]:
-    return select(Tension).where(
-        col(Tension.outcome).in_(ACTION_OUTCOMES),
-        col(Tension.status).in_(TRIAGED_STATUSES),
-        col(Tension.done_at).is_(None),
-    )
-
-
-def open_actions_of(session: Session, *, user_id: str) -> list[Tension]:
-    """The next actions and projects a person owns and has not finished, soonest due first."""
-    statement = (
-        _open_actions()
-        .where(Tension.owner == user_id)
-        .order_by(
-            col(Tension.due_date).is_(None),
-            col(Tension.due_date),
-            col(Tension.triaged_at),
-            col(Tension.id),
-        )
-    )
-    return list(session.exec(statement))
-
-
-def open_actions_of_team(
-    session: Session, *, team_id: str, excluding_round: int | None = None
-) -> list[Tension]:
-    """The team's unfinished next actions and projects, oldest first.
-
-    ``excluding_round`` leaves out those triaged in that meeting: its progress updates report
-    what moved since the last meeting, not what it has just decided.
-    """
-    statement = _open_actions().where(Tension.team_id == team_id, col(Tension.private).is_(False))
-    if excluding_round is not None:
-        statement = statement.where(
-            (col(Tension.triaged_round_id).is_(None))
-            | (col(Tension.triaged_round_id) != excluding_round)
-        )
-    statement = statement.order_by(col(Tension.triaged_at), col(Tension.id))
-    return list(session.exec(statement))

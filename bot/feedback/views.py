@@ -396,56 +396,65 @@ def build_feedback_home_section(renderer: Renderer, *, overview: FeedbackHome) -
             button(renderer.plain("feedback.home_give_button"), ids.HOME_GIVE_FEEDBACK),
             button(renderer.plain("feedback.home_ask_button"), ids.HOME_ASK_FEEDBACK),
         ),
+        *_home_waiting(renderer, overview),
+        section(renderer.say("feedback.home_received_heading", total=overview.received_total)),
     ]
-    if overview.waiting:
-        blocks.append(
-            section(renderer.say("feedback.home_waiting_heading", total=overview.waiting_total))
-        )
-        for request in overview.waiting:
-            blocks.append(
-                section(
-                    renderer.say("feedback.home_waiting", request=request),
-                    accessory=button(
-                        renderer.plain("feedback.give_button"),
-                        ids.FEEDBACK_ANSWER_REQUEST,
-                        value=str(request.id),
-                    ),
-                )
-            )
-        if more := overview.waiting_total - len(overview.waiting):
-            blocks.append(context(renderer.say("feedback.home_waiting_more", more=more)))
-    blocks.append(
-        section(renderer.say("feedback.home_received_heading", total=overview.received_total))
-    )
     if not overview.received:
         blocks.append(context(renderer.say("feedback.home_received_none")))
     for feedback in overview.received:
         blocks.append(section(renderer.say("feedback.home_received", feedback=feedback)))
-    if overview.pages > 1:
-        paging = []
-        if overview.page > 0:
-            paging.append(
-                button(
-                    renderer.plain("feedback.home_previous"),
-                    ids.HOME_FEEDBACK_PREVIOUS,
-                    value=str(overview.page - 1),
-                )
-            )
-        if overview.page < overview.pages - 1:
-            paging.append(
-                button(
-                    renderer.plain("feedback.home_next"),
-                    ids.HOME_FEEDBACK_NEXT,
-                    value=str(overview.page + 1),
-                )
-            )
-        blocks.append(
-            context(renderer.say("feedback.home_page", page=overview.page, pages=overview.pages))
-        )
-        blocks.append(actions(*paging))
+    blocks += _home_paging(renderer, overview)
     blocks.append(section(renderer.say("feedback.home_mine_heading")))
     if not overview.mine:
         blocks.append(context(renderer.say("feedback.home_mine_none")))
     for mine in overview.mine:
         blocks.append(section(renderer.say("feedback.home_mine", mine=mine)))
     return blocks
+
+
+def _home_waiting(renderer: Renderer, overview: FeedbackHome) -> list[Block]:
+    """Requests waiting for this person's feedback, each with its Give feedback button."""
+    if not overview.waiting:
+        return []
+    blocks = [section(renderer.say("feedback.home_waiting_heading", total=overview.waiting_total))]
+    for request in overview.waiting:
+        blocks.append(
+            section(
+                renderer.say("feedback.home_waiting", request=request),
+                accessory=button(
+                    renderer.plain("feedback.give_button"),
+                    ids.FEEDBACK_ANSWER_REQUEST,
+                    value=str(request.id),
+                ),
+            )
+        )
+    if more := overview.waiting_total - len(overview.waiting):
+        blocks.append(context(renderer.say("feedback.home_waiting_more", more=more)))
+    return blocks
+
+
+def _home_paging(renderer: Renderer, overview: FeedbackHome) -> list[Block]:
+    """Previous and next buttons over the feedback received, when it runs to several pages."""
+    if overview.pages <= 1:
+        return []
+    paging = []
+    if overview.page > 0:
+        paging.append(
+            button(
+                renderer.plain("feedback.home_previous"),
+                ids.HOME_FEEDBACK_PREVIOUS,
+                value=str(overview.page - 1),
+            )
+        )
+    if overview.page < overview.pages - 1:
+        paging.append(
+            button(
+                renderer.plain("feedback.home_next"),
+                ids.HOME_FEEDBACK_NEXT,
+                value=str(overview.page + 1),
+            )
+        )
+    return [
+        context(renderer.say("feedback.home_page", page=overview.page, pages=overview.pages)),
+        actions(*paging),
+    ]

@@ -57,6 +57,19 @@ def sync_members(
     ``keep_unlisted_members`` leaves members who are not listed as they are: a team whose people
     come from a Slack user group learns who is in it only when a check-in round reads the group.
     """
+    _sync_members(session, team_id=team_id, members=members, keep_unlisted=keep_unlisted_members)
+    _sync_coaches(session, team_id=team_id, coaches=coaches)
+    session.flush()
+
+
+def _sync_members(
+    session: Session,
+    *,
+    team_id: str,
+    members: list[tuple[str, str | None, str | None]],
+    keep_unlisted: bool,
+) -> None:
+    """Add or reactivate the listed members, deactivate the others (unless kept)."""
     listed_members = {user_id: (name, timezone) for user_id, name, timezone in members}
     known_members = {
         member.user_id: member
@@ -73,9 +86,12 @@ def sync_members(
         if timezone is not None:
             member.timezone = timezone
     for user_id, member in known_members.items():
-        if user_id not in listed_members and not keep_unlisted_members:
+        if user_id not in listed_members and not keep_unlisted:
             member.active = False
 
+
+def _sync_coaches(session: Session, *, team_id: str, coaches: list[tuple[str, str | None]]) -> None:
+    """Add or reactivate the listed coaches, deactivate the others."""
     listed_coaches = dict(coaches)
     known_coaches = {
         coach.user_id: coach
@@ -92,7 +108,6 @@ def sync_members(
     for user_id, coach in known_coaches.items():
         if user_id not in listed_coaches:
             coach.active = False
-    session.flush()
 
 
 def teams_of_user(session: Session, user_id: str) -> list[str]:

@@ -98,26 +98,14 @@ def check_triage(
 ) -> TriageDecision:
     """Check the triage modal's answers; InvalidInputError names each field at fault."""
     errors: dict[str, str] = {}
-    kind: OutcomeKind | None = None
-    try:
-        kind = OutcomeKind(outcome) if outcome else None
-    except ValueError:
-        kind = None
+    kind = _outcome(outcome)
     if kind is None:
         errors["outcome"] = "Choose what this tension becomes."
     if owner and owner not in team.member_ids:
         errors["owner"] = f"Choose someone in {team.name}: the owner must be a member of the team."
     elif not owner and kind in ACTION_OUTCOMES:
         errors["owner"] = "A next action or project needs an owner: who takes it on?"
-    due: date | None = None
-    if due_date:
-        try:
-            due = date.fromisoformat(due_date)
-        except ValueError:
-            errors["due_date"] = "Pick a date from the calendar."
-        else:
-            if due < today:
-                errors["due_date"] = "That date has passed; pick today or a later one."
+    due = _due_date(due_date, today=today, errors=errors)
     clean_note = normalise_input(note)
     if len(clean_note) > NOTE_LIMIT:
         errors["note"] = f"Please keep the note under {NOTE_LIMIT:,} characters."
@@ -127,6 +115,28 @@ def check_triage(
         raise InvalidInputError(errors)
     assert kind is not None
     return TriageDecision(outcome=kind, owner=owner or None, due_date=due, note=clean_note)
+
+
+def _outcome(value: str | None) -> OutcomeKind | None:
+    """The outcome chosen, or None when none (or a forged one) was."""
+    try:
+        return OutcomeKind(value) if value else None
+    except ValueError:
+        return None
+
+
+def _due_date(value: str | None, *, today: date, errors: dict[str, str]) -> date | None:
+    """The due date picked, if any; a date that cannot be read or has passed is an error."""
+    if not value:
+        return None
+    try:
+        due = date.fromisoformat(value)
+    except ValueError:
+        errors["due_date"] = "Pick a date from the calendar."
+        return None
+    if due < today:
+        errors["due_date"] = "That date has passed; pick today or a later one."
+    return due
 
 
 def _tension(session: Session, tension_id: int) -> Tension:

@@ -760,7 +760,7 @@ class Scheduler:
         """Post the team's summary of the previous ISO week (once)."""
 
         def work() -> None:
-            from bot.digests.service import send_team_summary
+            from bot.digests.usecases import send_team_summary
 
             now = self.services.now()
             team = self.services.config.team(team_id)
@@ -773,7 +773,7 @@ class Scheduler:
         """DM the coach their digest of the previous ISO week (once)."""
 
         def work() -> None:
-            from bot.digests.service import send_coach_digest
+            from bot.digests.usecases import send_coach_digest
 
             now = self.services.now()
             schedule = coach_schedules(self.services.config).get(coach_id)

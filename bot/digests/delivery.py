@@ -71,15 +71,8 @@ def deliver_team_summary(
                 bodies=bodies,
                 now=now,
             )
-            if settled.in_doubt:
-                return _summary_report(
-                    figures,
-                    DeliveryOutcome.IN_DOUBT,
-                    in_doubt=[figures.team_id],
-                    error=settled.error,
-                )
-            if settled.found:
-                return _finish_found_summary(
+            if settled.in_doubt or settled.found:
+                return _settled_summary(
                     client, renderer, session, figures, settled, details=details, now=now
                 )
         [claimed] = claims.fresh or claims.unconfirmed
@@ -98,6 +91,18 @@ def deliver_team_summary(
             now=now,
             in_thread=True,
         )
+    return _posted_summary(client, renderer, figures, posted, now=now)
+
+
+def _posted_summary(
+    client: WebClient,
+    renderer: Renderer,
+    figures: TeamFigures,
+    posted: outbox.Posted,
+    *,
+    now: datetime,
+) -> DeliveryReport:
+    """The report of a summary this run posted; its chart attached when the words went."""
     delivery = posted.delivery
     if not delivery.ok:
         return _summary_report(figures, DeliveryOutcome.FAILED, error=delivery.error)
@@ -127,6 +132,27 @@ def _summary_report(
         outcome=outcome,
         team_ids=[figures.team_id],
         **details,
+    )
+
+
+def _settled_summary(
+    client: WebClient,
+    renderer: Renderer,
+    session: Session,
+    figures: TeamFigures,
+    settled: outbox.Settled,
+    *,
+    details: Sequence[dict[str, Any]],
+    now: datetime,
+) -> DeliveryReport:
+    """The report of a summary an earlier run left unconfirmed: in doubt, or found (and
+    finished)."""
+    if settled.in_doubt:
+        return _summary_report(
+            figures, DeliveryOutcome.IN_DOUBT, in_doubt=[figures.team_id], error=settled.error
+        )
+    return _finish_found_summary(
+        client, renderer, session, figures, settled, details=details, now=now
     )
 
 

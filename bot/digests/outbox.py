@@ -1,13 +1,15 @@
-"""The digests' outbox: each summary and digest delivery recorded once, before it is sent.
+"""The digests' outbox: each summary and digest delivery claimed once, before it is sent.
 
 Each (recipient, team, week) delivery is claimed in the database before anything is posted
 (its unique key makes it once only, across restarts and concurrent runs). The first message
 carries metadata naming the delivery, so a run that takes over a delivery left unconfirmed
 (Slack's answer lost, or the process stopped) looks for it in Slack before sending it again:
 found, it is recorded; not there, it is sent; when Slack cannot say, it is left in doubt and
-never sent blind. What is sent is :mod:`bot.digests.delivery`'s; this module keeps the record.
+never sent blind. Claim, first message, look-up and record are here; what a summary or a digest
+is made of (its thread, its other messages, its chart) is :mod:`bot.digests.delivery`'s.
 
-Every function commits as it goes, so that what reached Slack is known even if the run stops.
+A change to a delivery's row is committed at once, so that what reached Slack is known even if
+the run stops.
 """
 
 from __future__ import annotations

@@ -581,7 +581,7 @@ class DemoWeek:
         """Monday 08:30 after the week: the scheduler's summary in the team channel and the
         coach's digest DM, sent as the scheduler sends them. Returns the week closed."""
         from bot.core.meetings import iso_week
-        from bot.digests.service import send_coach_digest, send_team_summary
+        from bot.digests.usecases import send_coach_digest, send_team_summary
 
         assert self.monday is not None
         week = iso_week(self.services.now(), ZoneInfo("Europe/London"))
@@ -731,20 +731,15 @@ class DemoWeek:
         and save both charts in ``folder``; returns the chart files."""
         from bot.core.meetings import iso_week
         from bot.digests import charts
-        from bot.digests.service import build_coach_digest, build_team_summary
+        from bot.digests.usecases import week_digest, week_summary
         from bot.digests.views import digest_document, summary_document
 
         services, renderer = self.services, self.services.renderer
         team = services.config.team("north")
         now = services.now()
         week = week or iso_week(now, team.zone)
-        with services.session() as session:
-            summary = build_team_summary(
-                session, config=services.config, team_id=team.id, week=week, now=now
-            )
-            digest = build_coach_digest(
-                session, config=services.config, coach_id=COACH, week=week, now=now
-            )
+        summary = week_summary(services, team_id=team.id, week=week, now=now)
+        digest = week_digest(services, coach_id=COACH, week=week, now=now)
         text = summary_document(renderer, summary) + "\n" + digest_document(renderer, digest)
         for user_id, name in PEOPLE.items():
             text = text.replace(f"@{user_id}", f"@{name}")

@@ -32,7 +32,7 @@ from bot.checkins import service as checkins
 from bot.core.config import TeamConfig
 from bot.core.meetings import meetings_from
 from bot.data.retention import purge_now
-from bot.digests.service import send_coach_digest, send_team_summary
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback.delivery import send_feedback_reminders
 from bot.jobs.triggers import WeeklyTrigger, coach_schedules, previous_week
 from bot.services import Services

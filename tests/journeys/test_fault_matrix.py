@@ -42,7 +42,8 @@ from bot.agenda.service import post_agenda
 from bot.checkins import service as checkins
 from bot.data.status import delivery_report, format_report
 from bot.digests import charts
-from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.digests.model import DeliveryOutcome
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback import service as feedback
 from bot.feedback.delivery import deliver_feedback, deliver_request
 from bot.feedback.model import AskedForFeedback, FeedbackDraft, GivenFeedback, RequestDraft

@@ -47,7 +47,7 @@ from bot.core import ids
 from bot.core.config import parse_config
 from bot.core.settings import Settings
 from bot.data.export import export_team
-from bot.digests.service import send_coach_digest, send_team_summary
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
 from bot.standin.sender import SlackSender

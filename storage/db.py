@@ -222,3 +222,27 @@ def ping(engine: Engine) -> bool:
         logger.warning("Database ping failed for %s", redact_url(str(engine.url)), exc_info=True)
         return False
     return True
+
+
+@contextmanager
+def waiting_at_most(connection: Connection, seconds: float) -> Iterator[Connection]:
+    """Let the statements run on ``connection`` wait for a busy database at most ``seconds``
+    (the connection's own limits return with it to the pool afterwards).
+
+    For a submission whose person is waiting on it: SQLite's busy timeout, PostgreSQL's lock
+    timeout (a connection refused fails at once). Past it the statement fails, and the caller
+    says "couldn't save just now" instead of answering Slack too late.
+    """
+    milliseconds = max(1, int(seconds * 1000))
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={milliseconds}")
+        try:
+            yield connection
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        return
+    connection.exec_driver_sql(f"SET lock_timeout = {milliseconds}")
+    try:
+        yield connection
+    finally:
+        connection.exec_driver_sql("RESET lock_timeout")

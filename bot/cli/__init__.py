@@ -200,4 +200,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` or a pager that quit: stop quietly, as other tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-

@@ -7,6 +7,7 @@ RetrobotError
 ├── NotFoundError          the tension, round or request no longer exists
 ├── StaleActionError       someone else already did this (a button clicked twice)
 ├── InvalidInputError      what was typed cannot be accepted (carries field errors)
+├── CouldNotSaveError      the database could not take it in time; nothing was stored
 └── ImportFileError        a file given to `retrobot import` is not an export it can load
 """
 
@@ -47,6 +48,11 @@ class InvalidInputError(RetrobotError):
     def __init__(self, field_errors: dict[str, str]) -> None:
         self.field_errors = dict(field_errors)
         super().__init__("; ".join(self.field_errors.values()))
+
+
+class CouldNotSaveError(RetrobotError):
+    """The database could not store what a person submitted in time (busy, or unreachable):
+    nothing was stored, and the modal stays open with everything typed still in it."""
 
 
 class ImportFileError(RetrobotError):

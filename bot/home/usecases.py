@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.core.meetings import local_today, next_meeting
@@ -110,3 +111,10 @@ def home_view(
         [section(session, services, user_id, now) for section in HOME_SECTIONS] if in_team else []
     )
     return build_home(services.renderer, sections=sections, in_team=in_team)
+
+
+def publish_home(services: Services, client: WebClient, user_id: str) -> None:
+    """Build and publish the person's App Home."""
+    with services.session() as session:
+        view = home_view(session, services=services, user_id=user_id, now=services.now())
+    client.views_publish(user_id=user_id, view=view)

@@ -87,16 +87,21 @@ def send_round(
     )
     report.late = late
     report.roster_problem = roster.problem if roster else None
+    _log_round(report)
+    return report
+
+
+def _log_round(report: DeliveryReport) -> None:
+    """One line in the log for each send: how many were asked, already, away, failed."""
     logger.info(
         "Team %s check-in for %s: %d asked, %d already, %d away, %d failed",
-        team.id,
-        meeting.date,
+        report.team_id,
+        report.meeting.date,
         len(report.asked),
         len(report.already_asked),
         len(report.away),
         len(report.failed),
     )
-    return report
 
 
 def send_reminders(

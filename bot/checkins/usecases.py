@@ -33,7 +33,7 @@ from storage.models import CheckinPrompt, RoundStatus, Tension
 
 logger = logging.getLogger(__name__)
 
-# --- The round and its reminders (jobs and the command line) -------------------------------
+# --- The round and its reminders (jobs and the command line) ----------------------------------
 
 
 def send_round(

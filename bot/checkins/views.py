@@ -421,7 +421,7 @@ def build_checkin_home_section(
     return blocks
 
 
-# --- The terminal's report ----------------------------------------------------------------------
+# --- The terminal's report --------------------------------------------------------------------
 
 
 def format_report(report: DeliveryReport) -> str:

@@ -238,8 +238,8 @@ class DemoWeek:
 
     def play_checkins(self) -> None:
         """The week begins: the check-in round goes out; most answer, one is away, one skips."""
-        from bot.checkins import service as checkins
-        from bot.cli.checkins import format_report
+        from bot.checkins import usecases as checkins
+        from bot.checkins.views import format_report
         from bot.core.meetings import next_meeting
 
         self.at(0, "10:00")
@@ -517,7 +517,7 @@ class DemoWeek:
         """One of the weeks before the one shown in full, played quickly through the same
         handlers: check-ins with moods that lift over the weeks, a tension or two triaged,
         an appreciation, and the summary and digest the next Monday. One progress line."""
-        from bot.checkins import service as checkins
+        from bot.checkins import usecases as checkins
 
         rng = self.rng
         if not self.earlier:

@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.checkins.service import IN_DOUBT_AFTER
+from bot.checkins.model import IN_DOUBT_AFTER
 from bot.digests.model import DeliveryOutcome, DeliveryReport
 from bot.slack.client import TIMEOUT, Delivery, may_have_arrived, post, tagged_messages
 from storage.claims import claim_delivery, find_delivery, reclaim_unconfirmed

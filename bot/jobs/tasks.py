@@ -28,7 +28,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.agenda.service import post_agenda
-from bot.checkins import service as checkins
+from bot.checkins import rounds as checkin_rounds
+from bot.checkins import usecases as checkins
+from bot.checkins.model import IN_DOUBT_AFTER, worth_retrying
 from bot.core.config import TeamConfig
 from bot.core.meetings import meetings_from
 from bot.data.retention import purge_now
@@ -84,7 +86,7 @@ def due_work(services: Services, now: datetime) -> DueWork:
                 )
                 | (
                     (col(CheckinPrompt.status) == PromptStatus.SENDING)
-                    & (col(CheckinPrompt.claimed_at) <= now - checkins.IN_DOUBT_AFTER)
+                    & (col(CheckinPrompt.claimed_at) <= now - IN_DOUBT_AFTER)
                 ),
             ).distinct()
         ).all()
@@ -95,7 +97,7 @@ def due_work(services: Services, now: datetime) -> DueWork:
             .where(round_open, col(CheckinPrompt.status) == PromptStatus.FAILED)
             .distinct()
         ).all()
-        work.send.update(team for team, error in failed if checkins.worth_retrying(error))
+        work.send.update(team for team, error in failed if worth_retrying(error))
         oldest = session.exec(
             select(CheckinRound.team_id, func.min(CheckinPrompt.sent_at))
             .join(CheckinPrompt, col(CheckinPrompt.round_id) == col(CheckinRound.id))
@@ -242,8 +244,7 @@ class Jobs:
     def sweep(self) -> None:
         """Every minute: close past rounds, and hand due DMs and reminders to the job pool."""
         now = self.services.now()
-        with self.services.session() as session:
-            checkins.close_past_rounds(session, team_id=None, now=now)
+        checkins.close_past_rounds(self.services, now=now)
         work = due_work(self.services, now)
         for team_id in sorted(work.send):
             self._submit(self.send_due, team_id, f"sweep-send:{team_id}")
@@ -274,9 +275,7 @@ class Jobs:
     def _catch_up_team(self, team: TeamConfig, now: datetime) -> None:
         """Catch one team up. Before its first round retrobot was not running for the team, so
         a team with no earlier round has missed nothing: its first round is the next one due."""
-        with self.services.session() as session:
-            checkins.close_past_rounds(session, team_id=team.id, now=now)
-            checkins.record_missed(session, team=team, now=now)
+        checkins.catch_up_rounds(self.services, team=team, now=now)
         meeting = meetings_from(team, now, 1)[0]
         with self.services.session() as session:
             history = session.exec(
@@ -284,7 +283,7 @@ class Jobs:
                 .where(CheckinRound.team_id == team.id, CheckinRound.meeting_date < meeting.date)
                 .limit(1)
             ).first()
-            found = checkins.round_for(session, team_id=team.id, meeting_date=meeting.date)
+            found = checkin_rounds.round_for(session, team_id=team.id, meeting_date=meeting.date)
             asked = found is not None and (
                 session.exec(
                     select(CheckinPrompt.id).where(CheckinPrompt.round_id == found.id).limit(1)

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 # Slack was asked but did not answer (in time, or the connection dropped once the request was
 # sent): the message may have arrived. Neither slack_sdk nor our retry handler retries a post
 # then (a retry could post twice), so the caller decides; check-in DMs, summaries and digests
-# are looked up in Slack before they are sent again (bot.checkins.service, bot.digests.service).
+# are looked up in Slack before they are sent again (bot.checkins.delivery, bot.digests.service).
 TIMEOUT = "timeout"
 
 # Web API methods a second call would repeat: a message posted twice, a file shared twice. The

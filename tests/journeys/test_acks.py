@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.checkins import service as checkins
+from bot.checkins import pacing
+from bot.checkins import usecases as checkins
+from bot.checkins.pacing import Pace
 from bot.core import ids
 from bot.services import Services
 from bot.standin.sender import Response, SlackSender
@@ -41,7 +43,7 @@ POSTING = (
 
 @pytest.fixture(autouse=True)
 def fast_pace(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
 
 
 def test_every_kind_of_request_is_acked_before_slack_is_called(

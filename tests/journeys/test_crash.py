@@ -33,7 +33,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.checkins.service import IN_DOUBT_AFTER
+from bot.checkins.model import IN_DOUBT_AFTER
 from bot.core import ids
 from bot.core.config import AppConfig, parse_config
 from bot.core.settings import Settings

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.checkins.service import IN_DOUBT_AFTER
+from bot.checkins.model import IN_DOUBT_AFTER
 from bot.data.status import delivery_report, format_report
 from bot.digests import outbox
 from bot.digests.model import DeliveryOutcome

@@ -67,6 +67,12 @@ class OutcomeKind(StrEnum):
     DROPPED = "dropped"
 
 
+# Outcomes that make a tension someone's work to do (and to mark done), and the statuses of a
+# tension once triaged.
+ACTION_OUTCOMES = (OutcomeKind.NEXT_ACTION, OutcomeKind.PROJECT)
+TRIAGED_STATUSES = (TensionStatus.TRIAGED, TensionStatus.CLOSED)
+
+
 class FeedbackKind(StrEnum):
     """The two kinds of peer feedback."""
 

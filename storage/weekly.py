@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, tr
 from sqlmodel import Session, col
 
 from storage.models import (
+    ACTION_OUTCOMES,
     CheckinPrompt,
     CheckinResponse,
     CheckinRound,
@@ -27,7 +28,6 @@ from storage.models import (
     DigestKind,
     Feedback,
     FeedbackKind,
-    OutcomeKind,
     PromptStatus,
     RoundStatus,
     SentDigest,
@@ -38,7 +38,6 @@ from storage.models import (
 # A statement names at most this many teams, well inside SQLite's and PostgreSQL's limits on
 # bound parameters; 1,000 teams take one statement per aggregate.
 TEAMS_PER_STATEMENT = 2000
-ACTION_OUTCOMES = (OutcomeKind.NEXT_ACTION, OutcomeKind.PROJECT)
 ENDED_STATUSES = (TensionStatus.CLOSED, TensionStatus.WITHDRAWN)
 NOT_ASKED = (PromptStatus.AWAY, PromptStatus.SKIPPED)
 

@@ -40,10 +40,10 @@ from bot.core.errors import NotAllowedError, NotInTeamError, RetrobotError
 from bot.core.meetings import Meeting, local_today, meeting_on, next_meeting, previous_meeting
 from bot.services import Services
 from bot.slack import client as delivery
-from bot.tensions.service import open_actions_of_team
 from storage import queries
 from storage.locks import LeaseLock, instance_name
 from storage.models import CheckinResponse, CheckinRound, Tension, TensionStatus
+from storage.queries import open_actions_of_team
 
 logger = logging.getLogger(__name__)
 

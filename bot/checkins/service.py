@@ -120,7 +120,7 @@ def _mark_done(
     """Mark done the ticked actions and projects that are the member's own in this team."""
     if not ticked:
         return 0
-    own = {t.id for t in tensions.open_actions_of(session, user_id=user_id) if t.team_id == team_id}
+    own = {t.id for t in queries.open_actions_of(session, user_id=user_id) if t.team_id == team_id}
     chosen = [i for i in ticked if i in own]
     if not chosen:
         return 0
@@ -289,9 +289,7 @@ def checkin_context(
             CheckinResponse.round_id == round_id, CheckinResponse.user_id == user_id
         )
     ).first()
-    actions = [
-        t for t in tensions.open_actions_of(session, user_id=user_id) if t.team_id == team.id
-    ]
+    actions = [t for t in queries.open_actions_of(session, user_id=user_id) if t.team_id == team.id]
     return CheckinContext(
         team=team,
         round=round_,

@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.slack.blocks import Block
 from bot.tensions import service as tensions
 from bot.triage.views import HomeAction, HomeMeeting, build_progress_section
+from storage import queries
 
 HomeSection = Callable[[Session, Services, str, datetime], list[Block]]
 
@@ -66,10 +67,10 @@ def progress_section(
         for team in config.teams_of(user_id)
     ]
     items = []
-    for tension in tensions.open_actions_of(session, user_id=user_id):
+    for tension in queries.open_actions_of(session, user_id=user_id):
         team = config.find_team(tension.team_id)
         if team is not None:  # a team since removed from app.yaml has no meetings to report to
-            overdue = tensions.is_overdue(tension, local_today(team, now))
+            overdue = queries.is_overdue(tension, local_today(team, now))
             items.append(HomeAction(tension, team.name, overdue))
     if not meetings and not items:
         return []

@@ -149,11 +149,11 @@ def cpu_seconds() -> float:
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
     """Send the round(s) and return the figures."""
-    from bot.checkins import pacing
     from bot.checkins import usecases as checkins
     from bot.core.config import parse_config
     from bot.core.settings import Settings
     from bot.services import open_services
+    from bot.slack import pacing
 
     per_team = options.members // options.teams
     text, members = app_yaml(options.teams, per_team)

@@ -4,15 +4,14 @@ Each prompt is claimed in the database before its DM is posted and marked with w
 after (bot.checkins.rounds), so restarts and concurrent runs never post twice. Every DM carries
 its prompt's id in its message metadata: a claim left behind by a process that stopped, or a post
 Slack never answered, is looked up in the DM's history before anything is posted again. DMs go
-out from the shared sender pool at Slack's pace (bot.checkins.pacing); a member Slack refuses is
+out from the shared sender pool at Slack's pace (bot.slack.pacing); a member Slack refuses is
 recorded on their prompt and the round goes on.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, wait
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.checkins import pacing, rounds
+from bot.checkins import rounds
 from bot.checkins.model import (
     ASKED,
     DeliveryReport,
@@ -31,22 +30,20 @@ from bot.checkins.model import (
     Roster,
     RoundSnapshot,
 )
-from bot.checkins.pacing import SEND_WORKERS, SENDERS, Pace, RealClock, paced_client
 from bot.checkins.views import build_prompt_message, build_reminder_message
 from bot.core.config import TeamConfig
 from bot.core.meetings import Meeting
 from bot.services import Services
 from bot.slack import client as slack
+from bot.slack import outbox, pacing
 from bot.slack.client import Delivery
+from bot.slack.outbox import Envelope, FoundDelivery
+from bot.slack.pacing import SEND_WORKERS, Pace, paced_client
 from storage.models import CheckinPrompt, CheckinRound, PromptStatus
 
 logger = logging.getLogger(__name__)
 
-CLAIM_BATCH = 25  # prompts claimed per statement, just ahead of the pool
-FLUSH_EVERY = 50  # results written per statement...
-FLUSH_SECONDS = 1.0  # ...or at least this often
 DM_METADATA_TYPE = "retrobot_checkin_prompt"
-HISTORY_PAGES = 3  # of 100 DM messages read to find a DM that may have gone out
 
 
 @dataclass(frozen=True)
@@ -55,11 +52,6 @@ class Posted:
 
     due: DuePrompt
     result: Delivery
-
-
-@dataclass(frozen=True)
-class FoundDelivery(Delivery):
-    """A DM found in Slack's history: posted by an earlier run, not by this one."""
 
 
 class _Claim(Protocol):
@@ -120,125 +112,43 @@ def _per_zone(
     return payload_for
 
 
+def prompt_envelope(prompt_id: int, round_id: int) -> Envelope:
+    """What marks a check-in DM as this prompt's, for finding it again."""
+    return Envelope(DM_METADATA_TYPE, {"prompt_id": prompt_id, "round_id": round_id})
+
+
 def dm_metadata(prompt_id: int, round_id: int) -> dict[str, Any]:
     """The message metadata that marks a check-in DM as this prompt's, for reconciling."""
-    return {
-        "event_type": DM_METADATA_TYPE,
-        "event_payload": {"prompt_id": prompt_id, "round_id": round_id},
-    }
+    return prompt_envelope(prompt_id, round_id).metadata()
 
 
-def find_posted(client: WebClient, *, user_id: str, prompt_id: int) -> Delivery | None:
-    """The prompt's DM if Slack has it (found by its metadata), None if it never arrived.
-
-    The bot's DM with a person holds few messages, and the DM sought is among the newest, so
-    the newest few hundred are read. Raises SlackApiError when Slack cannot tell; then nothing
-    is posted, to never post twice.
-    """
-    opened = client.conversations_open(users=user_id)
-    channel = (opened.get("channel") or {}).get("id")
-    if not channel:
-        return None
-    for ts, payload in slack.tagged_messages(
-        client, channel, DM_METADATA_TYPE, pages=HISTORY_PAGES
-    ):
-        if payload.get("prompt_id") == prompt_id:
-            return FoundDelivery(recipient=user_id, channel=channel, ts=ts)
-    return None
-
-
-def _post_prompt(
-    client: WebClient, due: DuePrompt, payload: dict[str, Any], round_id: int, pace: Pace
-) -> Delivery:
-    """Post one member's DM (after checking Slack for it, if an earlier claim was left or the
-    last try timed out)."""
-    if due.in_doubt_since is not None or due.look_first:
-        try:
-            found = find_posted(client, user_id=due.user_id, prompt_id=due.prompt_id)
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            logger.warning("Could not check whether %s got their check-in DM", due.user_id)
-            return Delivery(recipient=due.user_id, error=f"in_doubt:{code or 'error'}")
-        except Exception:
-            logger.exception("Could not check whether %s got their check-in DM", due.user_id)
-            return Delivery(recipient=due.user_id, error="in_doubt")
-        if found is not None:
-            return found
-    pace.wait()
-    return slack.post(client, due.user_id, payload, metadata=dm_metadata(due.prompt_id, round_id))
-
-
-class _Results:
-    """What Slack said to each DM posted so far, written to the database in batches: at least
-    every second, so a process that stops leaves few results unwritten."""
-
-    def __init__(self, services: Services, session: Session, record: _Record) -> None:
-        self.posted: list[Posted] = []
-        self._unwritten: list[Posted] = []
-        self._last_flush = RealClock.monotonic()
-        self._services, self._session, self._record = services, session, record
-
-    def collect(
-        self, done: Iterable[Future[Delivery]], inflight: dict[Future[Delivery], DuePrompt]
-    ) -> None:
-        """Take in the finished posts (a bug in one is recorded as its failure)."""
-        for future in done:
-            item = inflight.pop(future)
-            try:
-                result = future.result()
-            except Exception as error:  # a bug, not Slack: record it and go on
-                logger.exception("Sending to %s failed", item.user_id)
-                result = Delivery(recipient=item.user_id, error=type(error).__name__)
-            outcome = Posted(item, result)
-            self.posted.append(outcome)
-            self._unwritten.append(outcome)
-
-    def flush(self, force: bool = False) -> None:
-        """Write the results taken in, when enough are waiting or a second has gone by."""
-        elapsed = RealClock.monotonic() - self._last_flush
-        waiting = self._unwritten
-        if waiting and (force or len(waiting) >= FLUSH_EVERY or elapsed >= FLUSH_SECONDS):
-            outcomes = [
-                PostOutcome(p.due.prompt_id, p.result.channel, p.result.ts, p.result.error)
-                for p in waiting
-            ]
-            self._record(self._session, outcomes, now=self._services.now())
-            waiting.clear()
-            self._last_flush = RealClock.monotonic()
-
-
-def _deliver(
+def _send_through_outbox(
     services: Services,
     session: Session,
     due: list[DuePrompt],
     *,
-    payload_for: Callable[[str], dict[str, Any]],
-    send: Callable[[DuePrompt, dict[str, Any]], Delivery],
+    send: Callable[[DuePrompt], Delivery],
     claim: _Claim,
     record: _Record,
     workers: int,
 ) -> list[Posted]:
-    """Claim the due items a batch at a time, post them from a pool, and record the results.
+    """Claim the due prompts, post them from the outbox's pool, record what Slack said."""
 
-    Claims run just ahead of the pool, so a process that stops leaves few claims behind;
-    results are written in batches, at least every second.
-    """
-    results = _Results(services, session, record)
-    pool = SENDERS.get()
-    inflight: dict[Future[Delivery], DuePrompt] = {}
-    for start in range(0, len(due), CLAIM_BATCH):
-        for item in claim(session, due[start : start + CLAIM_BATCH], now=services.now()):
-            inflight[pool.submit(send, item, payload_for(item.user_id))] = item
-        while len(inflight) >= workers * 2:
-            done, _ = wait(inflight, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
-            results.collect(done, inflight)
-            results.flush()
-    while inflight:  # all submitted: wake once a second, or when the last one is done
-        done, _ = wait(inflight, timeout=FLUSH_SECONDS, return_when=ALL_COMPLETED)
-        results.collect(done, inflight)
-        results.flush()
-    results.flush(force=True)
-    return results.posted
+    def record_sent(sent: Sequence[outbox.Sent[DuePrompt]]) -> None:
+        outcomes = [
+            PostOutcome(s.row.prompt_id, s.result.channel, s.result.ts, s.result.error)
+            for s in sent
+        ]
+        record(session, outcomes, now=services.now())
+
+    batch = outbox.Batch(
+        claim=lambda rows: claim(session, rows, now=services.now()),
+        send=send,
+        record=record_sent,
+        recipient=lambda row: row.user_id,
+        workers=workers,
+    )
+    return [Posted(s.row, s.result) for s in outbox.send_all(due, batch)]
 
 
 # --- The round's DMs and the reminders --------------------------------------------------------
@@ -271,14 +181,21 @@ def send_prompts(
     chosen = pace or pacing.PACE
     client = paced_client(services.client, chosen)
 
-    def send(item: DuePrompt, payload: dict[str, Any]) -> Delivery:
-        return _post_prompt(client, item, payload, round_.id or 0, chosen)
+    def send(item: DuePrompt) -> Delivery:
+        # Looked for first when an earlier claim was left, or the last try was not answered.
+        return outbox.send_once(
+            client,
+            item.user_id,
+            payload_for(item.user_id),
+            prompt_envelope(item.prompt_id, round_.id or 0),
+            look_first=item.in_doubt_since is not None or item.look_first,
+            pace=chosen,
+        )
 
-    return _deliver(
+    return _send_through_outbox(
         services,
         session,
         snapshot.due,
-        payload_for=payload_for,
         send=send,
         claim=rounds.claim_prompts,
         record=rounds.record_prompts,
@@ -354,15 +271,14 @@ def send_reminder_dms(
     chosen = pace or pacing.PACE
     client = paced_client(services.client, chosen)
 
-    def send(item: DuePrompt, payload: dict[str, Any]) -> Delivery:
+    def send(item: DuePrompt) -> Delivery:
         chosen.wait()
-        return slack.post(client, item.user_id, payload)
+        return slack.post(client, item.user_id, payload_for(item.user_id))
 
-    return _deliver(
+    return _send_through_outbox(
         services,
         session,
         due,
-        payload_for=payload_for,
         send=send,
         claim=rounds.claim_reminders,
         record=rounds.record_reminders,

@@ -26,9 +26,6 @@ ANSWER_LIMIT = 1000
 ACTIONS_SHOWN = 20  # open actions and projects listed in the modal, soonest due first
 AWAY_AT_MOST = timedelta(days=366)
 
-# A claim older than this, never marked sent or failed, was left by a process that stopped.
-# It is longer than one post can take with every retry the client makes (5 waits on 429).
-IN_DOUBT_AFTER = timedelta(minutes=10)
 LATE_AFTER = timedelta(minutes=15)  # a round sent this long after it was due says it is late
 # Members in a time zone other than the team's get their DM between these local hours.
 SENSIBLE_FROM = clock_time(8, 0)

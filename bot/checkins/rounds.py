@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.checkins.model import (
-    IN_DOUBT_AFTER,
     REMINDABLE,
     SENSIBLE_FROM,
     SENSIBLE_UNTIL,
@@ -35,6 +34,7 @@ from bot.checkins.model import (
 from bot.core.config import TeamConfig
 from bot.core.meetings import Meeting, local_moment, meetings_from, next_meeting
 from bot.slack.client import TIMEOUT
+from bot.slack.outbox import IN_DOUBT_AFTER
 from storage import queries
 from storage.models import CheckinPrompt, CheckinRound, Member, PromptStatus, RoundStatus
 

@@ -23,12 +23,12 @@ from bot.checkins.model import (
     ReminderReport,
     SavedCheckin,
 )
-from bot.checkins.pacing import SEND_WORKERS, Pace
 from bot.checkins.views import build_prompt_state_message
 from bot.core.config import TeamConfig
 from bot.core.errors import StaleActionError
 from bot.core.meetings import next_meeting
 from bot.services import Services
+from bot.slack.pacing import SEND_WORKERS, Pace
 from storage.models import CheckinPrompt, RoundStatus, Tension
 
 logger = logging.getLogger(__name__)

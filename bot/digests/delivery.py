@@ -2,7 +2,7 @@
 
 A summary goes to the team channel: a headline, its details in the headline's thread, and the
 chart attached there. A digest goes to the coach's DM: its messages, then its chart. Each
-delivery is claimed before anything is sent and recorded as it goes (:mod:`bot.digests.outbox`),
+delivery is claimed before anything is sent and recorded as it goes (:mod:`bot.digests.ledger`),
 so it happens once across restarts and concurrent runs. A refusal by Slack is recorded and may
 be retried; a chart that cannot be attached leaves the words sent.
 
@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.digests import charts, outbox, views
+from bot.digests import charts, ledger, views
 from bot.digests.model import (
     CoachDigest,
     DeliveryOutcome,
@@ -52,16 +52,16 @@ def deliver_team_summary(
     """
     figures = summary.figures
     kind, channel, week = DigestKind.TEAM_SUMMARY, figures.channel, figures.week
-    claims = outbox.claim(
+    claims = ledger.claim(
         session, kind=kind, recipient=channel, team_ids=[figures.team_id], week=week, now=now
     )
     if not claims.fresh and not claims.unconfirmed:
-        return outbox.not_sent_again(kind, channel, week, claims.taken)
-    with outbox.released_on_failure(session, claims.fresh) as guard:
+        return ledger.not_sent_again(kind, channel, week, claims.taken)
+    with ledger.released_on_failure(session, claims.fresh) as guard:
         headline, details = views.build_summary_messages(renderer, summary)
         bodies = {figures.team_id: views.summary_body(renderer, summary)}
         if claims.unconfirmed:
-            settled = outbox.settle(
+            settled = ledger.settle(
                 client,
                 session,
                 claims.unconfirmed,
@@ -76,10 +76,10 @@ def deliver_team_summary(
                     client, renderer, session, figures, settled, details=details, now=now
                 )
         [claimed] = claims.fresh or claims.unconfirmed
-        metadata = outbox.digest_metadata(
+        metadata = ledger.digest_metadata(
             kind, week=week, recipient=channel, team_ids=[figures.team_id]
         )
-        posted = outbox.post_claimed(
+        posted = ledger.post_claimed(
             client,
             session,
             [claimed],
@@ -98,7 +98,7 @@ def _posted_summary(
     client: WebClient,
     renderer: Renderer,
     figures: TeamFigures,
-    posted: outbox.Posted,
+    posted: ledger.Posted,
     *,
     now: datetime,
 ) -> DeliveryReport:
@@ -140,7 +140,7 @@ def _settled_summary(
     renderer: Renderer,
     session: Session,
     figures: TeamFigures,
-    settled: outbox.Settled,
+    settled: ledger.Settled,
     *,
     details: Sequence[dict[str, Any]],
     now: datetime,
@@ -161,7 +161,7 @@ def _finish_found_summary(
     renderer: Renderer,
     session: Session,
     figures: TeamFigures,
-    settled: outbox.Settled,
+    settled: ledger.Settled,
     *,
     details: Sequence[dict[str, Any]],
     now: datetime,
@@ -173,7 +173,7 @@ def _finish_found_summary(
     messages = 0
     if found is not None:
         channel = found.channel or figures.channel
-        error = outbox.finish_found(
+        error = ledger.finish_found(
             client, session, [row], channel=channel, payloads=details, thread_ts=found.ts
         )
         messages = len(details)
@@ -218,9 +218,9 @@ class _DigestRun:
     """What one run did with a digest's claims: the unconfirmed ones settled, and what it
     posted (the digest narrowed to the teams it was still to send about)."""
 
-    settled: outbox.Settled
+    settled: ledger.Settled
     digest: CoachDigest | None = None
-    posted: outbox.Posted | None = None
+    posted: ledger.Posted | None = None
 
 
 @dataclass(frozen=True)
@@ -243,11 +243,11 @@ def deliver_coach_digest(
     """
     kind, coach_id, week = DigestKind.COACH_DIGEST, full.coach_id, full.week
     team_ids = [team.figures.team_id for team in full.teams]
-    claims = outbox.claim(
+    claims = ledger.claim(
         session, kind=kind, recipient=coach_id, team_ids=team_ids, week=week, now=now
     )
     if not claims.fresh and not claims.unconfirmed:
-        return outbox.not_sent_again(kind, coach_id, week, claims.taken)
+        return ledger.not_sent_again(kind, coach_id, week, claims.taken)
     run = _send_digest(client, renderer, session, full, claims, now=now)
     finished = _finish_found_digest(client, renderer, session, full, run.settled)
     if run.posted is None or run.digest is None:  # every team was found, or is in doubt
@@ -284,20 +284,20 @@ def _send_digest(
     renderer: Renderer,
     session: Session,
     full: CoachDigest,
-    claims: outbox.Claims,
+    claims: ledger.Claims,
     *,
     now: datetime,
 ) -> _DigestRun:
     """Settle the claims an earlier run left unconfirmed, then post the teams still to send."""
     kind = DigestKind.COACH_DIGEST
-    settled = outbox.Settled()
+    settled = ledger.Settled()
     claimed = list(claims.fresh)
-    with outbox.released_on_failure(session, claims.fresh) as guard:
+    with ledger.released_on_failure(session, claims.fresh) as guard:
         bodies = {
             team.figures.team_id: views.digest_team_body(renderer, team) for team in full.teams
         }
         if claims.unconfirmed:
-            settled = outbox.settle(
+            settled = ledger.settle(
                 client,
                 session,
                 claims.unconfirmed,
@@ -312,10 +312,10 @@ def _send_digest(
             return _DigestRun(settled)
         mine = {row.team_id for row in claimed}
         digest = _digest_of(full, mine)
-        metadata = outbox.digest_metadata(
+        metadata = ledger.digest_metadata(
             kind, week=full.week, recipient=full.coach_id, team_ids=sorted(mine)
         )
-        posted = outbox.post_claimed(
+        posted = ledger.post_claimed(
             client,
             session,
             claimed,
@@ -344,7 +344,7 @@ def _finish_found_digest(
     renderer: Renderer,
     session: Session,
     full: CoachDigest,
-    settled: outbox.Settled,
+    settled: ledger.Settled,
 ) -> _Finished:
     """A digest found in the coach's DM with nothing sent after its first message (its run
     stopped, or Slack's answer was lost): the rest of its messages and its chart follow."""
@@ -353,7 +353,7 @@ def _finish_found_digest(
     digest = _digest_of(full, set(settled.unfinished))
     rest = views.build_digest_messages(renderer, digest)[1:]
     rows = [row for row in settled.found if row.team_id in settled.unfinished]
-    error = outbox.finish_found(client, session, rows, channel=full.coach_id, payloads=rest)
+    error = ledger.finish_found(client, session, rows, channel=full.coach_id, payloads=rest)
     channel = next(iter(settled.unfinished.values())).channel
     chart_error = _digest_chart(client, renderer, digest, channel=channel)
     return _Finished(len(rest), error, chart_error)
@@ -361,8 +361,8 @@ def _finish_found_digest(
 
 def _digest_report(
     full: CoachDigest,
-    claims: outbox.Claims,
-    settled: outbox.Settled,
+    claims: ledger.Claims,
+    settled: ledger.Settled,
     outcome: DeliveryOutcome,
     **details: Any,
 ) -> DeliveryReport:
@@ -381,8 +381,8 @@ def _digest_report(
 
 def _found_digest_report(
     full: CoachDigest,
-    claims: outbox.Claims,
-    settled: outbox.Settled,
+    claims: ledger.Claims,
+    settled: ledger.Settled,
     finished: _Finished,
     *,
     now: datetime,

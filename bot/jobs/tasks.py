@@ -30,7 +30,7 @@ from sqlmodel import col, select
 from bot.agenda.service import post_agenda
 from bot.checkins import rounds as checkin_rounds
 from bot.checkins import usecases as checkins
-from bot.checkins.model import IN_DOUBT_AFTER, worth_retrying
+from bot.checkins.model import worth_retrying
 from bot.core.config import TeamConfig
 from bot.core.meetings import meetings_from
 from bot.data.retention import purge_now
@@ -38,6 +38,7 @@ from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback.delivery import send_feedback_reminders
 from bot.jobs.triggers import WeeklyTrigger, coach_schedules, previous_week
 from bot.services import Services
+from bot.slack.outbox import IN_DOUBT_AFTER
 from storage.models import (
     CheckinPrompt,
     CheckinRound,

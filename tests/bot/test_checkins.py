@@ -12,11 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.checkins import pacing
 from bot.checkins.answers import check_answers, check_away_date, check_metric
 from bot.checkins.delivery import dm_metadata
-from bot.checkins.model import IN_DOUBT_AFTER, CheckinContext, NextCheckin, describe_error
-from bot.checkins.pacing import Pace, RealClock
+from bot.checkins.model import CheckinContext, NextCheckin, describe_error
 from bot.checkins.rounds import close_past_rounds, record_missed
 from bot.checkins.service import (
     checkin_context,
@@ -31,6 +29,9 @@ from bot.core.config import AppConfig, parse_config
 from bot.core.errors import InvalidInputError, NotAllowedError, StaleActionError
 from bot.core.settings import Settings
 from bot.services import Services, open_services
+from bot.slack import pacing
+from bot.slack.outbox import IN_DOUBT_AFTER
+from bot.slack.pacing import Pace, RealClock
 from bot.standin.web_api import FakeSlack
 from storage.models import (
     CheckinPrompt,

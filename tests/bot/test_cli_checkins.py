@@ -8,9 +8,9 @@ import pytest
 from freezegun import freeze_time
 
 import bot.standin  # noqa: F401  (the stand-in keeps real time while the app's is frozen)
-from bot.checkins import pacing
-from bot.checkins.pacing import Pace
 from bot.cli import main
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.web_api import FakeSlack
 from tests.conftest import BEN, BOT_TOKEN, DEV, TEST_APP_YAML
 

@@ -14,9 +14,7 @@ from freezegun import freeze_time
 from sqlmodel import col, select
 
 import bot.standin  # noqa: F401  (the stand-in keeps real time while a test freezes the app's)
-from bot.checkins import pacing
 from bot.checkins import usecases as checkins
-from bot.checkins.pacing import Pace
 from bot.core.config import AppConfig, load_config, parse_config
 from bot.core.settings import Settings
 from bot.jobs.scheduler import Scheduler, reload_on_sighup
@@ -28,6 +26,8 @@ from bot.jobs.triggers import (
     previous_week,
 )
 from bot.services import Services, open_services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.web_api import FakeSlack
 from storage.locks import AdvisoryLock, LeaseLock
 from storage.models import (

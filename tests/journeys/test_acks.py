@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.checkins import pacing
 from bot.checkins import usecases as checkins
-from bot.checkins.pacing import Pace
 from bot.core import ids
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, BEN, CARA, DEV, NORTH_CHANNEL, SHARED

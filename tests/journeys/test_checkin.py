@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.checkins import pacing
 from bot.checkins import usecases as checkins
 from bot.checkins.model import DeliveryReport
-from bot.checkins.pacing import Pace
 from bot.checkins.service import set_away
 from bot.core import ids
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack, Message
 from storage.models import (

@@ -212,7 +212,7 @@ def test_a_crash_after_posting_never_leads_to_a_second_post(
     def lost(*args: object, **kwargs: object) -> None:
         raise ConnectionError("the database went away")
 
-    monkeypatch.setattr("bot.digests.outbox._record", lost)
+    monkeypatch.setattr("bot.digests.ledger._record", lost)
     with pytest.raises(ConnectionError):
         send_team_summary(services, team_id="north", week=WEEK, now=NOW)
     posted = len(fake_slack.messages(NORTH_CHANNEL))

@@ -39,10 +39,8 @@ import slack_sdk.http_retry.handler as retry_handler
 from sqlmodel import select
 
 from bot.agenda.service import post_agenda
-from bot.checkins import pacing
 from bot.checkins import usecases as checkins
 from bot.checkins.model import DeliveryReport, ReminderReport
-from bot.checkins.pacing import Pace, RealClock
 from bot.data.status import delivery_report, format_report
 from bot.digests import charts
 from bot.digests.model import DeliveryOutcome
@@ -52,6 +50,8 @@ from bot.feedback.delivery import deliver_feedback, deliver_request
 from bot.feedback.model import AskedForFeedback, FeedbackDraft, GivenFeedback, RequestDraft
 from bot.services import Services
 from bot.slack import client as delivery
+from bot.slack import pacing
+from bot.slack.pacing import Pace, RealClock
 from bot.standin.web_api import FakeSlack, Message
 from bot.triage import service as triage
 from bot.triage.delivery import announce_triage

@@ -43,7 +43,6 @@ import pytest
 
 from bot.app import create_app
 from bot.checkins import usecases as checkins
-from bot.checkins.pacing import Pace
 from bot.core import ids
 from bot.core.config import parse_config
 from bot.core.settings import Settings
@@ -51,6 +50,7 @@ from bot.data.export import export_team
 from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
+from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack, Message
 from storage.models import FeedbackKind

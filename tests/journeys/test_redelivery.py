@@ -22,14 +22,14 @@ from sqlmodel import select
 
 import bot.standin  # noqa: F401  (imported before time is frozen, as its clock must stay real)
 from bot.app import create_app
-from bot.checkins import pacing
 from bot.checkins import usecases as checkins
-from bot.checkins.pacing import Pace
 from bot.checkins.service import _prompt
 from bot.core import ids
 from bot.manifest import BOT_EVENTS
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.models import (

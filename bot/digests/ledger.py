@@ -1,4 +1,4 @@
-"""The digests' outbox: each summary and digest delivery claimed once, before it is sent.
+"""The digests' ledger: each summary and digest delivery claimed once, before it is sent.
 
 Each (recipient, team, week) delivery is claimed in the database before anything is posted
 (its unique key makes it once only, across restarts and concurrent runs). The first message
@@ -22,12 +22,12 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.checkins.model import IN_DOUBT_AFTER
 from bot.digests.model import DeliveryOutcome, DeliveryReport
-from bot.slack.client import TIMEOUT, Delivery, may_have_arrived, post, tagged_messages
+from bot.slack import outbox
+from bot.slack.client import TIMEOUT, Delivery, post
+from bot.slack.outbox import IN_DOUBT_AFTER, Envelope
 from storage.claims import claim_delivery, find_delivery, reclaim_unconfirmed
 from storage.models import DeliveryStatus, DigestKind, SentDigest
 
@@ -47,15 +47,10 @@ def digest_metadata(
     ``recipient`` is the team channel of a summary, the coach of a digest; ``teams`` the teams
     the message covers (comma-separated: Slack's payload values are plain strings or numbers).
     """
-    return {
-        "event_type": METADATA_TYPE,
-        "event_payload": {
-            "kind": kind.value,
-            "week": week,
-            "recipient": recipient,
-            "teams": ",".join(team_ids),
-        },
-    }
+    return Envelope(
+        METADATA_TYPE,
+        {"kind": kind.value, "week": week, "recipient": recipient, "teams": ",".join(team_ids)},
+    ).metadata()
 
 
 def find_posted(
@@ -67,14 +62,10 @@ def find_posted(
     newest few hundred messages. Raises SlackApiError when Slack cannot tell (no history scope,
     the bot left the channel): then nothing is posted, to never post twice.
     """
-    channel: str | None = recipient
-    if kind is DigestKind.COACH_DIGEST:
-        opened = client.conversations_open(users=recipient)
-        channel = (opened.get("channel") or {}).get("id")
-    if not channel:
-        return {}
     found: dict[str, Delivery] = {}
-    for ts, payload in tagged_messages(client, channel, METADATA_TYPE, pages=HISTORY_PAGES):
+    for sent, payload in outbox.sent_messages(
+        client, recipient, METADATA_TYPE, pages=HISTORY_PAGES
+    ):
         if (
             payload.get("kind") == kind.value
             and payload.get("week") == week
@@ -82,7 +73,7 @@ def find_posted(
         ):
             for team_id in str(payload.get("teams") or "").split(","):
                 if team_id and team_id not in found:
-                    found[team_id] = Delivery(recipient, channel=channel, ts=ts)
+                    found[team_id] = Delivery(recipient, channel=sent.channel, ts=sent.ts)
     return found
 
 
@@ -148,13 +139,9 @@ def _look_in_slack(
     """The delivery's first messages Slack has, by team; or the error when Slack cannot say."""
     try:
         return find_posted(client, kind=kind, recipient=recipient, week=week), None
-    except SlackApiError as error:
-        code = error.response.get("error") if error.response is not None else None
-        logger.warning("Could not check whether the %s to %s arrived: %s", kind, recipient, code)
-        return {}, f"in_doubt:{code or 'error'}"
     except Exception as error:
         logger.warning("Could not check whether the %s to %s arrived", kind, recipient)
-        return {}, ("in_doubt" if may_have_arrived(error) else f"in_doubt:{type(error).__name__}")
+        return {}, outbox.in_doubt(error)
 
 
 def settle(

@@ -81,7 +81,7 @@ def give_advice(
     """
     proposal, row = advisable(session, user_id=user_id, proposal_id=proposal_id)
     if row.answer is not None and row.answered_version == proposal.version:
-        raise AlreadyAnsweredError(detached(session, proposal), _advice_word(row.answer))
+        raise AlreadyAnsweredError(detached(session, proposal), advice_word(row.answer))
     if text is not None and not claim_submission(session, f"advice:{request_key}", now):
         return None
     earlier = list(row.earlier or [])
@@ -108,11 +108,12 @@ def give_advice(
     session.commit()
     row = session.get(Advice, row.id, populate_existing=True)  # type: ignore[assignment]
     if changed != 1:
-        raise AlreadyAnsweredError(detached(session, proposal), _advice_word(row.answer))
+        raise AlreadyAnsweredError(detached(session, proposal), advice_word(row.answer))
     return row
 
 
-def _advice_word(answer: AdviceAnswer | None) -> str:
+def advice_word(answer: AdviceAnswer | None) -> str:
+    """An advisor's answer as people read it."""
     return "no advice from you" if answer == AdviceAnswer.NO_ADVICE else "your advice"
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import col, select, update
 
 from bot.decisions import asks
 from bot.decisions.answers import answer_word, open_objection
@@ -100,8 +101,6 @@ def post_card(services: Services, client: WebClient, proposal: Proposal, *, look
         sent = slack.Delivery(recipient=team.channel, channel=team.channel, ts=ts)
     if not sent.ok or not sent.ts:
         return sent
-    from sqlmodel import col, update
-
     with services.session() as session:
         session.exec(
             update(Proposal)
@@ -132,14 +131,10 @@ def post_card(services: Services, client: WebClient, proposal: Proposal, *, look
 
 
 def _advisor_ids(proposal_id: int) -> Any:
-    from sqlmodel import col, select
-
     return select(Advice.user_id).where(Advice.proposal_id == proposal_id).order_by(col(Advice.id))
 
 
 def _member_ids(proposal_id: int) -> Any:
-    from sqlmodel import select
-
     return select(Objection.user_id).where(Objection.proposal_id == proposal_id)
 
 

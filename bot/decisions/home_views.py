@@ -14,7 +14,7 @@ from bot.slack.blocks import Block, actions, button, context, header, message, s
 from prompts import Renderer
 from storage.models import Decision, Proposal, ProposalMethod
 
-HOME_SHOWN = 4
+HOME_SHOWN = 3
 
 
 # --- the App Home ---------------------------------------------------------------------------

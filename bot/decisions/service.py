@@ -369,6 +369,28 @@ def has_advice(session: Session, proposal_id: int) -> bool:
     return session.exec(statement.limit(1)).first() is not None
 
 
+def unanswered_advisors(session: Session, proposal_id: int) -> list[str]:
+    """Those asked for advice who have not answered (yet), in the order they were asked."""
+    return list(
+        session.exec(
+            select(Advice.user_id)
+            .where(Advice.proposal_id == proposal_id, col(Advice.answer).is_(None))
+            .order_by(col(Advice.id))
+        )
+    )
+
+
+def advisors_who_advised(session: Session, proposal_id: int) -> list[str]:
+    """Those who gave advice (not "no advice from me") on the proposal."""
+    return list(
+        session.exec(
+            select(Advice.user_id)
+            .where(Advice.proposal_id == proposal_id, Advice.answer == AdviceAnswer.ADVICE)
+            .order_by(col(Advice.id))
+        )
+    )
+
+
 def decide_proposal(
     session: Session,
     *,
@@ -386,13 +408,7 @@ def decide_proposal(
         raise OlderVersionError(detached(session, proposal))
     if not claim_submission(session, f"proposal-decide:{request_key}", now):
         return None
-    unanswered = list(
-        session.exec(
-            select(Advice.user_id)
-            .where(Advice.proposal_id == proposal_id, col(Advice.answer).is_(None))
-            .order_by(col(Advice.id))
-        )
-    )
+    unanswered = unanswered_advisors(session, proposal_id)
     return adopt(
         session,
         proposal=proposal,

@@ -16,6 +16,9 @@ fortnightly cadence keeps its weeks:
 - ``catch-up``        on taking the lock, then hourly: see below.
 - ``feedback-reminders`` every hour, the one gentle reminder of a feedback request due tomorrow
   (bot.feedback.delivery.send_feedback_reminders).
+- ``decisions``       every 5 minutes, deciding's asks still due, reminders, objection rounds
+  closing at their date, decisions back on the agenda at their review date
+  (bot.decisions.usecases.run_decision_jobs).
 - ``retention``       daily (first a few minutes after taking the lock), deletes rows older than
   app.yaml's ``organisation.retention`` (bot.data.retention), when it is set.
 
@@ -645,6 +648,16 @@ class Scheduler:
             name="feedback-reminders",
             replace_existing=True,
         )
+        # --- deciding (bot/decisions): one job, every few minutes --------------------------
+        aps.add_job(
+            self.decision_jobs,
+            trigger=IntervalTrigger(minutes=5),
+            next_run_time=self.services.now(),
+            id="decisions",
+            name="decisions",
+            replace_existing=True,
+        )
+        # --- end of deciding ------------------------------------------------------------------
         aps.add_job(
             self.purge_expired,
             trigger=IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
@@ -793,6 +806,22 @@ class Scheduler:
             send_feedback_reminders(self.services, now=self.services.now())
 
         self._guarded("feedback-reminders", "The feedback reminders", work)
+
+    # --- deciding (bot/decisions) ---------------------------------------------------------------
+    def decision_jobs(self) -> None:
+        """Every 5 minutes: proposals' asks still due, reminders, rounds closing, reviews."""
+
+        def work() -> None:
+            from bot.agenda.service import refresh_posted_agendas
+            from bot.decisions.usecases import run_decision_jobs
+
+            now = self.services.now()
+            report = run_decision_jobs(self.services, now=now)
+            refresh_posted_agendas(self.services, round_ids=report.agenda_rounds, now=now)
+
+        self._guarded("decisions", "The decision jobs", work)
+
+    # --- end of deciding ----------------------------------------------------------------------
 
     def purge_expired(self) -> None:
         """Every day: delete what is older than the retention period (bot.data.retention)."""

@@ -129,5 +129,5 @@ def build_search_results(
     blocks.append(context(renderer.say("decisions.search_footer")))
     return {
         "response_type": "ephemeral",
-        **message(renderer.plain("decisions.search_fallback"), blocks),
+        **message(renderer.say("decisions.search_fallback"), blocks),
     }

@@ -178,6 +178,13 @@ def claim_submission(session: Session, key: str | None, now: datetime) -> bool:
     return True
 
 
+def submitted(session: Session, kind: str, request_key: str | None) -> bool:
+    """True when this modal submission (``kind``: "proposal-amend", "proposal-decide",
+    "advice", "round") was handled already: a double submission then changes nothing, and is
+    not refused either (the proposal may have moved on because of the first)."""
+    return bool(request_key) and session.get(ProcessedEvent, f"{kind}:{request_key}") is not None
+
+
 # --- amending -------------------------------------------------------------------------------
 
 

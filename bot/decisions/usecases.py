@@ -152,6 +152,8 @@ def submit_amendment(
     """Check and store an amendment; None when this submission was stored before."""
     now = services.now()
     with services.session() as session:
+        if service.submitted(session, "proposal-amend", view_id):
+            return None
         proposal = service.amendable(session, user_id=user_id, proposal_id=proposal_id)
         draft = checks.check_amendment(
             proposal=proposal, team=services.config.team(proposal.team_id), now=now, **form
@@ -205,6 +207,8 @@ def submit_decision(
     """Check and record the proposer's decision; None when this submission was stored before."""
     now = services.now()
     with services.session() as session:
+        if service.submitted(session, "proposal-decide", view_id):
+            return None
         proposal = service.decidable(session, user_id=user_id, proposal_id=proposal_id)
         draft = checks.check_decision(
             proposal=proposal,
@@ -281,6 +285,8 @@ def submit_advice(
     """Check and record advice; None when this submission was stored before."""
     clean = checks.check_advice(text)
     with services.session() as session:
+        if service.submitted(session, "advice", view_id):
+            return None
         return answers.give_advice(
             session,
             user_id=user_id,
@@ -349,6 +355,8 @@ def answer_round(
 ) -> answers.RoundAnswered | None:
     """Record a member's answer (No objection from a button, a reason from the modal)."""
     with services.session() as session:
+        if service.submitted(session, "round", view_id):
+            return None
         return answers.answer_round(
             session,
             config=services.config,

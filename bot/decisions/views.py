@@ -9,6 +9,7 @@ about in its private_metadata.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -422,13 +423,15 @@ def build_card(
         )
         blocks.append(actions(*buttons))
     blocks.append(context(renderer.say("decisions.card_context", proposal=proposal)))
-    return message(renderer.plain("decisions.card_fallback", proposal=proposal), blocks)
+    return message(renderer.say("decisions.card_fallback", proposal=proposal), blocks)
 
 
 def build_note(renderer: Renderer, key: str, **context_: Any) -> dict[str, Any]:
-    """A thread note (or any one-section message) from one macro."""
+    """A thread note (or any one-section message) from one macro; its notification text is
+    the same mrkdwn, escaped, cut short (never inside an entity such as ``&amp;``)."""
     text = renderer.say(f"decisions.{key}", **context_)
-    return message(renderer.plain(f"decisions.{key}", **context_)[:300], [section(text)])
+    short = text if len(text) <= 300 else re.sub(r"&[a-z]*$", "", text[:299]) + "…"
+    return message(short, [section(text)])
 
 
 # --- the DMs --------------------------------------------------------------------------------
@@ -485,7 +488,7 @@ def round_buttons(renderer: Renderer, proposal: Proposal, *, objector: bool) -> 
 def build_advice_ask(renderer: Renderer, *, proposal: Proposal, team: TeamConfig) -> dict[str, Any]:
     """The DM that asks someone's advice: **Give advice** and "no advice from me"."""
     return message(
-        renderer.plain("decisions.ask_advice_fallback", proposal=proposal),
+        renderer.say("decisions.ask_advice_fallback", proposal=proposal),
         [
             section(renderer.say("decisions.ask_advice", proposal=proposal, team_name=team.name)),
             advice_buttons(renderer, proposal),
@@ -502,7 +505,7 @@ def build_told_amended(
         "decisions.told_amended", proposal=proposal, amendment=amendment, team_name=team.name
     )
     return message(
-        renderer.plain("decisions.told_amended_fallback", proposal=proposal),
+        renderer.say("decisions.told_amended_fallback", proposal=proposal),
         [section(text), advice_buttons(renderer, proposal)],
     )
 
@@ -532,7 +535,7 @@ def build_round_ask(
     else:
         text = renderer.say("decisions.ask_round", proposal=proposal, team_name=team.name)
     return message(
-        renderer.plain("decisions.ask_round_fallback", proposal=proposal),
+        renderer.say("decisions.ask_round_fallback", proposal=proposal),
         [
             section(text),
             round_buttons(renderer, proposal, objector=objector),
@@ -572,7 +575,7 @@ def build_reminder(renderer: Renderer, *, proposal: Proposal, kind: str) -> dict
         else round_buttons(renderer, proposal, objector=False)
     )
     return message(
-        renderer.plain("decisions.reminder_fallback", proposal=proposal),
+        renderer.say("decisions.reminder_fallback", proposal=proposal),
         [section(renderer.say("decisions.reminder", proposal=proposal, kind=kind)), buttons],
     )
 
@@ -582,7 +585,7 @@ def build_proposer_reminder(
 ) -> dict[str, Any]:
     """The proposer's reminder (advice process) that the date is tomorrow, with **Decide**."""
     return message(
-        renderer.plain("decisions.proposer_reminder_fallback"),
+        renderer.say("decisions.proposer_reminder_fallback"),
         [
             section(renderer.say("decisions.proposer_reminder", proposal=proposal, tally=tally)),
             actions(

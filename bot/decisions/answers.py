@@ -82,7 +82,7 @@ def give_advice(
     proposal, row = advisable(session, user_id=user_id, proposal_id=proposal_id)
     if row.answer is not None and row.answered_version == proposal.version:
         raise AlreadyAnsweredError(detached(session, proposal), advice_word(row.answer))
-    if text is not None and not claim_submission(session, f"advice:{request_key}", now):
+    if text is not None and not claim_submission(session, "advice", request_key, now):
         return None
     earlier = list(row.earlier or [])
     if row.answer == AdviceAnswer.ADVICE and row.text:
@@ -198,7 +198,7 @@ def answer_round(
         session, config=config, user_id=user_id, proposal_id=proposal_id, version=version
     )
     clean = check_reason(answer, reason)
-    if request_key and not claim_submission(session, f"round:{request_key}", now):
+    if request_key and not claim_submission(session, "round", request_key, now):
         return None
     values: dict[str, Any] = {
         "answer": answer,

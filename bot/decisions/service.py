@@ -168,10 +168,12 @@ def _own_open(session: Session, *, user_id: str, proposal_id: int, what: str) ->
     return proposal
 
 
-def claim_submission(session: Session, key: str | None, now: datetime) -> bool:
-    """Mark a modal submission handled; False when it was already (a double submission)."""
-    if not key:
+def claim_submission(session: Session, kind: str, request_key: str | None, now: datetime) -> bool:
+    """Mark a modal submission (``kind`` and the view's id) handled; False when it was already
+    (a double submission). Work that came from no modal (``request_key`` None) is always new."""
+    if not request_key:
         return True
+    key = f"{kind}:{request_key}"
     if session.get(ProcessedEvent, key) is not None:
         return False
     session.add(ProcessedEvent(event_id=key, received_at=now))
@@ -218,7 +220,7 @@ def amend_proposal(
     proposal = amendable(session, user_id=user_id, proposal_id=proposal_id)
     if version != proposal.version:
         raise OlderVersionError(detached(session, proposal))
-    if not claim_submission(session, f"proposal-amend:{request_key}", now):
+    if not claim_submission(session, "proposal-amend", request_key, now):
         return None
     new = proposal.version + 1
     amendment = ProposalAmendment(
@@ -413,7 +415,7 @@ def decide_proposal(
     proposal = decidable(session, user_id=user_id, proposal_id=proposal_id)
     if version != proposal.version:
         raise OlderVersionError(detached(session, proposal))
-    if not claim_submission(session, f"proposal-decide:{request_key}", now):
+    if not claim_submission(session, "proposal-decide", request_key, now):
         return None
     unanswered = unanswered_advisors(session, proposal_id)
     return adopt(

@@ -39,6 +39,7 @@ from bot.slack.blocks import (
     option,
     radio_buttons,
     section,
+    split_sections,
     static_select,
     text_input,
     users_select,
@@ -385,10 +386,9 @@ def build_card(
     blocked: bool = False,
 ) -> dict[str, Any]:
     """The proposal's one message in the team channel, updated in place as the process goes."""
-    blocks: list[Block] = [
-        section(
-            renderer.say("decisions.card", proposal=proposal, team_name=team.name, zone=team.zone)
-        ),
+    words = renderer.say("decisions.card", proposal=proposal, team_name=team.name, zone=team.zone)
+    blocks: list[Block] = _sections(words)
+    blocks.append(
         section(
             renderer.say(
                 "decisions.card_status",
@@ -397,8 +397,8 @@ def build_card(
                 decision=decision,
                 blocked=blocked,
             )
-        ),
-    ]
+        )
+    )
     if proposal.status == ProposalStatus.OPEN:
         value = proposal_value(proposal)
         buttons = [
@@ -426,12 +426,17 @@ def build_card(
     return message(renderer.say("decisions.card_fallback", proposal=proposal), blocks)
 
 
+def _sections(text: str) -> list[Block]:
+    """Sections holding ``text`` whole: split between lines, within 3,000 characters each."""
+    return [section(part) for part in split_sections(text.split("\n"))]
+
+
 def build_note(renderer: Renderer, key: str, **context_: Any) -> dict[str, Any]:
     """A thread note (or any one-section message) from one macro; its notification text is
     the same mrkdwn, escaped, cut short (never inside an entity such as ``&amp;``)."""
     text = renderer.say(f"decisions.{key}", **context_)
     short = text if len(text) <= 300 else re.sub(r"&[a-z]*$", "", text[:299]) + "…"
-    return message(short, [section(text)])
+    return message(short, _sections(text))
 
 
 # --- the DMs --------------------------------------------------------------------------------
@@ -490,7 +495,9 @@ def build_advice_ask(renderer: Renderer, *, proposal: Proposal, team: TeamConfig
     return message(
         renderer.say("decisions.ask_advice_fallback", proposal=proposal),
         [
-            section(renderer.say("decisions.ask_advice", proposal=proposal, team_name=team.name)),
+            *_sections(
+                renderer.say("decisions.ask_advice", proposal=proposal, team_name=team.name)
+            ),
             advice_buttons(renderer, proposal),
             context(renderer.say("decisions.ask_advice_context", channel=team.channel)),
         ],
@@ -506,7 +513,7 @@ def build_told_amended(
     )
     return message(
         renderer.say("decisions.told_amended_fallback", proposal=proposal),
-        [section(text), advice_buttons(renderer, proposal)],
+        [*_sections(text), advice_buttons(renderer, proposal)],
     )
 
 
@@ -537,7 +544,7 @@ def build_round_ask(
     return message(
         renderer.say("decisions.ask_round_fallback", proposal=proposal),
         [
-            section(text),
+            *_sections(text),
             round_buttons(renderer, proposal, objector=objector),
             context(renderer.say("decisions.ask_round_context", channel=team.channel)),
         ],

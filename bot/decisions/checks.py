@@ -160,7 +160,7 @@ def _advisors(
     for team_id in teams:
         other = config.team(team_id)
         for person in other.member_ids:
-            home = None if other.id == team.id else other.id
+            home = None if person in team.member_ids else other.id
             found.setdefault(person, Advisor(person, from_team=home))
     return [a for a in found.values() if a.user_id != proposer and a.user_id not in in_round]
 

@@ -69,7 +69,8 @@ def test_a_proposal_is_posted_once_and_asks_each_person_for_advice(
     assert "Friday handovers start at 14:30" in message.all_text
     assert "asked 4" in message.all_text and "Open" in message.all_text
     assert [m for m in fake_slack.messages(NORTH_CHANNEL) if not m.thread_ts] == [message]
-    assert "asking for advice" in thread(fake_slack, proposal)[0].all_text
+    opened = fake_slack.wait_for(lambda: thread(fake_slack, proposal))
+    assert "asking for advice" in opened[0].all_text
     for person in (BEN, CARA, COACH, SAM):
         dm = dm_asking(fake_slack, person, ids.ADVICE_GIVE)
         assert "Give advice" in dm.all_text and "No advice from me" in dm.all_text

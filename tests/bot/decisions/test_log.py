@@ -253,3 +253,52 @@ def test_proposal_methods_are_stored_as_words(services: Services) -> None:
     pid = make_advice_decision(services)
     with services.session() as session:
         assert service.proposal_by_id(session, pid).method == ProposalMethod.ADVICE
+
+
+def test_the_counts_the_summary_and_the_digest_take(services: Services) -> None:
+    from bot.decisions.counts import DecisionCounts, decision_counts
+
+    make_advice_decision(services)  # decided 3 June
+    make_integrated_decision(services)  # adopted 1 June
+    open_one = checks.check_proposal(
+        config=services.config,
+        user_id=BEN,
+        team_id="north",
+        text="Secret words",
+        why="",
+        method="advice",
+        people=[CARA],
+        teams=[],
+        decide_by="2026-06-05",
+        values=[],
+        review_date=None,
+        accounts=people(CARA),
+        now=NOW,
+    )
+    with services.session() as session:
+        service.create_proposal(
+            session, config=services.config, user_id=BEN, draft=open_one, now=NOW
+        )
+
+        def counts(start: str, end: str, today: str) -> DecisionCounts:
+            return decision_counts(
+                session,
+                team_id="north",
+                start=datetime.fromisoformat(start).replace(tzinfo=UTC),
+                end=datetime.fromisoformat(end).replace(tzinfo=UTC),
+                today=date.fromisoformat(today),
+            )
+
+        assert counts("2026-06-01", "2026-06-08", "2026-06-05") == DecisionCounts(2, 1, 0)
+        assert counts("2026-06-02", "2026-06-08", "2026-06-06") == DecisionCounts(1, 1, 1)
+        assert counts("2026-05-25", "2026-06-01", "2026-06-06") == DecisionCounts(0, 0, 0)
+        assert (
+            decision_counts(
+                session,
+                team_id="south",
+                start=NOW,
+                end=NOW + timedelta(days=9),
+                today=date(2026, 7, 1),
+            )
+            == DecisionCounts()
+        )

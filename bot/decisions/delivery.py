@@ -57,9 +57,11 @@ class SendReport:
 
 
 def card_payload(services: Services, proposal: Proposal) -> dict[str, Any]:
-    """The proposal's channel message as it should read now."""
+    """The proposal's channel message as it should read now: read again from the database,
+    so that an update built late (a listener behind a job) never shows an older state."""
     team = services.config.team(proposal.team_id)
     with services.session() as session:
+        proposal = session.get(Proposal, proposal.id, populate_existing=True) or proposal
         counts = tally(session, proposal)
         decision = decision_of(session, proposal.id or 0)
     blocked = proposal.round_closed_at is not None and counts.objections > 0

@@ -90,11 +90,14 @@ def propose(
 ) -> Proposal:
     """Propose through the modal and wait for the proposal's channel message; the proposal."""
     before = len(stored_proposals(services))
+    posted = len([m for m in fake.dms(user) if "is posted in" in m.all_text])
     view = open_proposal_modal(slack, fake, user, text)
     assert field_errors(submit(slack, view, user, values)) == {}
     fake.wait_for(lambda: len(stored_proposals(services)) > before)
     proposal = stored_proposals(services)[-1]
     fake.wait_for(lambda: stored(services, proposal.id).message_ts is not None)
+    # The proposer's confirmation is the last thing the listener sends: then all is out.
+    fake.wait_for(lambda: len([m for m in fake.dms(user) if "is posted in" in m.all_text]) > posted)
     return stored(services, proposal.id)
 
 

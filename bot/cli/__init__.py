@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli import data as cli_data
 
     cli_data.register(commands)
+
+    from bot.cli import decisions as cli_decisions
+
+    cli_decisions.register(commands, load=_load)
     return parser
 
 

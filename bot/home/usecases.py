@@ -95,6 +95,18 @@ def checkin_section(
 HOME_SECTIONS.append(checkin_section)
 
 
+def decisions_section(
+    session: Session, services: Services, user_id: str, now: datetime
+) -> list[Block]:
+    """Deciding: "Advice asked of you" and "Your proposals" (bot.decisions)."""
+    from bot.decisions.usecases import home_section
+
+    return home_section(session, services, user_id, now)
+
+
+HOME_SECTIONS.append(decisions_section)
+
+
 def home_view(
     session: Session, *, services: Services, user_id: str, now: datetime
 ) -> dict[str, Any]:

@@ -10,6 +10,9 @@ the agenda, summary and digests due in the meantime go out if they have not.
 - ``catch-up``        on taking the lock, then hourly (above);
 - ``feedback-reminders`` every hour, the one gentle reminder of a feedback request due tomorrow
   (bot.feedback.delivery.send_feedback_reminders);
+- ``decisions``       every 5 minutes, deciding's asks still due, reminders, objection rounds
+  closing at their date, decisions back on the agenda at their review date
+  (bot.decisions.usecases.run_decision_jobs);
 - ``retention``       daily, deletes rows older than app.yaml's ``organisation.retention``
   (bot.data.retention), when it is set.
 """
@@ -27,13 +30,14 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.agenda.service import post_agenda
+from bot.agenda.service import post_agenda, refresh_posted_agendas
 from bot.checkins import rounds as checkin_rounds
 from bot.checkins import usecases as checkins
 from bot.checkins.model import worth_retrying
 from bot.core.config import TeamConfig
 from bot.core.meetings import meetings_from
 from bot.data.retention import purge_now
+from bot.decisions.usecases import run_decision_jobs
 from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback.delivery import send_feedback_reminders
 from bot.jobs.triggers import WeeklyTrigger, coach_schedules, previous_week
@@ -233,6 +237,16 @@ class Jobs:
             send_feedback_reminders(self.services, now=self.services.now())
 
         self._guarded("feedback-reminders", "The feedback reminders", work)
+
+    def decision_jobs(self) -> None:
+        """Every 5 minutes: proposals' asks still due, reminders, rounds closing, reviews."""
+
+        def work() -> None:
+            now = self.services.now()
+            report = run_decision_jobs(self.services, now=now)
+            refresh_posted_agendas(self.services, round_ids=report.agenda_rounds, now=now)
+
+        self._guarded("decisions", "The decision jobs", work)
 
     def purge_expired(self) -> None:
         """Every day: delete what is older than the retention period (bot.data.retention)."""

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.core.errors import NotInTeamError, RetrobotError
+from bot.core.logs import keep_typed_text_out_of_logs
 from bot.services import Services
 from bot.slack.client import make_client
 from storage import claims
@@ -27,6 +28,7 @@ LISTENER_THREADS = 32
 def create_app(services: Services, *, socket_mode: bool = False) -> App:
     """Build the Bolt app for these services, with every listener registered."""
     settings = services.settings
+    keep_typed_text_out_of_logs()  # before the App, whose loggers copy the filter
     app = App(
         client=make_client(settings.bot_token, settings.slack_api_url),
         signing_secret=None if socket_mode else settings.signing_secret,

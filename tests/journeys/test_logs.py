@@ -2,9 +2,9 @@
 
 A week's journey through the real app over signed HTTP, with every logger (Bolt's, slack_sdk's,
 SQLAlchemy's, the stand-in's, ours) recording DEBUG: a tension, named and anonymous feedback,
-check-ins with a story shared and one kept from the team, and a tension the database refuses.
-Then every log line, traceback included, is searched for each text typed and for the anonymous
-giver's user id and DM channel.
+check-ins with a story shared and one kept from the team, and a tension and feedback the
+database fails. Then every log line, traceback included, is searched for each text typed and
+for the anonymous giver's user id and DM channel.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from bot.checkins import service as checkins
+from bot.checkins import pacing
+from bot.checkins import usecases as checkins
+from bot.checkins.pacing import Pace
 from bot.core import ids
 from bot.core.config import AppConfig
 from bot.services import Services
@@ -38,7 +40,8 @@ ANONYMOUS_FEEDBACK = "Typed-anonymous: you always make time for new starters"
 NOTE = "Typed-note: tired but here"
 SHARED_STORY = "Typed-shared-story: Mrs K walked to the shop"
 UNSHARED_STORY = "Typed-unshared-story: I cried in the car after the visit"
-REFUSED_TENSION = "Typed-refused: the database will not take this one"
+REFUSED_TENSION = "Typed-refused-tension: the database will not take this one"
+REFUSED_FEEDBACK = "Typed-refused-feedback: nor this one"
 TYPED = [
     TENSION,
     TENSION_AREA,
@@ -49,6 +52,7 @@ TYPED = [
     SHARED_STORY,
     UNSHARED_STORY,
     REFUSED_TENSION,
+    REFUSED_FEEDBACK,
 ]
 
 
@@ -101,28 +105,29 @@ def check_in(slack: SlackSender, fake: FakeSlack, user: str, values: dict[str, o
     assert answer.status == 200 and not answer.body.strip(), answer.body
 
 
-def refuse_tensions(services: Services) -> None:
-    """Make the database itself fail every new tension, as a half-done migration would."""
+def refuse(services: Services, table: str) -> None:
+    """Make the database itself fail every new row of ``table``, as a half-done migration
+    would: the statement fails, with what was typed among its parameters."""
+    missing = "refused_for_the_test"
     with services.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
                 text(
-                    "CREATE FUNCTION refuse_tensions() RETURNS trigger AS $$ BEGIN "
-                    "INSERT INTO refused_for_the_test VALUES (1); RETURN NEW; END $$ "
-                    "LANGUAGE plpgsql"
+                    f"CREATE FUNCTION refuse_{table}() RETURNS trigger AS $$ BEGIN "
+                    f"INSERT INTO {missing} VALUES (1); RETURN NEW; END $$ LANGUAGE plpgsql"
                 )
             )
             connection.execute(
                 text(
-                    "CREATE TRIGGER refuse_tensions BEFORE INSERT ON tension "
-                    "FOR EACH ROW EXECUTE FUNCTION refuse_tensions()"
+                    f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                    f"FOR EACH ROW EXECUTE FUNCTION refuse_{table}()"
                 )
             )
         else:
             connection.execute(
                 text(
-                    "CREATE TRIGGER refuse_tensions BEFORE INSERT ON tension "
-                    "BEGIN INSERT INTO refused_for_the_test VALUES (1); END"
+                    f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                    f"BEGIN INSERT INTO {missing} VALUES (1); END"
                 )
             )
 
@@ -137,7 +142,7 @@ def test_nothing_typed_and_no_anonymous_giver_reaches_the_logs(
 ) -> None:
     caplog = everything_at_debug
     config.organisation.anonymous_feedback = True
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
     services.clock = lambda: OPENS
 
     typed = {ids.TENSION_TEXT_ACTION: TENSION, ids.TENSION_AREA_ACTION: TENSION_AREA}
@@ -163,11 +168,18 @@ def test_nothing_typed_and_no_anonymous_giver_reaches_the_logs(
     kept = {ids.CHECKIN_STORY_ACTION: UNSHARED_STORY, ids.CHECKIN_SHARE_ACTION: []}
     check_in(slack, fake_slack, SHARED, {ids.CHECKIN_MOOD_ACTION: "2", METRIC: "3"} | kept)
 
-    refuse_tensions(services)
+    # The database fails: a tension (kept in its modal, to try again) and feedback (logged with
+    # its traceback, and the giver told something went wrong).
+    refuse(services, "tension")
+    refuse(services, "feedback")
     view = command_for_view(slack, fake_slack, "/tension", ANA)
-    before = len(fake_slack.dms(ANA))
-    slack.submit_view(view, user_id=ANA, values={ids.TENSION_TEXT_ACTION: REFUSED_TENSION})
-    sorry = fake_slack.wait_for(lambda: fake_slack.dms(ANA)[before:])[0]
+    answer = slack.submit_view(view, user_id=ANA, values={ids.TENSION_TEXT_ACTION: REFUSED_TENSION})
+    assert answer.json is not None and answer.json["response_action"] == "errors", answer.body
+    view = command_for_view(slack, fake_slack, ids.FEEDBACK_COMMAND, CARA)
+    before = len(fake_slack.dms(CARA))
+    values = {ids.FEEDBACK_RECEIVERS_ACTION: [ANA], ids.FEEDBACK_TEXT_ACTION: REFUSED_FEEDBACK}
+    slack.submit_view(view, user_id=CARA, values=values)
+    sorry = fake_slack.wait_for(lambda: fake_slack.dms(CARA)[before:])[0]
     assert "went wrong" in sorry.all_text
     fake_slack.wait_quiet()
 

@@ -8,7 +8,8 @@ RetrobotError
 ├── StaleActionError       someone else already did this (a button clicked twice)
 ├── InvalidInputError      what was typed cannot be accepted (carries field errors)
 ├── CouldNotSaveError      the database could not take it in time; nothing was stored
-└── ImportFileError        a file given to `retrobot import` is not an export it can load
+├── ImportFileError        a file given to `retrobot import` is not an export it can load
+└── ExportFileError        `retrobot export` cannot write where it was told to
 """
 
 from __future__ import annotations
@@ -57,3 +58,7 @@ class CouldNotSaveError(RetrobotError):
 
 class ImportFileError(RetrobotError):
     """A file given to `retrobot import` cannot be loaded; the message says where and why."""
+
+
+class ExportFileError(RetrobotError):
+    """`retrobot export --out` names a place no file can be written: the message says why."""

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 from storage.models import ProposalMethod, RoundAnswer
 
-
 TEXT_LIMIT = 3000
 WHY_LIMIT = 2000
 NOTE_LIMIT = 1000

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from bot.checkins.pacing import Pace
 from sqlalchemy import text
 
 from bot.checkins import pacing
 from bot.checkins import usecases as checkins
-from bot.checkins.pacing import Pace
 from bot.core import ids
 from bot.core.config import AppConfig
 from bot.services import Services

@@ -68,59 +68,79 @@ def from_csv_cell(cell: str, kind: Kind) -> Any:
     """Read one CSV cell written by :func:`bot.data.export.csv_cell`; ValueError if it cannot be."""
     if cell == NULL_CELL:
         return None
-    if kind == "str":
-        if cell.startswith("'"):
-            cell = cell[1:]
-        if _ESCAPED_BACKSLASHES_N.fullmatch(cell):
-            cell = cell[1:]
-        return cell
-    if kind == "bool":
-        if cell.lower() not in ("true", "false"):
-            raise ValueError(f"{cell!r} is not true or false")
-        return cell.lower() == "true"
-    if kind == "int":
-        if len(cell) > _LONGEST_INT_TEXT:
-            raise ValueError(f"{cell[:40]} is too big a number to store")
-        return _whole_number(int(cell))
-    if kind == "float":
-        return float(cell)
-    if kind == "json":
-        try:
-            return _shallow(json.loads(cell))
-        except RecursionError:
-            raise ValueError(_TOO_DEEP) from None
-    return _from_iso(cell, kind)
+    read = _CSV_READERS.get(kind)
+    return read(cell) if read is not None else _from_iso(cell, kind)
+
+
+def _csv_str(cell: str) -> str:
+    if cell.startswith("'"):
+        cell = cell[1:]
+    if _ESCAPED_BACKSLASHES_N.fullmatch(cell):
+        cell = cell[1:]
+    return cell
+
+
+def _csv_bool(cell: str) -> bool:
+    if cell.lower() not in ("true", "false"):
+        raise ValueError(f"{cell!r} is not true or false")
+    return cell.lower() == "true"
+
+
+def _csv_int(cell: str) -> int:
+    if len(cell) > _LONGEST_INT_TEXT:
+        raise ValueError(f"{cell[:40]} is too big a number to store")
+    return _whole_number(int(cell))
+
+
+def _csv_json(cell: str) -> Any:
+    try:
+        return _shallow(json.loads(cell))
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
 
 
 def from_json_value(value: Any, kind: Kind) -> Any:
     """Read one JSON value written by :func:`bot.data.export.json_value` (ValueError if not)."""
     if value is None:
         return value
-    if kind == "json":
-        return _shallow(value)
-    if kind == "str":
-        if not isinstance(value, str):
-            raise ValueError(f"expected text, got {json.dumps(value)[:40]}")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("holds half a character (a lone UTF-16 surrogate)") from None
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {json.dumps(value)[:40]}")
-        return value
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {json.dumps(value)[:40]}")
-        return _whole_number(value)
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"expected a number, got {json.dumps(value)[:40]}")
-        return float(value)
+    read = _JSON_READERS.get(kind)
+    if read is not None:
+        return read(value)
     if not isinstance(value, str):
-        raise ValueError(f"expected an ISO 8601 date, got {json.dumps(value)[:40]}")
+        raise ValueError(f"expected an ISO 8601 date, got {_shown(value)}")
     return _from_iso(value, kind)
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value)[:40]
+
+
+def _json_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {_shown(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("holds half a character (a lone UTF-16 surrogate)") from None
+    return value
+
+
+def _json_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {_shown(value)}")
+    return value
+
+
+def _json_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {_shown(value)}")
+    return _whole_number(value)
+
+
+def _json_float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {_shown(value)}")
+    return float(value)
 
 
 _TOO_DEEP = f"nested more than {MAX_DEPTH} deep, as no export is"
@@ -496,3 +516,20 @@ def _decoded(
         if value not in allowed:
             raise ImportFileError(f"{where}: {value[:40]!r} is not one of {', '.join(allowed)}.")
     return value
+
+
+# How each kind of column is read from a CSV cell and from a JSON value (dates: ISO 8601).
+_CSV_READERS: dict[str, Any] = {
+    "str": _csv_str,
+    "bool": _csv_bool,
+    "int": _csv_int,
+    "float": float,
+    "json": _csv_json,
+}
+_JSON_READERS: dict[str, Any] = {
+    "json": lambda value: _shallow(value),
+    "str": _json_str,
+    "bool": _json_bool,
+    "int": _json_int,
+    "float": _json_float,
+}

@@ -137,17 +137,34 @@ class _Loader:
         if first != number:
             raise ImportFileError(f"{where}, {key}: {row[key]!r} is row {first}'s {key} too.")
 
+    def _remap_references(self, scope: Scope, row: dict[str, Any]) -> None:
+        """Point the row's foreign keys at the ids their rows were given in this database."""
+        for column in scope.table.columns:
+            for foreign_key in column.foreign_keys:
+                value = row.get(column.name)
+                remap = self.remaps.get(foreign_key.column.table.name)
+                if value is not None and remap and value in remap:
+                    row[column.name] = remap[value]
+
+    def _update(
+        self, scope: Scope, row: dict[str, Any], current: dict[str, Any], target: Any
+    ) -> None:
+        """Bring an existing row to the file's values, when any differs."""
+        table, key = scope.table, scope.key.name
+        values = {c: v for c, v in row.items() if c != key}
+        if any(current.get(c) != v for c, v in values.items()):
+            # Every column is set, so none moves by itself (an updated_at's onupdate).
+            self.connection.execute(table.update().where(scope.key == target).values(**values))
+            self.report.updated[table.name] += 1
+        else:
+            self.report.unchanged[table.name] += 1
+
     def _load_batch(self, scope: Scope, numbered: list[Numbered]) -> None:
         table, key = scope.table, scope.key.name
         batch = [row for _, row in numbered]
         for number, row in numbered:
             self._check_row(scope, row, number)
-            for column in table.columns:
-                for foreign_key in column.foreign_keys:
-                    value = row.get(column.name)
-                    remap = self.remaps.get(foreign_key.column.table.name)
-                    if value is not None and remap and value in remap:
-                        row[column.name] = remap[value]
+            self._remap_references(scope, row)
             self._check_owner(scope, row, number)
 
         existing = self._rows_by_key(scope, [row[key] for row in batch])
@@ -168,14 +185,7 @@ class _Loader:
             if target != row[key]:
                 self.remaps[table.name][row[key]] = target
             self.loaded[table.name].add(target)
-            current = existing[target]
-            values = {c: v for c, v in row.items() if c != key}
-            if any(current.get(c) != v for c, v in values.items()):
-                # Every column is set, so none moves by itself (an updated_at's onupdate).
-                self.connection.execute(table.update().where(scope.key == target).values(**values))
-                self.report.updated[table.name] += 1
-            else:
-                self.report.unchanged[table.name] += 1
+            self._update(scope, row, existing[target], target)
 
         for group in _same_columns(inserts):
             self.connection.execute(table.insert(), group)

@@ -191,24 +191,12 @@ def check_proposal(
     if team is None:
         errors["team"] = "Choose one of your teams."
         team = own[0]
-    clean_text, clean_why = normalise_input(text), normalise_input(why)
-    empty = "Write the proposal: what would change, in a few sentences. This can't be empty."
-    if problem := _text_problem(clean_text, limit=TEXT_LIMIT, empty=empty):
-        errors["text"] = problem
-    if problem := _text_problem(clean_why, limit=WHY_LIMIT, empty=None):
-        errors["why"] = problem
-    try:
-        chosen = ProposalMethod(method or "")
-    except ValueError:
-        chosen = ProposalMethod.ADVICE
-        errors["method"] = "Choose how it is decided: the advice process or integrated decision."
+    clean_text, clean_why = _check_words(errors, text=text, why=why)
+    chosen = _check_method(errors, method)
     today = local_today(team, now)
-    deadline = _date(decide_by)
-    if problem := _decide_by_problem(deadline, today):
-        errors["decide_by"] = problem
-    review = _date(review_date)
-    if problem := _review_problem(review, review_date, deadline, today):
-        errors["review_date"] = problem
+    deadline, review = _check_dates(
+        errors, decide_by=decide_by, review_date=review_date, today=today
+    )
     organisation = config.organisation
     if unknown := [v for v in values if v not in organisation.values]:
         errors["values"] = f"{', '.join(unknown)} isn't one of {organisation.name}'s values."
@@ -221,19 +209,14 @@ def check_proposal(
     advisors = _advisors(
         config, team=team, proposer=user_id, method=chosen, people=chosen_people, teams=chosen_teams
     )
-    if chosen is ProposalMethod.ADVICE and not advisors and "people" not in errors:
-        errors["people"] = (
-            "Choose whom to ask for advice: the people it affects and those with expertise "
-            "(people, or whole teams)."
-        )
-    if chosen is ProposalMethod.INTEGRATED and not round_members(team, user_id):
-        errors["method"] = (
-            f"Nobody else is in {team.name} to consent to it; choose the advice process."
-        )
-    if len(advisors) > MAX_ASKED:
-        errors["teams" if chosen_teams else "people"] = (
-            f"That asks {len(advisors):,} people; a proposal asks at most {MAX_ASKED:,}."
-        )
+    _check_asked(
+        errors,
+        team=team,
+        proposer=user_id,
+        method=chosen,
+        advisors=advisors,
+        by_team=bool(chosen_teams),
+    )
     if errors or deadline is None:
         raise InvalidInputError(errors)
     return ProposalDraft(
@@ -251,6 +234,64 @@ def check_proposal(
         permalink=permalink,
         tension_id=tension_id,
     )
+
+
+def _check_words(errors: dict[str, str], *, text: str | None, why: str | None) -> tuple[str, str]:
+    """The proposal and its why, normalised; a problem with either goes in ``errors``."""
+    clean_text, clean_why = normalise_input(text), normalise_input(why)
+    empty = "Write the proposal: what would change, in a few sentences. This can't be empty."
+    if problem := _text_problem(clean_text, limit=TEXT_LIMIT, empty=empty):
+        errors["text"] = problem
+    if problem := _text_problem(clean_why, limit=WHY_LIMIT, empty=None):
+        errors["why"] = problem
+    return clean_text, clean_why
+
+
+def _check_method(errors: dict[str, str], method: str | None) -> ProposalMethod:
+    """The method chosen (the advice process when none could be read)."""
+    try:
+        return ProposalMethod(method or "")
+    except ValueError:
+        errors["method"] = "Choose how it is decided: the advice process or integrated decision."
+        return ProposalMethod.ADVICE
+
+
+def _check_dates(
+    errors: dict[str, str], *, decide_by: str | None, review_date: str | None, today: date
+) -> tuple[date | None, date | None]:
+    """The decide-by and review dates, each checked against today and each other."""
+    deadline = _date(decide_by)
+    if problem := _decide_by_problem(deadline, today):
+        errors["decide_by"] = problem
+    review = _date(review_date)
+    if problem := _review_problem(review, review_date, deadline, today):
+        errors["review_date"] = problem
+    return deadline, review
+
+
+def _check_asked(
+    errors: dict[str, str],
+    *,
+    team: TeamConfig,
+    proposer: str,
+    method: ProposalMethod,
+    advisors: Sequence[str],
+    by_team: bool,
+) -> None:
+    """Someone to ask (advice), someone to consent (integrated), and not too many."""
+    if method is ProposalMethod.ADVICE and not advisors and "people" not in errors:
+        errors["people"] = (
+            "Choose whom to ask for advice: the people it affects and those with expertise "
+            "(people, or whole teams)."
+        )
+    if method is ProposalMethod.INTEGRATED and not round_members(team, proposer):
+        errors["method"] = (
+            f"Nobody else is in {team.name} to consent to it; choose the advice process."
+        )
+    if len(advisors) > MAX_ASKED:
+        errors["teams" if by_team else "people"] = (
+            f"That asks {len(advisors):,} people; a proposal asks at most {MAX_ASKED:,}."
+        )
 
 
 def check_amendment(

@@ -166,9 +166,17 @@ def log_entries(
         if not rows:
             return
         ids = [proposal.id for _, proposal in rows]
-        advice = _by_proposal(session.exec(select(Advice).where(col(Advice.proposal_id).in_(ids))))
+        advice = _by_proposal(
+            session.exec(
+                select(Advice).where(col(Advice.proposal_id).in_(ids)).order_by(col(Advice.id))
+            )
+        )
         round_ = _by_proposal(
-            session.exec(select(Objection).where(col(Objection.proposal_id).in_(ids)))
+            session.exec(
+                select(Objection)
+                .where(col(Objection.proposal_id).in_(ids))
+                .order_by(col(Objection.id))
+            )
         )
         changes = _by_proposal(
             session.exec(

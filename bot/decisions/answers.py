@@ -200,29 +200,7 @@ def answer_round(
     clean = check_reason(answer, reason)
     if request_key and not claim_submission(session, "round", request_key, now):
         return None
-    values: dict[str, Any] = {
-        "answer": answer,
-        "reason": clean,
-        "answered_at": now,
-        "answered_version": proposal.version,
-    }
-    integrated = False
-    if answer is RoundAnswer.OBJECTION:
-        values |= {
-            "objection": clean,
-            "objected_at": now,
-            "objected_version": proposal.version,
-            "resolution": None,
-            "resolved_at": None,
-            "resolved_version": None,
-        }
-    elif open_objection(row) and (row.objected_version or 0) < proposal.version:
-        integrated = True
-        values |= {
-            "resolution": ObjectionResolution.INTEGRATED,
-            "resolved_at": now,
-            "resolved_version": proposal.version,
-        }
+    values, integrated = _round_values(answer, clean, row=row, version=proposal.version, now=now)
     changed = session.exec(
         update(Objection)
         .where(
@@ -246,6 +224,37 @@ def answer_round(
         integrated=integrated,
         settled=settled,
     )
+
+
+def _round_values(
+    answer: RoundAnswer, reason: str, *, row: Objection, version: int, now: datetime
+) -> tuple[dict[str, Any], bool]:
+    """The columns an answer to ``version`` sets, and whether it confirms that an amendment
+    integrated the member's earlier objection."""
+    values: dict[str, Any] = {
+        "answer": answer,
+        "reason": reason,
+        "answered_at": now,
+        "answered_version": version,
+    }
+    if answer is RoundAnswer.OBJECTION:
+        values |= {
+            "objection": reason,
+            "objected_at": now,
+            "objected_version": version,
+            "resolution": None,
+            "resolved_at": None,
+            "resolved_version": None,
+        }
+        return values, False
+    if open_objection(row) and (row.objected_version or 0) < version:
+        values |= {
+            "resolution": ObjectionResolution.INTEGRATED,
+            "resolved_at": now,
+            "resolved_version": version,
+        }
+        return values, True
+    return values, False
 
 
 def withdraw_objection(

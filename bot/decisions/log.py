@@ -97,6 +97,15 @@ def _entry(
             for a in amendments
         ],
     )
+    _add_advice(entry, advice, name)
+    _add_round(entry, round_, notes, name)
+    entry.asked = list(dict.fromkeys(entry.asked))
+    entry.answered = list(dict.fromkeys(entry.answered))
+    return entry
+
+
+def _add_advice(entry: LogEntry, advice: Sequence[Advice], name: Namer) -> None:
+    """Who was asked for advice, who answered, and the advice given to each version."""
     for row in advice:
         entry.asked.append(name(row.user_id))
         if row.answer is not None:
@@ -117,6 +126,13 @@ def _entry(
                     "text": row.text,
                 }
             )
+
+
+def _add_round(
+    entry: LogEntry, round_: Sequence[Objection], notes: dict[int, str], name: Namer
+) -> None:
+    """Who was asked to consent, who answered, the objections and how each was integrated,
+    and the concerns."""
     for row in round_:
         entry.asked.append(name(row.user_id))
         if row.answered_version is not None:
@@ -134,9 +150,6 @@ def _entry(
             )
         if row.answer == RoundAnswer.CONCERN:
             entry.concerns.append({"user_id": name(row.user_id), "text": row.reason})
-    entry.asked = list(dict.fromkeys(entry.asked))
-    entry.answered = list(dict.fromkeys(entry.answered))
-    return entry
 
 
 def log_entries(

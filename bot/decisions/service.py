@@ -249,6 +249,16 @@ def amend_proposal(
         session.rollback()
         raise OlderVersionError(detached(session, proposal_by_id(session, proposal_id)))
     session.add(amendment)
+    unanswered = _unanswered_dms(session, proposal_id)
+    _ask_again(session, proposal_id, version=new)
+    session.commit()
+    session.refresh(proposal)
+    return Amended(proposal=proposal, amendment=amendment, unanswered_dms=unanswered)  # type: ignore[arg-type]
+
+
+def _unanswered_dms(session: Session, proposal_id: int) -> list[tuple[str, str, str]]:
+    """The DMs (kind, channel, ts) of everyone asked who has not answered yet: they are
+    redrawn to show the amended proposal."""
     unanswered = [
         ("advice", row.dm_channel, row.dm_ts)
         for row in session.exec(
@@ -265,6 +275,12 @@ def amend_proposal(
         )
         if row.dm_channel and row.dm_ts
     ]
+    return unanswered
+
+
+def _ask_again(session: Session, proposal_id: int, *, version: int) -> None:
+    """Queue a new DM for everyone who answered (told what changed; asked again), and let
+    those who have not be reminded again."""
     # Those who answered get a new DM (told what changed; asked again), through the queue.
     session.exec(
         update(Advice)
@@ -281,7 +297,7 @@ def amend_proposal(
         update(Objection)
         .where(col(Objection.proposal_id) == proposal_id)
         .values(
-            asked_version=new,
+            asked_version=version,
             reminded_at=None,
             status=case(
                 (
@@ -299,9 +315,6 @@ def amend_proposal(
             ),
         )
     )
-    session.commit()
-    session.refresh(proposal)
-    return Amended(proposal=proposal, amendment=amendment, unanswered_dms=unanswered)  # type: ignore[arg-type]
 
 
 # --- withdrawing ----------------------------------------------------------------------------

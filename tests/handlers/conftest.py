@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from tests.conftest import SIGNING_SECRET
-from tests.handlers.inprocess import in_process_sender
+from tests.handlers.inprocess import finish_listeners, in_process_sender
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def bolt_app(services: Services) -> Iterator[App]:
     """
     app = create_app(services)
     yield app
-    app.listener_runner.listener_executor.shutdown(wait=True)
+    finish_listeners(app)
 
 
 @pytest.fixture

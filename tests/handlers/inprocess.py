@@ -53,3 +53,8 @@ class BoltDispatch:
 def in_process_sender(app: App, fake: FakeSlack, signing_secret: str) -> SlackSender:
     """A SlackSender whose signed requests go to ``app.dispatch`` instead of over HTTP."""
     return SlackSender(IN_PROCESS_URL, signing_secret, fake, transport=BoltDispatch(app))
+
+
+def finish_listeners(app: App) -> None:
+    """Wait for every listener still at work after its ack; the app takes no request after."""
+    app.listener_runner.listener_executor.shutdown(wait=True)

@@ -1,4 +1,5 @@
-"""Peer feedback, end to end: signed requests over HTTP, the real app, the Slack stand-in.
+"""Peer feedback, end to end: signed requests dispatched in-process to the real app, the Slack
+stand-in.
 
 Giving (prefilled, to several people, with values, shared, anonymous or not), thanks and
 private replies, asking for feedback with its one reminder, who sees what, and the limits.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import urllib.parse
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,16 +48,6 @@ from tests.journeys.steps import (
 )
 
 APP_USER = "U0WORKFLOW"
-QUIET = 0.2  # seconds without a Slack call after which the app's listeners are done
-
-
-@pytest.fixture(autouse=True)
-def settle(slack: SlackSender, fake_slack: FakeSlack) -> Iterator[None]:
-    """Let the listeners still running after their ack finish before the database goes away."""
-    yield
-    fake_slack.wait_quiet(QUIET)
-
-
 # --- helpers ----------------------------------------------------------------------------------
 
 

@@ -1,4 +1,7 @@
-"""Every request must carry a valid Slack signature: anything else gets 401 and changes nothing."""
+"""Every request must carry a valid Slack signature: anything else gets 401 and changes nothing.
+
+Dispatched in-process; tests/journeys/test_health.py checks that over real HTTP too the
+signature headers reach Bolt."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -75,7 +75,34 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
             kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     elif pool_size:
         kwargs["pool_size"] = pool_size
-    return create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "handle_error", _without_row_details)
+    return engine
+
+
+def _without_row_details(context: Any) -> Exception | None:
+    """PostgreSQL's error message, without its DETAIL: a failed INSERT's DETAIL quotes the
+    row ("Failing row contains (…)"), which is what someone typed. The error keeps its class,
+    SQLSTATE and primary message; only the details go."""
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if not primary or str(original) == primary:
+        return None
+    try:
+        plain = type(original)(primary)
+    except Exception:  # an error class that cannot be made from its message: leave it
+        return None
+    return DBAPIError.instance(
+        context.statement,
+        context.parameters,
+        plain,
+        context.dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=context.dialect,
+        ismulti=bool(context.execution_context and context.execution_context.executemany),
+    )
 
 
 def _make_sqlite_engine(url: URL) -> Engine:

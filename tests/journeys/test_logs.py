@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from bot.checkins.pacing import Pace
+from bot.slack.pacing import Pace
 from sqlalchemy import text
 
-from bot.checkins import pacing
+from bot.slack import pacing
 from bot.checkins import usecases as checkins
 from bot.core import ids
 from bot.core.config import AppConfig

@@ -1,4 +1,5 @@
-"""The tactical-meeting agenda, end to end: /tactical over signed HTTP, the real app, the stand-in.
+"""The tactical-meeting agenda, end to end: /tactical signed and dispatched in-process to the real
+app, which posts through the Slack stand-in.
 
 Time is frozen (ticking) half an hour before North's meeting on Tuesday 1 December 2026, 10:00
 London, when the scheduler would post it.

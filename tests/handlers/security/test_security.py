@@ -1,4 +1,7 @@
-"""Every request must carry a valid Slack signature: anything else gets 401 and changes nothing."""
+"""Every request must carry a valid Slack signature: anything else gets 401 and changes nothing.
+
+Dispatched in-process; tests/journeys/test_health.py checks that over real HTTP too the
+signature headers reach Bolt."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import urllib.parse
 from collections.abc import Callable
 
 import pytest
-from slack_bolt import BoltRequest
+from slack_bolt import App, BoltRequest
 
 from bot.app import create_app
 from bot.core import ids
@@ -19,6 +22,7 @@ from bot.slack.signature import VerifySignature
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, NORTH_CHANNEL, SIGNING_SECRET
+from tests.handlers.inprocess import finish_listeners
 
 
 def bodies(slack: SlackSender, fake: FakeSlack) -> dict[str, tuple[bytes, str]]:
@@ -72,7 +76,12 @@ def bodies(slack: SlackSender, fake: FakeSlack) -> dict[str, tuple[bytes, str]]:
 @pytest.mark.parametrize("kind", ["command", "interaction", "event"])
 @pytest.mark.parametrize("variant", ["unsigned", "bad signature", "stale timestamp", "tampered"])
 def test_unsigned_or_forged_requests_get_401_and_change_nothing(
-    slack: SlackSender, fake_slack: FakeSlack, services, kind: str, variant: str
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    services,
+    bolt_app: App,
+    kind: str,
+    variant: str,
 ) -> None:
     body, content_type = bodies(slack, fake_slack)[kind]
     headers = {"Content-Type": content_type}
@@ -86,7 +95,7 @@ def test_unsigned_or_forged_requests_get_401_and_change_nothing(
     calls_before = len(fake_slack.calls)
     answer = slack.raw(body, headers)
     assert answer.status == 401
-    time.sleep(0.2)  # anything the app might (wrongly) do after answering would show by now
+    finish_listeners(bolt_app)  # anything the app might (wrongly) do after answering is done
     assert len(fake_slack.calls) == calls_before
     with services.session() as session:
         from sqlmodel import select

@@ -1,4 +1,5 @@
-"""Peer feedback, end to end: signed requests over HTTP, the real app, the Slack stand-in.
+"""Peer feedback, end to end: signed requests dispatched in-process to the real app, the Slack
+stand-in.
 
 Giving (prefilled, to several people, with values, shared, anonymous or not), thanks and
 private replies, asking for feedback with its one reminder, who sees what, and the limits.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import urllib.parse
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,16 +48,6 @@ from tests.journeys.steps import (
 )
 
 APP_USER = "U0WORKFLOW"
-QUIET = 0.2  # seconds without a Slack call after which the app's listeners are done
-
-
-@pytest.fixture(autouse=True)
-def settle(slack: SlackSender, fake_slack: FakeSlack) -> Iterator[None]:
-    """Let the listeners still running after their ack finish before the database goes away."""
-    yield
-    fake_slack.wait_quiet(QUIET)
-
-
 # --- helpers ----------------------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """Check-ins end to end: the DM, its buttons, the modal, /checkin, the App Home, reminders.
 
-Signed requests over real HTTP to the real app; the app's DMs go over real HTTP to the Slack
-stand-in. The app's clock stands at Monday 1 June 2026, 10:00 in London, when North's round opens.
+Signed requests dispatched in-process to the real app; the app's DMs go over real HTTP to the
+Slack stand-in. The app's clock stands at Monday 1 June 2026, 10:00 in London, when North's
+round opens.
 """
 
 from __future__ import annotations

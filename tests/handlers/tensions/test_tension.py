@@ -1,4 +1,5 @@
-"""Raising a tension, end to end: signed requests over HTTP, the real app, the Slack stand-in."""
+"""Raising a tension, end to end: signed requests dispatched in-process to the real app, the
+Slack stand-in."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Raising from any message, and editing or withdrawing one's own open tension from the App Home,
-end to end over signed HTTP."""
+end to end through signed requests dispatched in-process."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Who sees what (issue 8's privacy matrix): every kind of data, every viewer, every surface.
 
-One week of North's and South's life is built through the real app (signed requests over HTTP,
-the Slack stand-in), once per database: check-ins answered from their DMs, tensions raised with
-`/tension`, feedback given with `/feedback`, the agenda posted with `/tactical`; then the
-scheduler's work (the team summaries, the coach digests) and `retrobot export`. Then everything
+One week of North's and South's life is built through the real app (signed requests dispatched
+in-process, the Slack stand-in), once per database: check-ins answered from their DMs, tensions
+raised with `/tension`, feedback given with `/feedback`, the agenda posted with `/tactical`; then
+the scheduler's work (the team summaries, the coach digests) and `retrobot export`. Then everything
 each person can see is gathered, surface by surface, and :data:`MATRIX` below, the spec, says
 for each datum which viewers find its marker there. The journey runs once per database; each
 cell of the matrix is its own test.
@@ -48,7 +48,6 @@ from bot.core.config import parse_config
 from bot.core.settings import Settings
 from bot.data.export import export_team
 from bot.digests.usecases import send_coach_digest, send_team_summary
-from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
 from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
@@ -71,11 +70,12 @@ from tests.conftest import (
     fresh_database,
     organisation_slack,
 )
+from tests.handlers.checkins.test_checkin import METRIC, click_for_view, submit_and_settle
+from tests.handlers.feedback.test_feedback import given_and_delivered, home_of, shown
+from tests.handlers.inprocess import in_process_sender
+from tests.handlers.tensions.test_tension import open_tension_modal
 from tests.journeys.tactical_steps import tactical
-from tests.journeys.test_checkin import METRIC, click_for_view, submit_and_settle
 from tests.journeys.test_digests import retro
-from tests.journeys.test_feedback import given_and_delivered, home_of, shown
-from tests.journeys.test_tension import open_tension_modal
 
 # The week: North's round opens on Monday 23 November 2026 at 10:00 London (GMT), for the
 # meeting on Tuesday 24 November; the summaries and digests of that week go out a week later.
@@ -379,7 +379,7 @@ def world(
 ) -> Iterator[World]:
     """The week, lived once per database; what everyone sees of it, and the teams' exports.
 
-    The usual fixtures (``services``, ``app_server``, ``slack``) are made afresh for every
+    The usual fixtures (``services``, ``bolt_app``, ``slack``) are made afresh for every
     test; this module builds the same from the same parts once, so its hundreds of cells
     cost one journey per database.
     """
@@ -399,9 +399,8 @@ def world(
         stack.callback(services.engine.dispose)
         services.clock = lambda: ROUND_OPENS
         app = create_app(services)
-        server = stack.enter_context(LocalServer(make_wsgi_app(app, services)))
         stack.callback(app.listener_runner.listener_executor.shutdown, wait=True)
-        slack = SlackSender(f"{server.url}/slack/events", SIGNING_SECRET, fake)
+        slack = in_process_sender(app, fake, SIGNING_SECRET)
 
         live_the_week(services, fake, slack)
         world = gather(services, fake, slack)

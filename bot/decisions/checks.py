@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 
-from bot.core.config import AppConfig, TeamConfig
+from bot.core.config import AppConfig, OrganisationConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotInTeamError
 from bot.core.meetings import local_moment
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
@@ -185,27 +185,17 @@ def check_proposal(
     tension_id: int | None = None,
 ) -> ProposalDraft:
     """Check the proposal modal; InvalidInputError names each field at fault."""
-    own = proposer_teams(config, user_id)
-    team = next((t for t in own if t.id == team_id), None) if team_id else own[0]
     errors: dict[str, str] = {}
-    if team is None:
-        errors["team"] = "Choose one of your teams."
-        team = own[0]
+    team = _check_team(errors, config=config, user_id=user_id, team_id=team_id)
     clean_text, clean_why = _check_words(errors, text=text, why=why)
     chosen = _check_method(errors, method)
-    today = local_today(team, now)
     deadline, review = _check_dates(
-        errors, decide_by=decide_by, review_date=review_date, today=today
+        errors, decide_by=decide_by, review_date=review_date, today=local_today(team, now)
     )
-    organisation = config.organisation
-    if unknown := [v for v in values if v not in organisation.values]:
-        errors["values"] = f"{', '.join(unknown)} isn't one of {organisation.name}'s values."
-    chosen_people = list(dict.fromkeys(people))
-    if problem := _people_problem(user_id, chosen_people, accounts):
-        errors["people"] = problem
-    chosen_teams = [t for t in dict.fromkeys(teams) if config.find_team(t) is not None]
-    if len(chosen_teams) != len(set(teams)):
-        errors["teams"] = "One of the teams you chose is no longer in retrobot; choose again."
+    organisation = _check_values(errors, config=config, values=values)
+    chosen_people, chosen_teams = _check_audience(
+        errors, config=config, proposer=user_id, people=people, teams=teams, accounts=accounts
+    )
     advisors = _advisors(
         config, team=team, proposer=user_id, method=chosen, people=chosen_people, teams=chosen_teams
     )
@@ -234,6 +224,48 @@ def check_proposal(
         permalink=permalink,
         tension_id=tension_id,
     )
+
+
+def _check_values(
+    errors: dict[str, str], *, config: AppConfig, values: Sequence[str]
+) -> OrganisationConfig:
+    """The organisation, whose values are the only ones a proposal can name."""
+    organisation = config.organisation
+    if unknown := [v for v in values if v not in organisation.values]:
+        errors["values"] = f"{', '.join(unknown)} isn't one of {organisation.name}'s values."
+    return organisation
+
+
+def _check_team(
+    errors: dict[str, str], *, config: AppConfig, user_id: str, team_id: str | None
+) -> TeamConfig:
+    """The team chosen among the proposer's (their first when none was chosen)."""
+    own = proposer_teams(config, user_id)
+    team = next((t for t in own if t.id == team_id), None) if team_id else own[0]
+    if team is None:
+        errors["team"] = "Choose one of your teams."
+        return own[0]
+    return team
+
+
+def _check_audience(
+    errors: dict[str, str],
+    *,
+    config: AppConfig,
+    proposer: str,
+    people: Sequence[str],
+    teams: Sequence[str],
+    accounts: Mapping[str, Account],
+) -> tuple[list[str], list[str]]:
+    """The people and teams chosen to ask, each once; someone or a team that cannot be asked
+    goes in ``errors``."""
+    chosen_people = list(dict.fromkeys(people))
+    if problem := _people_problem(proposer, chosen_people, accounts):
+        errors["people"] = problem
+    chosen_teams = [t for t in dict.fromkeys(teams) if config.find_team(t) is not None]
+    if len(chosen_teams) != len(set(teams)):
+        errors["teams"] = "One of the teams you chose is no longer in retrobot; choose again."
+    return chosen_people, chosen_teams
 
 
 def _check_words(errors: dict[str, str], *, text: str | None, why: str | None) -> tuple[str, str]:

@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from bot.slack.pacing import Pace
 from sqlalchemy import text
 
-from bot.slack import pacing
 from bot.checkins import usecases as checkins
 from bot.core import ids
 from bot.core.config import AppConfig
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, SHARED

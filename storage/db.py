@@ -275,18 +275,25 @@ def waiting_at_most(connection: Connection, seconds: float) -> Iterator[Connecti
 
     For a submission whose person is waiting on it: SQLite's busy timeout, PostgreSQL's lock
     timeout (a connection refused fails at once). Past it the statement fails, and the caller
-    says "couldn't save just now" instead of answering Slack too late.
+    says "couldn't save just now" instead of answering Slack too late. The connection must have
+    no work in progress: each setting is committed as it is made.
     """
     milliseconds = max(1, int(seconds * 1000))
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={milliseconds}")
-        try:
-            yield connection
-        finally:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        return
-    connection.exec_driver_sql(f"SET lock_timeout = {milliseconds}")
+        set_wait = f"PRAGMA busy_timeout={milliseconds}"
+        reset_wait = f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+    else:
+        set_wait, reset_wait = f"SET lock_timeout = {milliseconds}", "RESET lock_timeout"
+    _set_for_connection(connection, set_wait)
     try:
         yield connection
     finally:
-        connection.exec_driver_sql("RESET lock_timeout")
+        _set_for_connection(connection, reset_wait)
+
+
+def _set_for_connection(connection: Connection, statement: str) -> None:
+    """Run a setting and commit it at once: PostgreSQL forgets a SET whose transaction rolls
+    back (as a connection's does on its way back to the pool), and a session bound to the
+    connection afterwards must begin, and so commit, its own transaction."""
+    connection.exec_driver_sql(statement)
+    connection.commit()

@@ -213,8 +213,8 @@ def submit_checkin(
     try:
         team = config.team(form.team_id)
         answers = checks.check_answers(config=config, team=team, user_id=user_id, **form.answers)
+        now = services.now()
         with services.saving_session() as session:
-            now = services.now()
             saved = service.save_checkin(
                 session,
                 config=config,
@@ -223,6 +223,9 @@ def submit_checkin(
                 answers=answers,
                 now=now,
             )
+        # A session of its own: the same modal raising its tension twice rolls back, which
+        # would expire the check-in just saved in a shared session.
+        with services.saving_session() as session:
             tension = service.raise_checkin_tension(
                 session, user_id=user_id, answers=answers, now=now, request_key=request_key
             )

@@ -16,7 +16,7 @@ from bot.checkins.pacing import Pace
 from bot.checkins.usecases import CheckinForm
 from bot.checkins.views import build_checkin_modal
 from bot.services import Services
-from storage.models import CheckinResponse, Tension
+from storage.models import CheckinResponse, PromptStatus, Tension
 from tests.bot.held_database import could_not_save, database_held
 from tests.conftest import ANA
 
@@ -59,6 +59,8 @@ def test_a_checkin_the_database_cannot_take_keeps_the_modal_open_and_is_stored_o
     again = usecases.submit_checkin(services, user_id=ANA, form=form, request_key="V-in")
     assert first.errors == {} and first.saved is not None and first.tension is not None
     assert again.errors == {} and again.saved is not None and again.tension is None
+    # What the DM is redrawn from stays readable, the tension's second time rolled back or not.
+    assert again.saved.edited and again.saved.prompt.status == PromptStatus.ANSWERED
     with services.session() as session:
         stored = list(session.exec(select(CheckinResponse)))
         raised = list(session.exec(select(Tension)))

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.checkins import pacing, usecases
-from bot.checkins.pacing import Pace
+from bot.checkins import usecases
 from bot.checkins.usecases import CheckinForm
 from bot.checkins.views import build_checkin_modal
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from storage.models import CheckinResponse, PromptStatus, Tension
 from tests.bot.held_database import could_not_save, database_held
 from tests.conftest import ANA

@@ -126,8 +126,10 @@ class Services:
     def saving_session(self) -> Iterator[Session]:
         """A session for storing what a person has just submitted, before their modal closes,
         where the rules that store it take a Session: like :meth:`saving`, it waits for a busy
-        database at most :data:`SAVE_WAIT_SECONDS`, and a database that cannot take it becomes
-        :class:`CouldNotSaveError`. The session commits as the rules do; an error rolls back."""
+        database at most :data:`SAVE_WAIT_SECONDS`, and a database that cannot take it now
+        (busy, or out of reach) becomes :class:`CouldNotSaveError`. One that refuses it for good
+        (a broken schema) is a fault, not a reason to try again: its error goes on, to be logged
+        with its traceback and the person told. The session commits as the rules do."""
         try:
             with (
                 self.engine.connect() as connection,
@@ -139,7 +141,9 @@ class Services:
                 except BaseException:
                     session.rollback()
                     raise
-        except (OperationalError, DBAPIError, PoolTimeoutError) as error:
+        except (DBAPIError, PoolTimeoutError) as error:
+            if not db.is_busy_or_unreachable(error):
+                raise
             _could_not_save(error)
 
     def now(self) -> datetime:

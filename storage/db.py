@@ -16,7 +16,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -297,3 +298,41 @@ def _set_for_connection(connection: Connection, statement: str) -> None:
     connection afterwards must begin, and so commit, its own transaction."""
     connection.exec_driver_sql(statement)
     connection.commit()
+
+
+# SQLite's primary result codes for a database another connection is writing to.
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+# PostgreSQL's SQLSTATEs for a wait cut short or a server not taking work now; class 08 (a
+# connection lost or refused) is matched by its prefix.
+_POSTGRESQL_BUSY_STATES = frozenset(
+    {
+        "55P03",  # lock_not_available: the lock timeout of waiting_at_most passed
+        "57014",  # query_canceled: a statement timeout passed
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "53300",  # too_many_connections
+        "57P01",  # admin_shutdown
+        "57P02",  # crash_shutdown
+        "57P03",  # cannot_connect_now: starting up or shutting down
+    }
+)
+
+
+def is_busy_or_unreachable(error: BaseException) -> bool:
+    """True when ``error`` says the database could not take a statement now — busy with
+    another writer, past its wait, or out of reach — so the same statement may well succeed in
+    a moment; False for one it refused for good (a broken schema, a constraint)."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    if isinstance(cause, sqlite3.Error):
+        return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_BUSY_CODES
+    state = getattr(cause, "sqlstate", None)
+    if state is None:
+        # psycopg's own errors (a connection refused, the server gone) carry no SQLSTATE.
+        return isinstance(error, OperationalError)
+    return state in _POSTGRESQL_BUSY_STATES or state.startswith("08")

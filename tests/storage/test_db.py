@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import ast
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, select
 
 import storage
 from storage.db import (
+    is_busy_or_unreachable,
     make_engine,
     migrate,
     ping,
@@ -185,6 +187,47 @@ def test_a_session_on_a_connection_that_waits_briefly_commits_its_own_work(engin
         session.commit()
     with session_factory(engine)() as other:
         assert [team.id for team in other.exec(select(Team))] == ["north"]
+
+
+def _refusal(engine: Engine, statement: str) -> DBAPIError:
+    """The error ``statement`` meets, on a connection that waits a tenth of a second at most."""
+    with engine.connect() as connection, waiting_at_most(connection, 0.1):
+        with pytest.raises(DBAPIError) as refused:
+            connection.exec_driver_sql(statement)
+        connection.rollback()
+    return refused.value
+
+
+def test_a_busy_database_is_told_apart_from_one_that_refuses_for_good(engine: Engine) -> None:
+    insert = "INSERT INTO team (id, name, channel, timezone) VALUES ('x', 'X', 'C1', 'UTC')"
+    if engine.dialect.name == "sqlite":
+        other = sqlite3.connect(engine.url.database or "", timeout=0)
+        other.execute("BEGIN IMMEDIATE")
+    else:
+        holder = engine.connect()
+        holder.exec_driver_sql("LOCK TABLE team IN EXCLUSIVE MODE")
+    try:
+        busy = _refusal(engine, insert)
+    finally:
+        if engine.dialect.name == "sqlite":
+            other.rollback()
+            other.close()
+        else:
+            holder.rollback()
+            holder.close()
+    assert is_busy_or_unreachable(busy), busy
+    assert not is_busy_or_unreachable(_refusal(engine, "INSERT INTO no_such_table VALUES (1)"))
+    assert not is_busy_or_unreachable(ValueError("not the database's"))
+
+
+def test_a_database_out_of_reach_is_busy_or_unreachable() -> None:
+    engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
+    try:
+        with pytest.raises(DBAPIError) as refused:
+            engine.connect()
+    finally:
+        engine.dispose()
+    assert is_busy_or_unreachable(refused.value)
 
 
 def test_storage_imports_nothing_of_the_rest_of_the_app() -> None:

@@ -166,19 +166,22 @@ def announce_tension(services: Services, client: WebClient, *, raised: RaisedTen
 def edit_tension(
     services: Services, client: WebClient, *, user_id: str, tension_id: int, form: TensionForm
 ) -> dict[str, str]:
-    """Save the raiser's changes to their open tension; the field errors to show, if any.
+    """Save the raiser's changes to their open tension before its modal closes; the field
+    errors to show, if any (what to fix, why it can't change now, or "couldn't save just now").
 
     A tension made private is now the coaches' (they are told); every agenda follows.
     """
     now = services.now()
     try:
         draft = check_form(services, user_id=user_id, form=form)
-        with services.session() as session:
+        with services.saving_session() as session:
             tension, became_private = tensions.edit_tension(
                 session, user_id=user_id, tension_id=tension_id, draft=draft, now=now
             )
     except InvalidInputError as error:
         return error.field_errors
+    except CouldNotSaveError:
+        return _could_not_save(services)
     except RetrobotError as refused:
         return {ids.TENSION_TEXT_BLOCK: str(refused)}
     team = services.config.team(tension.team_id)

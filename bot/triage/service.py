@@ -21,7 +21,14 @@ from sqlmodel import Session, col, update
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
-from storage.models import ACTION_OUTCOMES, TRIAGED_STATUSES, OutcomeKind, Tension, TensionStatus
+from storage.models import (
+    ACTION_OUTCOMES,
+    TRIAGED_STATUSES,
+    OutcomeKind,
+    ProcessedEvent,
+    Tension,
+    TensionStatus,
+)
 
 NOTE_LIMIT = 1000
 # Outcomes that end the tension at once; the raiser may still say it did not meet their need.
@@ -162,6 +169,15 @@ def triage_target(session: Session, *, config: AppConfig, user_id: str, tension_
     return tension
 
 
+def _submission_key(request_key: str) -> str:
+    return f"triage:{request_key}"
+
+
+def triage_recorded(session: Session, *, request_key: str) -> bool:
+    """True when the triage modal ``request_key`` names (its view id) was recorded already."""
+    return session.get(ProcessedEvent, _submission_key(request_key)) is not None
+
+
 def triage_tension(
     session: Session,
     *,
@@ -171,11 +187,14 @@ def triage_tension(
     round_id: int | None,
     decision: TriageDecision,
     now: datetime,
+    request_key: str | None = None,
 ) -> Tension:
     """Record the outcome of an open tension, once (a second, later triage is refused).
 
     Resolved and dropped tensions close at once; the others wait for the raiser's answer. A
-    proposal is marked for governance.
+    proposal is marked for governance. ``request_key`` names the submission (the modal's view
+    id), remembered with the outcome so that the same modal sent again is known
+    (:func:`triage_recorded`).
     """
     tension = triage_target(session, config=config, user_id=user_id, tension_id=tension_id)
     closing = decision.outcome in CLOSING_OUTCOMES
@@ -201,6 +220,8 @@ def triage_tension(
         )
     )
     changed = session.exec(statement).rowcount
+    if changed == 1 and request_key:
+        session.add(ProcessedEvent(event_id=_submission_key(request_key), received_at=now))
     session.commit()
     tension = _tension(session, tension_id)
     if changed != 1:

@@ -39,6 +39,13 @@ TABLES = {
     "sent_digest",
     "processed_event",
     "scheduler_lock",
+    # Retrospective and team health (issue 18)
+    "retrospective",
+    "retro_participant",
+    "reflection",
+    "retro_vote",
+    "health_answer",
+    "retro_improvement",
 }
 
 

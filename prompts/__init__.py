@@ -37,9 +37,15 @@ def _finalize(value: Any) -> str:
 
 
 def mention(user_id: str | None) -> str:
-    """Mention a Slack user by id; anything that is not a user id is shown as escaped text."""
+    """Mention a Slack user by id; anything that is not a user id is shown as escaped text.
+
+    A channel id stands for the team whose channel it is: a retrospective's anonymous
+    improvements are raised by the team (bot.retros), and read "— #team-channel".
+    """
     if user_id and _USER_ID.match(user_id):
         return Mrkdwn(f"<@{user_id}>")
+    if user_id and _CHANNEL_ID.match(user_id):
+        return Mrkdwn(f"<#{user_id}>")
     return Mrkdwn(escape_mrkdwn(user_id or "someone"))
 
 

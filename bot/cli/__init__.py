@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_checkins.register(commands, load=_load)
 
+    from bot.cli import retros as cli_retros
+
+    cli_retros.register(commands, load=_load)
+
     from bot.cli import data as cli_data
 
     cli_data.register(commands)

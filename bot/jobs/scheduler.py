@@ -16,6 +16,8 @@ fortnightly cadence keeps its weeks:
 - ``catch-up``        on taking the lock, then hourly: see below.
 - ``feedback-reminders`` every hour, the one gentle reminder of a feedback request due tomorrow
   (bot.feedback.delivery.send_feedback_reminders).
+- ``retros``          every minute, the retrospectives' openings, closes, reminders and DMs due
+  (bot.retros.usecases.run_due; issue 18).
 - ``retention``       daily (first a few minutes after taking the lock), deletes rows older than
   app.yaml's ``organisation.retention`` (bot.data.retention), when it is set.
 
@@ -645,6 +647,14 @@ class Scheduler:
             name="feedback-reminders",
             replace_existing=True,
         )
+        # Retrospectives (issue 18): openings, closes, reminders and DMs, as the database says.
+        aps.add_job(
+            self.retros,
+            trigger=IntervalTrigger(seconds=self.sweep_every),
+            id="retros",
+            name="retros",
+            replace_existing=True,
+        )
         aps.add_job(
             self.purge_expired,
             trigger=IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
@@ -793,6 +803,16 @@ class Scheduler:
             send_feedback_reminders(self.services, now=self.services.now())
 
         self._guarded("feedback-reminders", "The feedback reminders", work)
+
+    def retros(self) -> None:
+        """Every minute: the retrospectives' openings, closes, reminders and DMs due (issue 18)."""
+
+        def work() -> None:
+            from bot.retros.usecases import run_due
+
+            run_due(self.services)
+
+        self._guarded("retros", "The retrospectives", work)
 
     def purge_expired(self) -> None:
         """Every day: delete what is older than the retention period (bot.data.retention)."""

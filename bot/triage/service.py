@@ -22,7 +22,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
-from storage.models import OutcomeKind, Tension, TensionStatus
+from storage.models import Member, OutcomeKind, Team, Tension, TensionStatus
 
 NOTE_LIMIT = 1000
 # Outcomes that are a piece of work someone owns, reported in progress updates until done.
@@ -218,7 +218,7 @@ def answer_needs_met(
 ) -> Tension:
     """The raiser's "did you get what you need?": yes closes the tension, no reopens it."""
     tension = _tension(session, tension_id)
-    if tension.raised_by != user_id:
+    if tension.raised_by != user_id and not _raised_by_team_of(session, tension, user_id):
         raise NotAllowedError("Only the person who raised this tension can answer that.")
     if tension.status not in TRIAGED_STATUSES or tension.needs_met is not None:
         raise AlreadyAnsweredError(_kept(session, tension))
@@ -233,6 +233,20 @@ def answer_needs_met(
     session.add(tension)
     session.commit()
     return tension
+
+
+def _raised_by_team_of(session: Session, tension: Tension, user_id: str) -> bool:
+    """True when the team raised the tension (its channel is the raiser: a retrospective's
+    anonymous improvement) and ``user_id`` is one of its active members, who answer for it."""
+    team = session.get(Team, tension.team_id)
+    if team is None or tension.raised_by != team.channel:
+        return False
+    member = session.exec(
+        select(Member.id).where(
+            Member.team_id == tension.team_id, Member.user_id == user_id, col(Member.active)
+        )
+    ).first()
+    return member is not None
 
 
 def mark_done(

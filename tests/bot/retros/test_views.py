@@ -266,10 +266,10 @@ def test_the_reflect_modal_is_prefilled_and_within_limits() -> None:
         RENDERER, retro=make_retro(), team_name="North", zone=LONDON, own=own
     )
     assert view_problems(view) == []
-    assert (
-        view["callback_id"] == ids.RETRO_REFLECT_MODAL and view["submit"]["text"]["text"]
-        if False
-        else True
+    assert (view["callback_id"], view["title"]["text"], view["submit"]["text"]) == (
+        ids.RETRO_REFLECT_MODAL,
+        "Reflect",
+        "Save",
     )
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks[ids.RETRO_WENT_WELL_BLOCK]["element"]["initial_value"] == "Calm\nKind"

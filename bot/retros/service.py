@@ -76,10 +76,11 @@ class AlreadyOpenError(StaleActionError):
 
 
 class PhaseOverError(StaleActionError):
-    """Reflection (or voting) has closed; ``retro`` says where it stands now."""
+    """Reflection (or voting) has closed; ``retro`` says where it stands now (a copy that stays
+    readable after the session that found it rolls back)."""
 
     def __init__(self, retro: Retrospective, message: str) -> None:
-        self.retro = retro
+        self.retro = Retrospective.model_validate(retro.model_dump())
         super().__init__(message)
 
 

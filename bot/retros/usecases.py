@@ -344,15 +344,15 @@ def submit_votes(
         )
 
 
-def refusal(services: Services, error: RetrobotError, *, user_id: str) -> str:
-    """The words that tell a person why their reflection or vote could not be taken."""
+def refusal(services: Services, error: RetrobotError, *, user_id: str, voting: bool = False) -> str:
+    """The words that tell a person why their reflection (or, ``voting``, their vote) could
+    not be taken."""
     renderer = services.renderer
     if isinstance(error, service.PhaseOverError):
         team = services.config.find_team(error.retro.team_id)
         zone = team.zone_of(user_id) if team else ZoneInfo("UTC")
-        if error.retro.status == RetroStatus.REFLECTING:
-            return renderer.say("retros.voting_not_open", retro=error.retro, zone=zone)
-        return renderer.say("retros.reflection_closed", retro=error.retro, zone=zone)
+        words = "retros.voting_not_open" if voting else "retros.reflection_closed"
+        return renderer.say(words, retro=error.retro, zone=zone)
     return renderer.say("errors.cannot_do", reason=str(error))
 
 

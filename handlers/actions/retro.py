@@ -41,7 +41,7 @@ def handle_retro_open_vote(ack: Any, body: dict, client: WebClient, services: Se
     try:
         view = retros.vote_view(services, retro_id=_clicked(body), user_id=user_id)
     except RetrobotError as error:
-        text = retros.refusal(services, error, user_id=user_id)
+        text = retros.refusal(services, error, user_id=user_id, voting=True)
         view = build_notice_modal(services.renderer, text=text)
     _open(client, body, services, view)
 
@@ -58,7 +58,7 @@ def handle_retro_vote(ack: Any, body: dict, respond: Any, services: Services) ->
         respond(
             response_type="ephemeral",
             replace_original=False,
-            text=retros.refusal(services, error, user_id=user_id),
+            text=retros.refusal(services, error, user_id=user_id, voting=True),
         )
         return
     words = "retros.vote_added" if change.added else "retros.vote_taken_back"

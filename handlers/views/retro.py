@@ -87,7 +87,7 @@ def handle_vote_submission(
         ack(response_action="errors", errors=errors)
         return
     except RetrobotError as error:
-        text = retros.refusal(services, error, user_id=user_id)
+        text = retros.refusal(services, error, user_id=user_id, voting=True)
         ack(response_action="errors", errors={ids.RETRO_VOTES_BLOCK: text})
         return
     except SQLAlchemyError:

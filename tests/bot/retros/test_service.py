@@ -17,8 +17,8 @@ from storage.models import (
     HealthAnswer,
     Member,
     OutcomeKind,
-    PromptStatus,
     ProcessedEvent,
+    PromptStatus,
     Reflection,
     ReflectionKind,
     RetroImprovement,
@@ -26,12 +26,11 @@ from storage.models import (
     Retrospective,
     RetroStatus,
     RetroVote,
-    Tension,
     TensionStatus,
 )
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, NORTH_CHANNEL, SHARED
 
-# Thursday 4 June 2026, 14:00 in London: North's retrospective time (app.yaml's defaults).
+# Thursday 4 June 2026, 14:00 in London (the time of day North's retrospective opens).
 NOW = datetime(2026, 6, 4, 13, 0, tzinfo=UTC)
 WELL, BETTER, IDEA = ReflectionKind.WENT_WELL, ReflectionKind.COULD_BE_BETTER, ReflectionKind.IDEA
 AREA = "Retrospective improvement"

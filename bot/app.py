@@ -14,7 +14,7 @@ import handlers
 from bot.core.errors import NotInTeamError, RetrobotError
 from bot.services import Services
 from bot.slack.client import make_client
-from storage import queries
+from storage import claims
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class ProvideServices(Middleware):
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             with services.session() as session:
-                if not queries.claim_event(session, event_id, now=services.now()):
+                if not claims.claim_event(session, event_id, now=services.now()):
                     logger.info("Event %s was already handled; ignoring the redelivery", event_id)
                     return BoltResponse(status=200, body="")
         services.keep_rosters_fresh()  # who is in each user-group team, reread now and then

@@ -1,6 +1,6 @@
 """Queries shared by retrobot's services: each takes a Session and leaves the commit to its caller.
 
-The one exception is :func:`claim_event`, which must commit to claim anything.
+Claiming a row so that one process alone does something is in storage.claims.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, func, true, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -22,7 +21,6 @@ from storage.models import (
     FeedbackRequest,
     FeedbackRequestRecipient,
     Member,
-    ProcessedEvent,
     Team,
     Tension,
     TensionStatus,
@@ -59,6 +57,19 @@ def sync_members(
     ``keep_unlisted_members`` leaves members who are not listed as they are: a team whose people
     come from a Slack user group learns who is in it only when a check-in round reads the group.
     """
+    _sync_members(session, team_id=team_id, members=members, keep_unlisted=keep_unlisted_members)
+    _sync_coaches(session, team_id=team_id, coaches=coaches)
+    session.flush()
+
+
+def _sync_members(
+    session: Session,
+    *,
+    team_id: str,
+    members: list[tuple[str, str | None, str | None]],
+    keep_unlisted: bool,
+) -> None:
+    """Add or reactivate the listed members, deactivate the others (unless kept)."""
     listed_members = {user_id: (name, timezone) for user_id, name, timezone in members}
     known_members = {
         member.user_id: member
@@ -75,9 +86,12 @@ def sync_members(
         if timezone is not None:
             member.timezone = timezone
     for user_id, member in known_members.items():
-        if user_id not in listed_members and not keep_unlisted_members:
+        if user_id not in listed_members and not keep_unlisted:
             member.active = False
 
+
+def _sync_coaches(session: Session, *, team_id: str, coaches: list[tuple[str, str | None]]) -> None:
+    """Add or reactivate the listed coaches, deactivate the others."""
     listed_coaches = dict(coaches)
     known_coaches = {
         coach.user_id: coach
@@ -94,7 +108,6 @@ def sync_members(
     for user_id, coach in known_coaches.items():
         if user_id not in listed_coaches:
             coach.active = False
-    session.flush()
 
 
 def teams_of_user(session: Session, user_id: str) -> list[str]:
@@ -133,8 +146,7 @@ def active_member_ids(session: Session, team_id: str) -> list[str]:
 
 
 # Statements on the request paths, built once: building a statement (and its cache key) costs
-# more CPU than running it, and these run for every tension raised and every event.
-_CLAIM = insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
+# more CPU than running it, and these run for every tension raised.
 _ROUNDS = CheckinRound.__table__.c  # type: ignore[attr-defined]
 
 
@@ -163,31 +175,6 @@ def core(db: Session | Connection) -> Connection:
     """The Core connection under a session (or the connection itself): Core statements run on
     it without the ORM's per-statement work."""
     return db.connection() if isinstance(db, Session) else db
-
-
-def claim_request(db: Session | Connection, key: str, *, now: datetime) -> bool:
-    """Record a request's key in this transaction; False (rolled back) if already there.
-
-    One INSERT, no look first: the primary key decides, so two workers racing with the same
-    key cannot both win. The commit is the caller's, with the request's own work.
-    """
-    try:
-        core(db).execute(_CLAIM, {"event_id": key, "received_at": now})
-    except IntegrityError:
-        db.rollback()
-        return False
-    return True
-
-
-def claim_event(session: Session, event_id: str, *, now: datetime) -> bool:
-    """Record a Slack event id; True the first time, False for a retry. Commits.
-
-    A failed claim rolls the session back, so call this before doing the event's work.
-    """
-    if not claim_request(session, event_id, now=now):
-        return False
-    session.commit()
-    return True
 
 
 def posted_agenda_round(db: Session | Connection, *, team_id: str, today: date) -> int | None:
@@ -440,20 +427,6 @@ def unanswered_requests_due_between(
         .order_by(col(FeedbackRequestRecipient.id))
     )
     return [(request, asked) for request, asked in rows]
-
-
-def claim_feedback_reminder(session: Session, *, recipient_id: int, now: datetime) -> bool:
-    """Mark one asked person as reminded; False when they were reminded or answered meanwhile."""
-    result = session.exec(  # type: ignore[call-overload]
-        update(FeedbackRequestRecipient)
-        .where(
-            col(FeedbackRequestRecipient.id) == recipient_id,
-            col(FeedbackRequestRecipient.reminded_at).is_(None),
-            col(FeedbackRequestRecipient.answered_at).is_(None),
-        )
-        .values(reminded_at=now)
-    )
-    return bool(result.rowcount)
 
 
 def is_away(session: Session, *, user_id: str, day: date) -> bool:

@@ -17,8 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, update
+from sqlmodel import Session, col
 
 from storage.models import (
     CheckinPrompt,
@@ -545,114 +544,6 @@ def first_rounds(session: Session, *, team_ids: Sequence[str]) -> dict[str, date
         for team_id, moment in session.execute(statement):
             first[team_id] = moment
     return first
-
-
-# --- the record of what was sent ---------------------------------------------------------------
-
-
-def claim_delivery(
-    session: Session,
-    *,
-    kind: DigestKind,
-    recipient: str,
-    team_id: str,
-    iso_week: str,
-    now: datetime,
-) -> SentDigest | None:
-    """Record that this delivery is being sent, and return the row; None if it is not ours.
-
-    The unique key (kind, recipient, team, week) lets exactly one caller insert the row, across
-    processes; a delivery that failed before may be claimed again. Commits either way.
-    """
-    row = SentDigest(
-        kind=kind,
-        recipient=recipient,
-        team_id=team_id,
-        iso_week=iso_week,
-        status=DeliveryStatus.PENDING,
-        created_at=now,
-    )
-    session.add(row)
-    try:
-        session.commit()
-        return row
-    except IntegrityError:
-        session.rollback()
-    retried = session.execute(
-        update(SentDigest)
-        .where(
-            *_one_delivery(kind, recipient, team_id, iso_week),
-            col(SentDigest.status) == DeliveryStatus.FAILED,
-        )
-        .values(status=DeliveryStatus.PENDING, error=None, created_at=now)
-    )
-    session.commit()
-    if retried.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return find_delivery(
-        session, kind=kind, recipient=recipient, team_id=team_id, iso_week=iso_week
-    )
-
-
-def _one_delivery(
-    kind: DigestKind, recipient: str, team_id: str, iso_week: str
-) -> tuple[ColumnElement[bool], ...]:
-    """The conditions naming one delivery: what, to whom, for which team, for which week."""
-    return (
-        col(SentDigest.kind) == kind,
-        col(SentDigest.recipient) == recipient,
-        col(SentDigest.team_id) == team_id,
-        col(SentDigest.iso_week) == iso_week,
-    )
-
-
-def reclaim_unconfirmed(
-    session: Session,
-    *,
-    kind: DigestKind,
-    recipient: str,
-    team_id: str,
-    iso_week: str,
-    now: datetime,
-    stale_before: datetime,
-) -> SentDigest | None:
-    """Take over a delivery that may have reached Slack but was never confirmed; None if there
-    is none to take (or another caller took it first).
-
-    Unconfirmed: still pending with an error (Slack's answer was lost, or Slack could not say
-    whether it arrived), or pending since before ``stale_before`` (the process that claimed it
-    stopped). One UPDATE: of callers racing for it, exactly one gets it. The caller must look
-    for it in Slack before sending it again. Commits either way.
-    """
-    taken = session.execute(
-        update(SentDigest)
-        .where(
-            *_one_delivery(kind, recipient, team_id, iso_week),
-            col(SentDigest.status) == DeliveryStatus.PENDING,
-            col(SentDigest.error).is_not(None) | (col(SentDigest.created_at) <= stale_before),
-        )
-        .values(error=None, created_at=now)
-    )
-    session.commit()
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return find_delivery(
-        session, kind=kind, recipient=recipient, team_id=team_id, iso_week=iso_week
-    )
-
-
-def find_delivery(
-    session: Session, *, kind: DigestKind, recipient: str, team_id: str, iso_week: str
-) -> SentDigest | None:
-    """The record of one weekly delivery, if there is one (read fresh from the database)."""
-    statement = (
-        select(SentDigest)
-        .where(
-            *_one_delivery(kind, recipient, team_id, iso_week),
-        )
-        .execution_options(populate_existing=True)
-    )
-    return session.execute(statement).scalars().first()
 
 
 def coach_digests_for_teams(

@@ -56,7 +56,6 @@ from bot.services import Services
 from bot.slack import client as delivery
 from bot.slack.client import Delivery
 from bot.tensions import service as tensions
-from bot.triage import service as triage
 from storage import queries
 from storage.models import (
     CheckinPrompt,
@@ -1370,7 +1369,7 @@ def save_checkin(
         if answers.done_actions:
             own = {
                 t.id
-                for t in triage.open_actions_of(session, user_id=user_id)
+                for t in tensions.open_actions_of(session, user_id=user_id)
                 if t.team_id == round_.team_id
             }
             chosen = [i for i in answers.done_actions if i in own]
@@ -1520,7 +1519,9 @@ def checkin_context(
             CheckinResponse.round_id == round_id, CheckinResponse.user_id == user_id
         )
     ).first()
-    actions = [t for t in triage.open_actions_of(session, user_id=user_id) if t.team_id == team.id]
+    actions = [
+        t for t in tensions.open_actions_of(session, user_id=user_id) if t.team_id == team.id
+    ]
     return CheckinContext(
         team=team,
         round=round_,

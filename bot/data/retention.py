@@ -125,6 +125,6 @@ def _references_to(table: Table) -> list[Any]:
 
 
 def purge_now(services: Services) -> dict[str, int]:
-    """The daily job (bot/jobs/scheduler.py): purge with the services' configuration and clock."""
+    """The daily job (bot/jobs/tasks.py): purge with the services' configuration and clock."""
     with services.session() as session:
         return purge_expired(session, config=services.config, now=services.now())

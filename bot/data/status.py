@@ -135,6 +135,37 @@ def delivery_report(
 def _last_rounds(
     connection: Connection, team_ids: list[str], now: datetime
 ) -> dict[str, RoundReport]:
+    """Each team's last round that has opened, with its prompts, answers and failures."""
+    rounds = _latest_opened_rounds(connection, team_ids, now)
+    round_ids = [row.id for row in rounds]
+    prompts, answered = _prompt_and_answer_counts(connection, round_ids)
+    failures = _failures(
+        connection,
+        owner=col(CheckinPrompt.round_id),
+        recipient=col(CheckinPrompt.user_id),
+        error=col(CheckinPrompt.error),
+        where=and_(
+            col(CheckinPrompt.round_id).in_(round_ids),
+            # A refused reminder leaves the prompt asked, its error "reminder:<Slack's error>".
+            (col(CheckinPrompt.status) == PromptStatus.FAILED)
+            | col(CheckinPrompt.error).startswith("reminder:"),
+        ),
+    )
+    return {
+        row.team_id: RoundReport(
+            meeting_date=row.meeting_date,
+            meeting_at=row.meeting_at,
+            status=str(row.status),
+            prompts=prompts.get(row.id, {}),
+            answered=answered.get(row.id, 0),
+            failures=tuple(failures.get((row.id,), [])),
+        )
+        for row in rounds
+    }
+
+
+def _latest_opened_rounds(connection: Connection, team_ids: list[str], now: datetime) -> list:
+    """The last round of each team that has opened (by the clock, or early by hand)."""
     latest = (
         select(CheckinRound.team_id, func.max(CheckinRound.meeting_at).label("meeting_at"))
         .where(
@@ -161,7 +192,13 @@ def _last_rounds(
             ),
         )
     ).all()
-    round_ids = [row.id for row in rounds]
+    return list(rounds)
+
+
+def _prompt_and_answer_counts(
+    connection: Connection, round_ids: list[int]
+) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
+    """Each round's prompts counted by status, and its answers counted."""
     prompts: dict[int, dict[str, int]] = defaultdict(dict)
     for round_id, status, count in connection.execute(
         select(CheckinPrompt.round_id, CheckinPrompt.status, func.count())
@@ -176,29 +213,7 @@ def _last_rounds(
             .group_by(col(CheckinResponse.round_id))
         ).all()
     )
-    failures = _failures(
-        connection,
-        owner=col(CheckinPrompt.round_id),
-        recipient=col(CheckinPrompt.user_id),
-        error=col(CheckinPrompt.error),
-        where=and_(
-            col(CheckinPrompt.round_id).in_(round_ids),
-            # A refused reminder leaves the prompt asked, its error "reminder:<Slack's error>".
-            (col(CheckinPrompt.status) == PromptStatus.FAILED)
-            | col(CheckinPrompt.error).startswith("reminder:"),
-        ),
-    )
-    return {
-        row.team_id: RoundReport(
-            meeting_date=row.meeting_date,
-            meeting_at=row.meeting_at,
-            status=str(row.status),
-            prompts=prompts.get(row.id, {}),
-            answered=answered.get(row.id, 0),
-            failures=tuple(failures.get((row.id,), [])),
-        )
-        for row in rounds
-    }
+    return prompts, answered
 
 
 def _latest_digests(connection: Connection, team_ids: list[str]) -> dict[str, list[DigestReport]]:

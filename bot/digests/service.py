@@ -35,6 +35,7 @@ from bot.digests import charts
 from bot.digests import views as digest_blocks
 from bot.slack.client import TIMEOUT, Delivery, may_have_arrived, post, tagged_messages
 from storage import weekly
+from storage.claims import claim_delivery, find_delivery, reclaim_unconfirmed
 from storage.models import DeliveryStatus, DigestKind, SentDigest
 from storage.weekly import FeedbackCounts, OwnerSpread, TensionCounts, Weeks
 
@@ -705,15 +706,15 @@ def _claim(
     claims = _Claims()
     for team_id in team_ids:
         key = {"kind": kind, "recipient": recipient, "team_id": team_id, "iso_week": week}
-        row = weekly.claim_delivery(session, **key, now=now)
+        row = claim_delivery(session, **key, now=now)
         if row is not None:
             claims.fresh.append(row)
             continue
-        row = weekly.reclaim_unconfirmed(session, **key, now=now, stale_before=now - IN_DOUBT_AFTER)
+        row = reclaim_unconfirmed(session, **key, now=now, stale_before=now - IN_DOUBT_AFTER)
         if row is not None:
             claims.unconfirmed.append(row)
             continue
-        existing = weekly.find_delivery(session, **key)
+        existing = find_delivery(session, **key)
         if existing is not None:
             claims.taken.append(existing)
     return claims

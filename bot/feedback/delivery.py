@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import NotFoundError
 from bot.feedback import service as feedback
+from bot.feedback.model import AskedForFeedback, GivenFeedback, Reply, Thanks
 from bot.feedback.views import (
     build_feedback_dm,
     build_giver_confirmation,
@@ -46,7 +47,7 @@ def _post_to_anonymous_giver(client: WebClient, giver: str, payload: dict[str, A
 
 
 def deliver_feedback(
-    services: Services, client: WebClient, *, giver: str, given: feedback.GivenFeedback
+    services: Services, client: WebClient, *, giver: str, given: GivenFeedback
 ) -> None:
     """DM each receiver, post shared appreciations once per team channel, confirm to the giver."""
     renderer = services.renderer
@@ -104,7 +105,7 @@ def deliver_thanks(
     services: Services,
     client: WebClient,
     *,
-    thanks: feedback.Thanks,
+    thanks: Thanks,
     channel: str | None,
     ts: str | None,
 ) -> None:
@@ -124,7 +125,7 @@ def deliver_thanks(
         delivery.post(client, thanked.giver, build_thanks_note(services.renderer, feedback=thanked))
 
 
-def deliver_reply(services: Services, client: WebClient, *, reply: feedback.Reply) -> None:
+def deliver_reply(services: Services, client: WebClient, *, reply: Reply) -> None:
     """Pass a private reply to the giver, and tell the receiver whether it reached them."""
     giver = reply.feedback.giver
     if giver is None:
@@ -134,9 +135,7 @@ def deliver_reply(services: Services, client: WebClient, *, reply: feedback.Repl
     delivery.post(client, reply.feedback.receiver, note)
 
 
-def deliver_request(
-    services: Services, client: WebClient, *, asked: feedback.AskedForFeedback
-) -> None:
+def deliver_request(services: Services, client: WebClient, *, asked: AskedForFeedback) -> None:
     """DM each person asked (with the "Give feedback" button) and confirm to the requester."""
     request = asked.request
     payload = build_request_dm(services.renderer, request=request)

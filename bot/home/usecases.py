@@ -13,14 +13,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core.meetings import next_meeting
+from bot.core.meetings import local_today, next_meeting
 from bot.feedback import service as feedback
 from bot.feedback.views import build_feedback_home_section
 from bot.home.views import build_home, build_tensions_section
 from bot.services import Services
 from bot.slack.blocks import Block
 from bot.tensions import service as tensions
-from bot.triage import service as triage
 from bot.triage.views import HomeAction, HomeMeeting, build_progress_section
 
 HomeSection = Callable[[Session, Services, str, datetime], list[Block]]
@@ -66,10 +65,10 @@ def progress_section(
         for team in config.teams_of(user_id)
     ]
     items = []
-    for tension in triage.open_actions_of(session, user_id=user_id):
+    for tension in tensions.open_actions_of(session, user_id=user_id):
         team = config.find_team(tension.team_id)
         if team is not None:  # a team since removed from app.yaml has no meetings to report to
-            overdue = triage.is_overdue(tension, triage.local_today(team, now))
+            overdue = tensions.is_overdue(tension, local_today(team, now))
             items.append(HomeAction(tension, team.name, overdue))
     if not meetings and not items:
         return []

@@ -199,29 +199,36 @@ def _block(problems: list[str], where: str, block: dict[str, Any]) -> None:
     block_id = block.get("block_id")
     if block_id is not None:
         _id(problems, f"{where}.block_id", block_id)
-    if kind == "section":
-        _section(problems, where, block)
-    elif kind == "header":
-        _text(problems, f"{where}.text", block.get("text"), HEADER_TEXT_MAX, PLAIN_ONLY)
-    elif kind == "context":
-        _context(problems, where, block)
-    elif kind == "actions":
-        _actions(problems, where, block)
-    elif kind == "input":
-        _input(problems, where, block)
-    elif kind == "image":
-        _image(problems, where, block)
-        if block.get("title") is not None:
-            _text(problems, f"{where}.title", block["title"], IMAGE_TITLE_MAX, PLAIN_ONLY)
-    elif kind == "rich_text":
-        if not isinstance(block.get("elements"), list):
-            problems.append(f"{where}.elements must be a list")
-    elif kind == "markdown":
-        text = block.get("text")
-        if not isinstance(text, str) or not text:
-            problems.append(f"{where}.text must be a non-empty string")
-        else:
-            _length(problems, f"{where}.text", text, MARKDOWN_BLOCK_TEXT_MAX)
+    check = _BLOCK_CHECKS.get(kind)
+    if check is not None:
+        check(problems, where, block)
+
+
+def _header(problems: list[str], where: str, block: dict[str, Any]) -> None:
+    """A header's plain text, up to 150 characters."""
+    _text(problems, f"{where}.text", block.get("text"), HEADER_TEXT_MAX, PLAIN_ONLY)
+
+
+def _image_block(problems: list[str], where: str, block: dict[str, Any]) -> None:
+    """An image block: the image, and an optional plain-text title."""
+    _image(problems, where, block)
+    if block.get("title") is not None:
+        _text(problems, f"{where}.title", block["title"], IMAGE_TITLE_MAX, PLAIN_ONLY)
+
+
+def _rich_text(problems: list[str], where: str, block: dict[str, Any]) -> None:
+    """A rich text block holds a list of elements."""
+    if not isinstance(block.get("elements"), list):
+        problems.append(f"{where}.elements must be a list")
+
+
+def _markdown(problems: list[str], where: str, block: dict[str, Any]) -> None:
+    """A markdown block: non-empty text up to 12,000 characters."""
+    text = block.get("text")
+    if not isinstance(text, str) or not text:
+        problems.append(f"{where}.text must be a non-empty string")
+    else:
+        _length(problems, f"{where}.text", text, MARKDOWN_BLOCK_TEXT_MAX)
 
 
 def _section(problems: list[str], where: str, block: dict[str, Any]) -> None:
@@ -330,29 +337,39 @@ def _element(problems: list[str], where: str, element: Any, allowed: set[str]) -
         _text(problems, f"{where}.placeholder", element["placeholder"], PLACEHOLDER_MAX, PLAIN_ONLY)
     if element.get("confirm") is not None:
         _confirm(problems, f"{where}.confirm", element["confirm"])
-    if kind in ("button", "workflow_button"):
-        _button(problems, where, element)
-    elif kind in ("static_select", "multi_static_select"):
-        _static_select(problems, where, element)
-    elif kind == "overflow":
-        _options(problems, where, element, PLAIN_ONLY, OVERFLOW_OPTIONS_MAX)
-    elif kind in CHOICES:
-        _options(problems, where, element, TEXT_TYPES, CHOICE_OPTIONS_MAX)
-    elif kind == "plain_text_input":
-        _plain_text_input(problems, where, element)
-    elif kind == "number_input":
-        if not isinstance(element.get("is_decimal_allowed"), bool):
-            problems.append(f"{where}.is_decimal_allowed must be true or false")
-    elif kind == "datepicker":
-        initial = element.get("initial_date")
-        if initial is not None and not (isinstance(initial, str) and _DATE.fullmatch(initial)):
-            problems.append(f"{where}.initial_date must be YYYY-MM-DD, not {initial!r}")
-    elif kind == "timepicker":
-        initial = element.get("initial_time")
-        if initial is not None and not (isinstance(initial, str) and _TIME.fullmatch(initial)):
-            problems.append(f"{where}.initial_time must be HH:mm, not {initial!r}")
-    elif kind == "image":
-        _image(problems, where, element)
+    check = _ELEMENT_CHECKS.get(kind)
+    if check is not None:
+        check(problems, where, element)
+
+
+def _overflow(problems: list[str], where: str, element: dict[str, Any]) -> None:
+    """An overflow menu: plain-text options, up to 5."""
+    _options(problems, where, element, PLAIN_ONLY, OVERFLOW_OPTIONS_MAX)
+
+
+def _choice(problems: list[str], where: str, element: dict[str, Any]) -> None:
+    """Checkboxes and radio buttons: text options, up to 10."""
+    _options(problems, where, element, TEXT_TYPES, CHOICE_OPTIONS_MAX)
+
+
+def _number_input(problems: list[str], where: str, element: dict[str, Any]) -> None:
+    """A number input says whether decimals are allowed."""
+    if not isinstance(element.get("is_decimal_allowed"), bool):
+        problems.append(f"{where}.is_decimal_allowed must be true or false")
+
+
+def _datepicker(problems: list[str], where: str, element: dict[str, Any]) -> None:
+    """A date picker's initial date is YYYY-MM-DD."""
+    initial = element.get("initial_date")
+    if initial is not None and not (isinstance(initial, str) and _DATE.fullmatch(initial)):
+        problems.append(f"{where}.initial_date must be YYYY-MM-DD, not {initial!r}")
+
+
+def _timepicker(problems: list[str], where: str, element: dict[str, Any]) -> None:
+    """A time picker's initial time is HH:mm."""
+    initial = element.get("initial_time")
+    if initial is not None and not (isinstance(initial, str) and _TIME.fullmatch(initial)):
+        problems.append(f"{where}.initial_time must be HH:mm, not {initial!r}")
 
 
 def _button(problems: list[str], where: str, button: dict[str, Any]) -> None:
@@ -519,3 +536,29 @@ def _length(problems: list[str], where: str, value: Any, limit: int) -> None:
         problems.append(f"{where} must be a string, not {type(value).__name__}")
     elif len(value) > limit:
         problems.append(f"{where} is {len(value)} characters; the limit is {limit}")
+
+
+# Each block and element type's own checks (a type missing here has only the common ones).
+_BLOCK_CHECKS: dict[str, Any] = {
+    "section": _section,
+    "header": _header,
+    "context": _context,
+    "actions": _actions,
+    "input": _input,
+    "image": _image_block,
+    "rich_text": _rich_text,
+    "markdown": _markdown,
+}
+_ELEMENT_CHECKS: dict[str, Any] = {
+    "button": _button,
+    "workflow_button": _button,
+    "static_select": _static_select,
+    "multi_static_select": _static_select,
+    "overflow": _overflow,
+    **dict.fromkeys(CHOICES, _choice),
+    "plain_text_input": _plain_text_input,
+    "number_input": _number_input,
+    "datepicker": _datepicker,
+    "timepicker": _timepicker,
+    "image": _image,
+}

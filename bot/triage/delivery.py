@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.agenda.service import refresh_agendas
 from bot.services import Services
 from bot.slack import client as delivery
-from bot.triage.service import ACTION_OUTCOMES
+from bot.tensions.service import ACTION_OUTCOMES
 from bot.triage.views import build_owner_dm, build_raiser_question, build_reopened_note
 from storage.models import Tension
 

@@ -7,6 +7,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.feedback import delivery as feedback_delivery
+from bot.feedback import rules as feedback_rules
 from bot.feedback import service as feedback
 from bot.feedback.views import build_feedback_modal, build_reply_modal, build_request_modal
 from bot.home.usecases import FEEDBACK_PAGE
@@ -69,7 +70,7 @@ def handle_feedback_answer_request(
 def handle_home_give_feedback(ack: Any, body: dict, client: WebClient, services: Services) -> None:
     """Open an empty give-modal from the Home tab."""
     ack()
-    feedback.require_teams(services.config, body["user"]["id"])
+    feedback_rules.require_teams(services.config, body["user"]["id"])
     view = build_feedback_modal(services.renderer, organisation=services.config.organisation)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -78,8 +79,8 @@ def handle_home_ask_feedback(ack: Any, body: dict, client: WebClient, services: 
     """Open the request modal from the Home tab."""
     ack()
     user_id = body["user"]["id"]
-    feedback.require_teams(services.config, user_id)
-    due = feedback.default_due_date(services.config, user_id, services.now())
+    feedback_rules.require_teams(services.config, user_id)
+    due = feedback_rules.default_due_date(services.config, user_id, services.now())
     client.views_open(
         trigger_id=body["trigger_id"], view=build_request_modal(services.renderer, due_date=due)
     )

@@ -12,6 +12,7 @@ from bot.core import ids
 from bot.core.config import OrganisationConfig
 from bot.core.errors import InvalidInputError, NotInTeamError
 from bot.feedback import delivery as feedback_delivery
+from bot.feedback import rules as feedback_rules
 from bot.feedback import service as feedback
 from bot.feedback.views import chosen_values
 from bot.services import Services
@@ -79,10 +80,10 @@ def handle_feedback_submission(
     """Store the feedback and deliver it, or show in the modal what to change."""
     giver, config = body["user"]["id"], services.config
     form = _give_form(view, config.organisation)
-    known = feedback.teammates(config, giver)
+    known = feedback_rules.teammates(config, giver)
     try:
         accounts = slack_users.look_up(client, form["receivers"], known=known)
-        draft = feedback.check_feedback(config=config, giver=giver, accounts=accounts, **form)
+        draft = feedback_rules.check_feedback(config=config, giver=giver, accounts=accounts, **form)
         with services.session() as session:
             given = feedback.give_feedback(
                 session,
@@ -112,10 +113,10 @@ def handle_feedback_request_submission(
     """Store the request and ask each person, or show in the modal what to change."""
     requester, config, now = body["user"]["id"], services.config, services.now()
     form = _request_form(view)
-    known = feedback.teammates(config, requester)
+    known = feedback_rules.teammates(config, requester)
     try:
         accounts = slack_users.look_up(client, form["recipients"], known=known)
-        draft = feedback.check_request(
+        draft = feedback_rules.check_request(
             config=config, requester=requester, accounts=accounts, now=now, **form
         )
         with services.session() as session:

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.core import ids
 from bot.core.errors import InvalidInputError, RetrobotError
+from bot.core.meetings import local_today
 from bot.services import Services
 from bot.tensions.service import tension_by_id
 from bot.triage import delivery as triage_delivery
@@ -33,7 +34,7 @@ def handle_triage_submission(
                 owner=selected_user(values, ids.TRIAGE_OWNER_BLOCK, ids.TRIAGE_OWNER_ACTION),
                 due_date=selected_date(values, ids.TRIAGE_DUE_BLOCK, ids.TRIAGE_DUE_ACTION),
                 note=text_value(values, ids.TRIAGE_NOTE_BLOCK, ids.TRIAGE_NOTE_ACTION),
-                today=triage.local_today(team, now),
+                today=local_today(team, now),
             )
             tension = triage.triage_tension(
                 session,

@@ -17,18 +17,17 @@ import bot.standin  # noqa: F401  (the stand-in keeps real time while a test fre
 from bot.checkins import service as checkins
 from bot.core.config import AppConfig, load_config, parse_config
 from bot.core.settings import Settings
-from bot.jobs.scheduler import (
-    LeaseLock,
+from bot.jobs.scheduler import Scheduler, reload_on_sighup
+from bot.jobs.triggers import (
     MeetingTrigger,
-    Scheduler,
     WeeklyTrigger,
     coach_schedules,
     derive_jobs,
     previous_week,
-    reload_on_sighup,
 )
 from bot.services import Services, open_services
 from bot.standin.web_api import FakeSlack
+from storage.locks import AdvisoryLock, LeaseLock
 from storage.models import (
     CheckinPrompt,
     CheckinRound,
@@ -398,8 +397,6 @@ def test_postgresql_advisory_lock_frees_when_its_connection_dies(
 ) -> None:
     if services.engine.dialect.name != "postgresql":
         pytest.skip("the advisory lock is PostgreSQL's")
-    from bot.jobs.scheduler import AdvisoryLock
-
     first, second = AdvisoryLock(services.engine), AdvisoryLock(services.engine)
     try:
         assert first.acquire() and first.renew() and not second.acquire()

@@ -45,6 +45,7 @@ from bot.digests import charts
 from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
 from bot.feedback import service as feedback
 from bot.feedback.delivery import deliver_feedback, deliver_request
+from bot.feedback.model import AskedForFeedback, FeedbackDraft, GivenFeedback, RequestDraft
 from bot.services import Services
 from bot.slack import client as delivery
 from bot.standin.web_api import FakeSlack, Message
@@ -327,10 +328,10 @@ def triage_dms(services: Services, fake: FakeSlack, clock: list[datetime]) -> Pa
 
 
 def feedback_dms(services: Services, fake: FakeSlack, clock: list[datetime]) -> Path:
-    def prepare(i: int) -> feedback.GivenFeedback:
+    def prepare(i: int) -> GivenFeedback:
         now = FEEDBACK_AT + timedelta(hours=i)
         clock[0] = now
-        draft = feedback.FeedbackDraft(
+        draft = FeedbackDraft(
             receivers=(BEN, CARA, DEV),
             kind=FeedbackKind.APPRECIATION,
             values=("Trust",),
@@ -343,10 +344,10 @@ def feedback_dms(services: Services, fake: FakeSlack, clock: list[datetime]) -> 
         assert given is not None
         return given
 
-    def send(i: int, given: feedback.GivenFeedback) -> None:
+    def send(i: int, given: GivenFeedback) -> None:
         deliver_feedback(services, services.client, giver=ANA, given=given)
 
-    def failure(i: int, given: feedback.GivenFeedback, _: None) -> str | None:
+    def failure(i: int, given: GivenFeedback, _: None) -> str | None:
         with services.session() as session:
             rows = {r.receiver: r for r in session.exec(select(Feedback)) if r.id in ids(given)}
         assert all(rows[u].dm_ts for u in (CARA, DEV))
@@ -365,10 +366,10 @@ def shared_appreciation(services: Services, fake: FakeSlack, clock: list[datetim
     """Shay (in both teams) thanks Ben (North) and Sam (South), shared: one post per team
     channel. North's channel is the victim; the DMs and South's post go."""
 
-    def prepare(i: int) -> feedback.GivenFeedback:
+    def prepare(i: int) -> GivenFeedback:
         now = FEEDBACK_AT + timedelta(hours=i)
         clock[0] = now
-        draft = feedback.FeedbackDraft(
+        draft = FeedbackDraft(
             receivers=(BEN, SAM),
             kind=FeedbackKind.APPRECIATION,
             values=("Courage",),
@@ -382,10 +383,10 @@ def shared_appreciation(services: Services, fake: FakeSlack, clock: list[datetim
         assert given is not None
         return given
 
-    def send(i: int, given: feedback.GivenFeedback) -> None:
+    def send(i: int, given: GivenFeedback) -> None:
         deliver_feedback(services, services.client, giver=SHARED, given=given)
 
-    def failure(i: int, given: feedback.GivenFeedback, _: None) -> str | None:
+    def failure(i: int, given: GivenFeedback, _: None) -> str | None:
         assert len(fake.dms(BEN)) == len(fake.dms(SAM)) == 1
         confirmation = fake.dms(SHARED)[-1].all_text
         assert f"<#{SOUTH_CHANNEL}>" in confirmation
@@ -398,10 +399,10 @@ def shared_appreciation(services: Services, fake: FakeSlack, clock: list[datetim
 
 
 def feedback_request(services: Services, fake: FakeSlack, clock: list[datetime]) -> Path:
-    def prepare(i: int) -> feedback.AskedForFeedback:
+    def prepare(i: int) -> AskedForFeedback:
         now = FEEDBACK_AT + timedelta(hours=i)
         clock[0] = now
-        draft = feedback.RequestDraft(
+        draft = RequestDraft(
             team_id="north",
             recipients=(BEN, CARA, DEV),
             about=f"How I ran the handover ({i})",
@@ -414,10 +415,10 @@ def feedback_request(services: Services, fake: FakeSlack, clock: list[datetime])
         assert asked is not None
         return asked
 
-    def send(i: int, asked: feedback.AskedForFeedback) -> None:
+    def send(i: int, asked: AskedForFeedback) -> None:
         deliver_request(services, services.client, asked=asked)
 
-    def failure(i: int, asked: feedback.AskedForFeedback, _: None) -> str | None:
+    def failure(i: int, asked: AskedForFeedback, _: None) -> str | None:
         with services.session() as session:
             rows = {
                 r.user_id: r
@@ -553,7 +554,7 @@ def dms(fake: FakeSlack) -> Callable[[str], int]:
     return lambda user: len(fake.dms(user))
 
 
-def ids(given: feedback.GivenFeedback) -> set[int | None]:
+def ids(given: GivenFeedback) -> set[int | None]:
     return {row.id for row in given.feedback}
 
 

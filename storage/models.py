@@ -425,8 +425,6 @@ class Retrospective(SQLModel, table=True):
     channel: str
     message_ts: str | None = None
     messages: dict[str, Any] = _json_dict()
-    # Taken (a lease) while one process brings the channel message and thread up to date.
-    publishing_until: datetime | None = _datetime(nullable=True, default=None)
     chart_posted: bool = False
     created_at: datetime = _created_at()
 

@@ -3,8 +3,8 @@ the health chart, the reflection DMs and the two reminders.
 
 Publishing brings the channel message and its thread replies in line with the database: each
 part's content digest is recorded, so only what changed is updated and nothing is posted twice.
-One process at a time holds the retrospective's publishing turn (a lease on its row), and reads
-the database only once it holds it, so the last to publish always shows the latest state.
+One process at a time holds the retrospective's publishing turn (a lease row, storage.locks), and
+reads the database only once it holds it, so the last to publish always shows the latest state.
 
 The reflection DMs go out at Slack's pace from the check-ins' sender pool (the workspace's one
 budget), each claimed before it is posted and recorded after; a claim left in doubt is looked up
@@ -17,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -42,6 +44,7 @@ from bot.retros.views import (
 from bot.services import Services
 from bot.slack import client as slack_client
 from bot.slack.client import TIMEOUT, Delivery, may_have_arrived
+from storage.locks import LeaseLock, instance_name
 from storage.models import Retrospective, RetroStatus
 
 logger = logging.getLogger(__name__)
@@ -50,6 +53,7 @@ BOARD_METADATA_TYPE = "retrobot_retro"
 INVITATION_METADATA_TYPE = "retrobot_retro_invitation"
 HISTORY_PAGES = 2
 TURN_WAIT = 120.0  # seconds to wait for another process to finish publishing
+PUBLISH_LEASE = timedelta(minutes=5)  # longer than any publishing takes
 
 
 class PublishBusyError(RetrobotError):
@@ -93,20 +97,23 @@ def _call(call: Callable[..., Any], **arguments: Any) -> tuple[Any, str | None]:
 
 @contextmanager
 def publishing_turn(services: Services, retro_id: int) -> Iterator[None]:
-    """Take turns with every other process publishing this retrospective."""
+    """Take turns with every other thread or process publishing this retrospective: a lease row
+    (storage.locks), so no database lock is held while Slack is called."""
+    lease = LeaseLock(
+        services,
+        holder=f"{instance_name()}:{threading.get_ident()}",
+        lease=PUBLISH_LEASE,
+        name=f"retro:{retro_id}",
+    )
     deadline = time.monotonic() + TURN_WAIT
-    while True:
-        with services.session() as session:
-            if rounds.take_publishing_turn(session, retro_id=retro_id, now=services.now()):
-                break
+    while not lease.acquire():
         if time.monotonic() > deadline:
             raise PublishBusyError(f"retrospective {retro_id} was being published for too long")
         time.sleep(0.05)
     try:
         yield
     finally:
-        with services.session() as session:
-            rounds.release_publishing_turn(session, retro_id=retro_id)
+        lease.release()
 
 
 def publish(services: Services, *, retro_id: int, client: WebClient | None = None) -> Published:

@@ -1,5 +1,5 @@
 """What the scheduler does to retrospectives, in the database: phases due to close, the one
-reminder of each phase, the reflection DMs' claims, and the turn to publish the messages.
+reminder of each phase, the reflection DMs' claims, and what is posted where.
 
 A DM is claimed (``sending``) by one process before it is posted and recorded after, so restarts
 and concurrent runs never post twice; a claim left in doubt is looked up in Slack before it is
@@ -21,7 +21,6 @@ from storage import queries
 from storage.models import PromptStatus, RetroParticipant, Retrospective, RetroStatus
 
 IN_DOUBT_AFTER = timedelta(minutes=10)  # a DM claimed this long ago and not recorded is looked up
-PUBLISH_LEASE = timedelta(minutes=5)
 INVITATION_BATCH = 25
 RETRY_AFTER = timedelta(minutes=5)  # a DM Slack refused for a passing reason is tried again
 
@@ -211,21 +210,6 @@ def record_invitation(
 # --- publishing turns -------------------------------------------------------------------------
 
 
-def take_publishing_turn(session: Session, *, retro_id: int, now: datetime) -> bool:
-    """Take the lease that lets one process at a time write the retrospective's messages."""
-    taken = session.exec(
-        update(Retrospective)
-        .where(
-            col(Retrospective.id) == retro_id,
-            col(Retrospective.publishing_until).is_(None)
-            | (col(Retrospective.publishing_until) < now),
-        )
-        .values(publishing_until=now + PUBLISH_LEASE)
-    )
-    session.commit()
-    return bool(taken.rowcount)
-
-
 def record_publishing(
     session: Session,
     *,
@@ -234,18 +218,10 @@ def record_publishing(
     messages: dict,
     chart_posted: bool,
 ) -> None:
-    """Record what is posted where (the turn is still held)."""
+    """Record what is posted where (under the publishing turn, bot.retros.delivery)."""
     session.exec(
         update(Retrospective)
         .where(col(Retrospective.id) == retro_id)
         .values(message_ts=message_ts, messages=messages, chart_posted=chart_posted)
-    )
-    session.commit()
-
-
-def release_publishing_turn(session: Session, *, retro_id: int) -> None:
-    """Give the publishing turn up."""
-    session.exec(
-        update(Retrospective).where(col(Retrospective.id) == retro_id).values(publishing_until=None)
     )
     session.commit()

@@ -44,7 +44,7 @@ from bot.retros.model import (
     OwnReflection,
     period_length,
 )
-from storage import queries
+from storage import claims
 from storage.models import (
     HealthAnswer,
     Member,
@@ -336,7 +336,7 @@ def save_reflection(
     modal's view id, ``request_key``, is claimed with it). PhaseOverError once reflection closed.
     """
     retro, _ = reflectable(session, config=config, retro_id=retro_id, user_id=user_id)
-    if request_key and not queries.claim_request(session, f"retro-reflect:{request_key}", now=now):
+    if request_key and not claims.claim_request(session, f"retro-reflect:{request_key}", now=now):
         return None
     if not hold_row(session, retro_id, RetroStatus.REFLECTING):
         session.rollback()

@@ -43,7 +43,6 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(), nullable=False),
         sa.Column("message_ts", sa.String(), nullable=True),
         sa.Column("messages", sa.JSON(), nullable=False),
-        sa.Column("publishing_until", sa.DateTime(), nullable=True),
         sa.Column("chart_posted", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -60,9 +59,7 @@ def upgrade() -> None:
         postgresql_where=sa.text(_IN_PROGRESS),
     )
     op.create_index(op.f("ix_retrospective_status"), "retrospective", ["status"])
-    op.create_index(
-        "ix_retrospective_team_id_opened_at", "retrospective", ["team_id", "opened_at"]
-    )
+    op.create_index("ix_retrospective_team_id_opened_at", "retrospective", ["team_id", "opened_at"])
     op.create_table(
         "health_answer",
         sa.Column("id", sa.Integer(), nullable=False),

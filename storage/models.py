@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlmodel import Field, SQLModel
 
@@ -389,20 +389,15 @@ class ReflectionKind(StrEnum):
 class Retrospective(SQLModel, table=True):
     """One team's retrospective: the period it looks back on, and its reflection and voting.
 
-    At most one per team is in progress (a unique index over the team's unclosed ones). Its
-    channel message and thread replies are recorded in ``messages`` by part name, each
-    ``{"ts": ..., "digest": ...}``, so publishing again updates them and never posts twice.
+    At most one per team is in progress: ``in_progress_team`` holds the team's id until it
+    closes, and is unique. Its channel message and thread replies are recorded in ``messages``
+    by part name, each ``{"ts": ..., "digest": ...}``, so publishing again updates them and
+    never posts twice.
     """
 
     __tablename__ = "retrospective"
     __table_args__ = (
-        Index(
-            "ix_retrospective_one_in_progress",
-            "team_id",
-            unique=True,
-            sqlite_where=text("status != 'closed'"),
-            postgresql_where=text("status != 'closed'"),
-        ),
+        UniqueConstraint("in_progress_team"),
         Index("ix_retrospective_team_id_opened_at", "team_id", "opened_at"),
     )
 
@@ -411,6 +406,7 @@ class Retrospective(SQLModel, table=True):
     status: RetroStatus = Field(
         default=RetroStatus.REFLECTING, sa_type=StrEnumType(RetroStatus), index=True
     )
+    in_progress_team: str | None = None  # the team's id while reflecting or voting, else None
     anonymous: bool = True
     # The questions asked this time, in order (app.yaml's `health:` may change later).
     health_questions: list[str] = _json_list()

@@ -30,6 +30,7 @@ from storage.models import (
     Feedback,
     FeedbackRequest,
     ProcessedEvent,
+    Retrospective,
     SentDigest,
     Tension,
 )
@@ -51,6 +52,9 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "feedback": lambda cutoff: col(Feedback.created_at) < cutoff,
     "sent_digest": lambda cutoff: col(SentDigest.created_at) < cutoff,
     "processed_event": lambda cutoff: col(ProcessedEvent.received_at) < cutoff,
+    # A retrospective by when it opened; who took part, its reflections, votes, health answers
+    # and improvements go with it (issue 18).
+    "retrospective": lambda cutoff: col(Retrospective.opened_at) < cutoff,
 }
 # Tables never expired: app.yaml's teams and people, and the scheduler's lease.
 KEPT = frozenset({"team", "member", "coach", "scheduler_lock"})

@@ -180,6 +180,7 @@ def open_retro(session: Session, *, team: TeamConfig, now: datetime) -> Retrospe
     retro = Retrospective(
         team_id=team.id,
         status=RetroStatus.REFLECTING,
+        in_progress_team=team.id,
         anonymous=team.retro.anonymous,
         health_questions=list(team.health),
         period_start=start,
@@ -449,7 +450,7 @@ def close_reflection(session: Session, *, retro_id: int, now: datetime) -> Retro
     if has_reflections:
         values |= {"status": RetroStatus.VOTING, "voting_closes_at": now + VOTING_OPEN_FOR}
     else:
-        values |= {"status": RetroStatus.CLOSED, "voting_closed_at": now}
+        values |= {"status": RetroStatus.CLOSED, "voting_closed_at": now, "in_progress_team": None}
     closed = session.exec(
         update(Retrospective)
         .where(

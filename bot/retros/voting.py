@@ -167,7 +167,7 @@ def close_voting(
     closed = session.exec(
         update(Retrospective)
         .where(col(Retrospective.id) == retro_id, col(Retrospective.status) == RetroStatus.VOTING)
-        .values(status=RetroStatus.CLOSED, voting_closed_at=now)
+        .values(status=RetroStatus.CLOSED, voting_closed_at=now, in_progress_team=None)
     )
     if not closed.rowcount:
         session.rollback()

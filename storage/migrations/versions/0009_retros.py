@@ -7,7 +7,8 @@ Create Date: 2026-11-28
 
 Who took part (retro_participant) is a table apart from what anyone wrote (reflection,
 health_answer), so that once reflection closes nothing links an anonymous reflection to its
-author. A partial unique index keeps one retrospective in progress per team.
+author. retrospective.in_progress_team (the team's id until it closes, unique) keeps one
+retrospective in progress per team.
 """
 
 from collections.abc import Sequence
@@ -20,8 +21,6 @@ down_revision: str | Sequence[str] | None = "0007_tension_request_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_IN_PROGRESS = "status != 'closed'"
-
 
 def upgrade() -> None:
     """Create the six retrospective tables and their indexes."""
@@ -30,6 +29,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.String(), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("in_progress_team", sa.String(), nullable=True),
         sa.Column("anonymous", sa.Boolean(), nullable=False),
         sa.Column("health_questions", sa.JSON(), nullable=False),
         sa.Column("period_start", sa.DateTime(), nullable=False),
@@ -49,14 +49,7 @@ def upgrade() -> None:
             ["team_id"], ["team.id"], name=op.f("fk_retrospective_team_id_team")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_retrospective")),
-    )
-    op.create_index(
-        "ix_retrospective_one_in_progress",
-        "retrospective",
-        ["team_id"],
-        unique=True,
-        sqlite_where=sa.text(_IN_PROGRESS),
-        postgresql_where=sa.text(_IN_PROGRESS),
+        sa.UniqueConstraint("in_progress_team", name=op.f("uq_retrospective_in_progress_team")),
     )
     op.create_index(op.f("ix_retrospective_status"), "retrospective", ["status"])
     op.create_index("ix_retrospective_team_id_opened_at", "retrospective", ["team_id", "opened_at"])
@@ -194,5 +187,4 @@ def downgrade() -> None:
     op.drop_table("health_answer")
     op.drop_index("ix_retrospective_team_id_opened_at", table_name="retrospective")
     op.drop_index(op.f("ix_retrospective_status"), table_name="retrospective")
-    op.drop_index("ix_retrospective_one_in_progress", table_name="retrospective")
     op.drop_table("retrospective")

@@ -627,3 +627,63 @@ def test_invitations_are_claimed_once_and_held_for_the_morning(
         [(False, claimed[2].user_id), (True, claimed[3].user_id), (True, claimed[4].user_id)]
     )
     assert retro.id is not None
+
+
+# --- after the retrospective ------------------------------------------------------------------
+
+
+def test_any_member_answers_for_an_improvement_the_team_raised(
+    services: Services, session: Session, retro: Retrospective, voting_board: list[Reflection]
+) -> None:
+    from bot.triage import service as triage
+
+    vote(services, session, voting_board[0], ANA)
+    voting.close_voting(
+        session, retro_id=retro.id or 0, team_channel=NORTH_CHANNEL, area=AREA, now=NOW
+    )
+    [chosen] = figures.chosen(session, retro_id=retro.id or 0)
+    tension = chosen.tension
+    tension.status, tension.outcome = TensionStatus.TRIAGED, OutcomeKind.INFORMATION
+    session.add(tension)
+    session.commit()
+    with pytest.raises(NotAllowedError):  # a coach is not the team
+        triage.answer_needs_met(
+            session, user_id=COACH, tension_id=tension.id or 0, met=True, now=NOW
+        )
+    answered = triage.answer_needs_met(
+        session, user_id=CARA, tension_id=tension.id or 0, met=True, now=NOW
+    )
+    assert answered.status == TensionStatus.CLOSED
+
+
+def test_a_team_raised_tension_mentions_the_teams_channel() -> None:
+    from types import SimpleNamespace
+
+    from prompts import Renderer
+
+    tension = SimpleNamespace(text="Pair visits", raised_by=NORTH_CHANNEL, area=AREA)
+    line = Renderer().say("agenda.item", number=1, tension=tension)
+    assert line == "*1.* Pair visits — <#C0NORTH> · _Retrospective improvement_"
+
+
+def test_retention_takes_an_old_retrospective_and_all_that_hangs_from_it(
+    services: Services, session: Session, retro: Retrospective, voting_board: list[Reflection]
+) -> None:
+    from bot.core.config import parse_config
+    from bot.data.retention import purge_expired
+    from tests.conftest import TEST_APP_YAML
+
+    vote(services, session, voting_board[0], ANA)
+    voting.close_voting(
+        session, retro_id=retro.id or 0, team_channel=NORTH_CHANNEL, area=AREA, now=NOW
+    )
+    kept = service.open_retro(
+        session, team=services.config.team("north"), now=NOW + timedelta(days=200)
+    )
+    config = parse_config(
+        TEST_APP_YAML.replace("  values:", "  retention: 90d\n  values:"), source="app.yaml"
+    )
+    deleted = purge_expired(session, config=config, now=NOW + timedelta(days=201))
+    assert deleted["retrospective"] == 1 and deleted["reflection"] == 5
+    assert deleted["retro_participant"] == 5 and deleted["retro_improvement"] == 1
+    assert [r.id for r in session.exec(select(Retrospective))] == [kept.id]

@@ -71,7 +71,7 @@ class AlreadyOpenError(StaleActionError):
     """The team's retrospective is already in progress; nothing was opened twice."""
 
     def __init__(self, retro: Retrospective) -> None:
-        self.retro = retro
+        self.retro = Retrospective.model_validate(retro.model_dump())  # readable after rollback
         super().__init__("The team's retrospective is already open.")
 
 

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +29,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.checkins.service import PACE, SENDERS, paced_client, worth_retrying
+from bot.checkins import service as checkins
+from bot.checkins.service import SENDERS, PacedRateLimitRetryHandler, paced_client, worth_retrying
 from bot.core.errors import RetrobotError
 from bot.retros import figures, rounds
 from bot.retros.charts import has_chart, health_radar
@@ -116,9 +117,13 @@ def publishing_turn(services: Services, retro_id: int) -> Iterator[None]:
         lease.release()
 
 
-def publish(services: Services, *, retro_id: int, client: WebClient | None = None) -> Published:
-    """Bring the retrospective's channel message, thread and chart in line with the database."""
-    client = client or services.client
+def publish(services: Services, *, retro_id: int, paced: bool = False) -> Published:
+    """Bring the retrospective's channel message, thread and chart in line with the database.
+
+    ``paced`` (the scheduler, opening many at once) posts in turn with the DMs, at the pace of
+    the workspace's one budget; a listener publishes at once, for the person looking at it.
+    """
+    client = paced_client(services.client, checkins.PACE) if paced else services.client
     with publishing_turn(services, retro_id):
         with services.session() as session:
             retro = session.get(Retrospective, retro_id, populate_existing=True)
@@ -167,11 +172,18 @@ def _sync_main(
         return ts, error
     stored["attempted"] = True
     metadata = {"event_type": BOARD_METADATA_TYPE, "event_payload": {"retro_id": retro.id}}
+    _wait_turn(client)
     sent = slack_client.post(client, retro.channel, payload, metadata=metadata)
     if not sent.ok:
         return None, sent.error
     stored[MAIN] = {"ts": sent.ts, "digest": digest}
     return sent.ts, None
+
+
+def _wait_turn(client: WebClient) -> None:
+    """Before a post by the paced client: wait for its turn in the workspace's budget."""
+    if any(isinstance(handler, PacedRateLimitRetryHandler) for handler in client.retry_handlers):
+        checkins.PACE.wait()
 
 
 def _posted_before(client: WebClient, retro: Retrospective) -> str | None:
@@ -212,6 +224,7 @@ def _sync_thread(
             if error != "message_not_found":
                 first_error = first_error or error
                 continue
+        _wait_turn(client)
         sent = slack_client.post(client, channel, payload, thread_ts=thread_ts)
         if sent.ok:
             stored[key] = {"ts": sent.ts, "digest": digest}
@@ -291,7 +304,7 @@ def _send_invitation(
             return Delivery(recipient=invitation.user_id, error="in_doubt")
         if found is not None:
             return found
-    PACE.wait()
+    checkins.PACE.wait()
     metadata = {
         "event_type": INVITATION_METADATA_TYPE,
         "event_payload": {
@@ -302,51 +315,86 @@ def _send_invitation(
     return slack_client.post(client, invitation.user_id, payload, metadata=metadata)
 
 
-def send_invitations(services: Services, *, retro_id: int | None = None) -> InvitationReport:
-    """Send the reflection DMs due now (of one retrospective, or of all), at Slack's pace."""
-    client = paced_client(services.client, PACE)
+def send_invitations(
+    services: Services,
+    *,
+    retro_id: int | None = None,
+    more_coming: Callable[[], bool] = lambda: False,
+) -> InvitationReport:
+    """Send the reflection DMs due now (of one retrospective, or of all), at Slack's pace.
+
+    DMs are claimed a batch at a time just ahead of the senders, and their results written a
+    batch at a time, so the database never holds up the pace. While ``more_coming()`` (the
+    scheduler still opening retrospectives) it waits for the DMs those openings add.
+    """
+    client = paced_client(services.client, checkins.PACE)
     report = InvitationReport()
     payloads: dict[int, dict[str, Any]] = {}
+    inflight: dict[Future[Delivery], rounds.Invitation] = {}
     while True:
-        with services.session() as session:
-            due = rounds.due_invitations(session, now=services.now(), retro_id=retro_id)
-            claimed = rounds.claim_invitations(session, due, now=services.now())
-            for invitation in claimed:
-                if invitation.retro_id not in payloads:
-                    payloads[invitation.retro_id] = _invitation_payload(
-                        services, session, invitation.retro_id
-                    )
-        if not due:
-            return report
-        futures: list[tuple[rounds.Invitation, Future[Delivery]]] = [
-            (item, SENDERS.get().submit(_send_invitation, client, item, payloads[item.retro_id]))
-            for item in claimed
-        ]
-        with services.session() as session:
-            for item, future in futures:
-                try:
-                    sent = future.result()
-                except Exception as error:  # a bug, not Slack: record it and go on
-                    logger.exception("Sending a reflection DM of retro %s failed", item.retro_id)
-                    sent = Delivery(recipient=item.user_id, error=type(error).__name__)
-                if sent.ok:
-                    report.sent += 1
-                elif sent.error in (TIMEOUT, "in_doubt"):
-                    report.in_doubt += 1  # left claimed: looked up before it is sent again
-                    continue
-                else:
-                    report.failed += 1
-                rounds.record_invitation(
-                    session,
-                    participant_id=item.participant_id,
-                    channel=sent.channel,
-                    ts=sent.ts,
-                    error=sent.error,
-                    now=services.now(),
-                    retry=not sent.ok and worth_retrying(sent.error),
+        if len(inflight) < 2 * rounds.INVITATION_BATCH:
+            claimed = _claim_next(services, retro_id, payloads)
+            for item in claimed:
+                future = SENDERS.get().submit(
+                    _send_invitation, client, item, payloads[item.retro_id]
                 )
-        if not claimed:
-            return report
+                inflight[future] = item
+            if not claimed and not inflight:
+                if not more_coming():
+                    return report
+                time.sleep(0.05)
+                continue
+            if claimed and len(inflight) < 2 * rounds.INVITATION_BATCH:
+                continue
+        done, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
+        _record_sent(services, [(inflight.pop(future), future) for future in done], report)
+
+
+def _claim_next(
+    services: Services, retro_id: int | None, payloads: dict[int, dict[str, Any]]
+) -> list[rounds.Invitation]:
+    """Claim the next batch of DMs due; the payload of each retrospective met, once."""
+    with services.session() as session:
+        due = rounds.due_invitations(session, now=services.now(), retro_id=retro_id)
+        claimed = rounds.claim_invitations(session, due, now=services.now())
+        for invitation in claimed:
+            if invitation.retro_id not in payloads:
+                payloads[invitation.retro_id] = _invitation_payload(
+                    services, session, invitation.retro_id
+                )
+    return claimed
+
+
+def _record_sent(
+    services: Services,
+    finished: list[tuple[rounds.Invitation, Future[Delivery]]],
+    report: InvitationReport,
+) -> None:
+    """Write what became of the finished DMs, in one transaction."""
+    with services.session() as session:
+        for item, future in finished:
+            try:
+                sent = future.result()
+            except Exception as error:  # a bug, not Slack: record it and go on
+                logger.exception("Sending a reflection DM of retro %s failed", item.retro_id)
+                sent = Delivery(recipient=item.user_id, error=type(error).__name__)
+            if sent.ok:
+                report.sent += 1
+            elif sent.error in (TIMEOUT, "in_doubt"):
+                report.in_doubt += 1  # left claimed: looked up before it is sent again
+                continue
+            else:
+                report.failed += 1
+            rounds.record_invitation(
+                session,
+                participant_id=item.participant_id,
+                channel=sent.channel,
+                ts=sent.ts,
+                error=sent.error,
+                now=services.now(),
+                retry=not sent.ok and worth_retrying(sent.error),
+            )
+        session.commit()
 
 
 def _invitation_payload(services: Services, session: Any, retro_id: int) -> dict[str, Any]:
@@ -376,10 +424,10 @@ def send_reminders(services: Services, *, retro_id: int, voting: bool) -> int:
     payload = build_reminder(
         services.renderer, retro=retro, team_name=team.name, zone=team.zone, voting=voting
     )
-    client = paced_client(services.client, PACE)
+    client = paced_client(services.client, checkins.PACE)
     sent = 0
     for user_id in people:
-        PACE.wait()
+        checkins.PACE.wait()
         if slack_client.post(client, user_id, payload).ok:
             sent += 1
     if people:

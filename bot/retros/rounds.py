@@ -194,7 +194,7 @@ def record_invitation(
     retry: bool = False,
 ) -> None:
     """What became of one DM: sent (its ts), failed for good (Slack's error), or to try again
-    a little later (a failure another attempt may cure)."""
+    a little later (a failure another attempt may cure). The caller commits (a batch at once)."""
     if ts is not None:
         values: dict = {"status": PromptStatus.SENT, "dm_channel": channel, "dm_ts": ts}
     elif retry:
@@ -204,7 +204,6 @@ def record_invitation(
     session.exec(
         update(RetroParticipant).where(col(RetroParticipant.id) == participant_id).values(**values)
     )
-    session.commit()
 
 
 # --- publishing turns -------------------------------------------------------------------------

@@ -14,7 +14,9 @@ transaction and leaves Slack's answers to the listener (or prints them, on the c
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,6 +49,8 @@ from storage.models import (
 
 logger = logging.getLogger(__name__)
 
+OPENERS = 6  # retrospectives the scheduler opens at once (their posts still take turns)
+
 
 # --- opening and closing ----------------------------------------------------------------------
 
@@ -68,19 +72,21 @@ class OpenReport:
     failed: int
 
 
-def open_retrospective(services: Services, *, team_id: str, send: bool = True) -> OpenReport:
+def open_retrospective(
+    services: Services, *, team_id: str, send: bool = True, paced: bool = False
+) -> OpenReport:
     """Open the team's retrospective now: the channel message, then each member's DM.
 
     AlreadyOpenError when one is in progress; RetroOffError when app.yaml turns it off.
     ``send`` False leaves the DMs to the scheduler's next pass (a thousand teams opening at
-    once post every channel message first).
+    once post every channel message first); ``paced`` posts at the workspace's pace.
     """
     team = service.team_with_retro(services.config, team_id)
     with services.session() as session:
         retro = service.open_retro(session, team=team, now=services.now())
     assert retro.id is not None
     logger.info("Opened retrospective %s of team %s", retro.id, team.id)
-    published = delivery.publish(services, retro_id=retro.id)
+    published = delivery.publish(services, retro_id=retro.id, paced=paced)
     sent = delivery.send_invitations(services, retro_id=retro.id) if send else None
     with services.session() as session:
         statuses = list(
@@ -192,16 +198,15 @@ def run_due(services: Services) -> DueReport:
     teams = [team for team in services.config.teams if team.retro is not None]
     with services.session() as session:
         opened = service.last_opened(session, team_ids=[team.id for team in teams])
-    for team in teams:
-        if not opening_due(team, now, opened.get(team.id)):
-            continue
-        try:
-            open_retrospective(services, team_id=team.id, send=False)
-            report.opened.append(team.id)
-        except service.AlreadyOpenError:
-            continue
-        except Exception:
-            logger.exception("Opening team %s's retrospective failed", team.id)
+    due_teams = [team for team in teams if opening_due(team, now, opened.get(team.id))]
+    # The openings (their channel messages) and the DMs they add go out together, each at its
+    # turn in the workspace's one budget: a thousand teams at once drain at Slack's pace.
+    opener = threading.Thread(
+        target=_open_each, args=(services, due_teams, report), name="retro-openings"
+    )
+    opener.start()
+    report.invited = delivery.send_invitations(services, more_coming=opener.is_alive).sent
+    opener.join()
     with services.session() as session:
         due = rounds.due_phases(session, now=now)
     for retro_id in due.close_reflection:
@@ -212,8 +217,25 @@ def run_due(services: Services) -> DueReport:
         report.reminded += delivery.send_reminders(services, retro_id=retro_id, voting=False)
     for retro_id in due.remind_vote:
         report.reminded += delivery.send_reminders(services, retro_id=retro_id, voting=True)
-    report.invited = delivery.send_invitations(services).sent
     return report
+
+
+def _open_each(services: Services, teams: Sequence[TeamConfig], report: DueReport) -> None:
+    """Open each team's retrospective, a few at once (their DMs go from the caller's sender):
+    an opening waits on the database and on its turn to post, not on this process's CPU."""
+
+    def open_one(team: TeamConfig) -> None:
+        try:
+            open_retrospective(services, team_id=team.id, send=False, paced=True)
+            report.opened.append(team.id)
+        except service.AlreadyOpenError:
+            return
+        except Exception:
+            logger.exception("Opening team %s's retrospective failed", team.id)
+
+    with ThreadPoolExecutor(OPENERS, thread_name_prefix="retro-open") as pool:
+        list(pool.map(open_one, teams))
+    report.opened.sort(key=[team.id for team in teams].index)
 
 
 def _each(done: list[int], retro_id: int, step: Any, services: Services) -> None:

@@ -11,6 +11,7 @@ once reflection has closed: watching them move as each person answered would sho
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -73,26 +74,28 @@ def period_weeks(retro: Retrospective) -> int:
     return max(1, round((retro.opened_at - retro.period_start) / timedelta(weeks=1)))
 
 
-def period_figures(session: Session, *, team: TeamConfig, retro: Retrospective) -> PeriodFigures:
-    """The period's participation, mood by week, numbers against the period before, tensions
-    raised and closed, appreciations by value, and the stories shared with the team."""
+@dataclass(frozen=True)
+class _Checkins:
+    """The period's check-ins counted: participation, the mood of each of its weeks, and each
+    metric's weekly totals over its weeks and the as many before (k ≥ 3 each, else None)."""
+
+    asked: int
+    answered: int
+    moods: list[float | None]
+    totals: dict[str, list[float | None]]
+
+
+def _checkins(session: Session, *, team: TeamConfig, retro: Retrospective) -> _Checkins:
     count, end = period_weeks(retro), retro.opened_at
     bounds = tuple(end - timedelta(weeks=back) for back in range(2 * count, -1, -1))
-    ref_date = end.astimezone(team.zone).date()
-    weeks = weekly.Weeks(bounds=bounds, ref=end, ref_date=ref_date)
-    period = weekly.Weeks(bounds=(retro.period_start, end), ref=end, ref_date=ref_date)
-    ids = [team.id]
+    weeks = weekly.Weeks(bounds=bounds, ref=end, ref_date=end.astimezone(team.zone).date())
     counted = weekly.checkin_weeks(
-        session, team_ids=ids, weeks=weeks, metric_ids=[m.id for m in team.metrics]
+        session, team_ids=[team.id], weeks=weeks, metric_ids=[m.id for m in team.metrics]
     )
-    moods: list[float | None] = []
-    totals: dict[str, list[float | None]] = {m.id: [] for m in team.metrics}
+    found = _Checkins(0, 0, [], {m.id: [] for m in team.metrics})
     asked = answered = 0
     for index in range(2 * count):
         week = counted.get((team.id, index), weekly.CheckinWeek())
-        answers, total = _countable(
-            week.moods, week.mood_total, week.kept_moods, week.kept_mood_total
-        )
         for metric in team.metrics:
             given, summed = _countable(
                 week.metric_answers.get(metric.id, 0),
@@ -100,11 +103,25 @@ def period_figures(session: Session, *, team: TeamConfig, retro: Retrospective) 
                 week.kept_metric_answers.get(metric.id, 0),
                 week.kept_metric_totals.get(metric.id, 0.0),
             )
-            totals[metric.id].append(summed if given >= MIN_ANSWERS else None)
-        if index >= count:
-            moods.append(total / answers if answers >= MIN_ANSWERS else None)
+            found.totals[metric.id].append(summed if given >= MIN_ANSWERS else None)
+        if index >= count:  # a week of the period itself
+            moods, total = _countable(
+                week.moods, week.mood_total, week.kept_moods, week.kept_mood_total
+            )
+            found.moods.append(total / moods if moods >= MIN_ANSWERS else None)
             asked += week.asked
             answered += week.answered
+    return _Checkins(asked, answered, found.moods, found.totals)
+
+
+def period_figures(session: Session, *, team: TeamConfig, retro: Retrospective) -> PeriodFigures:
+    """The period's participation, mood by week, numbers against the period before, tensions
+    raised and closed, appreciations by value, and the stories shared with the team."""
+    count, end, ids = period_weeks(retro), retro.opened_at, [team.id]
+    period = weekly.Weeks(
+        bounds=(retro.period_start, end), ref=end, ref_date=end.astimezone(team.zone).date()
+    )
+    checkins = _checkins(session, team=team, retro=retro)
     tensions = weekly.tension_counts(
         session, team_ids=ids, weeks=period, stale_after=STALE_AFTER
     ).get(team.id, weekly.TensionCounts())
@@ -117,15 +134,15 @@ def period_figures(session: Session, *, team: TeamConfig, retro: Retrospective) 
     )
     return PeriodFigures(
         weeks=count,
-        asked=asked,
-        answered=answered,
-        moods=moods,
+        asked=checkins.asked,
+        answered=checkins.answered,
+        moods=checkins.moods,
         metrics=[
             MetricTrend(
                 label=metric.label,
                 unit=metric.unit,
-                this_period=_mean(totals[metric.id][count:]),
-                before=_mean(totals[metric.id][:count]),
+                this_period=_mean(checkins.totals[metric.id][count:]),
+                before=_mean(checkins.totals[metric.id][:count]),
             )
             for metric in team.metrics
         ],

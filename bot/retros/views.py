@@ -27,6 +27,7 @@ from bot.retros.model import (
 )
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
+    VIEW_BLOCK_LIMIT,
     Block,
     actions,
     button,
@@ -36,6 +37,7 @@ from bot.slack.blocks import (
     message,
     modal,
     option,
+    plain,
     section,
     split_sections,
     static_select,
@@ -115,59 +117,61 @@ def build_board_message(renderer: Renderer, *, board: RetroBoard) -> dict[str, A
 # --- the thread -------------------------------------------------------------------------------
 
 
-def build_thread(renderer: Renderer, *, board: RetroBoard) -> dict[str, dict[str, Any]]:
-    """The thread's messages by name, in posting order: each kind's reflections (as they come),
-    then the team's health (once reflection closed), then what was chosen (once closed)."""
-    thread: dict[str, dict[str, Any]] = {}
-    numbers = {id(r): n for n, r in numbered(board.reflections)}
-    voting = board.status == RetroStatus.VOTING
+def build_reflection_item(
+    renderer: Renderer, *, number: int, reflection: Reflection, board: RetroBoard
+) -> Block:
+    """One reflection in the thread: its number and words (its author's name when the
+    retrospective is named), a Vote button while voting, its votes once closed."""
     closed = board.status == RetroStatus.CLOSED
+    text = renderer.say(
+        "retros.item",
+        number=number,
+        reflection=reflection,
+        anonymous=board.retro.anonymous,
+        closed=closed,
+    )
+    if board.status != RetroStatus.VOTING:
+        return section(text)
+    vote = button(renderer.plain("retros.vote_button"), ids.RETRO_VOTE, value=str(reflection.id))
+    return section(text, accessory=vote)
+
+
+def _kind_messages(renderer: Renderer, board: RetroBoard) -> dict[str, dict[str, Any]]:
+    """Each kind's reflections, a message per ``ITEMS_PER_MESSAGE`` (``went_well:0``, ...)."""
+    numbers = {id(r): n for n, r in numbered(board.reflections)}
+    found: dict[str, dict[str, Any]] = {}
     for kind in KINDS:
         reflections = board.of_kind(kind)
         for part, start in enumerate(range(0, len(reflections), ITEMS_PER_MESSAGE)):
-            chunk = reflections[start : start + ITEMS_PER_MESSAGE]
-            blocks: list[Block] = [
-                section(
-                    renderer.say(
-                        "retros.kind_heading", kind=kind.value, count=len(reflections), part=part
-                    )
-                )
-            ]
-            for reflection in chunk:
-                text = renderer.say(
-                    "retros.item",
-                    number=numbers[id(reflection)],
-                    reflection=reflection,
-                    anonymous=board.retro.anonymous,
-                    closed=closed,
-                )
-                accessory = (
-                    button(
-                        renderer.plain("retros.vote_button"),
-                        ids.RETRO_VOTE,
-                        value=str(reflection.id),
-                    )
-                    if voting
-                    else None
-                )
-                blocks.append(section(text, accessory=accessory))
-            thread[f"{kind.value}:{part}"] = message(
-                renderer.plain("retros.kind_fallback", kind=kind.value), blocks
+            heading = renderer.say(
+                "retros.kind_heading", kind=kind.value, count=len(reflections), part=part
             )
+            items = [
+                build_reflection_item(
+                    renderer, number=numbers[id(reflection)], reflection=reflection, board=board
+                )
+                for reflection in reflections[start : start + ITEMS_PER_MESSAGE]
+            ]
+            found[f"{kind.value}:{part}"] = message(
+                renderer.plain("retros.kind_fallback", kind=kind.value), [section(heading), *items]
+            )
+    return found
+
+
+def build_thread(renderer: Renderer, *, board: RetroBoard) -> dict[str, dict[str, Any]]:
+    """The thread's messages by name, in posting order: each kind's reflections (as they come),
+    then the team's health (once reflection closed), then what was chosen (once closed)."""
+    thread = _kind_messages(renderer, board)
     if board.health:
+        heading = renderer.say(
+            "retros.health_heading", answers=max(h.answers for h in board.health)
+        )
         lines = [renderer.say("retros.health_line", h=h) for h in board.health]
         thread[HEALTH] = message(
             renderer.plain("retros.health_fallback"),
-            [
-                section(
-                    renderer.say(
-                        "retros.health_heading", answers=max(h.answers for h in board.health)
-                    )
-                ),
-                *(section(chunk) for chunk in split_sections(lines)),
-            ],
+            [section(heading), *(section(chunk) for chunk in split_sections(lines))],
         )
-    if closed and board.reflections:
+    if board.status == RetroStatus.CLOSED and board.reflections:
         words = (
             renderer.say("retros.results", board=board)
             if board.chosen
@@ -235,47 +239,30 @@ def build_reminder(
 # --- the Reflect modal ------------------------------------------------------------------------
 
 
-def build_reflect_modal(
-    renderer: Renderer,
-    *,
-    retro: Retrospective,
-    team_name: str,
-    zone: ZoneInfo,
-    own: OwnReflection,
-) -> dict[str, Any]:
-    """The Reflect modal, prefilled with what the person wrote and answered so far."""
-    editing = any(own.texts.values()) or bool(own.scores)
-    blocks: list[Block] = [
-        section(
-            renderer.say(
-                "retros.reflect_intro",
-                retro=retro,
-                team_name=team_name,
-                weeks=period_weeks(retro),
-                zone=zone,
-                editing=editing,
-            )
+def _reflection_inputs(renderer: Renderer, own: OwnReflection) -> list[Block]:
+    """The three questions, each a text field holding one's reflections of that kind."""
+    return [
+        text_input(
+            block_id=KIND_BLOCKS[kind],
+            action_id=ids.RETRO_TEXT_ACTION,
+            label=renderer.plain(f"retros.{kind.value}_label"),
+            placeholder=renderer.plain(f"retros.{kind.value}_placeholder"),
+            initial=own.texts.get(kind, ""),
+            multiline=True,
+            max_length=FIELD_LIMIT,
+            optional=True,
+            hint=renderer.plain("retros.line_hint") if kind == ReflectionKind.WENT_WELL else None,
         )
+        for kind in KINDS
     ]
-    for kind in KINDS:
-        blocks.append(
-            text_input(
-                block_id=KIND_BLOCKS[kind],
-                action_id=ids.RETRO_TEXT_ACTION,
-                label=renderer.plain(f"retros.{kind.value}_label"),
-                placeholder=renderer.plain(f"retros.{kind.value}_placeholder"),
-                initial=own.texts.get(kind, ""),
-                multiline=True,
-                max_length=FIELD_LIMIT,
-                optional=True,
-                hint=renderer.plain("retros.line_hint")
-                if kind == ReflectionKind.WENT_WELL
-                else None,
-            )
-        )
-    if retro.health_questions:
-        blocks.append(section(renderer.say("retros.health_intro")))
+
+
+def _health_inputs(renderer: Renderer, retro: Retrospective, own: OwnReflection) -> list[Block]:
+    """The team's health questions, each a choice from 1 to 5 (one's answer kept)."""
+    if not retro.health_questions:
+        return []
     choices = [option(renderer.plain("retros.health_option", value=v), str(v)) for v in range(1, 6)]
+    blocks: list[Block] = [section(renderer.say("retros.health_intro"))]
     for index, question in enumerate(retro.health_questions):
         chosen = own.scores.get(question)
         block = static_select(
@@ -286,21 +273,90 @@ def build_reflect_modal(
             initial_value=str(chosen) if chosen else None,
             optional=True,
         )
-        block["element"]["placeholder"] = {
-            "type": "plain_text",
-            "text": renderer.plain("retros.health_placeholder"),
-        }
+        block["element"]["placeholder"] = plain(renderer.plain("retros.health_placeholder"))
         blocks.append(block)
+    return blocks
+
+
+def build_reflect_modal(
+    renderer: Renderer,
+    *,
+    retro: Retrospective,
+    team_name: str,
+    zone: ZoneInfo,
+    own: OwnReflection,
+) -> dict[str, Any]:
+    """The Reflect modal, prefilled with what the person wrote and answered so far."""
+    intro = renderer.say(
+        "retros.reflect_intro",
+        retro=retro,
+        team_name=team_name,
+        weeks=period_weeks(retro),
+        zone=zone,
+        editing=any(own.texts.values()) or bool(own.scores),
+    )
     return modal(
         callback_id=ids.RETRO_REFLECT_MODAL,
         title=renderer.plain("retros.reflect_title"),
         submit=renderer.plain("retros.reflect_submit"),
-        blocks=blocks,
+        blocks=[
+            section(intro),
+            *_reflection_inputs(renderer, own),
+            *_health_inputs(renderer, retro, own),
+        ],
         private_metadata=json.dumps({"retro_id": retro.id}),
     )
 
 
 # --- the Vote modal ---------------------------------------------------------------------------
+
+
+def _vote_lists(
+    renderer: Renderer, reflections: Sequence[Reflection]
+) -> tuple[list[Block], list[dict[str, Any]]]:
+    """Every reflection listed by kind (numbered as in the thread), and the choice's option
+    groups (one a kind, its options trimmed to Slack's 75 characters)."""
+    board = numbered(reflections)
+    sections: list[Block] = []
+    groups: list[dict[str, Any]] = []
+    for kind in KINDS:
+        of_kind = [(n, r) for n, r in board if r.kind == kind]
+        if not of_kind:
+            continue
+        heading = renderer.say("retros.vote_list", kind=kind.value, lines=[])
+        lines = [renderer.say("retros.vote_line", number=n, reflection=r) for n, r in of_kind]
+        sections += [section(chunk) for chunk in split_sections([heading, *lines])]
+        options = [
+            option(
+                renderer.plain("retros.vote_option", number=n, reflection=r)[:_OPTION_LABEL],
+                str(r.id),
+            )
+            for n, r in of_kind[:VOTE_OPTIONS_PER_GROUP]
+        ]
+        label = plain(renderer.plain("retros.kind_label", kind=kind.value))
+        groups.append({"label": label, "options": options})
+    return sections, groups
+
+
+def _votes_input(renderer: Renderer, groups: list[dict[str, Any]], mine: Sequence[int]) -> Block:
+    """The choice of up to three reflections, one's current votes chosen."""
+    shown = {o["value"]: o for group in groups for o in group["options"]}
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": ids.RETRO_VOTES_ACTION,
+        "option_groups": groups,
+        "max_selected_items": VOTES_EACH,
+        "placeholder": plain(renderer.plain("retros.votes_placeholder")),
+    }
+    if initial := [shown[str(r)] for r in mine if str(r) in shown]:
+        element["initial_options"] = initial
+    return {
+        "type": "input",
+        "block_id": ids.RETRO_VOTES_BLOCK,
+        "label": plain(renderer.plain("retros.votes_label")),
+        "element": element,
+        "optional": True,
+    }
 
 
 def build_vote_modal(
@@ -313,63 +369,14 @@ def build_vote_modal(
     mine: Sequence[int],
 ) -> dict[str, Any]:
     """The modal with every reflection (numbered as in the thread) and one choice of up to three."""
-    board = numbered(reflections)
-    blocks: list[Block] = [
-        section(renderer.say("retros.vote_intro", retro=retro, team_name=team_name, zone=zone))
-    ]
-    groups = []
-    for kind in KINDS:
-        of_kind = [(n, r) for n, r in board if r.kind == kind]
-        if not of_kind:
-            continue
-        lines = [renderer.say("retros.vote_line", number=n, reflection=r) for n, r in of_kind]
-        heading = renderer.say("retros.vote_list", kind=kind.value, lines=[])
-        chunks = split_sections([heading, *lines])
-        blocks += [section(chunk) for chunk in chunks]
-        groups.append(
-            {
-                "label": {
-                    "type": "plain_text",
-                    "text": renderer.plain("retros.kind_label", kind=kind.value),
-                },
-                "options": [
-                    option(
-                        renderer.plain("retros.vote_option", number=n, reflection=r)[
-                            :_OPTION_LABEL
-                        ],
-                        str(r.id),
-                    )
-                    for n, r in of_kind[:VOTE_OPTIONS_PER_GROUP]
-                ],
-            }
-        )
-    shown = {o["value"]: o for group in groups for o in group["options"]}
-    element: dict[str, Any] = {
-        "type": "multi_static_select",
-        "action_id": ids.RETRO_VOTES_ACTION,
-        "option_groups": groups,
-        "max_selected_items": VOTES_EACH,
-        "placeholder": {"type": "plain_text", "text": renderer.plain("retros.votes_placeholder")},
-    }
-    initial = [shown[str(r)] for r in mine if str(r) in shown]
-    if initial:
-        element["initial_options"] = initial
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": ids.RETRO_VOTES_BLOCK,
-            "label": {"type": "plain_text", "text": renderer.plain("retros.votes_label")},
-            "element": element,
-            "optional": True,
-        }
-    )
-    if len(blocks) > 100:  # a board too long to list: the choice itself stays
-        blocks = [blocks[0], *blocks[-98:]]
+    intro = renderer.say("retros.vote_intro", retro=retro, team_name=team_name, zone=zone)
+    lists, groups = _vote_lists(renderer, reflections)
+    room = VIEW_BLOCK_LIMIT - 2  # a board too long to list whole: its first parts, and the choice
     return modal(
         callback_id=ids.RETRO_VOTE_MODAL,
         title=renderer.plain("retros.vote_title"),
         submit=renderer.plain("retros.vote_submit"),
-        blocks=blocks,
+        blocks=[section(intro), *lists[:room], _votes_input(renderer, groups, mine)],
         private_metadata=json.dumps({"retro_id": retro.id}),
     )
 

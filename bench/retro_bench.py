@@ -82,11 +82,11 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     """Open every team's retrospective at once, then close one; return the figures."""
     from sqlmodel import select
 
-    from bot.checkins import service as checkins
     from bot.core.config import parse_config
     from bot.core.settings import Settings
     from bot.retros import usecases, voting
     from bot.services import open_services
+    from bot.slack import pacing
     from storage.models import Reflection, Retrospective
 
     text, members = app_yaml(options.teams, options.per_team)
@@ -99,7 +99,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             bot_token=BOT_TOKEN, slack_api_url=standin.url, database_url=database_url
         )
         services = open_services(settings, config)
-        checkins.PACE = checkins.Pace(options.rate, checkins.DM_BURST)
+        pacing.PACE = pacing.Pace(options.rate, pacing.DM_BURST)
         services.clock = _clock(OPENS)
         before = time.monotonic()
         done = usecases.run_due(services)

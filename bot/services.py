@@ -11,9 +11,12 @@ from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session
 
 from bot.core.config import AppConfig
+from bot.core.errors import CouldNotSaveError
 from bot.core.settings import Settings
 from bot.slack.client import make_client
 from prompts import Renderer
@@ -21,6 +24,10 @@ from storage import db, queries
 
 logger = logging.getLogger(__name__)
 
+
+# How long storing a modal's submission waits for a busy database before saying so: well inside
+# Slack's 3 s for the ack, which waits for it.
+SAVE_WAIT_SECONDS = 1.5
 
 # How often a process rereads who is in each team's Slack user group from the database.
 ROSTER_REFRESH_SECONDS = 60.0
@@ -101,6 +108,20 @@ class Services:
         each queue for its lock again (docs/benchmarks.md, the fourth profile)."""
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection
+
+    @contextmanager
+    def saving(self) -> Iterator[Connection]:
+        """A connection (each statement committing by itself) for storing what a person has
+        just submitted, before their modal closes: it waits for a busy database at most
+        :data:`SAVE_WAIT_SECONDS`, and a database that cannot take it becomes
+        :class:`CouldNotSaveError` — the modal then stays open with everything typed in it."""
+        try:
+            with self.autocommit() as connection, db.waiting_at_most(connection, SAVE_WAIT_SECONDS):
+                yield connection
+        except (OperationalError, DBAPIError, PoolTimeoutError) as error:
+            # The error's class only: its message and parameters may quote what was typed.
+            logger.warning("Could not store a submission in time (%s)", type(error).__name__)
+            raise CouldNotSaveError("couldn't save just now") from None
 
     def now(self) -> datetime:
         """The current moment in UTC."""

@@ -44,12 +44,29 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
+class _NoRows(logging.Filter):
+    """Drop the result rows SQLAlchemy logs at DEBUG: they hold what people typed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the engine's INFO lines (statements, parameters hidden) and above."""
+        return record.levelno > logging.DEBUG
+
+
+_NO_ROWS = _NoRows()
+
+
 def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
-    """Create the engine for ``url``: SQLite tuned for concurrent use, or pooled PostgreSQL."""
+    """Create the engine for ``url``: SQLite tuned for concurrent use, or pooled PostgreSQL.
+
+    No log line and no error message ever holds a statement's parameters or a row: they are
+    what people typed (a tension, a story kept from the team). ``hide_parameters`` keeps them
+    out of the engine's INFO lines and of every database error; the filter drops its rows.
+    """
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NO_ROWS)
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(parsed)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if parsed.get_backend_name() == "postgresql":
         kwargs["pool_size"] = pool_size or DEFAULT_POOL_SIZE
         kwargs["max_overflow"] = DEFAULT_MAX_OVERFLOW
@@ -68,7 +85,7 @@ def _make_sqlite_engine(url: URL) -> Engine:
     # The busy timeout from the very first statement: the pragmas below run before theirs is set,
     # and switching a new file to WAL waits for the other processes starting up at once.
     connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-    kwargs: dict[str, Any] = {"connect_args": connect_args}
+    kwargs: dict[str, Any] = {"connect_args": connect_args, "hide_parameters": True}
     if in_memory:
         # One shared connection, or each session would see its own empty database.
         kwargs["poolclass"] = StaticPool
@@ -222,3 +239,27 @@ def ping(engine: Engine) -> bool:
         logger.warning("Database ping failed for %s", redact_url(str(engine.url)), exc_info=True)
         return False
     return True
+
+
+@contextmanager
+def waiting_at_most(connection: Connection, seconds: float) -> Iterator[Connection]:
+    """Let the statements run on ``connection`` wait for a busy database at most ``seconds``
+    (the connection's own limits return with it to the pool afterwards).
+
+    For a submission whose person is waiting on it: SQLite's busy timeout, PostgreSQL's lock
+    timeout (a connection refused fails at once). Past it the statement fails, and the caller
+    says "couldn't save just now" instead of answering Slack too late.
+    """
+    milliseconds = max(1, int(seconds * 1000))
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={milliseconds}")
+        try:
+            yield connection
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        return
+    connection.exec_driver_sql(f"SET lock_timeout = {milliseconds}")
+    try:
+        yield connection
+    finally:
+        connection.exec_driver_sql("RESET lock_timeout")

@@ -12,8 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, true, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import (
+    ACTION_OUTCOMES,
+    TRIAGED_STATUSES,
     CheckinRound,
     Coach,
     Feedback,
@@ -441,3 +444,52 @@ def is_away(session: Session, *, user_id: str, day: date) -> bool:
         ).first()
         is not None
     )
+
+
+# --- open actions: the next actions and projects people own ---------------------------------
+
+
+def is_overdue(tension: Tension, today: date) -> bool:
+    """True for an open next action or project whose due date has passed."""
+    return tension.done_at is None and tension.due_date is not None and tension.due_date < today
+
+
+def _open_actions() -> SelectOfScalar[Tension]:
+    return select(Tension).where(
+        col(Tension.outcome).in_(ACTION_OUTCOMES),
+        col(Tension.status).in_(TRIAGED_STATUSES),
+        col(Tension.done_at).is_(None),
+    )
+
+
+def open_actions_of(session: Session, *, user_id: str) -> list[Tension]:
+    """The next actions and projects a person owns and has not finished, soonest due first."""
+    statement = (
+        _open_actions()
+        .where(Tension.owner == user_id)
+        .order_by(
+            col(Tension.due_date).is_(None),
+            col(Tension.due_date),
+            col(Tension.triaged_at),
+            col(Tension.id),
+        )
+    )
+    return list(session.exec(statement))
+
+
+def open_actions_of_team(
+    session: Session, *, team_id: str, excluding_round: int | None = None
+) -> list[Tension]:
+    """The team's unfinished next actions and projects, oldest first.
+
+    ``excluding_round`` leaves out those triaged in that meeting: its progress updates report
+    what moved since the last meeting, not what it has just decided.
+    """
+    statement = _open_actions().where(Tension.team_id == team_id, col(Tension.private).is_(False))
+    if excluding_round is not None:
+        statement = statement.where(
+            (col(Tension.triaged_round_id).is_(None))
+            | (col(Tension.triaged_round_id) != excluding_round)
+        )
+    statement = statement.order_by(col(Tension.triaged_at), col(Tension.id))
+    return list(session.exec(statement))

@@ -13,6 +13,7 @@ import yaml
 
 from bot.core.config import AppConfig, load_config
 from bot.core.errors import ConfigError, RetrobotError
+from bot.core.logs import keep_typed_text_out_of_logs
 from bot.core.settings import Settings, load_settings
 
 logger = logging.getLogger("retrobot")
@@ -87,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli import data as cli_data
 
     cli_data.register(commands)
+
+    from bot.cli import decisions as cli_decisions
+
+    cli_decisions.register(commands, load=_load)
     return parser
 
 
@@ -184,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Even with -v, no line holds what people typed: Slack's payloads are cut from its lines.
+    keep_typed_text_out_of_logs()
     if not args.verbose:
         # Migrations and the demo's own plumbing are not news to the person at the terminal.
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -204,4 +211,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` or a pager that quit: stop quietly, as other tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-

@@ -118,7 +118,6 @@ def run_demo(
             summary = io.StringIO()
             week.out = summary
             charts = week.print_summaries(workdir, closed)
-            charts += week.save_retro_charts(workdir)
             summary_path = workdir / "summary.txt"
             summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
             print(summary.getvalue(), file=out, end="")

@@ -6,10 +6,12 @@ part's content digest is recorded, so only what changed is updated and nothing i
 One process at a time holds the retrospective's publishing turn (a lease row, storage.locks), and
 reads the database only once it holds it, so the last to publish always shows the latest state.
 
-The reflection DMs go out at Slack's pace from the check-ins' sender pool (the workspace's one
-budget), each claimed before it is posted and recorded after; a claim left in doubt is looked up
-in the DM's history (message metadata) before it is sent again. One member's closed account never
-stops the rest. Logs name retrospectives and Slack's errors, never what anyone wrote.
+The channel message and the reflection DMs go through the one outbox (bot.slack.outbox): each
+DM is claimed before it is posted (bot.retros.rounds) and recorded after, every such message
+carries an envelope, and one that may have gone (a claim left behind, an answer lost) is looked
+up before it is sent again. The scheduler's posts take turns in the workspace's one pace
+(bot.slack.pacing). One member's closed account never stops the rest. Logs name retrospectives
+and Slack's errors, never what anyone wrote.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,8 +30,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.checkins import service as checkins
-from bot.checkins.service import SENDERS, PacedRateLimitRetryHandler, paced_client, worth_retrying
+from bot.checkins.model import worth_retrying
 from bot.core.errors import RetrobotError
 from bot.retros import figures, rounds
 from bot.retros.charts import has_chart, health_radar
@@ -44,7 +44,8 @@ from bot.retros.views import (
 )
 from bot.services import Services
 from bot.slack import client as slack_client
-from bot.slack.client import TIMEOUT, Delivery, may_have_arrived
+from bot.slack import outbox, pacing
+from bot.slack.client import TIMEOUT, may_have_arrived
 from storage.locks import LeaseLock, instance_name
 from storage.models import Retrospective, RetroStatus
 
@@ -52,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 BOARD_METADATA_TYPE = "retrobot_retro"
 INVITATION_METADATA_TYPE = "retrobot_retro_invitation"
-HISTORY_PAGES = 2
+DUE_AT_ONCE = 500  # reflection DMs handed to the outbox in one go
 TURN_WAIT = 120.0  # seconds to wait for another process to finish publishing
 PUBLISH_LEASE = timedelta(minutes=5)  # longer than any publishing takes
 
@@ -123,7 +124,7 @@ def publish(services: Services, *, retro_id: int, paced: bool = False) -> Publis
     ``paced`` (the scheduler, opening many at once) posts in turn with the DMs, at the pace of
     the workspace's one budget; a listener publishes at once, for the person looking at it.
     """
-    client = paced_client(services.client, checkins.PACE) if paced else services.client
+    client = pacing.paced_client(services.client, pacing.PACE) if paced else services.client
     with publishing_turn(services, retro_id):
         with services.session() as session:
             retro = session.get(Retrospective, retro_id, populate_existing=True)
@@ -158,48 +159,36 @@ def publish(services: Services, *, retro_id: int, paced: bool = False) -> Publis
 def _sync_main(
     client: WebClient, retro: Retrospective, payload: dict[str, Any], stored: dict[str, Any]
 ) -> tuple[str | None, str | None]:
-    """Post the channel message, or update it when what it shows changed; (ts, error)."""
+    """Post the channel message through the outbox (looking first for one an earlier attempt
+    may have posted), or update it when what it shows changed; (ts, error)."""
     digest = _digest(payload)
     ts = retro.message_ts
-    if ts is None and stored.get("attempted"):
-        ts = _posted_before(client, retro)
-    if ts is not None:
-        if stored.get(MAIN, {}).get("digest") == digest:
-            return ts, None
-        _, error = _call(client.chat_update, channel=retro.channel, ts=ts, **payload)
-        if error is None:
-            stored[MAIN] = {"ts": ts, "digest": digest}
-        return ts, error
-    stored["attempted"] = True
-    metadata = {"event_type": BOARD_METADATA_TYPE, "event_payload": {"retro_id": retro.id}}
-    _wait_turn(client)
-    sent = slack_client.post(client, retro.channel, payload, metadata=metadata)
-    if not sent.ok:
-        return None, sent.error
-    stored[MAIN] = {"ts": sent.ts, "digest": digest}
-    return sent.ts, None
+    if ts is None:
+        stored["attempted"], looked = True, bool(stored.get("attempted"))
+        envelope = outbox.Envelope(BOARD_METADATA_TYPE, {"retro_id": retro.id or 0})
+        sent = outbox.send_once(
+            client, retro.channel, payload, envelope, look_first=looked, pace=_pace_of(client)
+        )
+        if not sent.ok:
+            return None, sent.error
+        if not isinstance(sent, outbox.FoundDelivery):
+            stored[MAIN] = {"ts": sent.ts, "digest": digest}
+            return sent.ts, None
+        ts = sent.ts  # an earlier attempt's: brought up to date below
+    if stored.get(MAIN, {}).get("digest") == digest:
+        return ts, None
+    _, error = _call(client.chat_update, channel=retro.channel, ts=ts, **payload)
+    if error is None:
+        stored[MAIN] = {"ts": ts, "digest": digest}
+    return ts, error
 
 
-def _wait_turn(client: WebClient) -> None:
-    """Before a post by the paced client: wait for its turn in the workspace's budget."""
-    if any(isinstance(handler, PacedRateLimitRetryHandler) for handler in client.retry_handlers):
-        checkins.PACE.wait()
-
-
-def _posted_before(client: WebClient, retro: Retrospective) -> str | None:
-    """The channel message an earlier attempt posted without hearing back, found by metadata."""
-    try:
-        for ts, payload in slack_client.tagged_messages(
-            client, retro.channel, BOARD_METADATA_TYPE, pages=1
-        ):
-            if payload.get("retro_id") == retro.id:
-                return ts
-    except SlackApiError as error:
-        code = error.response.get("error") if error.response is not None else None
-        logger.info("Could not look for retrospective %s's message: %s", retro.id, code)
-    except Exception:
-        logger.warning("Could not look for retrospective %s's message", retro.id, exc_info=True)
-    return None
+def _pace_of(client: WebClient) -> pacing.Pace | None:
+    """The workspace's pace when ``client`` is the paced one (the scheduler's), else None."""
+    paced = any(
+        isinstance(handler, pacing.PacedRateLimitRetryHandler) for handler in client.retry_handlers
+    )
+    return pacing.PACE if paced else None
 
 
 def _sync_thread(
@@ -224,7 +213,8 @@ def _sync_thread(
             if error != "message_not_found":
                 first_error = first_error or error
                 continue
-        _wait_turn(client)
+        if (pace := _pace_of(client)) is not None:
+            pace.wait()
         sent = slack_client.post(client, channel, payload, thread_ts=thread_ts)
         if sent.ok:
             stored[key] = {"ts": sent.ts, "digest": digest}
@@ -274,45 +264,12 @@ class InvitationReport:
     in_doubt: int = 0
 
 
-def _find_invitation(client: WebClient, *, user_id: str, participant_id: int) -> Delivery | None:
-    """The reflection DM if Slack has it (by its metadata); SlackApiError when it cannot tell."""
-    opened = client.conversations_open(users=user_id)
-    channel = (opened.get("channel") or {}).get("id")
-    if not channel:
-        return None
-    for ts, payload in slack_client.tagged_messages(
-        client, channel, INVITATION_METADATA_TYPE, pages=HISTORY_PAGES
-    ):
-        if payload.get("participant_id") == participant_id:
-            return Delivery(recipient=user_id, channel=channel, ts=ts)
-    return None
-
-
-def _send_invitation(
-    client: WebClient, invitation: rounds.Invitation, payload: dict[str, Any]
-) -> Delivery:
-    """Post one member's reflection DM (looking first when an earlier claim was left)."""
-    if invitation.in_doubt:
-        try:
-            found = _find_invitation(
-                client, user_id=invitation.user_id, participant_id=invitation.participant_id
-            )
-        except Exception:
-            logger.warning(
-                "Could not check whether a reflection DM of retro %s arrived", invitation.retro_id
-            )
-            return Delivery(recipient=invitation.user_id, error="in_doubt")
-        if found is not None:
-            return found
-    checkins.PACE.wait()
-    metadata = {
-        "event_type": INVITATION_METADATA_TYPE,
-        "event_payload": {
-            "participant_id": invitation.participant_id,
-            "retro_id": invitation.retro_id,
-        },
-    }
-    return slack_client.post(client, invitation.user_id, payload, metadata=metadata)
+def _envelope(invitation: rounds.Invitation) -> outbox.Envelope:
+    """What marks a reflection DM as this participant's, for finding it again."""
+    return outbox.Envelope(
+        INVITATION_METADATA_TYPE,
+        {"participant_id": invitation.participant_id, "retro_id": invitation.retro_id},
+    )
 
 
 def send_invitations(
@@ -321,66 +278,58 @@ def send_invitations(
     retro_id: int | None = None,
     more_coming: Callable[[], bool] = lambda: False,
 ) -> InvitationReport:
-    """Send the reflection DMs due now (of one retrospective, or of all), at Slack's pace.
-
-    DMs are claimed a batch at a time just ahead of the senders, and their results written a
-    batch at a time, so the database never holds up the pace. While ``more_coming()`` (the
-    scheduler still opening retrospectives) it waits for the DMs those openings add.
-    """
-    client = paced_client(services.client, checkins.PACE)
+    """Send the reflection DMs due now (of one retrospective, or of all) through the outbox,
+    at the workspace's pace: claimed just ahead of the senders, recorded a batch at a time.
+    While ``more_coming()`` (the scheduler still opening retrospectives) it waits for the DMs
+    those openings add."""
+    client = pacing.paced_client(services.client, pacing.PACE)
     report = InvitationReport()
     payloads: dict[int, dict[str, Any]] = {}
-    inflight: dict[Future[Delivery], rounds.Invitation] = {}
+    batch = outbox.Batch(
+        claim=lambda rows: _claim(services, rows),
+        send=lambda row: outbox.send_once(
+            client,
+            row.user_id,
+            payloads[row.retro_id],
+            _envelope(row),
+            look_first=row.in_doubt,
+            pace=pacing.PACE,
+        ),
+        record=lambda sent: _record_sent(services, sent, report),
+        recipient=lambda row: row.user_id,
+    )
     while True:
-        if len(inflight) < 2 * rounds.INVITATION_BATCH:
-            claimed = _claim_next(services, retro_id, payloads)
-            for item in claimed:
-                future = SENDERS.get().submit(
-                    _send_invitation, client, item, payloads[item.retro_id]
-                )
-                inflight[future] = item
-            if not claimed and not inflight:
-                if not more_coming():
-                    return report
-                time.sleep(0.05)
-                continue
-            if claimed and len(inflight) < 2 * rounds.INVITATION_BATCH:
-                continue
-        done, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
-        _record_sent(services, [(inflight.pop(future), future) for future in done], report)
+        with services.session() as session:
+            due = rounds.due_invitations(
+                session, now=services.now(), retro_id=retro_id, limit=DUE_AT_ONCE
+            )
+            for item in due:
+                if item.retro_id not in payloads:
+                    payloads[item.retro_id] = _invitation_payload(services, session, item.retro_id)
+        if due:
+            outbox.send_all(due, batch)
+        elif more_coming():
+            time.sleep(0.05)
+        else:
+            return report
 
 
-def _claim_next(
-    services: Services, retro_id: int | None, payloads: dict[int, dict[str, Any]]
-) -> list[rounds.Invitation]:
-    """Claim the next batch of DMs due; the payload of each retrospective met, once."""
+def _claim(services: Services, rows: Sequence[rounds.Invitation]) -> list[rounds.Invitation]:
+    """Claim these DMs for this process; those someone else claimed are left out."""
     with services.session() as session:
-        due = rounds.due_invitations(session, now=services.now(), retro_id=retro_id)
-        claimed = rounds.claim_invitations(session, due, now=services.now())
-        for invitation in claimed:
-            if invitation.retro_id not in payloads:
-                payloads[invitation.retro_id] = _invitation_payload(
-                    services, session, invitation.retro_id
-                )
-    return claimed
+        return rounds.claim_invitations(session, rows, now=services.now())
 
 
 def _record_sent(
-    services: Services,
-    finished: list[tuple[rounds.Invitation, Future[Delivery]]],
-    report: InvitationReport,
+    services: Services, finished: Sequence[outbox.Sent[rounds.Invitation]], report: InvitationReport
 ) -> None:
     """Write what became of the finished DMs, in one transaction."""
     with services.session() as session:
-        for item, future in finished:
-            try:
-                sent = future.result()
-            except Exception as error:  # a bug, not Slack: record it and go on
-                logger.exception("Sending a reflection DM of retro %s failed", item.retro_id)
-                sent = Delivery(recipient=item.user_id, error=type(error).__name__)
+        for outcome in finished:
+            item, sent = outcome.row, outcome.result
             if sent.ok:
                 report.sent += 1
-            elif sent.error in (TIMEOUT, "in_doubt"):
+            elif sent.error == TIMEOUT or (sent.error or "").startswith(outbox.IN_DOUBT):
                 report.in_doubt += 1  # left claimed: looked up before it is sent again
                 continue
             else:
@@ -424,10 +373,10 @@ def send_reminders(services: Services, *, retro_id: int, voting: bool) -> int:
     payload = build_reminder(
         services.renderer, retro=retro, team_name=team.name, zone=team.zone, voting=voting
     )
-    client = paced_client(services.client, checkins.PACE)
+    client = pacing.paced_client(services.client, pacing.PACE)
     sent = 0
     for user_id in people:
-        checkins.PACE.wait()
+        pacing.PACE.wait()
         if slack_client.post(client, user_id, payload).ok:
             sent += 1
     if people:

@@ -35,6 +35,7 @@ from bot.retros.model import (
 )
 from storage import weekly
 from storage.models import (
+    Decision,
     HealthAnswer,
     OutcomeKind,
     PromptStatus,
@@ -116,7 +117,8 @@ def _checkins(session: Session, *, team: TeamConfig, retro: Retrospective) -> _C
 
 def period_figures(session: Session, *, team: TeamConfig, retro: Retrospective) -> PeriodFigures:
     """The period's participation, mood by week, numbers against the period before, tensions
-    raised and closed, appreciations by value, and the stories shared with the team."""
+    raised and closed, decisions adopted, appreciations by value, and the stories shared with the
+    team."""
     count, end, ids = period_weeks(retro), retro.opened_at, [team.id]
     period = weekly.Weeks(
         bounds=(retro.period_start, end), ref=end, ref_date=end.astimezone(team.zone).date()
@@ -132,6 +134,13 @@ def period_figures(session: Session, *, team: TeamConfig, retro: Retrospective) 
     stories = weekly.shared_stories(session, team_ids=ids, weeks=period, limit=STORIES_SHOWN).get(
         team.id, weekly.StoryPage([], 0)
     )
+    decisions = session.exec(
+        select(func.count()).where(
+            Decision.team_id == team.id,
+            Decision.decided_at >= retro.period_start,
+            Decision.decided_at < end,
+        )
+    ).one()
     return PeriodFigures(
         weeks=count,
         asked=checkins.asked,
@@ -153,6 +162,7 @@ def period_figures(session: Session, *, team: TeamConfig, retro: Retrospective) 
         values=sorted(named.items(), key=lambda item: (-item[1], item[0])),
         stories=[StoryShared(row.user_id, row.story) for row in stories.stories],
         stories_total=stories.total,
+        decisions=int(decisions),
     )
 
 

@@ -139,8 +139,7 @@ class PeriodFigures:
     values: list[tuple[str, int]]
     stories: list[StoryShared] = field(default_factory=list)
     stories_total: int = 0
-    # The decisions adopted in the period, once decisions are recorded (None: not counted).
-    decisions: int | None = None
+    decisions: int | None = None  # adopted in the period (None: not counted)
 
     @property
     def participation(self) -> float | None:

@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.checkins.service import sensible_from
+from bot.checkins.rounds import sensible_from
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import (
     InvalidInputError,

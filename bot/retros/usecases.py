@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, col, select
 
 from bot.agenda.service import refresh_agendas
 from bot.core.config import TeamConfig
-from bot.core.errors import NotAllowedError, NotInTeamError, RetrobotError
+from bot.core.errors import CouldNotSaveError, NotAllowedError, NotInTeamError, RetrobotError
 from bot.retros import delivery, figures, rounds, service, voting
 from bot.retros.model import Chosen, VoteChange, next_opening, opening_due
 from bot.retros.views import (
@@ -285,7 +287,7 @@ def submit_reflection(
 ) -> Retrospective | None:
     """Check and store what the Reflect modal holds; InvalidInputError names the fields at
     fault, PhaseOverError once reflection closed; None when this submission was stored before."""
-    with services.session() as session:
+    with _saving(services, "a reflection") as session:
         retro, _ = service.reflectable(
             session, config=services.config, retro_id=retro_id, user_id=user_id
         )
@@ -301,6 +303,19 @@ def submit_reflection(
             request_key=request_key,
             now=services.now(),
         )
+
+
+@contextmanager
+def _saving(services: Services, what: str) -> Iterator[Session]:
+    """A session for storing what a person submitted before their modal closes: a database
+    that cannot take it becomes CouldNotSaveError, and the modal stays open with it all."""
+    try:
+        with services.session() as session:
+            yield session
+    except (OperationalError, DBAPIError) as error:
+        # The error's class only: its message and parameters may quote what was typed.
+        logger.warning("Could not store %s in time (%s)", what, type(error).__name__)
+        raise CouldNotSaveError("couldn't save just now") from None
 
 
 def show_changes(services: Services, *, retro_id: int) -> None:
@@ -356,7 +371,7 @@ def submit_votes(
     services: Services, *, retro_id: int, user_id: str, reflection_ids: Sequence[int]
 ) -> list[int]:
     """Put the person's votes where the Vote modal says (InvalidInputError: more than three)."""
-    with services.session() as session:
+    with _saving(services, "votes") as session:
         return voting.set_votes(
             session,
             config=services.config,

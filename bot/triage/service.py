@@ -21,8 +21,15 @@ from sqlmodel import Session, col, select, update
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
-from bot.tensions.service import ACTION_OUTCOMES, TRIAGED_STATUSES
-from storage.models import Member, OutcomeKind, Team, Tension, TensionStatus
+from storage.models import (
+    ACTION_OUTCOMES,
+    TRIAGED_STATUSES,
+    Member,
+    OutcomeKind,
+    Team,
+    Tension,
+    TensionStatus,
+)
 
 NOTE_LIMIT = 1000
 # Outcomes that end the tension at once; the raiser may still say it did not meet their need.

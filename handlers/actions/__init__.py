@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import ids
+from handlers.actions import decisions, retro
 from handlers.actions.checkin import (
     handle_checkin_away,
     handle_checkin_back,
@@ -20,7 +21,6 @@ from handlers.actions.feedback import (
     handle_home_give_feedback,
 )
 from handlers.actions.home import handle_home_raise_tension
-from handlers.actions.retro import handle_retro_open_vote, handle_retro_reflect, handle_retro_vote
 from handlers.actions.tension import handle_home_edit_tension, handle_home_withdraw_tension
 from handlers.actions.triage import handle_action_done, handle_agenda_triage, handle_needs_met
 
@@ -45,7 +45,5 @@ def register(app: App) -> None:
     app.action(ids.HOME_ASK_FEEDBACK)(handle_home_ask_feedback)
     app.action(ids.HOME_FEEDBACK_PREVIOUS)(handle_home_feedback_page)
     app.action(ids.HOME_FEEDBACK_NEXT)(handle_home_feedback_page)
-    # The retrospective (issue 18).
-    app.action(ids.RETRO_REFLECT)(handle_retro_reflect)
-    app.action(ids.RETRO_OPEN_VOTE)(handle_retro_open_vote)
-    app.action(ids.RETRO_VOTE)(handle_retro_vote)
+    decisions.register(app)  # deciding (bot/decisions)
+    retro.register(app)  # the retrospective (bot/retros)

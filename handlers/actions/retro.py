@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.core import ids
 from bot.core.errors import RetrobotError
 from bot.retros import usecases as retros
 from bot.retros.views import build_notice_modal
@@ -68,3 +69,10 @@ def handle_retro_vote(ack: Any, body: dict, respond: Any, services: Services) ->
         text=services.renderer.say(words, change=change),
     )
     retros.show_changes(services, retro_id=retro_id)
+
+
+def register(app: Any) -> None:
+    """Register the retrospective's buttons."""
+    app.action(ids.RETRO_REFLECT)(handle_retro_reflect)
+    app.action(ids.RETRO_OPEN_VOTE)(handle_retro_open_vote)
+    app.action(ids.RETRO_VOTE)(handle_retro_vote)

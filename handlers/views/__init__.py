@@ -5,13 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import ids
+from handlers.views import decisions, retro
 from handlers.views.checkin import handle_away_submission, handle_checkin_submission
 from handlers.views.feedback import (
     handle_feedback_reply_submission,
     handle_feedback_request_submission,
     handle_feedback_submission,
 )
-from handlers.views.retro import handle_reflect_submission, handle_vote_submission
 from handlers.views.tension import (
     handle_tension_edit_submission,
     handle_tension_withdraw_submission,
@@ -30,5 +30,5 @@ def register(app: App) -> None:
     app.view(ids.FEEDBACK_MODAL)(handle_feedback_submission)
     app.view(ids.FEEDBACK_REQUEST_MODAL)(handle_feedback_request_submission)
     app.view(ids.FEEDBACK_REPLY_MODAL)(handle_feedback_reply_submission)
-    app.view(ids.RETRO_REFLECT_MODAL)(handle_reflect_submission)  # the retrospective (issue 18)
-    app.view(ids.RETRO_VOTE_MODAL)(handle_vote_submission)
+    decisions.register(app)  # deciding (bot/decisions)
+    retro.register(app)  # the retrospective (bot/retros)

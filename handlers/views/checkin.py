@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.checkins import service as checkins
+from bot.checkins import usecases
+from bot.checkins.answers import check_answers
 from bot.core import ids
 from bot.core.config import TeamConfig
 from bot.core.errors import InvalidInputError, RetrobotError
 from bot.services import Services
-from handlers.actions.checkin import redraw_checkin_dm
 from handlers.events.app_home import publish_home
 from handlers.state import State, selected_date, selected_value, selected_values, text_value
 
@@ -24,7 +24,7 @@ def _ticked(values: State, prefix: str, action_id: str) -> list[str]:
 
 
 def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
-    """The check-in modal's state as the keyword arguments of :func:`checkins.check_answers`."""
+    """The check-in modal's state as the keyword arguments of :func:`check_answers`."""
     return {
         "mood": selected_value(values, ids.CHECKIN_MOOD_BLOCK, ids.CHECKIN_MOOD_ACTION),
         "note": text_value(values, ids.CHECKIN_NOTE_BLOCK, ids.CHECKIN_NOTE_ACTION),
@@ -64,21 +64,18 @@ def handle_checkin_submission(
     metadata = json.loads(view.get("private_metadata") or "{}")
     try:
         team = services.config.team(str(metadata.get("team_id")))
-        answers = checkins.check_answers(
+        answers = check_answers(
             config=services.config,
             team=team,
             user_id=user_id,
             **read_checkin_state(view["state"]["values"], team),
         )
-        with services.session() as session:
-            saved = checkins.save_checkin(
-                session,
-                config=services.config,
-                round_id=int(metadata.get("round_id") or 0),
-                user_id=user_id,
-                answers=answers,
-                now=services.now(),
-            )
+        saved = usecases.save_checkin(
+            services,
+            round_id=int(metadata.get("round_id") or 0),
+            user_id=user_id,
+            answers=answers,
+        )
     except InvalidInputError as error:
         errors = {ids.checkin_field_block(f): text for f, text in error.field_errors.items()}
         ack(response_action="errors", errors=errors)
@@ -87,12 +84,11 @@ def handle_checkin_submission(
         ack(response_action="errors", errors={ids.CHECKIN_MOOD_BLOCK: str(error)})
         return
     ack()
-    with services.session() as session:
-        tension = checkins.raise_checkin_tension(
-            session, user_id=user_id, answers=answers, now=services.now(), request_key=view["id"]
-        )
-    redraw_checkin_dm(
-        client, services, saved.prompt, edited=saved.edited, tension_added=tension is not None
+    tension = usecases.raise_checkin_tension(
+        services, user_id=user_id, answers=answers, request_key=view["id"]
+    )
+    usecases.redraw_checkin_dm(
+        services, client, saved.prompt, edited=saved.edited, tension_added=tension is not None
     )
     publish_home(client, services, user_id)
 
@@ -104,11 +100,7 @@ def handle_away_submission(
     user_id = body["user"]["id"]
     picked = selected_date(view["state"]["values"], ids.AWAY_DATE_BLOCK, ids.AWAY_DATE_ACTION)
     try:
-        with services.session() as session:
-            now = services.now()
-            today = checkins.person_today(session, config=services.config, user_id=user_id, now=now)
-            until = checkins.check_away_date(picked, today=today)
-            changed = checkins.set_away(session, user_id=user_id, until=until, now=now)
+        changed = usecases.go_away(services, user_id=user_id, picked=picked)
     except InvalidInputError as error:
         errors = {ids.AWAY_BLOCKS[f]: text for f, text in error.field_errors.items()}
         ack(response_action="errors", errors=errors)
@@ -118,5 +110,5 @@ def handle_away_submission(
         return
     ack()
     for prompt in changed:
-        redraw_checkin_dm(client, services, prompt)
+        usecases.redraw_checkin_dm(services, client, prompt)
     publish_home(client, services, user_id)

@@ -4,20 +4,15 @@ change with everything typed still in it."""
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.core import ids
-from bot.core.errors import InvalidInputError, RetrobotError
+from bot.core.errors import CouldNotSaveError, InvalidInputError, RetrobotError
 from bot.retros import usecases as retros
 from bot.retros.views import KIND_BLOCKS
 from bot.services import Services
 from handlers.events.app_home import publish_home
 from handlers.state import selected_value, selected_values, text_value
-
-logger = logging.getLogger(__name__)
 
 
 def _retro_id(view: dict) -> int:
@@ -58,14 +53,13 @@ def handle_reflect_submission(
         errors = {ids.retro_field_block(f): text for f, text in error.field_errors.items()}
         ack(response_action="errors", errors=errors)
         return
+    except CouldNotSaveError:
+        text = services.renderer.plain("retros.saving_failed")
+        ack(response_action="errors", errors={ids.RETRO_WENT_WELL_BLOCK: text})
+        return
     except RetrobotError as error:
         text = retros.refusal(services, error, user_id=user_id)
         ack(response_action="errors", errors={ids.RETRO_WENT_WELL_BLOCK: text})
-        return
-    except SQLAlchemyError:
-        text = services.renderer.plain("retros.saving_failed")
-        ack(response_action="errors", errors={ids.RETRO_WENT_WELL_BLOCK: text})
-        logger.exception("Could not store a reflection in retrospective %s", retro_id)
         return
     ack()
     if saved is not None:
@@ -86,15 +80,20 @@ def handle_vote_submission(
         errors = {ids.retro_field_block(f): text for f, text in error.field_errors.items()}
         ack(response_action="errors", errors=errors)
         return
+    except CouldNotSaveError:
+        text = services.renderer.plain("retros.saving_failed")
+        ack(response_action="errors", errors={ids.RETRO_VOTES_BLOCK: text})
+        return
     except RetrobotError as error:
         text = retros.refusal(services, error, user_id=user_id, voting=True)
         ack(response_action="errors", errors={ids.RETRO_VOTES_BLOCK: text})
         return
-    except SQLAlchemyError:
-        text = services.renderer.plain("retros.saving_failed")
-        ack(response_action="errors", errors={ids.RETRO_VOTES_BLOCK: text})
-        logger.exception("Could not store votes in retrospective %s", retro_id)
-        return
     ack()
     retros.show_changes(services, retro_id=retro_id)
     publish_home(client, services, user_id)
+
+
+def register(app: Any) -> None:
+    """Register the Reflect and Vote modals' submissions."""
+    app.view(ids.RETRO_REFLECT_MODAL)(handle_reflect_submission)
+    app.view(ids.RETRO_VOTE_MODAL)(handle_vote_submission)

@@ -295,3 +295,30 @@ def test_the_app_home_shows_the_open_retrospective(
     text = json.dumps(home)
     assert "Retrospective" in text and "reflect by Saturday 23 May, 14:00" in text
     assert ids.RETRO_REFLECT in text
+
+
+def test_a_database_that_cannot_take_it_keeps_the_modal_open_with_everything_typed(
+    slack: InProcess,
+    fake_slack: FakeSlack,
+    services: Services,
+    opened: Retrospective,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.retros import service
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("UPDATE ... 'My private words'", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(service, "save_reflection", locked)
+    answer = reflect(
+        slack,
+        fake_slack,
+        ANA,
+        **{f"{ids.RETRO_WENT_WELL_BLOCK}.{ids.RETRO_TEXT_ACTION}": "My private words"},
+    )
+    assert answer.json is not None and answer.json["response_action"] == "errors"
+    assert "couldn't be saved just now" in answer.json["errors"][ids.RETRO_WENT_WELL_BLOCK]
+    assert "My private words" not in caplog.text

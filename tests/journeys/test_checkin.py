@@ -13,9 +13,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
+from bot.checkins.model import DeliveryReport
+from bot.checkins.service import set_away
 from bot.core import ids
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack, Message
 from storage.models import (
@@ -40,7 +44,7 @@ METRIC = f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'visits')}.{ids.CHECKIN
 
 @pytest.fixture(autouse=True)
 def fast_pace(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
 
 
 @pytest.fixture
@@ -51,7 +55,7 @@ def clock(services: Services) -> list[datetime]:
 
 
 @pytest.fixture
-def round_sent(services: Services, clock: list[datetime]) -> checkins.DeliveryReport:
+def round_sent(services: Services, clock: list[datetime]) -> DeliveryReport:
     return checkins.send_round(services, team_id="north")
 
 
@@ -238,7 +242,7 @@ def test_back_from_the_home_tab_asks_again(
     slack: SlackSender, fake_slack: FakeSlack, services: Services, round_sent: Any
 ) -> None:
     with services.session() as session:
-        checkins.set_away(session, user_id=CARA, until=date(2026, 6, 20), now=OPENS)
+        set_away(session, user_id=CARA, until=date(2026, 6, 20), now=OPENS)
     slack.app_home_opened(CARA)
     home = fake_slack.wait_for(lambda: fake_slack.home(CARA))
     assert "You're away until *Saturday 20 June*" in json.dumps(home)

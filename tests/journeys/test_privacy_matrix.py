@@ -42,14 +42,15 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
 from bot.core import ids
 from bot.core.config import parse_config
 from bot.core.settings import Settings
 from bot.data.export import export_team
-from bot.digests.service import send_coach_digest, send_team_summary
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
+from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack, Message
 from storage.models import FeedbackKind
@@ -275,7 +276,7 @@ def raise_tension(slack: SlackSender, fake: FakeSlack, text: str, *, private: bo
 
 def live_the_week(services: Services, fake: FakeSlack, slack: SlackSender) -> None:
     """Check-ins, tensions, feedback and the agenda, as people and the scheduler make them."""
-    pace = checkins.Pace(10_000, 1_000)
+    pace = Pace(10_000, 1_000)
     for team_id in ("north", "south"):
         assert checkins.send_round(services, team_id=team_id, pace=pace).asked
     north, south = "North Neighbourhood Team", "South Neighbourhood Team"

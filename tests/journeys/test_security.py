@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 import time
 import urllib.parse
+from collections.abc import Callable
 
 import pytest
+from slack_bolt import BoltRequest
 
+from bot.app import create_app
 from bot.core import ids
+from bot.slack.signature import VerifySignature
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
-from tests.conftest import ANA, NORTH_CHANNEL
+from tests.conftest import ANA, NORTH_CHANNEL, SIGNING_SECRET
 
 
 def bodies(slack: SlackSender, fake: FakeSlack) -> dict[str, tuple[bytes, str]]:
@@ -102,3 +109,103 @@ def test_url_verification_answers_the_challenge(slack: SlackSender) -> None:
     answer = slack.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
     assert answer.status == 200
     assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in answer.body
+
+
+def signed_with(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
+    """Headers signed as Slack signs, whatever the timestamp says (a number or not)."""
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest.hexdigest()}"}
+
+
+UNVERIFIABLE: dict[str, Callable[[bytes], tuple[bytes, dict[str, str]]]] = {
+    "a timestamp that is not a number": lambda body: (
+        body,
+        signed_with(SIGNING_SECRET, body, "abc"),
+    ),
+    "an empty timestamp": lambda body: (body, signed_with(SIGNING_SECRET, body, "")),
+    "a fractional timestamp": lambda body: (
+        body,
+        signed_with(SIGNING_SECRET, body, f"{time.time():.3f}"),
+    ),
+    # "²".isdigit() is true, and int("²") fails: the latin-1 a header can carry has such digits.
+    "a timestamp in superscript digits": lambda body: (
+        body,
+        signed_with(SIGNING_SECRET, body, "¹²³" * 3 + "¹"),
+    ),
+    "a timestamp of 5000 digits": lambda body: (
+        body,
+        signed_with(SIGNING_SECRET, body, "9" * 5000),
+    ),
+    "no timestamp": lambda body: (body, {"X-Slack-Signature": "v0=" + "0" * 64}),
+    "no signature": lambda body: (body, {"X-Slack-Request-Timestamp": str(int(time.time()))}),
+    "a length that is not a number": lambda body: (body, {"Content-Length": "many"}),
+    "a body that is not JSON": lambda body: (b"{not json", {}),
+    "a payload that is not JSON": lambda body: (b"payload=%7Bnot+json", {}),
+}
+
+
+@pytest.mark.parametrize("kind", ["command", "interaction", "event"])
+@pytest.mark.parametrize("variant", list(UNVERIFIABLE))
+def test_any_request_that_cannot_be_verified_is_401_with_one_log_line(
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    services,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    variant: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    body, content_type = bodies(slack, fake_slack)[kind]
+    body, headers = UNVERIFIABLE[variant](body)
+    calls_before = len(fake_slack.calls)
+
+    answer = slack.raw(body, {"Content-Type": content_type, **headers})
+
+    assert answer.status == 401
+    time.sleep(0.2)  # anything the app might (wrongly) do after answering would show by now
+    assert len(fake_slack.calls) == calls_before
+    [line] = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert line.getMessage().startswith("Refused a request not signed by Slack: ")
+    assert line.exc_info is None
+    assert b"sneaky" not in body or "sneaky" not in line.getMessage()
+    with services.session() as session:
+        from sqlmodel import select
+
+        from storage.models import ProcessedEvent, Tension
+
+        assert session.exec(select(Tension)).all() == []
+        assert session.exec(select(ProcessedEvent)).all() == []
+
+
+def test_bolt_itself_refuses_what_it_cannot_verify_with_401(
+    services, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Requests that reach Bolt without the HTTP server's check (in-process dispatch).
+    caplog.set_level(logging.INFO)
+    app = create_app(services)
+    body = json.dumps({"type": "event_callback", "event_id": "Ev1", "event": {}}).encode()
+    headers = {"content-type": ["application/json"], **signed_with(SIGNING_SECRET, body, "abc")}
+    answer = app.dispatch(BoltRequest(body=body.decode(), headers=headers))
+    assert answer.status == 401
+    [line] = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert "its timestamp is not a time" in line.getMessage() and line.exc_info is None
+
+
+def test_an_error_before_the_services_are_in_reach_is_handled_and_told(
+    services, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture, monkeypatch
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the signature check broke")
+
+    monkeypatch.setattr(VerifySignature, "process", fail)  # the first of the app's middlewares
+    app = create_app(services)
+    body = urllib.parse.urlencode({"command": "/tension", "user_id": ANA, "text": ""}).encode()
+    headers = {"content-type": ["application/x-www-form-urlencoded"]}
+    answer = app.dispatch(BoltRequest(body=body.decode(), headers=headers))
+
+    assert answer.status == 500
+    [failure] = [r for r in caplog.records if r.exc_info]
+    assert failure.getMessage() == "Unhandled error in a Slack listener"
+    assert str(failure.exc_info[1]) == "the signature check broke"
+    sorry = fake_slack.wait_for(lambda: fake_slack.dms(ANA))[-1]
+    assert "something went wrong" in sorry.all_text

@@ -368,7 +368,11 @@ def test_other_outcomes_record_governance_and_close(
     fake_slack.wait_for(lambda: stored(services, rota).status == TensionStatus.CLOSED)
     assert stored(services, rota).resolved_at is not None
     fake_slack.wait_for(lambda: "marked for governance" in the_agenda(fake_slack).all_text)
-    assert len(fake_slack.dms(DEV)) == owner_dms  # no next action or project to own
+    # A proposal's owner gets one DM: "Draft the proposal" (bot/decisions), not work to do.
+    draft = new_dm(fake_slack, DEV, owner_dms)
+    assert "Draft the proposal" in draft.all_text and "Done" not in draft.all_text
+    fake_slack.wait_quiet(0.2)
+    assert len(fake_slack.dms(DEV)) == owner_dms + 1
 
 
 def test_triage_modal_and_dms_escape_what_people_typed(

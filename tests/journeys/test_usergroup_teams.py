@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
+from bot.checkins.model import Roster
+from bot.checkins.rounds import sync_roster
 from bot.core import ids
 from bot.core.config import AppConfig, parse_config
 from bot.services import Services
@@ -104,10 +106,10 @@ def test_other_processes_learn_the_group_within_a_minute(
     assert listed is not None and listed.usergroup == EAST_GROUP
     # Another process (the scheduler) reads the group again; this one rereads the database.
     with east.session() as session:
-        checkins.sync_roster(
+        sync_roster(
             session,
             team=listed,
-            roster=checkins.Roster([(EVA, None, None)]),
+            roster=Roster([(EVA, None, None)]),
         )
     east.keep_rosters_fresh()
     assert east.config.teams_of(FIN) != []  # not a minute yet: nothing is reread

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import logging
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import select
@@ -159,3 +161,30 @@ def test_storage_imports_nothing_of_the_rest_of_the_app() -> None:
                 continue
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in forbidden]
     assert offenders == []
+
+
+def test_a_database_error_and_the_engines_logs_never_hold_what_was_typed(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    typed = "Typed: I cried in the car after the visit"
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE story (text TEXT NOT NULL CHECK (length(text) < 5))"))
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    level = engine_logger.level
+    engine_logger.setLevel(logging.DEBUG)  # as `retrobot -v` and a DEBUG root logger do
+    caplog.set_level(logging.DEBUG)
+    try:
+        with pytest.raises(SQLAlchemyError) as refused, engine.begin() as connection:
+            connection.execute(text("INSERT INTO story VALUES (:text)"), {"text": typed})
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE story"))
+            connection.execute(text("CREATE TABLE story (text TEXT)"))
+            connection.execute(text("INSERT INTO story VALUES (:text)"), {"text": typed})
+            assert connection.execute(text("SELECT text FROM story")).scalar_one() == typed
+    finally:
+        engine_logger.setLevel(level)
+
+    assert "INSERT INTO story" in str(refused.value)  # the statement, without its values
+    assert typed not in str(refused.value)
+    assert "SELECT text FROM story" in caplog.text  # the statements are logged, not the values
+    assert typed not in caplog.text

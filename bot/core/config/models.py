@@ -308,24 +308,16 @@ class DigestSchedule(_ConfigModel):
     time: TimeOfDay = dt.time(8, 30)
 
 
-# --- Retrospective and team health (issue 18) -------------------------------------------------
-# `retro:` and `health:`, per team or under `defaults:`. Kept together so that they can be
-# moved as one block; bot/retros reads them.
+# --- Retrospective and team health (issue 18): `retro:` and `health:`, read by bot/retros ------
 
-DEFAULT_HEALTH_QUESTIONS = (
-    "We help each other",
-    "Workload is fair",
-    "Safe to speak up",
-    "We learn",
-    "Our clients get what they need",
-)
+DEFAULT_HEALTH_QUESTIONS = ("We help each other", "Workload is fair", "Safe to speak up")
+DEFAULT_HEALTH_QUESTIONS += ("We learn", "Our clients get what they need")
 HEALTH_QUESTIONS_MAX = 10  # each is a field of the Reflect modal
 HEALTH_QUESTION_MAX_LENGTH = 150  # a field label people read at a glance
 
 
 def _retro_off(value: object) -> object:
-    """``retro: off`` (YAML reads it as false), ``retro: false`` or ``retro: none`` turn the
-    retrospective off; ``retro: on`` (true) keeps every default."""
+    """``retro: off`` (YAML reads it as false) or ``none`` turns it off; ``on`` keeps defaults."""
     if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
         return None
     if value is True or (isinstance(value, str) and value.strip().lower() == "on"):
@@ -346,22 +338,8 @@ class RetroSchedule(_ConfigModel):
     @field_validator("every", mode="before")
     @classmethod
     def _weeks(cls, value: Any) -> Any:
-        """Accept ``4``, ``4w``, ``"4 weeks"`` or ``monthly`` (4 weeks)."""
-        weeks = None
-        if isinstance(value, int) and not isinstance(value, bool):
-            weeks = value
-        elif isinstance(value, str):
-            word = value.strip().lower()
-            if match := re.fullmatch(r"(\d+)\s*(?:weeks?|wks?|w)?", word):
-                weeks = int(match[1])
-            weeks = {"monthly": 4, "fortnightly": 2}.get(word, weeks)
-        if weeks is None:
-            raise ValueError(
-                f"{_describe(value)} is not a number of weeks (for example 4w, or '6 weeks')"
-            )
-        if not 1 <= weeks <= 26:
-            raise ValueError(f"must be between 1 and 26 weeks, got {weeks}")
-        return weeks
+        """``4``, ``4w`` or ``"4 weeks"``, read as the tactical meeting's ``every`` is."""
+        return TacticalSchedule._weeks(value)
 
     @field_validator("start_week")
     @classmethod

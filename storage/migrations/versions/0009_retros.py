@@ -2,7 +2,7 @@
 answers, and the improvements they became.
 
 Revision ID: 0009_retros
-Revises: 0007_tension_request_key
+Revises: 0008_decisions
 Create Date: 2026-11-28
 
 Who took part (retro_participant) is a table apart from what anyone wrote (reflection,
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_retros"
-down_revision: str | Sequence[str] | None = "0007_tension_request_key"
+down_revision: str | Sequence[str] | None = "0008_decisions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

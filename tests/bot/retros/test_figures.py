@@ -11,7 +11,14 @@ from sqlmodel import Session
 
 from bot.retros import figures, service
 from bot.services import Services
-from storage.models import FeedbackKind, TensionStatus
+from storage.models import (
+    Decision,
+    FeedbackKind,
+    Proposal,
+    ProposalMethod,
+    ProposalStatus,
+    TensionStatus,
+)
 from tests.conftest import ANA, BEN, CARA, DEV, SHARED
 from tests.storage.factories import make_answered_round, make_feedback, make_tension
 
@@ -73,6 +80,27 @@ def test_the_period_in_figures(services: Services, session: Session) -> None:
     make_feedback(
         session, giver=CARA, receiver=ANA, kind=FeedbackKind.SUGGESTION, created_at=week(2)
     )
+    for decided in (week(2), week(6)):  # one in the period, one before it
+        proposal = Proposal(
+            team_id="north",
+            proposer=ANA,
+            text="Handovers by 6pm",
+            method=ProposalMethod.ADVICE,
+            decide_by=decided.date(),
+            status=ProposalStatus.ADOPTED,
+        )
+        session.add(proposal)
+        session.flush()
+        session.add(
+            Decision(
+                team_id="north",
+                proposal_id=proposal.id,
+                method=ProposalMethod.ADVICE,
+                text="Handovers by 6pm",
+                decided_by=ANA,
+                decided_at=decided,
+            )
+        )
     session.commit()
     team = services.config.team("north")
     retro = service.open_retro(session, team=team, now=NOW)
@@ -92,7 +120,7 @@ def test_the_period_in_figures(services: Services, session: Session) -> None:
         (ANA, "Mr B walked to the shop <!channel>")
     ]
     assert found.participation == pytest.approx(12 / 15)
-    assert found.decisions is None  # counted once decisions are recorded
+    assert found.decisions == 1  # the one adopted before the period is not counted
 
 
 def test_a_quiet_period_shows_nothing_it_does_not_have(
@@ -103,4 +131,5 @@ def test_a_quiet_period_shows_nothing_it_does_not_have(
     found = figures.period_figures(session, team=team, retro=retro)
     assert (found.asked, found.participation, found.moods) == (0, None, [None] * 4)
     assert found.metrics[0].this_period is None and found.stories == []
+    assert found.decisions == 0
     assert SHARED  # in the team, asked nothing: nothing is made up

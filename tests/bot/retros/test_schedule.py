@@ -108,7 +108,7 @@ def test_retro_and_health_under_defaults_and_per_team() -> None:
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [
-        (["  retro: {every: 0}"], "defaults.retro.every: must be between 1 and 26 weeks, got 0"),
+        (["  retro: {every: 0}"], "defaults.retro.every: must be between 1 and 52 weeks, got 0"),
         (["  retro: {every: soon}"], "defaults.retro.every: 'soon' is not a number of weeks"),
         (["  retro: {evry: 4}"], "defaults.retro.evry: unknown key 'evry' (did you mean 'every'?)"),
         (["  retro: {day: thrusday}"], "defaults.retro.day: 'thrusday' is not a day of the week"),

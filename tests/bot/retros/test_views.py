@@ -99,6 +99,7 @@ def figures(**overrides: object) -> PeriodFigures:
         "values": [("Compassion", 4), ("Trust", 2)],
         "stories": [StoryShared("U0ANA", FORGED)],
         "stories_total": 4,
+        "decisions": 2,
     }
     return PeriodFigures(**(fields | overrides))
 
@@ -159,7 +160,7 @@ def test_the_channel_message_in_each_phase(status: RetroStatus) -> None:
     assert "3.5 → – → 4.0 → 4.2" in text
     assert "Client visits: *42* visits a week (before: 38.5)" in text
     assert "Travel: _fewer than 3 answers_" in text
-    assert "5 raised, 3 closed, 4 open now" in text
+    assert "5 raised, 3 closed, 4 open now" in text and "Decisions: 2" in text
     assert "Compassion 4, Trust 2" in text
     assert "…and 3 more stories" in text
     assert "*open* — &lt;!channel&gt;" in text and "owner <@U0BEN>" in text

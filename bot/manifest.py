@@ -40,7 +40,12 @@ SLASH_COMMANDS = [
     ),
     (ids.CHECKIN_COMMAND, "Open this week's check-in", "", False),
     (ids.TACTICAL_COMMAND, "Post the tactical-meeting agenda in this channel", "", False),
-    (ids.RETRO_COMMAND, "retrobot help, and what your coaches received", "help | digest", False),
+    (
+        ids.RETRO_COMMAND,
+        "Your team's retrospective; retrobot help; what your coaches received",
+        "[help | digest]",
+        False,
+    ),
     # Deciding (bot/decisions).
     (
         ids.PROPOSE_COMMAND,

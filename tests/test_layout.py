@@ -19,13 +19,11 @@ LONGER_BECAUSE = "# Longer than 600 lines:"
 # Debt still to pay, each at most as long as it is today: the list may only shrink. A module
 # or function in it that is split gets its line removed (the test says so).
 DEBT = {
-    "bot/cli/__init__.py": {"_parser": 70},
     "bot/decisions/views.py": {"": 607, "build_proposal_modal": 138},
     "bot/demo/__init__.py": {"run_demo": 101},
     "bot/demo/script.py": {
-        "": 905,
+        "": 842,
         "play_checkins": 76,
-        "play": 78,
         "play_feedback": 94,
         "play_integrated_decision": 61,
         "play_earlier_week": 63,

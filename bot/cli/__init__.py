@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -18,6 +19,9 @@ from bot.core.settings import Settings, load_settings
 
 logger = logging.getLogger("retrobot")
 
+# The modules of bot/cli/ whose `register` adds a capability's commands, in --help order.
+CAPABILITY_COMMANDS = ("digests", "agenda", "checkins", "retros", "decisions")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -29,7 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _register_own_commands(commands)
+    for name in CAPABILITY_COMMANDS:
+        importlib.import_module(f"bot.cli.{name}").register(commands, load=_load)
+    importlib.import_module("bot.cli.data").register(commands)  # needs no app.yaml
+    return parser
 
+
+def _register_own_commands(commands: argparse._SubParsersAction) -> None:
+    """serve, check, manifest and demo: the commands of the app itself."""
     serve = commands.add_parser("serve", help="run the app (Socket Mode if SLACK_APP_TOKEN is set)")
     serve.add_argument(
         "--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set"
@@ -68,27 +80,6 @@ def _parser() -> argparse.ArgumentParser:
         "--weeks", type=int, default=3, help="weeks to play, the last one in full (default 3)"
     )
     demo.set_defaults(run=_demo)
-
-    from bot.cli import digests as cli_digests
-
-    cli_digests.register(commands, load=_load)
-
-    from bot.cli import agenda as cli_agenda
-
-    cli_agenda.register(commands, load=_load)
-
-    from bot.cli import checkins as cli_checkins
-
-    cli_checkins.register(commands, load=_load)
-
-    from bot.cli import data as cli_data
-
-    cli_data.register(commands)
-
-    from bot.cli import decisions as cli_decisions
-
-    cli_decisions.register(commands, load=_load)
-    return parser
 
 
 def _config_path(args: argparse.Namespace, settings: Settings) -> Path:

@@ -31,6 +31,7 @@ from storage.models import (
     FeedbackRequest,
     ProcessedEvent,
     Proposal,
+    Retrospective,
     SentDigest,
     Tension,
 )
@@ -57,6 +58,9 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "proposal": lambda cutoff: and_(
         col(Proposal.created_at) < cutoff, col(Proposal.updated_at) < cutoff
     ),
+    # A retrospective by when it opened; who took part, its reflections, votes, health answers
+    # and improvements go with it (issue 18).
+    "retrospective": lambda cutoff: col(Retrospective.opened_at) < cutoff,
 }
 # Tables never expired: app.yaml's teams and people, and the scheduler's lease.
 KEPT = frozenset({"team", "member", "coach", "scheduler_lock"})

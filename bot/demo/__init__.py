@@ -20,8 +20,9 @@ from typing import TextIO
 from bot.app import create_app
 from bot.core.config import load_config
 from bot.core.settings import Settings
+from bot.demo.cast import DEMO_APP_YAML, PEOPLE
 from bot.demo.clock import DemoClock, demo_mondays
-from bot.demo.script import DEMO_APP_YAML, PEOPLE, DemoWeek
+from bot.demo.script import DemoWeek
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import open_services
 from bot.standin.sender import SlackSender

@@ -10,105 +10,32 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core import ids
+from bot.demo.cast import (
+    ANA,
+    APPRECIATIONS,
+    BEN,
+    CARA,
+    CHECKIN_NOTES,
+    CHECKIN_STORIES,
+    COACH,
+    DEV,
+    EARLIER_TENSIONS,
+    EVE,
+    FRAN,
+    MEMBERS,
+    NORTH,
+    OUTCOMES,
+    PEOPLE,
+    TENSIONS,
+    VISITOR,
+    metric_field,
+)
 from bot.demo.clock import DemoClock
+from bot.demo.retro import RetroScenes
 from bot.demo.transcript import boxed, render_message, render_view
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
-
-ANA, BEN, CARA, DEV, EVE, FRAN = (
-    "U0DEMOANA",
-    "U0DEMOBEN",
-    "U0DEMOCARA",
-    "U0DEMODEV",
-    "U0DEMOEVE",
-    "U0DEMOFRAN",
-)
-COACH = "U0DEMOKIM"
-VISITOR = "U0DEMOOLU"
-NORTH = "C0DEMONORTH"
-
-PEOPLE = {
-    ANA: "Ana",
-    BEN: "Ben",
-    CARA: "Cara",
-    DEV: "Dev",
-    EVE: "Eve",
-    FRAN: "Fran",
-    COACH: "Kim (coach)",
-    VISITOR: "Olu",
-    NORTH: "north-team",
-}
-
-DEMO_APP_YAML = f"""\
-# The demo organisation: one team of six in London, with a coach.
-organisation:
-  name: Riverside Community Care
-  values: [Compassion, Trust, Accountability, Courage]
-defaults:
-  timezone: Europe/London
-  tactical: {{day: tuesday, time: "10:00", checkin_lead: 24h, reminder_after: 4h, agenda_lead: 30m}}
-  digest: {{day: monday, time: "08:30"}}
-teams:
-  - id: north
-    name: North Neighbourhood Team
-    channel: {NORTH}
-    members: [{ANA}, {BEN}, {CARA}, {DEV}, {EVE}, {FRAN}]
-    coaches: [{COACH}]
-    metrics:
-      - {{id: visits, label: Client visits, unit: visits}}
-      - {{id: hours, label: Hours on the road, unit: hours}}
-"""
-
-CHECKIN_STORIES = [
-    "Mrs K walked to the corner shop on her own for the first time since her fall",
-    "The new starter shadowed me all week and already knows every key safe",
-]
-
-MEMBERS = (ANA, BEN, CARA, DEV, EVE, FRAN)
-
-TENSIONS = [
-    "Friday handovers keep running past 6pm",
-    "We have no shared view of who covers the weekend on-call",
-    "The new referral form asks for the same details three times",
-    "Mileage claims take weeks to come back",
-]
-
-
-# The quieter weeks before the one shown in full: what the team raised, felt and said.
-EARLIER_TENSIONS = [
-    "The pool car's tyres need checking before the weekend",
-    "Nobody knows who reorders gloves and aprons",
-    "Two of us booked the same training day",
-    "The Sunday out-of-hours handover gets missed",
-    "Care plans at three addresses are out of date",
-    "The office is double-booked on Tuesday mornings",
-    "Our shared calendar shows last month's rota",
-    "The key safe code at Elm Court changed without notice",
-    "Nobody has checked the first aid kits this year",
-    "The referral inbox is only read on Mondays",
-]
-CHECKIN_NOTES = [
-    "Tired but OK",
-    "Good week, lots of laughs on the road",
-    "A heavy visit on Thursday stayed with me",
-    "Feeling settled",
-    "Running to catch up after leave",
-    "Proud of how we covered the sickness",
-]
-APPRECIATIONS = [
-    "You picked up my late visit without being asked",
-    "Your calm on the phone with the GP got Mr T seen the same day",
-    "Thank you for showing me the new dressing technique",
-    "You noticed I was struggling and made me a cup of tea",
-    "Your handover notes are the clearest on the team",
-]
-OUTCOMES = ("next_action", "project", "information")
-
-
-def metric_field(metric_id: str) -> str:
-    """The check-in modal's input for one of the team's metrics, as the sender names it."""
-    return f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, metric_id)}.{ids.CHECKIN_METRIC_ACTION}"
 
 
 @dataclass
@@ -121,7 +48,7 @@ class Scene:
 
 
 @dataclass
-class DemoWeek:
+class DemoWeek(RetroScenes):
     """Plays the demo week step by step, printing progress, collecting what people saw."""
 
     fake: FakeSlack
@@ -316,6 +243,15 @@ class DemoWeek:
     def play(self) -> None:
         """The week, as the team lives it."""
         self.play_checkins()
+        self.play_tensions()
+        self.play_tensions_refused()
+        self.play_meeting()
+        self.play_feedback()
+        self.play_decisions()  # deciding (bot/decisions)
+        self.play_retrospective()
+
+    def play_tensions(self) -> None:
+        """Monday afternoon: tensions raised by command and from a message."""
         self.at(0, "14:00")
         self.say(f"{self.name(ANA)} opens retrobot's Home tab")
         self.open_home(ANA)
@@ -344,6 +280,9 @@ class DemoWeek:
         self.slack.submit_view(view, user_id=BEN, values={ids.TENSION_AREA_ACTION: "Rota"})
         self.saw_message(BEN, "DM from retrobot", self.latest_dm(BEN, dms).to_dict())
 
+    def play_tensions_refused(self) -> None:
+        """What retrobot refuses, kindly: an empty tension, a client's NHS number, someone in no
+        team; and a private tension only the coach hears of."""
         self.later(25)
         self.say(f"{self.name(CARA)} submits an empty tension, and is asked for a few words")
         view = self.tension_command(CARA)
@@ -388,9 +327,6 @@ class DemoWeek:
         self.later(25)
         self.say(f"{self.name(FRAN)} opens the Home tab and sees the team's tensions")
         self.saw_view(FRAN, "Home tab", self.open_home(FRAN))
-        self.play_meeting()
-        self.play_feedback()
-        self.play_decisions()  # deciding (bot/decisions)
 
     def feedback_command(self, user_id: str, text: str = "") -> dict[str, Any]:
         """`/feedback text` in the team channel; returns the modal it opens."""
@@ -874,7 +810,8 @@ class DemoWeek:
 
     def print_summaries(self, folder: Path, week: str | None = None) -> list[Path]:
         """Print the demo week's team summary and its coach's digest (as the CLI prints them),
-        and save both charts in ``folder``; returns the chart files."""
+        and save both charts in ``folder``, with a retrospective's health chart when one was
+        played; returns the chart files."""
         from bot.core.meetings import iso_week
         from bot.digests import charts
         from bot.digests.usecases import week_digest, week_summary
@@ -895,7 +832,7 @@ class DemoWeek:
         digest_png = folder / f"coach-digest-{week}.png"
         summary_png.write_bytes(charts.summary_chart(renderer, summary.figures))
         digest_png.write_bytes(charts.digest_chart(renderer, [t.figures for t in digest.teams]))
-        return [summary_png, digest_png]
+        return [summary_png, digest_png, *self.save_retro_charts(folder)]
 
     def transcript(self) -> str:
         """Everything people saw, in order."""

@@ -81,7 +81,7 @@ def value_for(table: Table, name: str, number: int, team_id: str, parents: dict)
         text = TRICKY_TEXTS[(number * 5 + list(table.columns).index(column)) % len(TRICKY_TEXTS)]
         return f"{text} #{team_id}{number}" if name in _unique_columns(table) else text
     if kind == "int":
-        return 1 + number % 5  # inside the check-in mood's range too
+        return 1 + number % 3  # inside the check-in mood's (1-5) and a vote slot's (1-3) ranges
     if kind == "float":
         return number + 0.25
     if kind == "bool":

@@ -47,7 +47,11 @@ def test_two_weeks_play_with_progress_and_say_where_the_files_are(two_weeks: Pla
     assert "Traceback" not in printed
     assert (two_weeks.folder / "retrobot-demo.db").exists()  # kept, as asked
     charts = sorted(two_weeks.folder.glob("*.png"))
-    assert [c.name for c in charts] == ["coach-digest-2026-W14.png", "summary-north-2026-W14.png"]
+    assert [c.name for c in charts] == [
+        "coach-digest-2026-W14.png",
+        "retro-health-north.png",
+        "summary-north-2026-W14.png",
+    ]
     assert all(c.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for c in charts)
 
 
@@ -74,6 +78,11 @@ def test_the_transcript_shows_every_feature(two_weeks: Played) -> None:
     assert "Adopted Fri 3 Apr — decided by @Ana" in transcript
     assert "Blocked by 1 open objection" in transcript and "[ It's integrated ]" in transcript
     assert "Adopted Fri 3 Apr — by consent" in transcript and "Decision log of North" in transcript
+    # The retrospective: the period, reflections without names, health, votes, the chosen.
+    assert "RETROSPECTIVE · NORTH NEIGHBOURHOOD TEAM" in transcript
+    assert "Reflect opens a modal" in transcript and "What could be better (3)" in transcript
+    assert "• We help each other: 4.0" in transcript
+    assert "The team chose — now tensions on the next tactical agenda" in transcript
     # The next Monday: the summary in the channel, the digest in the coach's DMs.
     assert "north-team — Monday 08:30, posted in #north-team" in transcript
     assert "Kim (coach) — Monday 08:30, DM from retrobot" in transcript
@@ -91,7 +100,8 @@ def test_the_summary_covers_the_week_played_with_its_trend(two_weeks: Played) ->
     assert "first week" not in team  # the week before is history, so trends mean something
     assert "Client visits: 88 visits this week" in team
     assert "• Mrs K walked to the corner shop on her own" in team
-    assert "4 tensions raised, 3 triaged and 1 closed this week." in team
+    # The four raised in the week, and the three improvements its retrospective chose.
+    assert "7 tensions raised, 3 triaged and 1 closed this week." in team
     assert "naming Compassion (1)" in team
     # The coach: aggregates of the same week, never a person or their words.
     assert "To: @Kim (coach)" in digest and "1 private tension was raised" in digest

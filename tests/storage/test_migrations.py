@@ -45,6 +45,13 @@ TABLES = {
     "advice",
     "objection",
     "decision",
+    # Retrospective and team health (issue 18)
+    "retrospective",
+    "retro_participant",
+    "reflection",
+    "retro_vote",
+    "health_answer",
+    "retro_improvement",
 }
 
 

@@ -34,6 +34,8 @@ from bot.checkins.views import build_prompt_message, build_reminder_message
 from bot.core.config import TeamConfig
 from bot.core.meetings import Meeting
 from bot.services import Services
+from bot.shifts import service as shifts
+from bot.shifts.gate import GateReport, ScheduledDm, ShiftGate
 from bot.slack import client as slack
 from bot.slack import outbox, pacing
 from bot.slack.client import Delivery
@@ -164,8 +166,10 @@ def send_prompts(
     late: bool,
     pace: Pace | None = None,
     workers: int = SEND_WORKERS,
+    gate: ShiftGate[DuePrompt] | None = None,
 ) -> list[Posted]:
-    """DM each member the snapshot says is due, in their own time zone; each once."""
+    """DM each member the snapshot says is due, in their own time zone; each once (and, through
+    ``gate``, only those on shift and not in do-not-disturb now)."""
     payload_for = _per_zone(
         snapshot.zones,
         team.zone,
@@ -197,7 +201,7 @@ def send_prompts(
         session,
         snapshot.due,
         send=send,
-        claim=rounds.claim_prompts,
+        claim=gate.wrap(rounds.claim_prompts) if gate else rounds.claim_prompts,  # shifts
         record=rounds.record_prompts,
         workers=workers,
     )
@@ -210,8 +214,10 @@ def round_report(
     snapshot: RoundSnapshot,
     posted: Sequence[Posted],
     now: datetime,
+    shifted: GateReport | None = None,
 ) -> DeliveryReport:
-    """The round as this run found it and left it, sorted into the report's piles."""
+    """The round as this run found it and left it, sorted into the report's piles (with what
+    the shift gate held or skipped: ``shifted``)."""
     report = DeliveryReport(
         team_id=team.id,
         team_name=team.name,
@@ -220,6 +226,11 @@ def round_report(
         round_id=round_.id or 0,
     )
     status, error = dict(snapshot.status), dict(snapshot.error)
+    held = dict(snapshot.not_before)
+    if shifted is not None:  # shifts: held for their working time, or off shift until the meeting
+        held.update(shifted.waiting)
+        status.update(dict.fromkeys(shifted.off_shift, PromptStatus.OFF_SHIFT))
+        report.dnd_problem = shifted.dnd_failed
     for item in posted:
         user = item.due.user_id
         if item.result.ok:
@@ -237,8 +248,10 @@ def round_report(
             report.away.append(user)
         elif status[user] == PromptStatus.FAILED:
             report.failed[user] = error.get(user) or "unknown error"
-        elif (held := snapshot.not_before.get(user)) is not None and held > now:
-            report.waiting[user] = held
+        elif status[user] == PromptStatus.OFF_SHIFT:
+            report.off_shift.append(user)
+        elif (until := held.get(user)) is not None and until > now:
+            report.waiting[user] = until
         else:
             report.in_progress.append(user)
     report.asked.sort()
@@ -255,8 +268,10 @@ def send_reminder_dms(
     zones: dict[str, ZoneInfo],
     pace: Pace | None = None,
     workers: int = SEND_WORKERS,
+    gate: ShiftGate[DuePrompt] | None = None,
 ) -> list[Posted]:
-    """Remind each due member, once, with the DM's buttons, in their own time zone."""
+    """Remind each due member, once, with the DM's buttons, in their own time zone (and,
+    through ``gate``, only those on shift and not in do-not-disturb now)."""
     payload_for = _per_zone(
         zones,
         team.zone,
@@ -280,9 +295,42 @@ def send_reminder_dms(
         session,
         due,
         send=send,
-        claim=rounds.claim_reminders,
+        claim=gate.wrap(rounds.claim_reminders) if gate else rounds.claim_reminders,  # shifts
         record=rounds.record_reminders,
         workers=workers,
+    )
+
+
+# --- Shifts and do-not-disturb (bot/shifts) ---------------------------------------------------
+
+
+def shift_gate(
+    services: Services,
+    *,
+    team: TeamConfig,
+    round_: CheckinRound,
+    due: Sequence[DuePrompt],
+    now: datetime,
+    reminders: bool = False,
+) -> ShiftGate[DuePrompt]:
+    """The shift gate of a round's DMs (or its reminders): a DM held for its person's working
+    time keeps it as its prompt's ``not_before`` (the sweep sends it then), one that cannot go
+    before the meeting is marked off shift; a held reminder waits in shift_hold alone."""
+    kind = shifts.CHECKIN_REMINDER if reminders else shifts.CHECKIN
+
+    def describe(item: DuePrompt) -> ScheduledDm:
+        in_doubt = item.in_doubt_since is not None or item.look_first
+        return ScheduledDm(
+            kind, item.prompt_id, item.user_id, round_.meeting_at, team.id, in_doubt=in_doubt
+        )
+
+    return ShiftGate(
+        services,
+        due,
+        describe=describe,
+        now=now,
+        what=f"team {team.id}'s check-in {'reminders' if reminders else 'round'}",
+        mark=None if reminders else shifts.hold_checkin_prompts,
     )
 
 

@@ -72,6 +72,8 @@ def send_round(
             session, round_=round_, team=team, now=now, retry_failed=retry_failed
         )
         late = now > round_.opens_at + LATE_AFTER
+        # shifts: those off shift or in do-not-disturb wait for their next working time
+        gate = delivery.shift_gate(services, team=team, round_=round_, due=snapshot.due, now=now)
         posted = delivery.send_prompts(
             services,
             session,
@@ -81,9 +83,15 @@ def send_round(
             late=late,
             pace=pace,
             workers=workers,
+            gate=gate,
         )
     report = delivery.round_report(
-        team=team, round_=round_, snapshot=snapshot, posted=posted, now=now
+        team=team,
+        round_=round_,
+        snapshot=snapshot,
+        posted=posted,
+        now=now,
+        shifted=gate.finish(),  # shifts
     )
     report.late = late
     report.roster_problem = roster.problem if roster else None
@@ -94,12 +102,15 @@ def send_round(
 def _log_round(report: DeliveryReport) -> None:
     """One line in the log for each send: how many were asked, already, away, failed."""
     logger.info(
-        "Team %s check-in for %s: %d asked, %d already, %d away, %d failed",
+        "Team %s check-in for %s: %d asked, %d already, %d away, %d waiting, %d off shift, "
+        "%d failed",
         report.team_id,
         report.meeting.date,
         len(report.asked),
         len(report.already_asked),
         len(report.away),
+        len(report.waiting),
+        len(report.off_shift),
         len(report.failed),
     )
 
@@ -122,6 +133,10 @@ def send_reminders(
         if round_ is None or round_.id is None or now >= round_.meeting_at:
             return report
         due, zones = rounds.reminders_due(session, team=team, round_=round_, now=now)
+        # shifts: a reminder waits for its person's working time, like the DM
+        gate = delivery.shift_gate(
+            services, team=team, round_=round_, due=due, now=now, reminders=True
+        )
         posted = delivery.send_reminder_dms(
             services,
             session,
@@ -131,7 +146,9 @@ def send_reminders(
             zones=zones,
             pace=pace,
             workers=workers,
+            gate=gate,
         )
+        gate.finish()
     for item in posted:
         if item.result.ok:
             report.reminded.append(item.due.user_id)

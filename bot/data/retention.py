@@ -32,6 +32,7 @@ from storage.models import (
     ProcessedEvent,
     Proposal,
     SentDigest,
+    ShiftHold,
     Tension,
 )
 
@@ -57,9 +58,11 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "proposal": lambda cutoff: and_(
         col(Proposal.created_at) < cutoff, col(Proposal.updated_at) < cutoff
     ),
+    "shift_hold": lambda cutoff: col(ShiftHold.decided_at) < cutoff,  # bot/shifts
 }
-# Tables never expired: app.yaml's teams and people, and the scheduler's lease.
-KEPT = frozenset({"team", "member", "coach", "scheduler_lock"})
+# Tables never expired: app.yaml's teams and people (and the working patterns people set, kept
+# like their away dates until they change them), and the scheduler's lease.
+KEPT = frozenset({"team", "member", "coach", "scheduler_lock", "working_pattern"})
 
 
 def purge_expired(

@@ -45,6 +45,9 @@ TABLES = {
     "advice",
     "objection",
     "decision",
+    # Shifts and do-not-disturb (bot/shifts).
+    "working_pattern",
+    "shift_hold",
 }
 
 

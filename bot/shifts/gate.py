@@ -20,18 +20,16 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session
 
 from bot.shifts import service
 from bot.shifts.dnd import DndReading
 from bot.shifts.model import Decision, Pattern
+from bot.services import Services
 from bot.shifts.service import Held
 from storage.models import ShiftHold
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 

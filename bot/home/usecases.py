@@ -107,6 +107,18 @@ def decisions_section(
 HOME_SECTIONS.append(decisions_section)
 
 
+def shifts_section(
+    session: Session, services: Services, user_id: str, now: datetime
+) -> list[Block]:
+    """Shifts: "Your working time", what waits for it, and its buttons (bot.shifts)."""
+    from bot.shifts.usecases import home_section
+
+    return home_section(session, services, user_id, now)
+
+
+HOME_SECTIONS.append(shifts_section)
+
+
 def home_view(
     session: Session, *, services: Services, user_id: str, now: datetime
 ) -> dict[str, Any]:

@@ -24,10 +24,10 @@ from typing import Any, Generic, TypeVar
 
 from sqlmodel import Session
 
+from bot.services import Services
 from bot.shifts import service
 from bot.shifts.dnd import DndReading
 from bot.shifts.model import Decision, Pattern
-from bot.services import Services
 from bot.shifts.service import Held
 from storage.models import ShiftHold
 

@@ -308,7 +308,10 @@ def hold_checkin_prompts(session: Session, held: Sequence[Held]) -> None:
     later = [{"pid": h.ref_id, "at": h.decision.send_at} for h in held if not h.decision.off_shift]
     off = [h.ref_id for h in held if h.decision.off_shift]
     table = CheckinPrompt.__table__  # type: ignore[attr-defined]
-    waiting = table.c.status.in_([PromptStatus.PENDING.value, PromptStatus.FAILED.value])
+    # Equalities, not IN: an expanding IN cannot go in an executemany.
+    waiting = (table.c.status == PromptStatus.PENDING.value) | (
+        table.c.status == PromptStatus.FAILED.value
+    )
     if later:
         session.execute(
             update(table)

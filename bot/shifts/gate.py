@@ -90,8 +90,9 @@ class ShiftGate(Generic[Row]):
             self._patterns = service.patterns_of(session, (dm.user_id for dm in scheduled))
             self._earlier = service.holds_of(session, ((dm.kind, dm.ref_id) for dm in scheduled))
             session.expunge_all()
+        self.what = what
         readable = [dm.user_id for dm in scheduled if self._needs_dnd(dm)]
-        self._dnd = DndReading(services.client, readable, what=what)
+        self._dnd = DndReading(services.client, readable)
 
     def _earlier_decision(self, dm: ScheduledDm) -> ShiftHold | None:
         """A decision recorded before that still holds: a later time not yet come, or off shift
@@ -173,8 +174,16 @@ class ShiftGate(Generic[Row]):
                 self._mark(session, held)
 
     def finish(self) -> GateReport:
-        """Write what is left to write; the run's report (said in the log when DND failed)."""
+        """Write what is left to write; the run's report. When Slack's DND could not be read
+        for some of its people, the log says so here, once for the run."""
         self._record()
         self.report.dnd_calls = self._dnd.calls
         self.report.dnd_failed = self._dnd.failed
+        if self.report.dnd_failed:
+            logger.warning(
+                "Could not read Slack's do-not-disturb for %s (%s): those DMs went by working "
+                "patterns alone",
+                self.what,
+                self.report.dnd_failed,
+            )
         return self.report

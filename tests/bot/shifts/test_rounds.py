@@ -251,3 +251,46 @@ def test_a_large_team_is_read_fifty_at_a_time_and_a_failure_is_said_once(
             assert "DMs went by working patterns alone" in format_report(report)
         finally:
             services.engine.dispose()
+
+
+def test_rounds_sent_at_the_same_hour_share_their_dnd_calls(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.core.config import parse_config
+    from bot.shifts import dnd
+
+    # Slack's pace, so the queue fills while the reader waits for its turn.
+    monkeypatch.setattr(dnd, "PACE", Pace(4, 1))
+    teams = [[f"U{t:02d}{n:03d}X" for n in range(12)] for t in range(10)]
+    yaml = "organisation: {name: Many Teams}\n" + (
+        "defaults: {timezone: Europe/London, tactical: {day: tuesday, time: '10:00'}}\nteams:\n"
+    )
+    for number, members in enumerate(teams):
+        yaml += (
+            f"  - {{id: t{number}, name: Team {number}, channel: C0T{number}, "
+            f"members: [{', '.join(members)}]}}\n"
+        )
+    with FakeSlack(strict_users=False, strict_channels=False) as fake:
+        services = open_services(
+            Settings(
+                bot_token="xoxb-many",
+                slack_api_url=fake.url,
+                database_url=f"sqlite:///{tmp_path}/many.db",
+            ),
+            parse_config(yaml, source="many.yaml"),
+        )
+        services.clock = lambda: OPENS
+        try:
+            with ThreadPoolExecutor(10) as pool:
+                reports = list(
+                    pool.map(lambda n: checkins.send_round(services, team_id=f"t{n}"), range(10))
+                )
+        finally:
+            services.engine.dispose()
+        assert sum(len(r.asked) for r in reports) == 120
+        calls = dnd_calls(fake)
+        assert sorted(u for call in calls for u in call) == sorted(u for t in teams for u in t)
+        assert max(len(call) for call in calls) <= 50
+        assert len(calls) < 10  # fewer calls than rounds: they were read together

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core import ids
+from bot.demo import night_shift
 from bot.demo.clock import DemoClock
 from bot.demo.transcript import boxed, render_message, render_view
 from bot.services import Services
@@ -66,6 +67,15 @@ CHECKIN_STORIES = [
 ]
 
 MEMBERS = (ANA, BEN, CARA, DEV, EVE, FRAN)
+
+# Cara works nights: she checks in at the start of her shift (bot/demo/night_shift.py).
+CARA_CHECKIN = {
+    ids.CHECKIN_MOOD_ACTION: "5",
+    ids.CHECKIN_NOTE_ACTION: "Loving the new rota",
+    f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'visits')}.{ids.CHECKIN_METRIC_ACTION}": "18",
+    f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'hours')}.{ids.CHECKIN_METRIC_ACTION}": "7",
+    ids.CHECKIN_STORY_ACTION: CHECKIN_STORIES[1],
+}
 
 TENSIONS = [
     "Friday handovers keep running past 6pm",
@@ -242,6 +252,7 @@ class DemoWeek:
         from bot.checkins.views import format_report
         from bot.core.meetings import next_meeting
 
+        night_shift.set_working_time(self, CARA)  # shifts: asked at 20:00, not now
         self.at(0, "10:00")
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
         report = checkins.send_round(self.services, team_id="north")
@@ -258,7 +269,6 @@ class DemoWeek:
         answers = [
             (ANA, "4", "Rested after a quiet weekend", "23", "11.5", CHECKIN_STORIES[0], ""),
             (BEN, "3", "Busy, but fine", "about 20", "9", "", ""),
-            (CARA, "5", "Loving the new rota", "18", "7", CHECKIN_STORIES[1], ""),
             (DEV, "2", "Stretched: two visits ran long on Friday", "27", "14", "", TENSIONS[3]),
         ]
         for user, mood, note, visit_count, road_hours, story, tension in answers:
@@ -388,6 +398,7 @@ class DemoWeek:
         self.later(25)
         self.say(f"{self.name(FRAN)} opens the Home tab and sees the team's tensions")
         self.saw_view(FRAN, "Home tab", self.open_home(FRAN))
+        night_shift.ask_at_the_start_of_her_shift(self, CARA, CARA_CHECKIN)  # shifts
         self.play_meeting()
         self.play_feedback()
         self.play_decisions()  # deciding (bot/decisions)

@@ -116,6 +116,11 @@ def test_nobody_is_messaged_off_shift(
     assert len([m for m in fake_slack.dms(CARA) if "Time to check in" in m.all_text]) == 1
     assert fake_slack.dms(DEV) == []
 
+    # Dev was never messaged, but may still check in from the Home tab.
+    dev_home = str(open_home(slack, fake_slack, DEV)["blocks"])
+    assert "you're off shift until after the meeting" in dev_home
+    assert ids.CHECKIN_OPEN in dev_home
+
     # The admin looks: Dev was off shift, not silent.
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["status", "--team", "north"]) == 0

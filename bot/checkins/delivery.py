@@ -240,22 +240,33 @@ def round_report(
         else:
             status[user], error[user] = PromptStatus.FAILED, item.result.error
     for user in sorted(status):
-        if user in report.asked:
-            continue
-        if status[user] in ASKED:
-            report.already_asked.append(user)
-        elif status[user] == PromptStatus.AWAY:
-            report.away.append(user)
-        elif status[user] == PromptStatus.FAILED:
-            report.failed[user] = error.get(user) or "unknown error"
-        elif status[user] == PromptStatus.OFF_SHIFT:
-            report.off_shift.append(user)
-        elif (until := held.get(user)) is not None and until > now:
-            report.waiting[user] = until
-        else:
-            report.in_progress.append(user)
+        if user not in report.asked:
+            _pile(report, user, status[user], error.get(user), held.get(user), now)
     report.asked.sort()
     return report
+
+
+def _pile(
+    report: DeliveryReport,
+    user: str,
+    status: PromptStatus,
+    error: str | None,
+    held: datetime | None,
+    now: datetime,
+) -> None:
+    """Put one member not asked by this run on the report's pile for where they stand."""
+    if status in ASKED:
+        report.already_asked.append(user)
+    elif status == PromptStatus.AWAY:
+        report.away.append(user)
+    elif status == PromptStatus.FAILED:
+        report.failed[user] = error or "unknown error"
+    elif status == PromptStatus.OFF_SHIFT:  # shifts: no working time before the meeting
+        report.off_shift.append(user)
+    elif held is not None and held > now:
+        report.waiting[user] = held
+    else:
+        report.in_progress.append(user)
 
 
 def send_reminder_dms(

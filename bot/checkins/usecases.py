@@ -85,13 +85,9 @@ def send_round(
             workers=workers,
             gate=gate,
         )
+    shifted = gate.finish()  # shifts: who waits for their shift, who is off shift
     report = delivery.round_report(
-        team=team,
-        round_=round_,
-        snapshot=snapshot,
-        posted=posted,
-        now=now,
-        shifted=gate.finish(),  # shifts
+        team=team, round_=round_, snapshot=snapshot, posted=posted, now=now, shifted=shifted
     )
     report.late = late
     report.roster_problem = roster.problem if roster else None

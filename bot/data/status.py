@@ -312,6 +312,8 @@ def _failures(
 # --- on the terminal --------------------------------------------------------------------------
 
 _KIND_LABELS = {"coach_digest": "coach digest", "team_summary": "team summary"}
+ROUND_COLUMNS = ("TEAM", "CHECK-IN ROUND", "ASKED", "ANSWERED", "AWAY", "SKIPPED", "OFF SHIFT")
+ROUND_COLUMNS += ("FAILED", "NOT SENT")
 _RECIPIENTS_SHOWN = 6
 
 
@@ -319,19 +321,7 @@ def format_report(report: list[TeamStatus]) -> str:
     """The report as plain-text tables for the terminal."""
     if not report:
         return "No teams in the database yet: `retrobot serve` adds app.yaml's teams.\n"
-    rounds = [
-        [
-            "TEAM",
-            "CHECK-IN ROUND",
-            "ASKED",
-            "ANSWERED",
-            "AWAY",
-            "SKIPPED",
-            "OFF SHIFT",
-            "FAILED",
-            "NOT SENT",
-        ]
-    ]
+    rounds = [list(ROUND_COLUMNS)]
     round_failures: list[list[str]] = []
     digests = [["TEAM", "WEEKLY DELIVERY", "WEEK", "SENT", "FAILED", "PENDING"]]
     digest_failures: list[list[str]] = []
@@ -340,14 +330,8 @@ def format_report(report: list[TeamStatus]) -> str:
         if last is None:
             rounds.append([team.team_id, "no round yet"])
         else:
-            figures = (
-                last.asked,
-                last.answered,
-                last.away,
-                last.skipped,
-                last.off_shift,
-                last.failed,
-            )
+            figures = (last.asked, last.answered, last.away, last.skipped)
+            figures += (last.off_shift, last.failed)
             rounds.append(
                 [
                     team.team_id,

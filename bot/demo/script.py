@@ -68,15 +68,6 @@ CHECKIN_STORIES = [
 
 MEMBERS = (ANA, BEN, CARA, DEV, EVE, FRAN)
 
-# Cara works nights: she checks in at the start of her shift (bot/demo/night_shift.py).
-CARA_CHECKIN = {
-    ids.CHECKIN_MOOD_ACTION: "5",
-    ids.CHECKIN_NOTE_ACTION: "Loving the new rota",
-    f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'visits')}.{ids.CHECKIN_METRIC_ACTION}": "18",
-    f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, 'hours')}.{ids.CHECKIN_METRIC_ACTION}": "7",
-    ids.CHECKIN_STORY_ACTION: CHECKIN_STORIES[1],
-}
-
 TENSIONS = [
     "Friday handovers keep running past 6pm",
     "We have no shared view of who covers the weekend on-call",
@@ -252,8 +243,7 @@ class DemoWeek:
         from bot.checkins.views import format_report
         from bot.core.meetings import next_meeting
 
-        night_shift.set_working_time(self, CARA)  # shifts: asked at 20:00, not now
-        self.at(0, "10:00")
+        night_shift.set_working_time_then_open(self, CARA)  # shifts: asked at 20:00, not 10:00
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
         report = checkins.send_round(self.services, team_id="north")
         self.scenes.append(
@@ -398,8 +388,7 @@ class DemoWeek:
         self.later(25)
         self.say(f"{self.name(FRAN)} opens the Home tab and sees the team's tensions")
         self.saw_view(FRAN, "Home tab", self.open_home(FRAN))
-        night_shift.ask_at_the_start_of_her_shift(self, CARA, CARA_CHECKIN)  # shifts
-        self.play_meeting()
+        night_shift.ask_at_her_shift_then_meet(self, CARA)  # shifts: Cara answers at 20:00
         self.play_feedback()
         self.play_decisions()  # deciding (bot/decisions)
 

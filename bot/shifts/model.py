@@ -196,33 +196,41 @@ def _time(text: str | None) -> time | None:
         return None
 
 
+def _hours_problem(kind: PatternKind, start: time, end: time) -> str | None:
+    """What is wrong with a shift's hours for its kind, if anything."""
+    if start == end:
+        return "no_length"
+    if kind == PatternKind.NIGHTS and end > start:
+        return "night_same_day"
+    if kind != PatternKind.NIGHTS and end < start:
+        return "ends_before_start"
+    return None
+
+
 def check_pattern(
     *, kind: str | None, days: Iterable[str], starts: str | None, ends: str | None
 ) -> PatternDraft | dict[str, str]:
     """The modal's choices checked: a draft, or the problem with each field, by field, as the
-    key of its words (``shifts.error_<key>``): no kind, no days, no hours, hours that end before
+    key of its words (the macro ``shifts.error``): no kind, no days, no hours, hours that end before
     they start (or a night that does not cross midnight), a shift of no length."""
     problems: dict[str, str] = {}
     chosen = next((k for k in PatternKind if k.value == kind), None)
-    if chosen is None:
-        problems["kind"] = "no_kind"
     picked = _days(days)
-    if not picked:
-        problems["days"] = "no_days"
     start, end = _time(starts), _time(ends)
     if chosen == PatternKind.PART_TIME and start is None and end is None:
         start, end = DAY_FROM, DAY_UNTIL  # part-time days at the usual hours
-    if start is None:
-        problems["starts"] = "no_start"
-    if end is None:
-        problems["ends"] = "no_end"
-    if chosen is not None and start is not None and end is not None:
-        if start == end:
-            problems["ends"] = "no_length"
-        elif chosen == PatternKind.NIGHTS and end > start:
-            problems["ends"] = "night_same_day"
-        elif chosen != PatternKind.NIGHTS and end < start:
-            problems["ends"] = "ends_before_start"
-    if problems or chosen is None or start is None or end is None:
+    for field, missing, key in (
+        ("kind", chosen is None, "no_kind"),
+        ("days", not picked, "no_days"),
+        ("starts", start is None, "no_start"),
+        ("ends", end is None, "no_end"),
+    ):
+        if missing:
+            problems[field] = key
+    if chosen is None or start is None or end is None:
+        return problems
+    if hours := _hours_problem(chosen, start, end):
+        problems["ends"] = hours
+    if problems:
         return problems
     return PatternDraft(chosen, picked, clock_text(start), clock_text(end))

@@ -1,7 +1,7 @@
 """Setting one's working time on the App Home: the section, the modal and its kind field
 errors (which keep every choice), storing once, clearing; someone in no team is told so.
 
-Signed requests to the real app over HTTP; every view is checked against Block Kit's limits
+Signed requests to the real app, dispatched in-process; every view is checked against Block Kit's limits
 (the fake_slack fixture fails the test on any breach).
 """
 

@@ -170,27 +170,32 @@ def send_prompts(
 ) -> list[Posted]:
     """DM each member the snapshot says is due, in their own time zone; each once (and, through
     ``gate``, only those on shift and not in do-not-disturb now)."""
-    payload_for = _per_zone(
-        snapshot.zones,
-        team.zone,
-        lambda zone: build_prompt_message(
-            services.renderer,
-            team_name=team.name,
-            round_id=round_.id,
-            meeting_at=round_.meeting_at,
-            zone=zone,
-            late=late,
-        ),
-    )
+    payloads = {
+        flag: _per_zone(
+            snapshot.zones,
+            team.zone,
+            lambda zone, flag=flag: build_prompt_message(
+                services.renderer,
+                team_name=team.name,
+                round_id=round_.id,
+                meeting_at=round_.meeting_at,
+                zone=zone,
+                late=flag,
+            ),
+        )
+        for flag in {late, False}
+    }
     chosen = pace or pacing.PACE
     client = paced_client(services.client, chosen)
 
     def send(item: DuePrompt) -> Delivery:
+        # A DM held for its member's morning or shift comes when meant to: it is not late.
+        held = snapshot.not_before.get(item.user_id) is not None
         # Looked for first when an earlier claim was left, or the last try was not answered.
         return outbox.send_once(
             client,
             item.user_id,
-            payload_for(item.user_id),
+            payloads[late and not held](item.user_id),
             prompt_envelope(item.prompt_id, round_.id or 0),
             look_first=item.in_doubt_since is not None or item.look_first,
             pace=chosen,

@@ -243,7 +243,7 @@ class DemoWeek:
         from bot.checkins.views import format_report
         from bot.core.meetings import next_meeting
 
-        night_shift.set_working_time_then_open(self, CARA)  # shifts: asked at 20:00, not 10:00
+        night_shift.set_working_time_then_open(self, DEV)  # shifts: asked at 20:00, not 10:00
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
         report = checkins.send_round(self.services, team_id="north")
         self.scenes.append(
@@ -259,7 +259,7 @@ class DemoWeek:
         answers = [
             (ANA, "4", "Rested after a quiet weekend", "23", "11.5", CHECKIN_STORIES[0], ""),
             (BEN, "3", "Busy, but fine", "about 20", "9", "", ""),
-            (DEV, "2", "Stretched: two visits ran long on Friday", "27", "14", "", TENSIONS[3]),
+            (CARA, "5", "Loving the new rota", "18", "7", CHECKIN_STORIES[1], ""),
         ]
         for user, mood, note, visit_count, road_hours, story, tension in answers:
             self.later(12)
@@ -388,7 +388,7 @@ class DemoWeek:
         self.later(25)
         self.say(f"{self.name(FRAN)} opens the Home tab and sees the team's tensions")
         self.saw_view(FRAN, "Home tab", self.open_home(FRAN))
-        night_shift.ask_at_her_shift_then_meet(self, CARA)  # shifts: Cara answers at 20:00
+        night_shift.ask_at_his_shift_then_meet(self, DEV)  # shifts: Dev answers at 20:00
         self.play_feedback()
         self.play_decisions()  # deciding (bot/decisions)
 

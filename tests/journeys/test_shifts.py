@@ -108,6 +108,7 @@ def test_nobody_is_messaged_off_shift(
     jobs.sweep()
     [cara_dm] = fake_slack.dms(CARA)
     assert "Time to check in" in cara_dm.all_text
+    assert "later than planned" not in cara_dm.all_text  # held for her shift: on time
     clock[0] = SHIFT_STARTS + timedelta(hours=3)
     check_in(slack, fake_slack, CARA, cara_dm)
     for hours in (4, 13):  # reminders fall due, up to the meeting: nobody asked twice, Dev never

@@ -22,6 +22,8 @@ BOT_SCOPES = [
     "im:history",
     "channels:history",
     "groups:history",
+    # Read so that no scheduled DM wakes someone in do-not-disturb (bot/shifts).
+    "dnd:read",
 ]
 BOT_EVENTS = ["app_home_opened"]
 

@@ -47,6 +47,8 @@ class PromptStatus(StrEnum):
     AWAY = "away"
     SKIPPED = "skipped"
     ANSWERED = "answered"
+    # Off shift (bot/shifts): outside their working time or in do-not-disturb until the meeting.
+    OFF_SHIFT = "off_shift"
 
 
 class TensionStatus(StrEnum):
@@ -397,6 +399,8 @@ class AskStatus(StrEnum):
     SENDING = "sending"  # claimed by one process, which is posting the DM right now
     SENT = "sent"
     FAILED = "failed"
+    # Off shift (bot/shifts): outside their working time or in do-not-disturb until the date.
+    OFF_SHIFT = "off_shift"
 
 
 class AdviceAnswer(StrEnum):
@@ -731,3 +735,61 @@ class RetroImprovement(SQLModel, table=True):
     reflection_id: int = Field(foreign_key="reflection.id", index=True)
     tension_id: int = Field(foreign_key="tension.id", index=True)
     votes: int = 0
+
+
+# --- Shifts and do-not-disturb: working patterns, and DMs held for them (bot/shifts) ---------
+
+
+class PatternKind(StrEnum):
+    """How a person's working time repeats."""
+
+    DAYS = "days"  # the same hours on each working day
+    NIGHTS = "nights"  # a shift that starts on each chosen evening and ends the next morning
+    PART_TIME = "part_time"  # the chosen days only, at the day's usual hours
+
+
+class WorkingPattern(SQLModel, table=True):
+    """When a member works, as they set it on the App Home: retrobot's scheduled DMs wait for it.
+
+    One row per team the person is in, written together so they always agree (a pattern is the
+    person's, and each team's export carries it). ``starts`` and ``ends`` are local wall-clock
+    times ("HH:MM") in ``timezone``; a night shift ends on the next day.
+    """
+
+    __tablename__ = "working_pattern"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id")
+    user_id: str = Field(index=True)
+    kind: PatternKind = Field(sa_type=StrEnumType(PatternKind))
+    days: list[int] = _json_list()  # 0 is Monday … 6 Sunday
+    starts: str
+    ends: str
+    timezone: str
+    updated_at: datetime = _updated_at()
+
+
+class ShiftHold(SQLModel, table=True):
+    """When retrobot decided a scheduled DM should go, because its person was off shift or in
+    do-not-disturb: at ``send_at``, or (``send_at`` None) not at all, off shift until the DM's
+    ``deadline`` (the meeting, the decision date, the end of reflection).
+
+    ``kind`` names what the DM is and ``ref_id`` its row in that capability's table (a check-in
+    prompt, an advice request...), so a restart neither sends it early nor forgets it.
+    """
+
+    __tablename__ = "shift_hold"
+    __table_args__ = (UniqueConstraint("kind", "ref_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    ref_id: int
+    user_id: str = Field(index=True)
+    # The team whose DM it is (None for a DM no team owns, a feedback request across teams).
+    team_id: str | None = Field(default=None, foreign_key="team.id", index=True)
+    send_at: datetime | None = _datetime(nullable=True, default=None)
+    deadline: datetime = _datetime()
+    # Why: "pattern" (outside their working time), "dnd" (Slack's do-not-disturb), or both.
+    reason: str = Field(default="", max_length=20)
+    decided_at: datetime = _datetime(index=True)

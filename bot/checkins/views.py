@@ -439,13 +439,22 @@ def format_report(report: DeliveryReport) -> str:
             f"{user} until {moment.astimezone(report.zone):%a %H:%M}"
             for user, moment in sorted(report.waiting.items())
         )
-        lines.append(f"  waiting:        {len(report.waiting)}  (night in their time zone: {held})")
+        lines.append(
+            f"  waiting:        {len(report.waiting)}  (their morning, or their shift: {held})"
+        )
+    if report.off_shift:  # shifts: no working time before the meeting
+        lines.append(f"  off shift:      {len(report.off_shift)}" + _names(report.off_shift))
     if report.in_progress:
         lines.append(f"  being sent:     {len(report.in_progress)}  (by another retrobot process)")
     lines.append(f"  failed:         {len(report.failed)}")
     lines += [
         f"    {user}: {describe_error(error)}" for user, error in sorted(report.failed.items())
     ]
+    if report.dnd_problem:  # shifts
+        lines.append(
+            f"  note: Slack's do-not-disturb could not be read ({report.dnd_problem}); "
+            "the DMs went by working patterns alone"
+        )
     if report.roster_problem:
         lines.append(f"  note: {report.roster_problem}; the members already known were asked")
     return "\n".join(lines)

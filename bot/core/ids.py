@@ -282,3 +282,25 @@ def retro_field_block(field: str) -> str:
     if kind == "health":
         return numbered_block(RETRO_HEALTH_BLOCK, key)
     return RETRO_BLOCKS[field]
+
+
+# Shifts and do-not-disturb (bot/shifts): the App Home's buttons and the working-pattern modal.
+# Block ids are named after the fields they carry, so a check of the field "days" lands on
+# PATTERN_BLOCKS["days"].
+HOME_SET_PATTERN = "home_set_pattern"
+HOME_CLEAR_PATTERN = "home_clear_pattern"
+PATTERN_MODAL = "working_pattern_modal"
+PATTERN_KIND_BLOCK = "pattern_kind"
+PATTERN_KIND_ACTION = "pattern_kind_choice"
+PATTERN_DAYS_BLOCK = "pattern_days"
+PATTERN_DAYS_ACTION = "pattern_days_choice"
+PATTERN_STARTS_BLOCK = "pattern_starts"
+PATTERN_STARTS_ACTION = "pattern_starts_time"
+PATTERN_ENDS_BLOCK = "pattern_ends"
+PATTERN_ENDS_ACTION = "pattern_ends_time"
+PATTERN_BLOCKS = {
+    "kind": PATTERN_KIND_BLOCK,
+    "days": PATTERN_DAYS_BLOCK,
+    "starts": PATTERN_STARTS_BLOCK,
+    "ends": PATTERN_ENDS_BLOCK,
+}

@@ -33,6 +33,7 @@ from storage.models import (
     Proposal,
     Retrospective,
     SentDigest,
+    ShiftHold,
     Tension,
 )
 
@@ -61,9 +62,11 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     # A retrospective by when it opened; who took part, its reflections, votes, health answers
     # and improvements go with it (issue 18).
     "retrospective": lambda cutoff: col(Retrospective.opened_at) < cutoff,
+    "shift_hold": lambda cutoff: col(ShiftHold.decided_at) < cutoff,  # bot/shifts
 }
-# Tables never expired: app.yaml's teams and people, and the scheduler's lease.
-KEPT = frozenset({"team", "member", "coach", "scheduler_lock"})
+# Tables never expired: app.yaml's teams and people (and the working patterns people set, kept
+# like their away dates until they change them), and the scheduler's lease.
+KEPT = frozenset({"team", "member", "coach", "scheduler_lock", "working_pattern"})
 
 
 def purge_expired(

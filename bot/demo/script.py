@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core import ids
+from bot.demo import night_shift
 from bot.demo.cast import (
     ANA,
     APPRECIATIONS,
@@ -169,7 +170,7 @@ class DemoWeek(RetroScenes):
         from bot.checkins.views import format_report
         from bot.core.meetings import next_meeting
 
-        self.at(0, "10:00")
+        night_shift.set_working_time_then_open(self, DEV)  # shifts: asked at 20:00, not 10:00
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
         report = checkins.send_round(self.services, team_id="north")
         self.scenes.append(
@@ -186,7 +187,6 @@ class DemoWeek(RetroScenes):
             (ANA, "4", "Rested after a quiet weekend", "23", "11.5", CHECKIN_STORIES[0], ""),
             (BEN, "3", "Busy, but fine", "about 20", "9", "", ""),
             (CARA, "5", "Loving the new rota", "18", "7", CHECKIN_STORIES[1], ""),
-            (DEV, "2", "Stretched: two visits ran long on Friday", "27", "14", "", TENSIONS[3]),
         ]
         for user, mood, note, visit_count, road_hours, story, tension in answers:
             self.later(12)
@@ -245,7 +245,7 @@ class DemoWeek(RetroScenes):
         self.play_checkins()
         self.play_tensions()
         self.play_tensions_refused()
-        self.play_meeting()
+        night_shift.ask_at_his_shift_then_meet(self, DEV)  # shifts: Dev answers at 20:00
         self.play_feedback()
         self.play_decisions()  # deciding (bot/decisions)
         self.play_retrospective()

@@ -29,6 +29,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import col, select
 
 from bot.checkins.model import worth_retrying
 from bot.core.errors import RetrobotError
@@ -43,6 +44,8 @@ from bot.retros.views import (
     build_thread,
 )
 from bot.services import Services
+from bot.shifts import service as shifts
+from bot.shifts.gate import ScheduledDm, ShiftGate
 from bot.slack import client as slack_client
 from bot.slack import outbox, pacing
 from bot.slack.client import TIMEOUT, may_have_arrived
@@ -306,12 +309,52 @@ def send_invitations(
             for item in due:
                 if item.retro_id not in payloads:
                     payloads[item.retro_id] = _invitation_payload(services, session, item.retro_id)
+        due = _on_shift(services, due)
         if due:
             outbox.send_all(due, batch)
         elif more_coming():
             time.sleep(0.05)
         else:
             return report
+
+
+def _on_shift(services: Services, due: list[rounds.Invitation]) -> list[rounds.Invitation]:
+    """The reflection DMs whose person is on shift and not in do-not-disturb now (bot/shifts).
+    The others wait, as their participant's ``not_before``, for their next working time before
+    reflection closes; after it, they are marked off shift and not sent."""
+    if not due:
+        return due
+    with services.session() as session:
+        closes = {
+            retro.id: retro.reflection_closes_at
+            for retro in session.exec(
+                select(Retrospective).where(
+                    col(Retrospective.id).in_({item.retro_id for item in due})
+                )
+            )
+        }
+
+    def describe(item: rounds.Invitation) -> ScheduledDm:
+        return ScheduledDm(
+            shifts.REFLECTION,
+            item.participant_id,
+            item.user_id,
+            closes[item.retro_id],
+            item.team_id,
+            in_doubt=item.in_doubt,
+        )
+
+    gate = ShiftGate(
+        services,
+        due,
+        describe=describe,
+        now=services.now(),
+        what="reflection DMs",
+        mark=shifts.hold_reflection_dms,
+    )
+    ready = gate.admit(due)
+    gate.finish()
+    return ready
 
 
 def _claim(services: Services, rows: Sequence[rounds.Invitation]) -> list[rounds.Invitation]:

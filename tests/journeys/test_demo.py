@@ -60,7 +60,13 @@ def test_the_transcript_shows_every_feature(two_weeks: Played) -> None:
     assert transcript in two_weeks.printed
     assert "WHAT EACH PERSON SAW" in transcript
     # The check-in round: answers, a field error, an absence and a skip.
-    assert "retrobot checkin send --team north" in transcript and "asked now:      6" in transcript
+    assert "retrobot checkin send --team north" in transcript and "asked now:      5" in transcript
+    # Dev works nights: he sets his working time, and is asked at 20:00, when his shift starts.
+    assert "You work nights starting Mon, Tue, Wed, Thu, Sun, 20:00 to 08:00" in transcript
+    assert "waiting:        1  (their morning, or their shift: U0DEMODEV until Mon" in transcript
+    night = transcript.split("Dev — DM from retrobot, at the start of his shift", 1)[1]
+    assert "Time to check in" in night.split("└─", 1)[0]
+    assert "later than planned" not in night.split("└─", 1)[0]
     assert "Tuesday 31 March at 10:00" in transcript  # the meeting, after the clocks went forward
     assert "Please enter a number of visits, like 12." in transcript
     assert "You're away until" in transcript and "You're skipping" in transcript

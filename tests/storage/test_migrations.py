@@ -52,6 +52,9 @@ TABLES = {
     "retro_vote",
     "health_answer",
     "retro_improvement",
+    # Shifts and do-not-disturb (bot/shifts).
+    "working_pattern",
+    "shift_hold",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -24,8 +24,14 @@ logger = logging.getLogger(__name__)
 LISTENER_THREADS = 32
 
 
-def create_app(services: Services, *, socket_mode: bool = False) -> App:
-    """Build the Bolt app for these services, with every listener registered."""
+def create_app(
+    services: Services, *, socket_mode: bool = False, listener_executor: Executor | None = None
+) -> App:
+    """Build the Bolt app for these services, with every listener registered.
+
+    ``listener_executor`` runs the listeners (default: a pool of LISTENER_THREADS threads); the
+    demo gives one that knows when the app has finished what it was asked.
+    """
     settings = services.settings
     app = App(
         client=make_client(settings.bot_token, settings.slack_api_url),
@@ -33,7 +39,8 @@ def create_app(services: Services, *, socket_mode: bool = False) -> App:
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,
         logger=logging.getLogger("retrobot.bolt"),
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
     app.use(ProvideServices(services))

@@ -21,6 +21,7 @@ from bot.app import create_app
 from bot.core.config import load_config
 from bot.core.settings import Settings
 from bot.demo.clock import DemoClock, demo_mondays
+from bot.demo.listeners import ListenerPool
 from bot.demo.script import DEMO_APP_YAML, PEOPLE, DemoWeek
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import open_services
@@ -96,10 +97,12 @@ def run_demo(
         )
         services = open_services(settings, config)
         services.clock = clock
+        listeners = ListenerPool()
+        app = create_app(services, listener_executor=listeners)
         try:
-            with LocalServer(make_wsgi_app(create_app(services), services)) as server:
+            with LocalServer(make_wsgi_app(app, services)) as server:
                 sender = SlackSender(f"{server.url}/slack/events", DEMO_SIGNING_SECRET, fake)
-                week = DemoWeek(fake, sender, services, random.Random(seed), out, clock)
+                week = DemoWeek(fake, sender, services, random.Random(seed), out, clock, listeners)
                 for index, monday in enumerate(mondays[:-1]):
                     week.monday = monday
                     week.play_earlier_week(index)
@@ -122,6 +125,7 @@ def run_demo(
             summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
             print(summary.getvalue(), file=out, end="")
         finally:
+            listeners.shutdown()
             services.engine.dispose()
     kept = keep or db_path is not None
     if not kept:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core import ids
 from bot.demo.clock import DemoClock
+from bot.demo.listeners import ListenerPool
 from bot.demo.transcript import boxed, render_message, render_view
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
+
+if TYPE_CHECKING:
+    from bot.checkins.service import DeliveryReport
 
 ANA, BEN, CARA, DEV, EVE, FRAN = (
     "U0DEMOANA",
@@ -130,6 +135,7 @@ class DemoWeek:
     rng: random.Random
     out: TextIO
     clock: DemoClock | None = None
+    listeners: ListenerPool | None = None
     scenes: list[Scene] = field(default_factory=list)
     step: int = 0
     monday: date | None = None
@@ -180,12 +186,32 @@ class DemoWeek:
 
         # Listeners finish their work after the ack: a Home tab published by an earlier step
         # must not be mistaken for the one the person opens.
-        self.fake.wait_quiet()
+        self.settle()
         before = published()
         self.slack.app_home_opened(user_id)
         self.fake.wait_for(lambda: published() > before)
-        self.fake.wait_quiet()
+        self.settle()
         return self.fake.home(user_id) or {}
+
+    def settle(self) -> None:
+        """Wait until the app has done what it was asked: its listeners have finished (or,
+        without the demo's listener pool, Slack has heard nothing from it for a moment)."""
+        if self.listeners is not None:
+            self.listeners.wait_idle()
+        else:
+            self.fake.wait_quiet()
+
+    def send_round(self) -> DeliveryReport:
+        """Team north's check-in round, as the scheduler sends it, DMs one after another.
+
+        The stand-in keeps no rate limit, so the DMs need not keep Slack's pace (five a second,
+        which made the demo wait a second a round): each goes as soon as it may.
+        """
+        from bot.checkins import service as checkins
+
+        return checkins.send_round(
+            self.services, team_id="north", pace=checkins.Pace(per_second=math.inf)
+        )
 
     def open_modal(self, user_id: str, send: Any) -> dict[str, Any]:
         """Do what opens a modal (a command, a shortcut) and return the modal the person sees."""
@@ -238,13 +264,12 @@ class DemoWeek:
 
     def play_checkins(self) -> None:
         """The week begins: the check-in round goes out; most answer, one is away, one skips."""
-        from bot.checkins import service as checkins
-        from bot.cli.checkins import format_report
+        from bot.checkins.report import format_report
         from bot.core.meetings import next_meeting
 
         self.at(0, "10:00")
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
-        report = checkins.send_round(self.services, team_id="north")
+        report = self.send_round()
         self.scenes.append(
             Scene(
                 "the admin",
@@ -517,13 +542,12 @@ class DemoWeek:
         """One of the weeks before the one shown in full, played quickly through the same
         handlers: check-ins with moods that lift over the weeks, a tension or two triaged,
         an appreciation, and the summary and digest the next Monday. One progress line."""
-        from bot.checkins import service as checkins
 
         rng = self.rng
         if not self.earlier:
             self.earlier = rng.sample(EARLIER_TENSIONS, len(EARLIER_TENSIONS))
         self.at(0, "10:00")
-        checkins.send_round(self.services, team_id="north")
+        self.send_round()
         moods: list[int] = []
         for user in MEMBERS:
             self.later(rng.randint(3, 25))
@@ -747,9 +771,22 @@ class DemoWeek:
         folder.mkdir(parents=True, exist_ok=True)
         summary_png = folder / f"summary-{team.id}-{week}.png"
         digest_png = folder / f"coach-digest-{week}.png"
-        summary_png.write_bytes(charts.summary_chart(renderer, summary.figures))
-        digest_png.write_bytes(charts.digest_chart(renderer, [t.figures for t in digest.teams]))
+        summary_png.write_bytes(
+            self.chart_sent(f"{team.id}-{week}.png")
+            or charts.summary_chart(renderer, summary.figures)
+        )
+        digest_png.write_bytes(
+            self.chart_sent(f"coach-digest-{week}.png")
+            or charts.digest_chart(renderer, [t.figures for t in digest.teams])
+        )
         return [summary_png, digest_png]
+
+    def chart_sent(self, filename: str) -> bytes | None:
+        """The chart the app last attached under ``filename``, if it did: the week's summary
+        and digest just sent carry the very charts printed here, and drawing one again costs
+        as much as the rest of a week's play."""
+        sent = [file.content for file in self.fake.files() if file.filename == filename]
+        return sent[-1] if sent else None
 
     def transcript(self) -> str:
         """Everything people saw, in order."""

@@ -112,7 +112,7 @@ def serve_http(
     host: str = "127.0.0.1",
     port: int = 3000,
     workers: int = 1,
-    threads: int = 8,
+    threads: int = 2,
     scheduler: bool = True,
 ) -> None:
     """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each.

@@ -20,9 +20,9 @@ LONGER_BECAUSE = "# Longer than 600 lines:"
 # or function in it that is split gets its line removed (the test says so).
 DEBT = {
     "bot/decisions/views.py": {"": 607, "build_proposal_modal": 138},
-    "bot/demo/__init__.py": {"run_demo": 101},
+    "bot/demo/__init__.py": {"run_demo": 98},
     "bot/demo/script.py": {
-        "": 842,
+        "": 716,
         "play_checkins": 76,
         "play_feedback": 94,
         "play_integrated_decision": 61,

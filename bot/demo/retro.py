@@ -17,11 +17,17 @@ class RetroScenes:
     def reflect(self, user_id: str, texts: dict[str, str], scores: list[str]) -> dict[str, Any]:
         """Reflect from the retrospective's DM: the modal, what they wrote, saved."""
         invitation = next(
-            m for m in self.fake.dms(user_id) if "retrospective is open" in m.all_text
+            (m for m in self.fake.dms(user_id) if "retrospective is open" in m.all_text), None
         )
-        view = self.open_modal(
-            user_id, lambda: self.slack.click(invitation, ids.RETRO_REFLECT, user_id=user_id)
-        )
+        if invitation is None:  # off shift: the DM waits for their working time; /retro works
+            view = self.open_modal(
+                user_id,
+                lambda: self.slack.command(ids.RETRO_COMMAND, user_id=user_id, channel_id=NORTH),
+            )
+        else:
+            view = self.open_modal(
+                user_id, lambda: self.slack.click(invitation, ids.RETRO_REFLECT, user_id=user_id)
+            )
         values: dict[str, Any] = {
             f"{block}.{ids.RETRO_TEXT_ACTION}": text for block, text in texts.items()
         }
@@ -30,7 +36,7 @@ class RetroScenes:
                 f"{ids.numbered_block(ids.RETRO_HEALTH_BLOCK, index)}.{ids.RETRO_HEALTH_ACTION}"
             ] = score
         self.slack.submit_view(view, user_id=user_id, values=values)
-        self.fake.wait_quiet()
+        self.settle()
         return view
 
     def retro_board(self) -> Any:
@@ -49,7 +55,7 @@ class RetroScenes:
             "Friday 16:00: the team's retrospective opens (`retrobot retro open --team north`)"
         )
         retros.open_retrospective(self.services, team_id="north")
-        self.fake.wait_quiet()
+        self.settle()
         self.saw_message(NORTH, "Posted in #north-team", self.retro_board().to_dict())
         self.saw_message(ANA, "DM from retrobot", self.fake.dms(ANA)[-1].to_dict())
         well, better, idea = ids.RETRO_WENT_WELL_BLOCK, ids.RETRO_BETTER_BLOCK, ids.RETRO_IDEA_BLOCK
@@ -76,6 +82,9 @@ class RetroScenes:
             {idea: "A 6pm handover checklist", well: "The new starter settled in"},
             ["5", "3", "4", "4", "5"],
         )
+        self.say(
+            f"{self.name(DEV)}'s Reflect DM waits for his night shift; he types `/retro` instead"
+        )
         self.reflect(DEV, {better: "Handovers overrun on Fridays"}, ["3", "2", "4", "4", "3"])
         self.play_retro_votes()
 
@@ -85,7 +94,7 @@ class RetroScenes:
         self.at(4, "17:30")
         self.say("17:30: reflection closes; the thread shows the team's health and its chart")
         retros.close_retrospective(self.services, team_id="north")
-        self.fake.wait_quiet()
+        self.settle()
         thread = [m for m in self.fake.messages(NORTH) if m.thread_ts == self.retro_board().ts]
         for reply in thread:
             now = self.fake.message(NORTH, reply.ts)
@@ -106,11 +115,11 @@ class RetroScenes:
                     self.slack.click(message, ids.RETRO_VOTE, user_id=voter, value=value)
         # Each vote's listener updates the channel message after its ack: let them all finish
         # before the demo clock jumps a night ahead.
-        self.fake.wait_quiet(1.0)
+        self.settle()
         self.at(5, "09:00")
         self.say("Saturday: voting closes; the most-voted reflections go to the tactical agenda")
         retros.close_retrospective(self.services, team_id="north")
-        self.fake.wait_quiet()
+        self.settle()
         self.saw_message(NORTH, "The retrospective's message, closed", self.retro_board().to_dict())
         results = [
             now

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core import ids
@@ -31,148 +29,25 @@ from bot.demo.cast import (
     VISITOR,
     metric_field,
 )
-from bot.demo.clock import DemoClock
 from bot.demo.retro import RetroScenes
-from bot.demo.transcript import boxed, render_message, render_view
-from bot.services import Services
-from bot.standin.sender import SlackSender
-from bot.standin.web_api import FakeSlack
+from bot.demo.steps import DemoSteps, Scene
+from bot.demo.transcript import boxed, render_message
+
+if TYPE_CHECKING:
+    pass
 
 
-@dataclass
-class Scene:
-    """One thing a person saw: a DM, a modal, their Home tab, or an answer to a command."""
-
-    who: str
-    title: str
-    lines: list[str]
-
-
-@dataclass
-class DemoWeek(RetroScenes):
-    """Plays the demo week step by step, printing progress, collecting what people saw."""
-
-    fake: FakeSlack
-    slack: SlackSender
-    services: Services
-    rng: random.Random
-    out: TextIO
-    clock: DemoClock | None = None
-    scenes: list[Scene] = field(default_factory=list)
-    step: int = 0
-    monday: date | None = None
-    earlier: list[str] = field(default_factory=list)
-
-    def say(self, text: str) -> None:
-        """One progress line on the terminal."""
-        self.step += 1
-        print(f"  {self.step:>2}. {text}", file=self.out, flush=True)
-
-    def at(self, weekday: int, when: str) -> None:
-        """Move the demo clock to ``when`` (local) on a day of the week being played
-        (0 is its Monday, 7 the next Monday). Without a demo clock, time is real."""
-        if self.clock is not None and self.monday is not None:
-            self.clock.set(self.monday + timedelta(days=weekday), when)
-
-    def later(self, minutes: int = 5) -> None:
-        """A few minutes pass on the demo clock."""
-        if self.clock is not None:
-            self.clock.tick(minutes)
-
-    def name(self, user_id: str) -> str:
-        """A person's demo name."""
-        return PEOPLE.get(user_id, user_id)
-
-    def saw_view(self, who: str, title: str, view: dict[str, Any]) -> None:
-        """Remember a modal or Home tab the person saw."""
-        self.scenes.append(Scene(self.name(who), title, render_view(view, PEOPLE)))
-
-    def saw_message(self, who: str, title: str, payload: dict[str, Any]) -> None:
-        """Remember a message the person saw."""
-        self.scenes.append(Scene(self.name(who), title, render_message(payload, PEOPLE)))
-
-    def latest_dm(self, user_id: str, count_before: int) -> Any:
-        """Wait for a new DM to the person and return it."""
-        return self.fake.wait_for(
-            lambda: (
-                self.fake.dms(user_id)[-1] if len(self.fake.dms(user_id)) > count_before else None
-            )
-        )
-
-    def open_home(self, user_id: str) -> dict[str, Any]:
-        """The person opens retrobot's Home tab; returns it as published for them."""
-
-        def published() -> int:
-            calls = self.fake.calls_to("views.publish")
-            return sum(1 for call in calls if call.args.get("user_id") == user_id)
-
-        # Listeners finish their work after the ack: a Home tab published by an earlier step
-        # must not be mistaken for the one the person opens.
-        self.fake.wait_quiet()
-        before = published()
-        self.slack.app_home_opened(user_id)
-        self.fake.wait_for(lambda: published() > before)
-        self.fake.wait_quiet()
-        return self.fake.home(user_id) or {}
-
-    def open_modal(self, user_id: str, send: Any) -> dict[str, Any]:
-        """Do what opens a modal (a command, a shortcut) and return the modal the person sees."""
-        opened = len(self.fake.views_opened(user_id))
-        send()
-        return self.fake.wait_for(
-            lambda: (
-                self.fake.views_opened(user_id)[-1]
-                if len(self.fake.views_opened(user_id)) > opened
-                else None
-            )
-        )
-
-    def tension_command(self, user_id: str, text: str = "") -> dict[str, Any]:
-        """`/tension text` in the team channel; returns the modal it opens."""
-        return self.open_modal(
-            user_id,
-            lambda: self.slack.command(
-                ids.TENSION_COMMAND, text, user_id=user_id, channel_id=NORTH
-            ),
-        )
-
-    def raise_by_command(
-        self, user_id: str, text: str, *, private: bool = False, show: bool = True
-    ) -> None:
-        """`/tension text`, the modal, submit, the confirmation DM."""
-        view = self.tension_command(user_id, text)
-        if show:
-            self.saw_view(user_id, f"/tension {text[:30]}… opens a modal", view)
-        dms = len(self.fake.dms(user_id))
-        values: dict[str, Any] = {ids.TENSION_TEXT_ACTION: text}
-        if private:
-            values[ids.TENSION_PRIVATE_ACTION] = [ids.TENSION_PRIVATE_VALUE]
-        self.slack.submit_view(view, user_id=user_id, values=values)
-        dm = self.latest_dm(user_id, dms)
-        if show:
-            self.saw_message(user_id, "DM from retrobot", dm.to_dict())
-
-    def checkin_dm(self, user_id: str) -> Any:
-        """The person's check-in DM (the latest one retrobot sent them)."""
-        return next(
-            m for m in reversed(self.fake.dms(user_id)) if m.metadata and "event_type" in m.metadata
-        )
-
-    def redrawn(self, dm: Any, words: str) -> Any:
-        """Wait until the check-in DM has been redrawn to say ``words``; return it."""
-        return self.fake.wait_for(
-            lambda: (now := self.fake.message(dm.channel, dm.ts)) and words in now.all_text and now
-        )
+class DemoWeek(DemoSteps, RetroScenes):
+    """Plays the demo week step by step through the real app (bot.demo.steps' moves)."""
 
     def play_checkins(self) -> None:
         """The week begins: the check-in round goes out; most answer, one is away, one skips."""
-        from bot.checkins import usecases as checkins
-        from bot.checkins.views import format_report
+        from bot.checkins.report import format_report
         from bot.core.meetings import next_meeting
 
         night_shift.set_working_time_then_open(self, DEV)  # shifts: asked at 20:00, not 10:00
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
-        report = checkins.send_round(self.services, team_id="north")
+        report = self.send_round()
         self.scenes.append(
             Scene(
                 "the admin",
@@ -447,7 +322,7 @@ class DemoWeek(RetroScenes):
         """The newest proposal message in #north-team after ``before`` top-level posts."""
         top = lambda: [m for m in self.fake.messages(NORTH) if not m.thread_ts]  # noqa: E731
         posted = self.fake.wait_for(lambda: top()[before] if len(top()) > before else None)
-        self.fake.wait_quiet()
+        self.settle()
         return self.fake.message(posted.channel, posted.ts) or posted
 
     def asked_dm(self, user_id: str, action_id: str) -> Any:
@@ -490,7 +365,7 @@ class DemoWeek(RetroScenes):
             values={ids.ADVICE_TEXT_ACTION: "Let the part-timers choose their shifts first"},
         )
         self.slack.click(self.asked_dm(COACH, ids.ADVICE_NONE), ids.ADVICE_NONE, user_id=COACH)
-        self.fake.wait_quiet()
+        self.settle()
         self.later(60)
         self.say(f"{self.name(ANA)} decides; {self.name(CARA)}, who did not answer, is recorded")
         card = self.fake.message(card.channel, card.ts) or card
@@ -537,7 +412,7 @@ class DemoWeek(RetroScenes):
         )
         for member in (ANA, BEN, EVE, FRAN):
             self.slack.click(first[member], ids.ROUND_NO_OBJECTION, user_id=member)
-        self.fake.wait_quiet()
+        self.settle()
         self.saw_message(
             NORTH,
             "The proposal, blocked",
@@ -568,7 +443,7 @@ class DemoWeek(RetroScenes):
         self.fake.wait_for(
             lambda: "Adopted" in (self.fake.message(card.channel, card.ts) or card).all_text
         )
-        self.fake.wait_quiet()
+        self.settle()
         self.saw_message(
             NORTH, "The proposal, adopted", self.fake.message(card.channel, card.ts).to_dict()
         )
@@ -599,13 +474,12 @@ class DemoWeek(RetroScenes):
         """One of the weeks before the one shown in full, played quickly through the same
         handlers: check-ins with moods that lift over the weeks, a tension or two triaged,
         an appreciation, and the summary and digest the next Monday. One progress line."""
-        from bot.checkins import usecases as checkins
 
         rng = self.rng
         if not self.earlier:
             self.earlier = rng.sample(EARLIER_TENSIONS, len(EARLIER_TENSIONS))
         self.at(0, "10:00")
-        checkins.send_round(self.services, team_id="north")
+        self.send_round()
         moods: list[int] = []
         for user in MEMBERS:
             self.later(rng.randint(3, 25))

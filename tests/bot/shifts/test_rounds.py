@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.checkins import usecases as checkins
-from bot.checkins.views import format_report
+from bot.checkins.report import format_report
 from bot.core.config import AppConfig
 from bot.core.settings import Settings
 from bot.jobs.tasks import Jobs

@@ -361,3 +361,126 @@ class SchedulerLock(SQLModel, table=True):
     name: str = Field(primary_key=True)
     holder: str
     expires_at: datetime = _datetime()
+
+
+# --- Roles: distributed leadership (bot/roles) -------------------------------------------------
+
+
+class RoleChangeKind(StrEnum):
+    """What changed a role: app.yaml's seed, an adopted decision, or its rotation."""
+
+    SEED = "seed"  # seeded once from app.yaml
+    CREATE = "create"  # a decision created it
+    CHANGE = "change"  # a decision changed its name, purpose, accountabilities or expertise
+    ASSIGN = "assign"  # a decision gave it to other holders
+    REMOVE = "remove"  # a decision removed it (kept, inactive, for its history)
+    ROTATE = "rotate"  # its rotation passed it on at a meeting
+
+
+class Role(SQLModel, table=True):
+    """A role in a team: a name, a purpose, accountabilities and expertise words; seeded from
+    app.yaml once, afterwards changed only by decision (``role_change`` keeps each change).
+    ``key`` is the role's id in app.yaml and in decisions; a removed role stays, inactive."""
+
+    __tablename__ = "role"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id")
+    key: str
+    name: str
+    purpose: str = _text()
+    accountabilities: list[str] = _json_list()
+    expertise: list[str] = _json_list()
+    # "", "every meeting" or "every N weeks" (bot.core.config.parse_rotation reads it).
+    rotation: str = ""
+    active: bool = True
+    created_at: datetime = _created_at()
+    updated_at: datetime = _updated_at()
+
+
+class RoleHolder(SQLModel, table=True):
+    """One person holding a role now (a role has one or more)."""
+
+    __tablename__ = "role_holder"
+    __table_args__ = (UniqueConstraint("role_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role_id: int = Field(foreign_key="role.id")
+    user_id: str = Field(index=True)
+    since: datetime = _created_at()
+
+
+class RoleChange(SQLModel, table=True):
+    """A role's history: each change, what it was before and after, and the decision that made
+    it (None for the seed and for a rotation). Unique per role and decision: a decision applied
+    twice changes the role once. ``decision_id`` has no foreign key, as the decision log keeps
+    its own rows (bot/decisions)."""
+
+    __tablename__ = "role_change"
+    __table_args__ = (
+        UniqueConstraint("role_id", "decision_id"),
+        Index("ix_role_change_team_id_changed_at", "team_id", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id")
+    role_id: int = Field(foreign_key="role.id", index=True)
+    kind: RoleChangeKind = Field(sa_type=StrEnumType(RoleChangeKind))
+    decision_id: int | None = None
+    # The meeting at which a rotation passed the role on.
+    meeting_date: date | None = None
+    before: dict[str, Any] = _json_dict()
+    after: dict[str, Any] = _json_dict()
+    changed_at: datetime = _datetime()
+
+
+class RoleSeed(SQLModel, table=True):
+    """A team whose roles were seeded from app.yaml: seeded once, never again."""
+
+    __tablename__ = "role_seed"
+
+    team_id: str = Field(foreign_key="team.id", primary_key=True)
+    seeded_at: datetime = _datetime()
+
+
+class RoleTurn(SQLModel, table=True):
+    """Who holds a rotating role (or the facilitator role) for one meeting, recorded once per
+    meeting so a restart neither rotates twice nor announces or briefs twice."""
+
+    __tablename__ = "role_turn"
+    __table_args__ = (UniqueConstraint("role_id", "meeting_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id", index=True)
+    role_id: int = Field(foreign_key="role.id")
+    meeting_date: date
+    meeting_at: datetime = _datetime()
+    holder: str | None = None
+    previous: str | None = None
+    # True when the role passed to someone new at this meeting; False when it stayed (not yet
+    # due, or everyone else was away: ``kept_reason`` then says why, for the channel).
+    rotated: bool = False
+    kept_reason: str | None = None
+    announce_status: DeliveryStatus | None = Field(
+        default=None, sa_type=StrEnumType(DeliveryStatus)
+    )
+    announced_ts: str | None = None
+    # The facilitator's DM before the meeting (the agenda link and the meeting's steps).
+    brief_status: DeliveryStatus | None = Field(default=None, sa_type=StrEnumType(DeliveryStatus))
+    briefed_at: datetime | None = _datetime(nullable=True, default=None)
+    error: str | None = Field(default=None, sa_type=Text())
+    created_at: datetime = _created_at()
+
+
+class TensionRole(SQLModel, table=True):
+    """The role a tension was raised about (chosen in the tension modal), and when its holders
+    were told; one per tension. No foreign key to the tension: retention may delete an old one
+    (bot.data.retention), and this row then only says a role was once asked about."""
+
+    __tablename__ = "tension_role"
+
+    tension_id: int = Field(primary_key=True)
+    team_id: str = Field(foreign_key="team.id", index=True)
+    role_id: int = Field(foreign_key="role.id", index=True)
+    notified_at: datetime | None = _datetime(nullable=True, default=None)

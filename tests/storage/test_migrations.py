@@ -39,6 +39,13 @@ TABLES = {
     "sent_digest",
     "processed_event",
     "scheduler_lock",
+    # Roles (bot/roles)
+    "role",
+    "role_holder",
+    "role_change",
+    "role_seed",
+    "role_turn",
+    "tension_role",
 }
 
 

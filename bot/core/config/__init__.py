@@ -8,10 +8,13 @@ from bot.core.config.models import (
     MemberConfig,
     MetricConfig,
     OrganisationConfig,
+    RoleConfig,
     TacticalSchedule,
     TeamConfig,
     format_duration,
+    format_rotation,
     parse_duration,
+    parse_rotation,
 )
 
 __all__ = [
@@ -21,10 +24,13 @@ __all__ = [
     "MemberConfig",
     "MetricConfig",
     "OrganisationConfig",
+    "RoleConfig",
     "TacticalSchedule",
     "TeamConfig",
     "format_duration",
+    "format_rotation",
     "load_config",
     "parse_config",
     "parse_duration",
+    "parse_rotation",
 ]

@@ -247,6 +247,8 @@ def _check_teams(teams: list[Any], origin: _Origin, problems: _Problems) -> None
             entries = team.get(key)
             if isinstance(entries, list):
                 _check_unique(entries, here.children[key], what, problems)
+        if isinstance(team.get("roles"), list):
+            _check_roles(team, here, problems)
 
 
 def _check_unique(entries: list[Any], origin: _Origin, what: str, problems: _Problems) -> None:
@@ -265,6 +267,54 @@ def _check_unique(entries: list[Any], origin: _Origin, what: str, problems: _Pro
             )
         else:
             first[entry_id] = here.line
+
+
+# --- Roles (bot/roles): who may hold a team's roles --------------------------------------------
+
+_NO_HOLDER = (
+    "a role needs holders: (Slack user ids of the team's members), "
+    "or rotates: every meeting (or every N weeks) to pass it around"
+)
+
+
+def _check_roles(team: dict[str, Any], here: _Origin, problems: _Problems) -> None:
+    """Unique role ids; each role held by some of the team's members, and never by a coach."""
+    roles, origin = team["roles"], here.children["roles"]
+    _check_unique(roles, origin, "role", problems)
+    members = {_person_id(m) for m in team.get("members") or [] if _person_id(m)}
+    coaches = {_person_id(c) for c in team.get("coaches") or [] if _person_id(c)}
+    check_members = bool(members) and team.get("usergroup") is None
+    for index, role in enumerate(roles):
+        if not isinstance(role, dict):
+            continue
+        role_origin = origin.children[index]
+        holders = role.get("holders")
+        if holders in (None, []) and role.get("rotates") is None:
+            problems.add(role_origin.line, role_origin.label, _NO_HOLDER)
+        if not isinstance(holders, list):
+            continue
+        for place, holder in enumerate(holders):
+            if not isinstance(holder, str):
+                continue
+            at = role_origin.children["holders"].children[place]
+            if holder in coaches:
+                problems.add(
+                    at.line,
+                    at.label,
+                    f"{holder!r} coaches this team; coaches hold no role in a team",
+                )
+            elif check_members and holder not in members:
+                problems.add(
+                    at.line,
+                    at.label,
+                    f"{holder!r} is not one of the team's members; only members hold its roles",
+                )
+
+
+def _person_id(entry: Any) -> str | None:
+    """The user id of a ``members:`` or ``coaches:`` entry (a bare id or a mapping)."""
+    value = entry.get("id") if isinstance(entry, dict) else entry
+    return value if isinstance(value, str) else None
 
 
 def _unwrap(annotation: Any) -> Any:

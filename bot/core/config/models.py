@@ -308,6 +308,70 @@ class DigestSchedule(_ConfigModel):
     time: TimeOfDay = dt.time(8, 30)
 
 
+# --- Roles (bot/roles): a team's roles as app.yaml seeds them -------------------------------
+
+_ROTATION = re.compile(r"^every\s+(?:(meeting)|(\d+)\s*(?:weeks?|w)|(week))$")
+
+
+def parse_rotation(text: str) -> int:
+    """Read ``every meeting`` (0) or ``every N weeks`` (N, 1 to 52); ValueError otherwise."""
+    match = _ROTATION.match(" ".join(str(text).lower().split()))
+    weeks = None if match is None else 0 if match[1] else 1 if match[3] else int(match[2])
+    if weeks is None or weeks > 52 or (match is not None and match[2] and weeks < 1):
+        raise ValueError(
+            f"{_describe(text)} is not a rotation (write 'every meeting' or 'every 4 weeks', "
+            "1 to 52 weeks)"
+        )
+    return weeks
+
+
+def format_rotation(weeks: int | None) -> str:
+    """Write a rotation the way app.yaml does: ``every meeting``, ``every 4 weeks`` or ``""``."""
+    if weeks is None:
+        return ""
+    if weeks == 0:
+        return "every meeting"
+    return "every week" if weeks == 1 else f"every {weeks} weeks"
+
+
+def _rotation(value: object) -> object:
+    """Normalise a rotation to its canonical words (``every 4 weeks``)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(
+            f"{_describe(value)} is not a rotation (write 'every meeting' or 'every 4 weeks')"
+        )
+    return format_rotation(parse_rotation(value))
+
+
+class RoleConfig(_ConfigModel):
+    """A role a team seeds from app.yaml (afterwards it changes only by decision)."""
+
+    id: str
+    name: Text
+    purpose: str = ""
+    accountabilities: list[Text] = Field(default_factory=list)
+    expertise: list[Text] = Field(default_factory=list)
+    holders: list[UserId] = Field(default_factory=list)
+    rotates: Annotated[str | None, BeforeValidator(_rotation)] = None
+
+    @field_validator("id")
+    @classmethod
+    def _role_id(cls, value: str) -> str:
+        """A role id is typed in decisions and kept with every change, so it is one word."""
+        if not _TEAM_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a valid role id (lower-case letters, digits, - and _)"
+            )
+        return value
+
+    @property
+    def rotation_weeks(self) -> int | None:
+        """0 for ``every meeting``, N for ``every N weeks``, None when the role does not rotate."""
+        return None if self.rotates is None else parse_rotation(self.rotates)
+
+
 class TeamConfig(_ConfigModel):
     """One self-organising team: its channel, people, meeting rhythm, numbers and duties."""
 
@@ -323,6 +387,7 @@ class TeamConfig(_ConfigModel):
     metrics: list[MetricConfig] = Field(default_factory=list)
     checklist: list[Text] = Field(default_factory=list)
     questions: list[Text] | None = None
+    roles: list[RoleConfig] = Field(default_factory=list)  # bot/roles: seeded once
 
     @field_validator("id")
     @classmethod

@@ -377,6 +377,15 @@ class RoleChangeKind(StrEnum):
     ROTATE = "rotate"  # its rotation passed it on at a meeting
 
 
+class TurnDelivery(StrEnum):
+    """Whether a turn's announcement (or the facilitator's brief) reached Slack."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by one process, which is posting it right now
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Role(SQLModel, table=True):
     """A role in a team: a name, a purpose, accountabilities and expertise words; seeded from
     app.yaml once, afterwards changed only by decision (``role_change`` keeps each change).
@@ -462,12 +471,10 @@ class RoleTurn(SQLModel, table=True):
     # due, or everyone else was away: ``kept_reason`` then says why, for the channel).
     rotated: bool = False
     kept_reason: str | None = None
-    announce_status: DeliveryStatus | None = Field(
-        default=None, sa_type=StrEnumType(DeliveryStatus)
-    )
+    announce_status: TurnDelivery | None = Field(default=None, sa_type=StrEnumType(TurnDelivery))
     announced_ts: str | None = None
     # The facilitator's DM before the meeting (the agenda link and the meeting's steps).
-    brief_status: DeliveryStatus | None = Field(default=None, sa_type=StrEnumType(DeliveryStatus))
+    brief_status: TurnDelivery | None = Field(default=None, sa_type=StrEnumType(TurnDelivery))
     briefed_at: datetime | None = _datetime(nullable=True, default=None)
     error: str | None = Field(default=None, sa_type=Text())
     created_at: datetime = _created_at()

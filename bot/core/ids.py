@@ -171,3 +171,12 @@ def checkin_field_block(field: str) -> str:
     if kind == "question":
         return numbered_block(CHECKIN_QUESTION_BLOCK, key)
     return CHECKIN_BLOCKS[field]
+
+
+# --- Roles (bot/roles) -------------------------------------------------------------------------
+ROLES_COMMAND = "/roles"
+# The tension modal's choice of one of the team's roles (value "<team id>:<role id>").
+TENSION_ROLE_BLOCK = "tension_role"
+TENSION_ROLE_ACTION = "tension_role_select"
+# Message metadata of a rotation's announcement in the team channel, to find it after a crash.
+ROLE_TURNS_METADATA = "retrobot_role_turns"

@@ -41,6 +41,7 @@ SLASH_COMMANDS = [
     (ids.CHECKIN_COMMAND, "Open this week's check-in", "", False),
     (ids.TACTICAL_COMMAND, "Post the tactical-meeting agenda in this channel", "", False),
     (ids.RETRO_COMMAND, "retrobot help, and what your coaches received", "help | digest", False),
+    (ids.ROLES_COMMAND, "Your teams' roles, or the roles a colleague holds", "[@person]", True),
 ]
 
 

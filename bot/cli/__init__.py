@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_checkins.register(commands, load=_load)
 
+    from bot.cli import roles as cli_roles
+
+    cli_roles.register(commands, load=_load)
+
     from bot.cli import data as cli_data
 
     cli_data.register(commands)
@@ -200,4 +204,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` or a pager that quit: stop quietly, as other tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-

@@ -39,6 +39,7 @@ CATCH_UP_EVERY = 3600.0  # seconds between catch-ups (the first runs on taking t
 EXECUTOR_THREADS = 10  # jobs running at once (each round sends from its own small pool)
 RETENTION_EVERY = timedelta(days=1)
 RETENTION_FIRST_AFTER = timedelta(minutes=5)  # after the catch-up has had its turn
+ROLES_EVERY = timedelta(minutes=5)  # bot/roles: rotation, announcements, facilitator briefs
 
 
 class Scheduler(Jobs):
@@ -182,6 +183,16 @@ class Scheduler(Jobs):
             name="feedback-reminders",
             replace_existing=True,
         )
+        # --- bot/roles: rotation, its announcements and the facilitator's brief -------------
+        aps.add_job(
+            self.rotate_roles,
+            trigger=IntervalTrigger(seconds=ROLES_EVERY.total_seconds()),
+            next_run_time=self.services.now(),  # at once on taking over, then every few minutes
+            id="roles",
+            name="roles",
+            replace_existing=True,
+        )
+        # --- end bot/roles ------------------------------------------------------------------
         aps.add_job(
             self.purge_expired,
             trigger=IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),

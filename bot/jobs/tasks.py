@@ -35,6 +35,7 @@ from bot.data.retention import purge_now
 from bot.digests.service import send_coach_digest, send_team_summary
 from bot.feedback.delivery import send_feedback_reminders
 from bot.jobs.triggers import WeeklyTrigger, coach_schedules, previous_week
+from bot.roles import usecases as roles
 from bot.services import Services
 from storage.models import (
     CheckinPrompt,
@@ -230,6 +231,15 @@ class Jobs:
             send_feedback_reminders(self.services, now=self.services.now())
 
         self._guarded("feedback-reminders", "The feedback reminders", work)
+
+    def rotate_roles(self) -> None:
+        """Every few minutes (bot/roles): record who holds each rotating role at each team's
+        coming meeting, announce it, and brief the facilitators whose agenda is out."""
+
+        def work() -> None:
+            roles.rotate_roles(self.services, now=self.services.now())
+
+        self._guarded("roles", "The roles' rotation", work)
 
     def purge_expired(self) -> None:
         """Every day: delete what is older than the retention period (bot.data.retention)."""

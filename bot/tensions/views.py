@@ -9,6 +9,7 @@ from typing import Any
 from bot.core import ids
 from bot.core.config import TeamConfig
 from bot.slack.blocks import (
+    Block,
     checkboxes,
     context,
     message,
@@ -34,12 +35,14 @@ def build_tension_modal(
     permalink: str | None = None,
     editing: Tension | None = None,
     from_home: bool = False,
+    role_choice: Block | None = None,
 ) -> dict[str, Any]:
     """The modal that raises a tension, prefilled with whatever is already known.
 
     With ``editing`` it is the raiser's own open tension, prefilled, to change in place (its
     team stays as it is). ``from_home`` marks a modal opened on the Home tab, which is then
-    published again once the tension is raised (the person is looking at it).
+    published again once the tension is raised (the person is looking at it). ``role_choice``
+    (bot.roles) offers the teams' roles, whose holders are then told of the tension.
     """
     if editing is not None:
         team_id, text, area, private = editing.team_id, editing.text, editing.area, editing.private
@@ -74,6 +77,8 @@ def build_tension_modal(
             optional=True,
         )
     )
+    if role_choice is not None and editing is None:
+        blocks.append(role_choice)
     if len(teams) > 1:
         blocks.append(
             static_select(

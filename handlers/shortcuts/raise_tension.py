@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import NotInTeamError
 from bot.core.text import strip_slack_links
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.tensions import service as tensions
 from bot.tensions.views import build_tension_modal
@@ -31,10 +32,12 @@ def handle_raise_tension_shortcut(
         permalink = client.chat_getPermalink(channel=channel_id, message_ts=message_ts)["permalink"]
     except SlackApiError:
         permalink = None  # a message we cannot link to still makes a good tension
+    teams = services.config.teams_of(user_id)
     view = build_tension_modal(
         services.renderer,
-        teams=services.config.teams_of(user_id),
+        teams=teams,
         team_id=team.id,
+        role_choice=roles.tension_role_choice(services, teams=teams),
         text=strip_slack_links((shortcut.get("message") or {}).get("text") or "")[:2000],
         permalink=permalink,
     )

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.agenda.service import refresh_agendas, refresh_posted_agendas
 from bot.core import ids
 from bot.core.errors import InvalidInputError, NotInTeamError, RetrobotError
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack import client as delivery
 from bot.tensions import service as tensions
@@ -28,6 +29,9 @@ def handle_tension_submission(
     draft = _checked_draft(ack, services, user_id, view)
     if draft is None:
         return
+    role_key = _checked_role(ack, services, draft, view)
+    if role_key is False:
+        return
     ack()
     team, now = services.config.team(draft.team_id), services.now()
     with services.autocommit() as connection:
@@ -41,6 +45,8 @@ def handle_tension_submission(
         services.renderer, tension=tension, team_name=team.name
     )
     delivery.post(client, user_id, confirmation)
+    if role_key:  # bot/roles: the role's holders hear of it
+        roles.route_tension(services, client, tension=tension, role_key=role_key)
     if tension.private:
         note = build_private_tension_note(services.renderer, tension=tension, team_name=team.name)
         delivery.post_each(client, team.coach_ids, note)
@@ -50,6 +56,21 @@ def handle_tension_submission(
         # Only then is the person looking at their Home; anyone else sees it fresh when they
         # open it (app_home_opened), so building it now would be work for nobody.
         publish_home(client, services, user_id)
+
+
+def _checked_role(
+    ack: Any, services: Services, draft: TensionDraft, view: dict
+) -> str | bool | None:
+    """The role chosen for the tension's team (None for none); False once the modal has been
+    told that the role chosen is another team's."""
+    chosen = selected_value(
+        view["state"]["values"], ids.TENSION_ROLE_BLOCK, ids.TENSION_ROLE_ACTION
+    )
+    try:
+        return roles.check_role_choice(chosen, team_id=draft.team_id, renderer=services.renderer)
+    except InvalidInputError as error:
+        ack(response_action="errors", errors={ids.TENSION_ROLE_BLOCK: error.field_errors["role"]})
+        return False
 
 
 def _opened_from_home(view: dict) -> bool:

@@ -190,7 +190,7 @@ def record_turns(session: Session, *, plans: Sequence[TurnPlan], now: datetime) 
     replace_holders(session, {p.role_id: [p.holder] for p in moved if p.holder}, now)
     if moved:
         session.execute(
-            insert(RoleChange),
+            insert(RoleChange.__table__),  # type: ignore[attr-defined]
             [
                 {
                     "team_id": p.team_id,
@@ -205,7 +205,9 @@ def record_turns(session: Session, *, plans: Sequence[TurnPlan], now: datetime) 
                 for p in moved
             ],
         )
-    session.execute(insert(RoleTurn), [_turn_row(p, now) for p in plans])
+    # Core inserts of the tables (not the ORM's bulk insert, which may go row by row): one
+    # executemany per table for the whole batch.
+    session.execute(insert(RoleTurn.__table__), [_turn_row(p, now) for p in plans])  # type: ignore[attr-defined]
     session.flush()
 
 

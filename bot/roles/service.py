@@ -87,7 +87,7 @@ def _insert_holders(session: Session, pairs: Iterable[tuple[int, str]], now: dat
     """Insert holders in one statement (role id, user id)."""
     values = [{"role_id": role_id, "user_id": user_id, "since": now} for role_id, user_id in pairs]
     if values:
-        session.execute(insert(RoleHolder), values)
+        session.execute(insert(RoleHolder.__table__), values)  # type: ignore[attr-defined]
 
 
 # --- Reading ------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.core.config import TeamConfig
 from bot.core.errors import InvalidInputError
@@ -29,6 +30,7 @@ from bot.roles.views import (
 )
 from bot.services import Services
 from bot.slack.blocks import Block
+from bot.tensions.service import AREA_LIMIT
 from prompts import Renderer
 from storage.models import Tension, TensionRole
 
@@ -178,12 +180,19 @@ def route_tension(
                 notified_at=now if notify else None,
             )
         )
+        if not tension.area:  # the agenda and the Home show the role where no words were given
+            session.execute(
+                update(Tension)
+                .where(col(Tension.id) == tension.id, col(Tension.area) == "")
+                .values(area=role.name[:AREA_LIMIT])
+            )
         try:
             session.commit()
         except IntegrityError:
             session.rollback()
             return None  # routed already (the same tension twice): nobody is told again
         info = roles.team_roles(session, team_id=tension.team_id)
+    tension.area = tension.area or role.name[:AREA_LIMIT]
     found = next((r for r in info if r.key == role_key), None)
     if found is None:
         return None

@@ -1,5 +1,9 @@
 """Block Kit for roles: /roles, the App Home's roles, a rotation's announcement, the
-facilitator's brief, the note to a role's holders, and the tension modal's role choice."""
+facilitator's brief, the note to a role's holders, and the tension modal's role choice.
+
+A message's notification text is mrkdwn too, so it is rendered escaped (``say``) like its
+blocks: a role's name, made by a decision, is words a person typed.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ def build_roles_message(renderer: Renderer, *, teams: Sequence[TeamRoles]) -> di
         blocks += [section(renderer.say("roles.role", role=role)) for role in shown]
         if count > len(shown):
             blocks.append(context(renderer.say("roles.more", count=count - len(shown))))
-    return message(renderer.plain("roles.command_fallback"), blocks[:MESSAGE_BLOCK_LIMIT])
+    return message(renderer.say("roles.command_fallback"), blocks[:MESSAGE_BLOCK_LIMIT])
 
 
 def build_person_roles_message(
@@ -65,7 +69,7 @@ def build_person_roles_message(
         renderer.say("roles.person_role", role=role, team_name=team_name)
         for role, team_name in held[:ROLES_SHOWN]
     ]
-    return message(renderer.plain("roles.command_fallback"), [section("\n".join(lines))])
+    return message(renderer.say("roles.command_fallback"), [section("\n".join(lines))])
 
 
 def build_roles_home_section(
@@ -98,7 +102,7 @@ def build_turns_announcement(
     lines = [renderer.say("roles.turn_line", turn=turn, zone=zone) for turn in turns]
     blocks = [section(line) for line in lines[: MESSAGE_BLOCK_LIMIT - 1]]
     blocks.append(context(renderer.say("roles.turns_footer")))
-    return message(renderer.plain("roles.turns_fallback", team_name=team_name), blocks)
+    return message(renderer.say("roles.turns_fallback", team_name=team_name), blocks)
 
 
 def build_facilitator_brief(
@@ -111,7 +115,7 @@ def build_facilitator_brief(
 ) -> dict[str, Any]:
     """The DM to the meeting's facilitator: when, the agenda's link, and the meeting's steps."""
     return message(
-        renderer.plain("roles.brief_fallback", team_name=team_name),
+        renderer.say("roles.brief_fallback", team_name=team_name),
         [
             section(
                 renderer.say(
@@ -132,7 +136,7 @@ def build_holder_note(
 ) -> dict[str, Any]:
     """The DM to a role's holders about a tension raised about their role."""
     return message(
-        renderer.plain("roles.holder_note_fallback", role_name=role_name),
+        renderer.say("roles.holder_note_fallback", role_name=role_name),
         [
             section(
                 renderer.say(

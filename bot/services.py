@@ -17,7 +17,7 @@ from bot.core.config import AppConfig
 from bot.core.settings import Settings
 from bot.slack.client import make_client
 from prompts import Renderer
-from storage import db, queries
+from storage import circles, db, queries
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Services:
         of such a team, and everything that asks who is in a team asks ``config``."""
         listed = self._listed = self.listed_config  # app.yaml may have been loaded again
         self._rosters_read = time.monotonic()
-        team_ids = listed.usergroup_team_ids
+        team_ids = listed.roster_team_ids  # user groups' people, and circles' representatives
         if not team_ids:
             self.config = self._with_rosters = listed
             return
@@ -119,11 +119,14 @@ def open_services(settings: Settings, config: AppConfig) -> Services:
 
 
 def sync_teams(session: Session, config: AppConfig) -> None:
-    """Mirror app.yaml's teams, members and coaches into the database (nothing is deleted)."""
+    """Mirror app.yaml's teams, members and coaches into the database (nothing is deleted); a
+    circle's members are its member teams' representatives, as their roles stand."""
     for team in config.teams:
         queries.upsert_team(
             session, team_id=team.id, name=team.name, channel=team.channel, timezone=team.timezone
         )
+        if config.find_circle(team.id) is not None:
+            continue  # its members are its representatives: sync_circle_members, below
         queries.sync_members(
             session,
             team_id=team.id,
@@ -131,4 +134,23 @@ def sync_teams(session: Session, config: AppConfig) -> None:
             coaches=[(c.id, c.timezone or team.timezone) for c in team.coaches],
             keep_unlisted_members=team.usergroup is not None,
         )
+    sync_circle_members(session, config)
     session.commit()
+
+
+def sync_circle_members(session: Session, config: AppConfig) -> None:
+    """Make each circle's members its representatives: the holders of its representatives'
+    role in its member teams (bot/circles). Flushed, not committed."""
+    if not config.circles:
+        return
+    reps = circles.representatives(
+        session, [(c.id, c.teams, c.representatives) for c in config.circles]
+    )
+    for circle in config.circles:
+        queries.sync_members(
+            session,
+            team_id=circle.id,
+            members=[(user_id, None, None) for user_id in reps.get(circle.id, [])],
+            coaches=[],
+        )
+    session.flush()

@@ -4,6 +4,7 @@ from bot.core.config.loader import load_config, parse_config
 from bot.core.config.models import (
     WEEKDAYS,
     AppConfig,
+    CircleConfig,
     DigestSchedule,
     MemberConfig,
     MetricConfig,
@@ -20,6 +21,7 @@ from bot.core.config.models import (
 __all__ = [
     "WEEKDAYS",
     "AppConfig",
+    "CircleConfig",
     "DigestSchedule",
     "MemberConfig",
     "MetricConfig",

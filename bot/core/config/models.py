@@ -457,6 +457,75 @@ class TeamConfig(_ConfigModel):
         return self.zone
 
 
+# --- Circles (bot/circles): teams linking with teams ----------------------------------------
+
+
+class CircleConfig(_ConfigModel):
+    """A circle: teams that link to decide what they share, through representatives.
+
+    Its id works wherever a team's does (``retrobot agenda post --team training``): the circle
+    is also a team of ``AppConfig.teams`` (:meth:`as_team`), whose members are the holders of the
+    ``representatives`` role in its member teams (read from the database, as roles change by
+    decision and rotation).
+    """
+
+    id: str
+    name: Text
+    channel: str
+    teams: list[str]
+    purpose: str = ""
+    domain: list[Text] = Field(default_factory=list)
+    representatives: str
+    timezone: ZoneName = "Europe/London"
+    tactical: TacticalSchedule
+    digest: DigestSchedule = Field(default_factory=DigestSchedule)
+
+    @field_validator("id")
+    @classmethod
+    def _circle_id(cls, value: str) -> str:
+        """Typed on the command line like a team's (``--team training``): one plain word."""
+        if not _TEAM_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a valid circle id (lower-case letters, digits, - and _; "
+                "it is typed on the command line)"
+            )
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _circle_channel(cls, value: str) -> str:
+        """The circle's channel, by id, as a team's."""
+        if not _CHANNEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel id (for example C0A1B2C3D)")
+        return value
+
+    @field_validator("teams")
+    @classmethod
+    def _some_teams(cls, value: list[str]) -> list[str]:
+        """A circle links teams: it needs at least two."""
+        if len(set(value)) < 2:
+            raise ValueError("a circle links at least two teams (their ids under teams:)")
+        return value
+
+    def as_team(self) -> TeamConfig:
+        """The circle as a team: its channel, schedule and zone; members come from the roles."""
+        return TeamConfig.model_construct(
+            id=self.id,
+            name=self.name,
+            channel=self.channel,
+            members=[],
+            usergroup=None,
+            coaches=[],
+            timezone=self.timezone,
+            tactical=self.tactical,
+            digest=self.digest,
+            metrics=[],
+            checklist=[],
+            questions=None,
+            roles=[],
+        )
+
+
 class OrganisationConfig(_ConfigModel):
     """The organisation: its name, its values, and its feedback and retention rules."""
 
@@ -507,11 +576,20 @@ class AppConfig(_ConfigModel):
 
     organisation: OrganisationConfig
     teams: list[TeamConfig]
+    circles: list[CircleConfig] = Field(default_factory=list)  # bot/circles
     source: str = "app.yaml"
     _index: _PeopleIndex | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any, /) -> None:
-        """Index the people once, as the configuration is made (equal configs, equal indexes)."""
+        """Index the people once, as the configuration is made (equal configs, equal indexes).
+
+        Each circle joins ``teams`` as a team of its own (bot/circles), so that everything a
+        team does — check-ins, tensions, agenda, triage, the command line — a circle does too.
+        """
+        listed = {team.id for team in self.teams}
+        circles = [circle.as_team() for circle in self.circles if circle.id not in listed]
+        if circles:
+            self.teams = [*self.teams, *circles]
         self._index = _PeopleIndex.of(self.teams)
 
     def _people(self) -> _PeopleIndex:
@@ -574,6 +652,22 @@ class AppConfig(_ConfigModel):
         """The teams whose people come (also) from a Slack user group, in file order."""
         return [team.id for team in self.teams if team.usergroup is not None]
 
+    # --- Circles (bot/circles) ---------------------------------------------------------------
+
+    def find_circle(self, team_id: str) -> CircleConfig | None:
+        """The circle with this id, or None (a plain team, or nothing)."""
+        return next((c for c in self.circles if c.id == team_id), None)
+
+    def circles_of(self, team_id: str) -> list[CircleConfig]:
+        """The circles this team is a member of, in file order."""
+        return [c for c in self.circles if team_id in c.teams]
+
+    @property
+    def roster_team_ids(self) -> list[str]:
+        """The teams whose people the database knows better than app.yaml: those of a Slack
+        user group, and the circles (their representatives hold a role)."""
+        return [*self.usergroup_team_ids, *(c.id for c in self.circles)]
+
     def with_rosters(self, rosters: Mapping[str, Iterable[str]]) -> AppConfig:
         """This configuration with the people last found in each team's Slack user group
         (``rosters``: team id to user ids) added to its members, so that everything that asks
@@ -582,7 +676,8 @@ class AppConfig(_ConfigModel):
         for team in self.teams:
             listed = set(team.member_ids)
             found = [u for u in dict.fromkeys(rosters.get(team.id, ())) if u not in listed]
-            if team.usergroup is None or not found:
+            from_roster = team.usergroup is not None or self.find_circle(team.id) is not None
+            if not from_roster or not found:
                 teams.append(team)
                 continue
             added = [MemberConfig.model_construct(id=user_id) for user_id in found]

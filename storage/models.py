@@ -65,6 +65,7 @@ class OutcomeKind(StrEnum):
     PROPOSAL = "proposal"
     RESOLVED = "resolved"
     DROPPED = "dropped"
+    CIRCLE = "circle"  # taken to a circle the team belongs to (bot/circles)
 
 
 class FeedbackKind(StrEnum):
@@ -491,3 +492,26 @@ class TensionRole(SQLModel, table=True):
     team_id: str = Field(foreign_key="team.id", index=True)
     role_id: int = Field(foreign_key="role.id", index=True)
     notified_at: datetime | None = _datetime(nullable=True, default=None)
+
+
+# --- Circles: teams linking with teams (bot/circles) ------------------------------------------
+
+
+class CircleNotice(SQLModel, table=True):
+    """A message a circle posts once: its issues in common under a meeting's agenda
+    (``kind`` "common", ``key`` the meeting date), or one of its decisions in a member team's
+    channel (``kind`` "decision", ``key`` "<decision id>:<team id>"). Claimed before posting,
+    so it goes out once however often the job runs."""
+
+    __tablename__ = "circle_notice"
+    __table_args__ = (UniqueConstraint("circle_id", "kind", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: str = Field(foreign_key="team.id")
+    kind: str
+    key: str
+    channel: str | None = None
+    ts: str | None = None
+    status: TurnDelivery = Field(default=TurnDelivery.PENDING, sa_type=StrEnumType(TurnDelivery))
+    error: str | None = Field(default=None, sa_type=Text())
+    created_at: datetime = _created_at()

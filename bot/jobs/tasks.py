@@ -29,6 +29,7 @@ from sqlmodel import col, select
 
 from bot.agenda.service import post_agenda
 from bot.checkins import service as checkins
+from bot.circles import usecases as circles
 from bot.core.config import TeamConfig
 from bot.core.meetings import meetings_from
 from bot.data.retention import purge_now
@@ -233,11 +234,14 @@ class Jobs:
         self._guarded("feedback-reminders", "The feedback reminders", work)
 
     def rotate_roles(self) -> None:
-        """Every few minutes (bot/roles): record who holds each rotating role at each team's
-        coming meeting, announce it, and brief the facilitators whose agenda is out."""
+        """Every few minutes (bot/roles, bot/circles): record who holds each rotating role at
+        each team's coming meeting, announce it, brief the facilitators whose agenda is out;
+        then keep each circle's members its representatives and post its issues in common."""
 
         def work() -> None:
-            roles.rotate_roles(self.services, now=self.services.now())
+            now = self.services.now()
+            roles.rotate_roles(self.services, now=now)
+            circles.run_circle_jobs(self.services, now=now)  # representatives, issues in common
 
         self._guarded("roles", "The roles' rotation", work)
 

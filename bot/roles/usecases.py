@@ -28,7 +28,7 @@ from bot.roles.views import (
     build_tension_role_choice,
     parse_role_choice,
 )
-from bot.services import Services
+from bot.services import Services, sync_circle_members
 from bot.slack.blocks import Block
 from bot.tensions.service import AREA_LIMIT
 from prompts import Renderer
@@ -49,13 +49,18 @@ def ensure_seeded(services: Services) -> None:
     config = services.listed_config
     if getattr(services, "_roles_seeded_for", None) is config:
         return
+    seeded: list[str] = []
     with services.session() as session:
         try:
-            roles.seed_roles(session, config=config, now=services.now())
+            seeded = roles.seed_roles(session, config=config, now=services.now())
+            if seeded and config.circles:
+                sync_circle_members(session, config)  # the circles' representatives, seeded too
             session.commit()
         except IntegrityError:
             session.rollback()  # another process seeded the same team a moment ago
     services._roles_seeded_for = config  # type: ignore[attr-defined]
+    if seeded and config.circles:
+        services.refresh_rosters()
 
 
 # --- Decisions ----------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ NOTE_LIMIT = 1000
 # Outcomes that end the tension at once; the raiser may still say it did not meet their need.
 CLOSING_OUTCOMES = (OutcomeKind.RESOLVED, OutcomeKind.DROPPED)
 # In the order the triage modal offers them.
-OUTCOMES = tuple(OutcomeKind)
+# A circle (bot/circles) is offered by name in the modal, not as an outcome of its own.
+OUTCOMES = tuple(kind for kind in OutcomeKind if kind is not OutcomeKind.CIRCLE)
 
 
 def _kept(session: Session, tension: Tension) -> Tension:

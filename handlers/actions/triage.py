@@ -66,7 +66,10 @@ def handle_agenda_triage(
         refuse(body, client, respond, services, error)
         return
     team = config.team(tension.team_id)
-    view = build_triage_modal(renderer, tension=tension, team=team, round_id=round_id)
+    circles = [(c.id, c.name) for c in config.circles_of(team.id)]  # bot/circles
+    view = build_triage_modal(
+        renderer, tension=tension, team=team, round_id=round_id, circles=circles
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

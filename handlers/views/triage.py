@@ -14,8 +14,10 @@ from bot.services import Services
 from bot.tensions.service import tension_by_id
 from bot.triage import delivery as triage_delivery
 from bot.triage import service as triage
+from bot.triage.views import parse_circle_outcome
 from handlers.events.app_home import publish_home
 from handlers.state import selected_date, selected_user, selected_value, text_value
+from handlers.views.circles import handle_take_to_circle
 
 
 def handle_triage_submission(
@@ -25,6 +27,10 @@ def handle_triage_submission(
     user_id, now, values = body["user"]["id"], services.now(), view["state"]["values"]
     metadata = json.loads(view.get("private_metadata") or "{}")
     config = services.config
+    outcome = selected_value(values, ids.TRIAGE_OUTCOME_BLOCK, ids.TRIAGE_OUTCOME_ACTION)
+    if (circle_id := parse_circle_outcome(outcome)) is not None:  # bot/circles
+        handle_take_to_circle(ack, body, view, client, services, circle_id=circle_id)
+        return
     try:
         with services.session() as session:
             team = config.team(tension_by_id(session, int(metadata["tension_id"])).team_id)

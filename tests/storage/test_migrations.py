@@ -46,6 +46,8 @@ TABLES = {
     "role_seed",
     "role_turn",
     "tension_role",
+    # Circles (bot/circles)
+    "circle_notice",
 }
 
 

@@ -1,4 +1,5 @@
-"""Roles: a team's roles, their holders and history, turns at meetings, tensions about a role.
+"""Roles and circles: a team's roles, their holders and history, turns at meetings, tensions
+about a role; what a circle posts once.
 
 Revision ID: 0010_roles
 Revises: 0007_tension_request_key
@@ -8,7 +9,8 @@ Create Date: 2026-12-06
 (``role_holder``), every change with the decision that made it (``role_change``, unique per role
 and decision so a decision applied twice changes a role once), who holds a rotating role for
 each meeting (``role_turn``, unique per role and meeting: a restart rotates nothing twice), and
-the role a tension was raised about (``tension_role``).
+the role a tension was raised about (``tension_role``), and the messages a circle posts once
+(``circle_notice``: its issues in common under an agenda, its decisions in member channels).
 """
 
 from collections.abc import Sequence
@@ -122,9 +124,37 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_tension_role_role_id"), "tension_role", ["role_id"], unique=False)
     op.create_index(op.f("ix_tension_role_team_id"), "tension_role", ["team_id"], unique=False)
+    # Circles (bot/circles): what a circle posts once.
+    op.create_table(
+        "circle_notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("circle_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("key", sa.String(), nullable=False),
+        sa.Column("channel", sa.String(), nullable=True),
+        sa.Column("ts", sa.String(), nullable=True),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["circle_id"], ["team.id"], name=op.f("fk_circle_notice_circle_id_team")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_circle_notice")),
+        sa.UniqueConstraint(
+            "circle_id", "kind", "key", name=op.f("uq_circle_notice_circle_id_kind_key")
+        ),
+    )
 
 
 def downgrade() -> None:
     """Drop the roles tables."""
-    for table in ("tension_role", "role_turn", "role_holder", "role_change", "role_seed", "role"):
+    for table in (
+        "circle_notice",
+        "tension_role",
+        "role_turn",
+        "role_holder",
+        "role_change",
+        "role_seed",
+        "role",
+    ):
         op.drop_table(table)

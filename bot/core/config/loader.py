@@ -361,7 +361,7 @@ def _check_circles(data: dict[str, Any], root: _Origin, problems: _Problems) -> 
             for place, team_id in enumerate(members):
                 if isinstance(team_id, str) and team_id not in team_ids:
                     at = here.children["teams"].children[place]
-                    known = ", ".join(str(t) for t in team_ids if t)
+                    known = ", ".join(str(t.get("id")) for t in teams if t.get("id"))
                     problems.add(at.line, at.label, f"no team {team_id!r} (teams are: {known})")
         role = circle.get("representatives")
         if (

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.core.errors import NotInTeamError, RetrobotError
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack.client import make_client
 from storage import claims
@@ -39,6 +40,9 @@ def create_app(services: Services, *, socket_mode: bool = False) -> App:
     app.use(ProvideServices(services))
     app.error(handle_error)
     handlers.register(app)
+    # Roles seeded from app.yaml before the first request (once), so circles know their
+    # representatives from the start (bot/roles, bot/circles).
+    roles.ensure_seeded(services)
     return app
 
 

@@ -445,15 +445,6 @@ class RoleChange(SQLModel, table=True):
     changed_at: datetime = _datetime()
 
 
-class RoleSeed(SQLModel, table=True):
-    """A team whose roles were seeded from app.yaml: seeded once, never again."""
-
-    __tablename__ = "role_seed"
-
-    team_id: str = Field(foreign_key="team.id", primary_key=True)
-    seeded_at: datetime = _datetime()
-
-
 class RoleTurn(SQLModel, table=True):
     """Who holds a rotating role (or the facilitator role) for one meeting, recorded once per
     meeting so a restart neither rotates twice nor announces or briefs twice."""
@@ -483,12 +474,12 @@ class RoleTurn(SQLModel, table=True):
 
 class TensionRole(SQLModel, table=True):
     """The role a tension was raised about (chosen in the tension modal), and when its holders
-    were told; one per tension. No foreign key to the tension: retention may delete an old one
-    (bot.data.retention), and this row then only says a role was once asked about."""
+    were told; one per tension (it goes with the tension when retention deletes that)."""
 
     __tablename__ = "tension_role"
 
-    tension_id: int = Field(primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
+    tension_id: int = Field(foreign_key="tension.id", unique=True)
     team_id: str = Field(foreign_key="team.id", index=True)
     role_id: int = Field(foreign_key="role.id", index=True)
     notified_at: datetime | None = _datetime(nullable=True, default=None)

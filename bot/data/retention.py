@@ -27,9 +27,11 @@ from sqlmodel import Session, SQLModel, col
 from bot.core.config import AppConfig
 from storage.models import (
     CheckinRound,
+    CircleNotice,
     Feedback,
     FeedbackRequest,
     ProcessedEvent,
+    RoleTurn,
     SentDigest,
     Tension,
 )
@@ -51,9 +53,16 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "feedback": lambda cutoff: col(Feedback.created_at) < cutoff,
     "sent_digest": lambda cutoff: col(SentDigest.created_at) < cutoff,
     "processed_event": lambda cutoff: col(ProcessedEvent.received_at) < cutoff,
+    # bot/roles, bot/circles: who held a rotating role at a meeting, by the meeting; what a
+    # circle posted once, by when (a tension's role goes with its tension).
+    "role_turn": lambda cutoff: col(RoleTurn.meeting_at) < cutoff,
+    "circle_notice": lambda cutoff: col(CircleNotice.created_at) < cutoff,
 }
-# Tables never expired: app.yaml's teams and people, and the scheduler's lease.
-KEPT = frozenset({"team", "member", "coach", "scheduler_lock"})
+# Tables never expired: app.yaml's teams and people, the scheduler's lease, and the teams' roles
+# with their holders and history (the decisions that made them stay readable).
+KEPT = frozenset(
+    {"team", "member", "coach", "scheduler_lock", "role", "role_holder", "role_change"}
+)
 
 
 def purge_expired(

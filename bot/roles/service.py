@@ -25,7 +25,7 @@ from bot.roles.model import (
     RoleChangeResult,
     RoleInfo,
 )
-from storage.models import Role, RoleChange, RoleChangeKind, RoleHolder, RoleSeed
+from storage.models import Role, RoleChange, RoleChangeKind, RoleHolder
 
 # --- Seeding from app.yaml, once per team ------------------------------------------------------
 
@@ -38,8 +38,16 @@ def seed_roles(session: Session, *, config: AppConfig, now: datetime) -> list[st
     wanted = {team.id: team for team in config.teams if team.roles}
     if not wanted:
         return []
+    # A team is seeded once it has seed changes in its roles' history (kept for ever).
     done = set(
-        session.exec(select(RoleSeed.team_id).where(col(RoleSeed.team_id).in_(list(wanted))))
+        session.exec(
+            select(RoleChange.team_id)
+            .where(
+                col(RoleChange.team_id).in_(list(wanted)),
+                RoleChange.kind == RoleChangeKind.SEED,
+            )
+            .distinct()
+        )
     )
     teams = [team for team_id, team in wanted.items() if team_id not in done]
     if not teams:
@@ -60,7 +68,6 @@ def seed_roles(session: Session, *, config: AppConfig, now: datetime) -> list[st
         for role in team.roles
     ]
     session.add_all(roles)
-    session.add_all(RoleSeed(team_id=team.id, seeded_at=now) for team in teams)
     session.flush()
     holders = {(team.id, role.id): role.holders for team in teams for role in team.roles}
     rows = []

@@ -43,7 +43,6 @@ TABLES = {
     "role",
     "role_holder",
     "role_change",
-    "role_seed",
     "role_turn",
     "tension_role",
     # Circles (bot/circles)

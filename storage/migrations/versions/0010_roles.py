@@ -5,7 +5,7 @@ Revision ID: 0010_roles
 Revises: 0007_tension_request_key
 Create Date: 2026-12-06
 
-``role`` (seeded once per team from app.yaml, ``role_seed`` remembers that it was), its holders
+``role`` (seeded once per team from app.yaml: its ``seed`` changes say it was), its holders
 (``role_holder``), every change with the decision that made it (``role_change``, unique per role
 and decision so a decision applied twice changes a role once), who holds a rotating role for
 each meeting (``role_turn``, unique per role and meeting: a restart rotates nothing twice), and
@@ -42,13 +42,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_role_team_id_team")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_role")),
         sa.UniqueConstraint("team_id", "key", name=op.f("uq_role_team_id_key")),
-    )
-    op.create_table(
-        "role_seed",
-        sa.Column("team_id", sa.String(), nullable=False),
-        sa.Column("seeded_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_role_seed_team_id_team")),
-        sa.PrimaryKeyConstraint("team_id", name=op.f("pk_role_seed")),
     )
     op.create_table(
         "role_change",
@@ -110,6 +103,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_role_turn_team_id"), "role_turn", ["team_id"], unique=False)
     op.create_table(
         "tension_role",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tension_id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.String(), nullable=False),
         sa.Column("role_id", sa.Integer(), nullable=False),
@@ -120,7 +114,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["team_id"], ["team.id"], name=op.f("fk_tension_role_team_id_team")
         ),
-        sa.PrimaryKeyConstraint("tension_id", name=op.f("pk_tension_role")),
+        sa.ForeignKeyConstraint(
+            ["tension_id"], ["tension.id"], name=op.f("fk_tension_role_tension_id_tension")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tension_role")),
+        sa.UniqueConstraint("tension_id", name=op.f("uq_tension_role_tension_id")),
     )
     op.create_index(op.f("ix_tension_role_role_id"), "tension_role", ["role_id"], unique=False)
     op.create_index(op.f("ix_tension_role_team_id"), "tension_role", ["team_id"], unique=False)
@@ -154,7 +152,6 @@ def downgrade() -> None:
         "role_turn",
         "role_holder",
         "role_change",
-        "role_seed",
         "role",
     ):
         op.drop_table(table)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.core import ids
 from bot.demo.clock import DemoClock
 from bot.demo.transcript import boxed, render_message, render_view
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
@@ -58,6 +59,10 @@ teams:
     metrics:
       - {{id: visits, label: Client visits, unit: visits}}
       - {{id: hours, label: Hours on the road, unit: hours}}
+    roles:
+      - {{id: rota, name: Rota organiser, purpose: A fair rota everyone can live with,
+         expertise: [rota, on-call], holders: [{BEN}]}}
+      - {{id: facilitator, name: Facilitator, rotates: every meeting, holders: [{DEV}]}}
 """
 
 CHECKIN_STORIES = [
@@ -633,8 +638,15 @@ class DemoWeek:
             f"Tuesday 09:30: {self.name(DEV)} facilitates: `/tactical` in #north-team posts "
             "the agenda"
         )
+        briefs = len(self.fake.dms(DEV))
         agenda, reply = self.post_agenda()
         self.saw_message(NORTH, "Posted in #north-team", agenda.to_dict())
+        # The scheduler's roles job: Dev holds the rotating facilitator role this meeting, and
+        # gets the brief with the agenda's link (next week the role passes to Eve).
+        roles.rotate_roles(self.services, now=self.services.now())
+        self.saw_message(
+            DEV, "DM from retrobot (the facilitator's brief)", self.latest_dm(DEV, briefs).to_dict()
+        )
         self.scenes.append(
             Scene(
                 self.name(DEV),

@@ -175,10 +175,12 @@ def role_history(session: Session, *, team_id: str) -> list[tuple[str, RoleChang
     return [(key, change) for key, change in rows]
 
 
-def role_concentration(session: Session, *, team_ids: Collection[str]) -> dict[str, int]:
-    """For each team whose one person holds more than half of its roles: how many they hold
-    (a count for the coach digest, naming nobody). Teams with fewer than 3 roles are left out:
-    one person holding one of two roles says nothing."""
+def role_concentration(
+    session: Session, *, team_ids: Collection[str]
+) -> dict[str, tuple[int, int]]:
+    """For each team whose one person holds more than half of its roles: (how many they hold,
+    how many roles the team has) — counts for the coach digest, naming nobody. Teams with fewer
+    than 3 roles are left out: one person holding one of two roles says nothing."""
     if not team_ids:
         return {}
     held = (
@@ -198,7 +200,7 @@ def role_concentration(session: Session, *, team_ids: Collection[str]) -> dict[s
     for team_id, _user, count in session.execute(held):
         most[team_id] = max(most.get(team_id, 0), count)
     return {
-        team_id: count
+        team_id: (count, totals[team_id])
         for team_id, count in most.items()
         if totals.get(team_id, 0) >= 3 and count * 2 > totals[team_id]
     }

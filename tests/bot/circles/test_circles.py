@@ -159,3 +159,14 @@ def test_issues_in_common_need_three_teams_and_name_nobody(
     assert "open tensions in 3 teams (3 tensions)" in text
     for word in ("<@", "words", ANA, SAM, EVE, FAY, BEN, SHARED):
         assert word not in text
+
+
+def test_the_digest_line_of_issues_in_common_is_escaped_and_names_nobody() -> None:
+    from bot.circles.model import CommonIssue
+    from prompts import Renderer
+
+    line = Renderer().say(
+        "circles.digest_issues",
+        issues=[CommonIssue("Mileage <!here>", 3, 4), CommonIssue("Rota organiser", 4, 5)],
+    )
+    assert line == "Mileage &lt;!here&gt; (3 teams), Rota organiser (4 teams)"

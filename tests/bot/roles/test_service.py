@@ -14,11 +14,13 @@ from bot.roles import service as roles
 from bot.roles import usecases
 from bot.roles.model import ChangeKind, RoleChangeRequest
 from bot.services import Services
+from prompts import Renderer
 from storage.models import Role, RoleChange, RoleChangeKind
 from tests.bot.roles.organisation import ROLES_APP_YAML
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, OUTSIDER, SHARED
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+RENDERER = Renderer()
 
 
 def north_roles(services: Services) -> dict[str, roles.RoleInfo]:
@@ -175,7 +177,10 @@ def test_roles_held_by_a_person_and_the_concentration_count(services: Services) 
         decide(services, RoleChangeRequest(ChangeKind.ASSIGN, key, holders=(BEN,)), number)
     with services.session() as session:
         # Ben holds 3 of North's 4 roles: the digest may say "one person holds 3 of 4 roles".
-        assert roles.role_concentration(session, team_ids=["north", "south"]) == {"north": 3}
+        assert roles.role_concentration(session, team_ids=["north", "south"]) == {"north": (3, 4)}
+        assert RENDERER.say("roles.digest_concentration", held=3, total=4) == (
+            "One person holds 3 of the team's 4 roles."
+        )
 
 
 def test_the_seed_holders_of_a_config_are_checked_even_without_app_yaml(config: AppConfig) -> None:

@@ -202,7 +202,6 @@ def take_to_circle(
             updated_at=now,
             request_key=f"circle:{tension.id}",  # unique: taken once, however often submitted
         )
-        session.add(in_circle)
         changed = session.exec(
             update(Tension)
             .where(col(Tension.id) == tension.id, col(Tension.status) == TensionStatus.OPEN)
@@ -219,6 +218,7 @@ def take_to_circle(
         if changed != 1:
             session.rollback()
             raise triage.AlreadyTriagedError(tension_by_id(session, tension_id))
+        session.add(in_circle)  # after the conditional update: it decides who takes it
         try:
             session.commit()
         except IntegrityError:

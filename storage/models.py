@@ -10,11 +10,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
-from sqlalchemy.ext.mutable import MutableDict, MutableList
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import StrEnumType, UTCDateTime, utc_now
+from storage.columns import created_at as _created_at
+from storage.columns import datetime_column as _datetime
+from storage.columns import json_dict as _json_dict
+from storage.columns import json_list as _json_list
+from storage.columns import text as _text
+from storage.columns import updated_at as _updated_at
+from storage.types import StrEnumType
 
 # Deterministic constraint names on every database; the initial migration spells out the same.
 SQLModel.metadata.naming_convention = {
@@ -68,6 +73,12 @@ class OutcomeKind(StrEnum):
     CIRCLE = "circle"  # taken to a circle the team belongs to (bot/circles)
 
 
+# Outcomes that make a tension someone's work to do (and to mark done), and the statuses of a
+# tension once triaged.
+ACTION_OUTCOMES = (OutcomeKind.NEXT_ACTION, OutcomeKind.PROJECT)
+TRIAGED_STATUSES = (TensionStatus.TRIAGED, TensionStatus.CLOSED)
+
+
 class FeedbackKind(StrEnum):
     """The two kinds of peer feedback."""
 
@@ -88,40 +99,6 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
-
-
-def _datetime(*, nullable: bool = False, index: bool = False, **kwargs: Any) -> Any:
-    """A UTC datetime field; ``kwargs`` go to :class:`sqlmodel.Field` (default, default_factory)."""
-    return Field(sa_type=UTCDateTime(), nullable=nullable, index=index, **kwargs)
-
-
-def _created_at(*, index: bool = False) -> Any:
-    """A creation timestamp that defaults to now, for rows made outside a use case."""
-    return _datetime(default_factory=utc_now, index=index)
-
-
-def _updated_at() -> Any:
-    """A change timestamp that defaults to now and moves on every UPDATE unless set explicitly."""
-    return _datetime(default_factory=utc_now, sa_column_kwargs={"onupdate": utc_now})
-
-
-def _text(default: str = "") -> Any:
-    """Free text a person typed: unbounded, never NULL."""
-    return Field(default=default, sa_type=Text(), nullable=False)
-
-
-def _json_dict() -> Any:
-    """A JSON object column whose in-place changes (``d[key] = value``) are saved."""
-    return Field(
-        default_factory=dict, sa_column=Column(MutableDict.as_mutable(JSON()), nullable=False)
-    )
-
-
-def _json_list() -> Any:
-    """A JSON array column whose in-place changes (``append``) are saved."""
-    return Field(
-        default_factory=list, sa_column=Column(MutableList.as_mutable(JSON()), nullable=False)
-    )
 
 
 class Team(SQLModel, table=True):
@@ -364,145 +341,235 @@ class SchedulerLock(SQLModel, table=True):
     expires_at: datetime = _datetime()
 
 
-# --- Roles: distributed leadership (bot/roles) -------------------------------------------------
+# --- Deciding: proposals, advice, the objection round, decisions (bot/decisions) ------------
 
 
-class RoleChangeKind(StrEnum):
-    """What changed a role: app.yaml's seed, an adopted decision, or its rotation."""
+class ProposalMethod(StrEnum):
+    """How a proposal is decided (DESIGN.md, Deciding)."""
 
-    SEED = "seed"  # seeded once from app.yaml
-    CREATE = "create"  # a decision created it
-    CHANGE = "change"  # a decision changed its name, purpose, accountabilities or expertise
-    ASSIGN = "assign"  # a decision gave it to other holders
-    REMOVE = "remove"  # a decision removed it (kept, inactive, for its history)
-    ROTATE = "rotate"  # its rotation passed it on at a meeting
+    ADVICE = "advice"  # the proposer decides, after asking the affected and the experts
+    INTEGRATED = "integrated"  # the team decides by consent, in an objection round
 
 
-class TurnDelivery(StrEnum):
-    """Whether a turn's announcement (or the facilitator's brief) reached Slack."""
+class ProposalStatus(StrEnum):
+    """Where a proposal stands."""
+
+    OPEN = "open"
+    ADOPTED = "adopted"
+    WITHDRAWN = "withdrawn"
+
+
+class AskStatus(StrEnum):
+    """What happened to the DM that asks one person for advice or for their consent."""
 
     PENDING = "pending"
-    SENDING = "sending"  # claimed by one process, which is posting it right now
+    SENDING = "sending"  # claimed by one process, which is posting the DM right now
     SENT = "sent"
     FAILED = "failed"
 
 
-class Role(SQLModel, table=True):
-    """A role in a team: a name, a purpose, accountabilities and expertise words; seeded from
-    app.yaml once, afterwards changed only by decision (``role_change`` keeps each change).
-    ``key`` is the role's id in app.yaml and in decisions; a removed role stays, inactive."""
+class AdviceAnswer(StrEnum):
+    """What a person asked for advice answered."""
 
-    __tablename__ = "role"
-    __table_args__ = (UniqueConstraint("team_id", "key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(foreign_key="team.id")
-    key: str
-    name: str
-    purpose: str = _text()
-    accountabilities: list[str] = _json_list()
-    expertise: list[str] = _json_list()
-    # "", "every meeting" or "every N weeks" (bot.core.config.parse_rotation reads it).
-    rotation: str = ""
-    active: bool = True
-    created_at: datetime = _created_at()
-    updated_at: datetime = _updated_at()
+    ADVICE = "advice"
+    NO_ADVICE = "no_advice"
 
 
-class RoleHolder(SQLModel, table=True):
-    """One person holding a role now (a role has one or more)."""
+class RoundAnswer(StrEnum):
+    """A member's answer in an integrated decision's objection round."""
 
-    __tablename__ = "role_holder"
-    __table_args__ = (UniqueConstraint("role_id", "user_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    role_id: int = Field(foreign_key="role.id")
-    user_id: str = Field(index=True)
-    since: datetime = _created_at()
+    NO_OBJECTION = "no_objection"
+    CONCERN = "concern"  # recorded, does not block
+    OBJECTION = "objection"  # blocks adoption until integrated or withdrawn
 
 
-class RoleChange(SQLModel, table=True):
-    """A role's history: each change, what it was before and after, and the decision that made
-    it (None for the seed and for a rotation). Unique per role and decision: a decision applied
-    twice changes the role once. ``decision_id`` has no foreign key, as the decision log keeps
-    its own rows (bot/decisions)."""
+class ObjectionResolution(StrEnum):
+    """How an objection stopped blocking."""
 
-    __tablename__ = "role_change"
+    INTEGRATED = "integrated"  # the objector confirmed an amendment integrated it
+    WITHDRAWN = "withdrawn"  # the objector withdrew it
+
+
+class DecisionKind(StrEnum):
+    """What an adopted decision changes. The roles capability adds the kinds that create,
+    change, assign or remove a role (with ``decision.role_id``); no migration is needed."""
+
+    EXPECTATION = "expectation"
+
+
+class Proposal(SQLModel, table=True):
+    """A proposal for an ongoing expectation, from its draft to adopted or withdrawn.
+
+    ``version`` counts amendments (1 as first posted); the channel message (``channel``,
+    ``message_ts``) is updated in place and the process lives in its thread.
+    """
+
+    __tablename__ = "proposal"
     __table_args__ = (
-        UniqueConstraint("role_id", "decision_id"),
-        Index("ix_role_change_team_id_changed_at", "team_id", "changed_at"),
+        Index("ix_proposal_team_id_status", "team_id", "status"),
+        Index("ix_proposal_request_key", "request_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # Indexed through ix_proposal_team_id_status, whose first column it is.
     team_id: str = Field(foreign_key="team.id")
-    role_id: int = Field(foreign_key="role.id", index=True)
-    kind: RoleChangeKind = Field(sa_type=StrEnumType(RoleChangeKind))
-    decision_id: int | None = None
-    # The meeting at which a rotation passed the role on.
-    meeting_date: date | None = None
-    before: dict[str, Any] = _json_dict()
-    after: dict[str, Any] = _json_dict()
-    changed_at: datetime = _datetime()
-
-
-class RoleTurn(SQLModel, table=True):
-    """Who holds a rotating role (or the facilitator role) for one meeting, recorded once per
-    meeting so a restart neither rotates twice nor announces or briefs twice."""
-
-    __tablename__ = "role_turn"
-    __table_args__ = (UniqueConstraint("role_id", "meeting_date"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(foreign_key="team.id", index=True)
-    role_id: int = Field(foreign_key="role.id")
-    meeting_date: date
-    meeting_at: datetime = _datetime()
-    holder: str | None = None
-    previous: str | None = None
-    # True when the role passed to someone new at this meeting; False when it stayed (not yet
-    # due, or everyone else was away: ``kept_reason`` then says why, for the channel).
-    rotated: bool = False
-    kept_reason: str | None = None
-    announce_status: TurnDelivery | None = Field(default=None, sa_type=StrEnumType(TurnDelivery))
-    announced_ts: str | None = None
-    # The facilitator's DM before the meeting (the agenda link and the meeting's steps).
-    brief_status: TurnDelivery | None = Field(default=None, sa_type=StrEnumType(TurnDelivery))
-    briefed_at: datetime | None = _datetime(nullable=True, default=None)
-    error: str | None = Field(default=None, sa_type=Text())
-    created_at: datetime = _created_at()
-
-
-class TensionRole(SQLModel, table=True):
-    """The role a tension was raised about (chosen in the tension modal), and when its holders
-    were told; one per tension (it goes with the tension when retention deletes that)."""
-
-    __tablename__ = "tension_role"
-
-    id: int | None = Field(default=None, primary_key=True)
-    tension_id: int = Field(foreign_key="tension.id", unique=True)
-    team_id: str = Field(foreign_key="team.id", index=True)
-    role_id: int = Field(foreign_key="role.id", index=True)
-    notified_at: datetime | None = _datetime(nullable=True, default=None)
-
-
-# --- Circles: teams linking with teams (bot/circles) ------------------------------------------
-
-
-class CircleNotice(SQLModel, table=True):
-    """A message a circle posts once: its issues in common under a meeting's agenda
-    (``kind`` "common", ``key`` the meeting date), or one of its decisions in a member team's
-    channel (``kind`` "decision", ``key`` "<decision id>:<team id>"). Claimed before posting,
-    so it goes out once however often the job runs."""
-
-    __tablename__ = "circle_notice"
-    __table_args__ = (UniqueConstraint("circle_id", "kind", "key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    circle_id: str = Field(foreign_key="team.id")
-    kind: str
-    key: str
+    proposer: str = Field(index=True)
+    text: str = _text()
+    why: str = _text()
+    method: ProposalMethod = Field(sa_type=StrEnumType(ProposalMethod))
+    status: ProposalStatus = Field(
+        default=ProposalStatus.OPEN, sa_type=StrEnumType(ProposalStatus), index=True
+    )
+    version: int = 1
+    decide_by: date = Field(index=True)
+    review_date: date | None = None
+    values: list[str] = _json_list()
+    # Whole teams asked for advice (their members each get a request), by team id.
+    ask_teams: list[str] = _json_list()
+    # Roles asked for advice, by role id: kept for the roles capability (their holders asked).
+    ask_roles: list[str] = _json_list()
+    # The tension it resolves, when drafted from one triaged as a proposal (no foreign key:
+    # retention may delete an old tension; the decision log keeps its own words).
+    tension_id: int | None = None
+    source_permalink: str | None = None
     channel: str | None = None
-    ts: str | None = None
-    status: TurnDelivery = Field(default=TurnDelivery.PENDING, sa_type=StrEnumType(TurnDelivery))
-    error: str | None = Field(default=None, sa_type=Text())
+    message_ts: str | None = None
+    # Integrated decisions: when the objection round closed (the date, or everyone answered).
+    round_closed_at: datetime | None = _datetime(nullable=True, default=None)
+    # The proposer was reminded the day before the date (advice process: time to decide).
+    reminded_at: datetime | None = _datetime(nullable=True, default=None)
+    withdrawn_at: datetime | None = _datetime(nullable=True, default=None)
     created_at: datetime = _created_at()
+    updated_at: datetime = _updated_at()
+    # The submission that made it (the modal's view id), unique: stored once however often sent.
+    request_key: str | None = None
+
+
+class ProposalAmendment(SQLModel, table=True):
+    """One amendment of a proposal: the new words, and what changed as its proposer put it."""
+
+    __tablename__ = "proposal_amendment"
+    __table_args__ = (UniqueConstraint("proposal_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id")
+    version: int
+    text: str = _text()
+    why: str = _text()
+    note: str = _text()
+    decide_by: date
+    created_at: datetime = _created_at()
+
+
+class Advice(SQLModel, table=True):
+    """One person asked for advice on a proposal: the DM that asked them, and their advice."""
+
+    __tablename__ = "advice"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id")
+    user_id: str = Field(index=True)
+    # The advisor's own team when it is not the proposal's (informational; no foreign key).
+    from_team: str | None = None
+    coach: bool = False
+    status: AskStatus = Field(default=AskStatus.PENDING, sa_type=StrEnumType(AskStatus), index=True)
+    error: str | None = Field(default=None, sa_type=Text())
+    claimed_at: datetime | None = _datetime(nullable=True, default=None)
+    sent_at: datetime | None = _datetime(nullable=True, default=None)
+    dm_channel: str | None = None
+    dm_ts: str | None = None
+    reminded_at: datetime | None = _datetime(nullable=True, default=None)
+    answer: AdviceAnswer | None = Field(default=None, sa_type=StrEnumType(AdviceAnswer))
+    text: str = _text()
+    answered_at: datetime | None = _datetime(nullable=True, default=None)
+    answered_version: int | None = None
+    # Advice given on earlier versions, kept when the advisor advises again after an amendment:
+    # [{"version": 1, "text": "...", "at": "2026-06-01T12:00:00+00:00"}].
+    earlier: list[dict[str, Any]] = _json_list()
+
+
+class Objection(SQLModel, table=True):
+    """One member's place in an integrated decision's objection round: the DM that asked them,
+    their answer to the current version, and the objection they raised, if any, until it is
+    integrated or withdrawn."""
+
+    __tablename__ = "objection"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id")
+    user_id: str = Field(index=True)
+    status: AskStatus = Field(default=AskStatus.PENDING, sa_type=StrEnumType(AskStatus), index=True)
+    error: str | None = Field(default=None, sa_type=Text())
+    claimed_at: datetime | None = _datetime(nullable=True, default=None)
+    sent_at: datetime | None = _datetime(nullable=True, default=None)
+    dm_channel: str | None = None
+    dm_ts: str | None = None
+    reminded_at: datetime | None = _datetime(nullable=True, default=None)
+    # The version this member is asked about: an amendment asks again those who answered.
+    asked_version: int = 1
+    answer: RoundAnswer | None = Field(default=None, sa_type=StrEnumType(RoundAnswer))
+    reason: str = _text()
+    answered_at: datetime | None = _datetime(nullable=True, default=None)
+    answered_version: int | None = None
+    # The objection as raised (kept for the decision log), and how it stopped blocking.
+    objection: str = _text()
+    objected_at: datetime | None = _datetime(nullable=True, default=None)
+    objected_version: int | None = None
+    resolution: ObjectionResolution | None = Field(
+        default=None, sa_type=StrEnumType(ObjectionResolution)
+    )
+    resolved_at: datetime | None = _datetime(nullable=True, default=None)
+    resolved_version: int | None = None
+
+
+class Decision(SQLModel, table=True):
+    """An adopted proposal in the team's decision log; ``decided_by`` is None when the team
+    decided by consent (integrated decision-making)."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id", index=True)
+    proposal_id: int = Field(foreign_key="proposal.id", unique=True)
+    kind: DecisionKind = Field(default=DecisionKind.EXPECTATION, sa_type=StrEnumType(DecisionKind))
+    # The role a role decision creates, changes, assigns or removes (the roles capability).
+    role_id: str | None = None
+    method: ProposalMethod = Field(sa_type=StrEnumType(ProposalMethod))
+    text: str = _text()
+    shaped_by: str = _text()
+    decided_by: str | None = None
+    decided_at: datetime = _datetime(index=True)
+    # Who was asked and did not answer by the decision: recorded, not waited for.
+    unanswered: list[str] = _json_list()
+    review_date: date | None = Field(default=None, index=True)
+    reviewed_at: datetime | None = _datetime(nullable=True, default=None)
+    # The tension that brought it back on the agenda at its review date (no foreign key, as
+    # for proposal.tension_id).
+    review_tension_id: int | None = None
+
+
+# Roles and circles (bot/roles, bot/circles) have their tables in a module of their own, part of
+# the same metadata: everything imports them from here.
+from storage.role_tables import (  # noqa: E402
+    CircleNotice,
+    Role,
+    RoleChange,
+    RoleChangeKind,
+    RoleHolder,
+    RoleTurn,
+    TensionRole,
+    TurnDelivery,
+)
+
+__all__ = [
+    "CircleNotice",
+    "Role",
+    "RoleChange",
+    "RoleChangeKind",
+    "RoleHolder",
+    "RoleTurn",
+    "TensionRole",
+    "TurnDelivery",
+]

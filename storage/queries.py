@@ -12,8 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, true, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import (
+    ACTION_OUTCOMES,
+    TRIAGED_STATUSES,
     CheckinRound,
     Coach,
     Feedback,
@@ -57,6 +60,19 @@ def sync_members(
     ``keep_unlisted_members`` leaves members who are not listed as they are: a team whose people
     come from a Slack user group learns who is in it only when a check-in round reads the group.
     """
+    _sync_members(session, team_id=team_id, members=members, keep_unlisted=keep_unlisted_members)
+    _sync_coaches(session, team_id=team_id, coaches=coaches)
+    session.flush()
+
+
+def _sync_members(
+    session: Session,
+    *,
+    team_id: str,
+    members: list[tuple[str, str | None, str | None]],
+    keep_unlisted: bool,
+) -> None:
+    """Add or reactivate the listed members, deactivate the others (unless kept)."""
     listed_members = {user_id: (name, timezone) for user_id, name, timezone in members}
     known_members = {
         member.user_id: member
@@ -73,9 +89,12 @@ def sync_members(
         if timezone is not None:
             member.timezone = timezone
     for user_id, member in known_members.items():
-        if user_id not in listed_members and not keep_unlisted_members:
+        if user_id not in listed_members and not keep_unlisted:
             member.active = False
 
+
+def _sync_coaches(session: Session, *, team_id: str, coaches: list[tuple[str, str | None]]) -> None:
+    """Add or reactivate the listed coaches, deactivate the others."""
     listed_coaches = dict(coaches)
     known_coaches = {
         coach.user_id: coach
@@ -92,7 +111,6 @@ def sync_members(
     for user_id, coach in known_coaches.items():
         if user_id not in listed_coaches:
             coach.active = False
-    session.flush()
 
 
 def teams_of_user(session: Session, user_id: str) -> list[str]:
@@ -426,3 +444,52 @@ def is_away(session: Session, *, user_id: str, day: date) -> bool:
         ).first()
         is not None
     )
+
+
+# --- open actions: the next actions and projects people own ---------------------------------
+
+
+def is_overdue(tension: Tension, today: date) -> bool:
+    """True for an open next action or project whose due date has passed."""
+    return tension.done_at is None and tension.due_date is not None and tension.due_date < today
+
+
+def _open_actions() -> SelectOfScalar[Tension]:
+    return select(Tension).where(
+        col(Tension.outcome).in_(ACTION_OUTCOMES),
+        col(Tension.status).in_(TRIAGED_STATUSES),
+        col(Tension.done_at).is_(None),
+    )
+
+
+def open_actions_of(session: Session, *, user_id: str) -> list[Tension]:
+    """The next actions and projects a person owns and has not finished, soonest due first."""
+    statement = (
+        _open_actions()
+        .where(Tension.owner == user_id)
+        .order_by(
+            col(Tension.due_date).is_(None),
+            col(Tension.due_date),
+            col(Tension.triaged_at),
+            col(Tension.id),
+        )
+    )
+    return list(session.exec(statement))
+
+
+def open_actions_of_team(
+    session: Session, *, team_id: str, excluding_round: int | None = None
+) -> list[Tension]:
+    """The team's unfinished next actions and projects, oldest first.
+
+    ``excluding_round`` leaves out those triaged in that meeting: its progress updates report
+    what moved since the last meeting, not what it has just decided.
+    """
+    statement = _open_actions().where(Tension.team_id == team_id, col(Tension.private).is_(False))
+    if excluding_round is not None:
+        statement = statement.where(
+            (col(Tension.triaged_round_id).is_(None))
+            | (col(Tension.triaged_round_id) != excluding_round)
+        )
+    statement = statement.order_by(col(Tension.triaged_at), col(Tension.id))
+    return list(session.exec(statement))

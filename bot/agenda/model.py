@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 from bot.core.config import TeamConfig
 from bot.core.meetings import Meeting
-from bot.tensions.service import is_overdue
 from storage.models import CheckinResponse, Tension
+from storage.queries import is_overdue
 
 
 @dataclass(frozen=True)

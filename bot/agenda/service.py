@@ -40,10 +40,12 @@ from bot.core.errors import NotAllowedError, NotInTeamError, RetrobotError
 from bot.core.meetings import Meeting, local_today, meeting_on, next_meeting, previous_meeting
 from bot.services import Services
 from bot.slack import client as delivery
-from bot.tensions.service import open_actions_of_team
+from bot.slack import outbox
+from bot.slack.outbox import Envelope
 from storage import queries
 from storage.locks import LeaseLock, instance_name
 from storage.models import CheckinResponse, CheckinRound, Tension, TensionStatus
+from storage.queries import open_actions_of_team
 
 logger = logging.getLogger(__name__)
 
@@ -403,8 +405,7 @@ def _sync_main(
         # Someone deleted the agenda: post it afresh, with a thread of its own.
         _forget_thread(client, post.channel, stored)
         stored.clear()
-    metadata = {"event_type": AGENDA_METADATA_TYPE, "event_payload": {"round_id": round_id}}
-    sent = delivery.post(client, post.channel, payload, metadata=metadata)
+    sent = delivery.post(client, post.channel, payload, metadata=_envelope(round_id).metadata())
     if not sent.ok:
         return replace(post, ts=None, error=sent.error)
     stored[MAIN_MESSAGE] = {"ts": sent.ts, "digest": digest}
@@ -419,17 +420,20 @@ def _posted_before(client: WebClient, channel: str, round_id: int) -> str | None
     since a team without its agenda is worse off than one with two.
     """
     try:
-        for ts, payload in delivery.tagged_messages(
-            client, channel, AGENDA_METADATA_TYPE, pages=AGENDA_HISTORY_PAGES
-        ):
-            if payload.get("round_id") == round_id:
-                return ts
+        found = outbox.find_sent(client, channel, _envelope(round_id), pages=AGENDA_HISTORY_PAGES)
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
         logger.info("Could not look for an earlier agenda in %s: %s", channel, code)
+        return None
     except Exception:
         logger.warning("Could not look for an earlier agenda in %s", channel, exc_info=True)
-    return None
+        return None
+    return found.ts if found is not None else None
+
+
+def _envelope(round_id: int) -> Envelope:
+    """What marks a channel message as this round's agenda."""
+    return Envelope(AGENDA_METADATA_TYPE, {"round_id": round_id})
 
 
 def _sync_thread(

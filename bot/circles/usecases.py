@@ -1,35 +1,27 @@
 """Circles' use cases: keep each circle's members its representatives, post its decisions to
-its member teams, put its issues in common under its agenda, take a team's tension to it.
-Each owns its transaction."""
+its member teams, put its issues in common under its agenda. Each owns its transaction. (A
+team takes a tension to a circle at triage: bot.triage.to_circle.)"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.agenda.service import refresh_agendas
 from bot.circles import service as circles
 from bot.circles.model import CommonIssue
-from bot.circles.views import build_circle_decision, build_issues_in_common, build_taken_to_circle
+from bot.circles.views import build_circle_decision, build_issues_in_common
 from bot.core.config import CircleConfig
-from bot.core.errors import NotAllowedError, NotFoundError
+from bot.core.errors import NotFoundError
 from bot.core.meetings import next_meeting
 from bot.services import Services, sync_circle_members
 from bot.slack.client import Delivery, post
-from bot.tensions.service import tension_by_id
-from bot.triage import service as triage
 from storage.models import (
     CheckinRound,
     CircleNotice,
-    OutcomeKind,
-    Tension,
-    TensionStatus,
     TurnDelivery,
 )
 
@@ -158,86 +150,3 @@ def run_circle_jobs(services: Services, *, now: datetime) -> None:
             post_issues_in_common(services, circle_id=found.id, now=now)
         except Exception:
             logger.exception("The issues in common of circle %s failed", found.id)
-
-
-# --- A team takes a tension to a circle (triage) -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class TakenTension:
-    """A team's tension taken to a circle: the team's (closed, outcome "circle") and the
-    circle's (open, on its agenda)."""
-
-    original: Tension
-    in_circle: Tension
-    circle: CircleConfig
-
-
-def take_to_circle(
-    services: Services,
-    *,
-    user_id: str,
-    tension_id: int,
-    circle_id: str,
-    round_id: int | None,
-) -> TakenTension:
-    """Triage a team's tension as "take to <circle>": the circle gets it on its agenda (raised
-    by the same person, their words as they are) and the team's closes, in one transaction,
-    once. Only a member of the tension's team may, and only to a circle the team is in."""
-    found = circle(services, circle_id)
-    now = services.now()
-    with services.session() as session:
-        tension = triage.triage_target(
-            session, config=services.config, user_id=user_id, tension_id=tension_id
-        )
-        if tension.team_id not in found.teams:
-            raise NotAllowedError(f"{found.name} is not a circle this team is in.")
-        in_circle = Tension(
-            team_id=found.id,
-            raised_by=tension.raised_by,
-            text=tension.text,
-            area=tension.area,
-            source_permalink=tension.source_permalink,
-            created_at=now,
-            updated_at=now,
-            request_key=f"circle:{tension.id}",  # unique: taken once, however often submitted
-        )
-        changed = session.exec(
-            update(Tension)
-            .where(col(Tension.id) == tension.id, col(Tension.status) == TensionStatus.OPEN)
-            .values(
-                status=TensionStatus.CLOSED,
-                outcome=OutcomeKind.CIRCLE,
-                triaged_at=now,
-                triaged_by=user_id,
-                triaged_round_id=round_id,
-                resolved_at=now,
-                updated_at=now,
-            )
-        ).rowcount
-        if changed != 1:
-            session.rollback()
-            raise triage.AlreadyTriagedError(tension_by_id(session, tension_id))
-        session.add(in_circle)  # after the conditional update: it decides who takes it
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            raise triage.AlreadyTriagedError(tension_by_id(session, tension_id)) from None
-        original = tension_by_id(session, tension_id)
-    return TakenTension(original=original, in_circle=in_circle, circle=found)
-
-
-def after_taken(services: Services, client: WebClient, *, taken: TakenTension) -> None:
-    """Tell the raiser where their tension went, and update both agendas."""
-    now = services.now()
-    team = services.config.team(taken.original.team_id)
-    note = build_taken_to_circle(
-        services.renderer,
-        tension=taken.original,
-        circle_name=taken.circle.name,
-        team_name=team.name,
-    )
-    post(client, taken.original.raised_by, note)
-    refresh_agendas(services, team_id=team.id, now=now, round_id=taken.original.triaged_round_id)
-    refresh_agendas(services, team_id=taken.circle.id, now=now)

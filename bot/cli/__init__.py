@@ -13,6 +13,7 @@ import yaml
 
 from bot.core.config import AppConfig, load_config
 from bot.core.errors import ConfigError, RetrobotError
+from bot.core.logs import keep_typed_text_out_of_logs
 from bot.core.settings import Settings, load_settings
 
 logger = logging.getLogger("retrobot")
@@ -68,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
 
+    _register_capabilities(commands)
+    return parser
+
+
+def _register_capabilities(commands: argparse._SubParsersAction) -> None:
+    """Each capability's own commands (imported here, when the parser is built)."""
     from bot.cli import digests as cli_digests
 
     cli_digests.register(commands, load=_load)
@@ -87,7 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli import data as cli_data
 
     cli_data.register(commands)
-    return parser
+
+    from bot.cli import decisions as cli_decisions
+
+    cli_decisions.register(commands, load=_load)
 
 
 def _config_path(args: argparse.Namespace, settings: Settings) -> Path:
@@ -186,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Even with -v, no line holds what people typed: Slack's payloads are cut from its lines.
+    keep_typed_text_out_of_logs()
     if not args.verbose:
         # Migrations and the demo's own plumbing are not news to the person at the terminal.
         logging.getLogger("alembic").setLevel(logging.WARNING)

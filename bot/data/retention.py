@@ -31,6 +31,7 @@ from storage.models import (
     Feedback,
     FeedbackRequest,
     ProcessedEvent,
+    Proposal,
     RoleTurn,
     SentDigest,
     Tension,
@@ -57,6 +58,11 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     # circle posted once, by when (a tension's role goes with its tension).
     "role_turn": lambda cutoff: col(RoleTurn.meeting_at) < cutoff,
     "circle_notice": lambda cutoff: col(CircleNotice.created_at) < cutoff,
+    # A proposal untouched for that long goes with its advice, objections, amendments and
+    # decision: the decision log keeps what the retention period keeps, like the tensions.
+    "proposal": lambda cutoff: and_(
+        col(Proposal.created_at) < cutoff, col(Proposal.updated_at) < cutoff
+    ),
 }
 # Tables never expired: app.yaml's teams and people, the scheduler's lease, and the teams' roles
 # with their holders and history (the decisions that made them stay readable).

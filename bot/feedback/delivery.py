@@ -30,6 +30,8 @@ from bot.feedback.views import (
 )
 from bot.services import Services
 from bot.slack import client as delivery
+from bot.slack import outbox
+from bot.slack.outbox import Envelope
 from storage.models import Feedback, FeedbackRequest
 
 logger = logging.getLogger(__name__)
@@ -155,6 +157,10 @@ def deliver_request(services: Services, client: WebClient, *, asked: AskedForFee
     delivery.post(client, request.requester, confirmation)
 
 
+# Marks a feedback reminder DM as the one for this person and request.
+REMINDER_METADATA_TYPE = "retrobot_feedback_reminder"
+
+
 def send_feedback_reminders(services: Services, *, now: datetime) -> int:
     """Remind, once and gently, everyone whose feedback is due tomorrow; how many were sent.
 
@@ -171,7 +177,8 @@ def send_feedback_reminders(services: Services, *, now: datetime) -> int:
         payload = build_request_dm(
             services.renderer, request=item.request, reminder=True, due_today=item.due_today
         )
-        if delivery.post(services.client, item.asked.user_id, payload).ok:
+        envelope = Envelope(REMINDER_METADATA_TYPE, {"asked_id": item.asked.id or 0})
+        if outbox.send_once(services.client, item.asked.user_id, payload, envelope).ok:
             sent += 1
     if due:
         logger.info("Sent %d of %d feedback reminders due", sent, len(due))

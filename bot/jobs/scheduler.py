@@ -194,6 +194,14 @@ class Scheduler(Jobs):
         )
         # --- end bot/roles ------------------------------------------------------------------
         aps.add_job(
+            self.decision_jobs,
+            trigger=IntervalTrigger(minutes=5),
+            next_run_time=self.services.now(),
+            id="decisions",
+            name="decisions",
+            replace_existing=True,
+        )
+        aps.add_job(
             self.purge_expired,
             trigger=IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
             next_run_time=self.services.now() + RETENTION_FIRST_AFTER,

@@ -10,6 +10,12 @@ the agenda, summary and digests due in the meantime go out if they have not.
 - ``catch-up``        on taking the lock, then hourly (above);
 - ``feedback-reminders`` every hour, the one gentle reminder of a feedback request due tomorrow
   (bot.feedback.delivery.send_feedback_reminders);
+- ``roles``           every few minutes, who holds each rotating role at each coming meeting,
+  announced, and the facilitator's brief; circles' representatives and issues in common
+  (bot.roles.usecases.rotate_roles, bot.circles.usecases.run_circle_jobs);
+- ``decisions``       every 5 minutes, deciding's asks still due, reminders, objection rounds
+  closing at their date, decisions back on the agenda at their review date
+  (bot.decisions.usecases.run_decision_jobs);
 - ``retention``       daily, deletes rows older than app.yaml's ``organisation.retention``
   (bot.data.retention), when it is set.
 """
@@ -27,17 +33,21 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.agenda.service import post_agenda
-from bot.checkins import service as checkins
+from bot.agenda.service import post_agenda, refresh_posted_agendas
+from bot.checkins import rounds as checkin_rounds
+from bot.checkins import usecases as checkins
+from bot.checkins.model import worth_retrying
 from bot.circles import usecases as circles
 from bot.core.config import TeamConfig
 from bot.core.meetings import meetings_from
 from bot.data.retention import purge_now
-from bot.digests.service import send_coach_digest, send_team_summary
+from bot.decisions.usecases import run_decision_jobs
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback.delivery import send_feedback_reminders
 from bot.jobs.triggers import WeeklyTrigger, coach_schedules, previous_week
 from bot.roles import usecases as roles
 from bot.services import Services
+from bot.slack.outbox import IN_DOUBT_AFTER
 from storage.models import (
     CheckinPrompt,
     CheckinRound,
@@ -86,7 +96,7 @@ def due_work(services: Services, now: datetime) -> DueWork:
                 )
                 | (
                     (col(CheckinPrompt.status) == PromptStatus.SENDING)
-                    & (col(CheckinPrompt.claimed_at) <= now - checkins.IN_DOUBT_AFTER)
+                    & (col(CheckinPrompt.claimed_at) <= now - IN_DOUBT_AFTER)
                 ),
             ).distinct()
         ).all()
@@ -97,7 +107,7 @@ def due_work(services: Services, now: datetime) -> DueWork:
             .where(round_open, col(CheckinPrompt.status) == PromptStatus.FAILED)
             .distinct()
         ).all()
-        work.send.update(team for team, error in failed if checkins.worth_retrying(error))
+        work.send.update(team for team, error in failed if worth_retrying(error))
         oldest = session.exec(
             select(CheckinRound.team_id, func.min(CheckinPrompt.sent_at))
             .join(CheckinPrompt, col(CheckinPrompt.round_id) == col(CheckinRound.id))
@@ -245,6 +255,16 @@ class Jobs:
 
         self._guarded("roles", "The roles' rotation", work)
 
+    def decision_jobs(self) -> None:
+        """Every 5 minutes: proposals' asks still due, reminders, rounds closing, reviews."""
+
+        def work() -> None:
+            now = self.services.now()
+            report = run_decision_jobs(self.services, now=now)
+            refresh_posted_agendas(self.services, round_ids=report.agenda_rounds, now=now)
+
+        self._guarded("decisions", "The decision jobs", work)
+
     def purge_expired(self) -> None:
         """Every day: delete what is older than the retention period (bot.data.retention)."""
 
@@ -256,8 +276,7 @@ class Jobs:
     def sweep(self) -> None:
         """Every minute: close past rounds, and hand due DMs and reminders to the job pool."""
         now = self.services.now()
-        with self.services.session() as session:
-            checkins.close_past_rounds(session, team_id=None, now=now)
+        checkins.close_past_rounds(self.services, now=now)
         work = due_work(self.services, now)
         for team_id in sorted(work.send):
             self._submit(self.send_due, team_id, f"sweep-send:{team_id}")
@@ -288,9 +307,7 @@ class Jobs:
     def _catch_up_team(self, team: TeamConfig, now: datetime) -> None:
         """Catch one team up. Before its first round retrobot was not running for the team, so
         a team with no earlier round has missed nothing: its first round is the next one due."""
-        with self.services.session() as session:
-            checkins.close_past_rounds(session, team_id=team.id, now=now)
-            checkins.record_missed(session, team=team, now=now)
+        checkins.catch_up_rounds(self.services, team=team, now=now)
         meeting = meetings_from(team, now, 1)[0]
         with self.services.session() as session:
             history = session.exec(
@@ -298,7 +315,7 @@ class Jobs:
                 .where(CheckinRound.team_id == team.id, CheckinRound.meeting_date < meeting.date)
                 .limit(1)
             ).first()
-            found = checkins.round_for(session, team_id=team.id, meeting_date=meeting.date)
+            found = checkin_rounds.round_for(session, team_id=team.id, meeting_date=meeting.date)
             asked = found is not None and (
                 session.exec(
                     select(CheckinPrompt.id).where(CheckinPrompt.round_id == found.id).limit(1)

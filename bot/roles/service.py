@@ -227,17 +227,8 @@ def check_change(change: RoleChangeRequest, *, team: TeamConfig | None) -> RoleC
         except ValueError as error:
             errors["rotation"] = str(error)
     holders = tuple(dict.fromkeys(change.holders)) if change.holders is not None else None
-    if change.kind == ChangeKind.ASSIGN and not holders:
-        errors["holders"] = "Say who is to hold the role."
-    if change.kind == ChangeKind.CREATE and not holders and not rotation:
-        errors["holders"] = "A new role needs holders, or a rotation to pass it around."
-    if holders and team is not None:
-        if outsiders := [h for h in holders if h in team.coach_ids]:
-            errors["holders"] = f"Coaches hold no role in a team ({', '.join(outsiders)})."
-        elif team.usergroup is None and (
-            strangers := [h for h in holders if h not in team.member_ids]
-        ):
-            errors["holders"] = f"Only the team's members hold its roles ({', '.join(strangers)})."
+    if fault := _holders_fault(change.kind, holders, rotation=rotation, team=team):
+        errors["holders"] = fault
     if errors:
         raise InvalidInputError(errors)
     return RoleChangeRequest(
@@ -250,6 +241,28 @@ def check_change(change: RoleChangeRequest, *, team: TeamConfig | None) -> RoleC
         holders=holders,
         rotation=rotation,
     )
+
+
+def _holders_fault(
+    kind: ChangeKind,
+    holders: tuple[str, ...] | None,
+    *,
+    rotation: str | None,
+    team: TeamConfig | None,
+) -> str | None:
+    """What is wrong with a change's holders, if anything: none where some are needed, a coach,
+    someone outside the team (when the team's members are known)."""
+    if kind == ChangeKind.ASSIGN and not holders:
+        return "Say who is to hold the role."
+    if kind == ChangeKind.CREATE and not holders and not rotation:
+        return "A new role needs holders, or a rotation to pass it around."
+    if not holders or team is None:
+        return None
+    if outsiders := [h for h in holders if h in team.coach_ids]:
+        return f"Coaches hold no role in a team ({', '.join(outsiders)})."
+    if team.usergroup is None and (strangers := [h for h in holders if h not in team.member_ids]):
+        return f"Only the team's members hold its roles ({', '.join(strangers)})."
+    return None
 
 
 def _words(values: tuple[str, ...] | None) -> tuple[str, ...] | None:

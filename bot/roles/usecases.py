@@ -19,7 +19,7 @@ from bot.core.config import TeamConfig
 from bot.core.errors import InvalidInputError
 from bot.roles import delivery, rotation
 from bot.roles import service as roles
-from bot.roles.model import RoleChangeRequest, RoleChangeResult, RoleInfo, TurnPlan
+from bot.roles.model import NAME_LIMIT, RoleChangeRequest, RoleChangeResult, RoleInfo, TurnPlan
 from bot.roles.views import (
     TeamRoles,
     build_person_roles_message,
@@ -30,7 +30,6 @@ from bot.roles.views import (
 )
 from bot.services import Services, sync_circle_members
 from bot.slack.blocks import Block
-from bot.tensions.service import AREA_LIMIT
 from prompts import Renderer
 from storage.models import Tension, TensionRole
 
@@ -185,11 +184,13 @@ def route_tension(
                 notified_at=now if notify else None,
             )
         )
-        if not tension.area:  # the agenda and the Home show the role where no words were given
+        # The agenda and the Home show the role where no words were given (a role's name, at
+        # most NAME_LIMIT characters, fits a tension's area).
+        if not tension.area:
             session.execute(
                 update(Tension)
                 .where(col(Tension.id) == tension.id, col(Tension.area) == "")
-                .values(area=role.name[:AREA_LIMIT])
+                .values(area=role.name[:NAME_LIMIT])
             )
         try:
             session.commit()
@@ -197,7 +198,7 @@ def route_tension(
             session.rollback()
             return None  # routed already (the same tension twice): nobody is told again
         info = roles.team_roles(session, team_id=tension.team_id)
-    tension.area = tension.area or role.name[:AREA_LIMIT]
+    tension.area = tension.area or role.name[:NAME_LIMIT]
     found = next((r for r in info if r.key == role_key), None)
     if found is None:
         return None

@@ -12,8 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import class_mapper
-from sqlmodel import Session, col, select, update
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session, col, update
 
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import (
@@ -25,15 +24,12 @@ from bot.core.errors import (
 )
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
 from storage import queries
-from storage.models import OutcomeKind, Tension, TensionStatus
+from storage.models import Tension, TensionStatus
 
 TEXT_LIMIT = 2000
 AREA_LIMIT = 150
 # Outcomes that are a piece of work someone owns (an action: a triaged tension), reported in
 # progress updates until done.
-ACTION_OUTCOMES = (OutcomeKind.NEXT_ACTION, OutcomeKind.PROJECT)
-# A tension whose outcome stands (not reopened, not withdrawn).
-TRIAGED_STATUSES = (TensionStatus.TRIAGED, TensionStatus.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -341,49 +337,3 @@ def tension_by_id(session: Session, tension_id: int) -> Tension:
 
 
 # --- actions: next actions and projects, as triage left them ---------------------------------
-
-
-def is_overdue(tension: Tension, today: date) -> bool:
-    """True for an open next action or project whose due date has passed."""
-    return tension.done_at is None and tension.due_date is not None and tension.due_date < today
-
-
-def _open_actions() -> SelectOfScalar[Tension]:
-    return select(Tension).where(
-        col(Tension.outcome).in_(ACTION_OUTCOMES),
-        col(Tension.status).in_(TRIAGED_STATUSES),
-        col(Tension.done_at).is_(None),
-    )
-
-
-def open_actions_of(session: Session, *, user_id: str) -> list[Tension]:
-    """The next actions and projects a person owns and has not finished, soonest due first."""
-    statement = (
-        _open_actions()
-        .where(Tension.owner == user_id)
-        .order_by(
-            col(Tension.due_date).is_(None),
-            col(Tension.due_date),
-            col(Tension.triaged_at),
-            col(Tension.id),
-        )
-    )
-    return list(session.exec(statement))
-
-
-def open_actions_of_team(
-    session: Session, *, team_id: str, excluding_round: int | None = None
-) -> list[Tension]:
-    """The team's unfinished next actions and projects, oldest first.
-
-    ``excluding_round`` leaves out those triaged in that meeting: its progress updates report
-    what moved since the last meeting, not what it has just decided.
-    """
-    statement = _open_actions().where(Tension.team_id == team_id, col(Tension.private).is_(False))
-    if excluding_round is not None:
-        statement = statement.where(
-            (col(Tension.triaged_round_id).is_(None))
-            | (col(Tension.triaged_round_id) != excluding_round)
-        )
-    statement = statement.order_by(col(Tension.triaged_at), col(Tension.id))
-    return list(session.exec(statement))

@@ -21,8 +21,14 @@ from sqlmodel import Session, col, update
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
-from bot.tensions.service import ACTION_OUTCOMES, TRIAGED_STATUSES
-from storage.models import OutcomeKind, Tension, TensionStatus
+from storage.models import (
+    ACTION_OUTCOMES,
+    TRIAGED_STATUSES,
+    OutcomeKind,
+    ProcessedEvent,
+    Tension,
+    TensionStatus,
+)
 
 NOTE_LIMIT = 1000
 # Outcomes that end the tension at once; the raiser may still say it did not meet their need.
@@ -99,26 +105,14 @@ def check_triage(
 ) -> TriageDecision:
     """Check the triage modal's answers; InvalidInputError names each field at fault."""
     errors: dict[str, str] = {}
-    kind: OutcomeKind | None = None
-    try:
-        kind = OutcomeKind(outcome) if outcome else None
-    except ValueError:
-        kind = None
+    kind = _outcome(outcome)
     if kind is None:
         errors["outcome"] = "Choose what this tension becomes."
     if owner and owner not in team.member_ids:
         errors["owner"] = f"Choose someone in {team.name}: the owner must be a member of the team."
     elif not owner and kind in ACTION_OUTCOMES:
         errors["owner"] = "A next action or project needs an owner: who takes it on?"
-    due: date | None = None
-    if due_date:
-        try:
-            due = date.fromisoformat(due_date)
-        except ValueError:
-            errors["due_date"] = "Pick a date from the calendar."
-        else:
-            if due < today:
-                errors["due_date"] = "That date has passed; pick today or a later one."
+    due = _due_date(due_date, today=today, errors=errors)
     clean_note = normalise_input(note)
     if len(clean_note) > NOTE_LIMIT:
         errors["note"] = f"Please keep the note under {NOTE_LIMIT:,} characters."
@@ -128,6 +122,28 @@ def check_triage(
         raise InvalidInputError(errors)
     assert kind is not None
     return TriageDecision(outcome=kind, owner=owner or None, due_date=due, note=clean_note)
+
+
+def _outcome(value: str | None) -> OutcomeKind | None:
+    """The outcome chosen, or None when none (or a forged one) was."""
+    try:
+        return OutcomeKind(value) if value else None
+    except ValueError:
+        return None
+
+
+def _due_date(value: str | None, *, today: date, errors: dict[str, str]) -> date | None:
+    """The due date picked, if any; a date that cannot be read or has passed is an error."""
+    if not value:
+        return None
+    try:
+        due = date.fromisoformat(value)
+    except ValueError:
+        errors["due_date"] = "Pick a date from the calendar."
+        return None
+    if due < today:
+        errors["due_date"] = "That date has passed; pick today or a later one."
+    return due
 
 
 def _tension(session: Session, tension_id: int) -> Tension:
@@ -154,6 +170,16 @@ def triage_target(session: Session, *, config: AppConfig, user_id: str, tension_
     return tension
 
 
+def submission_key(request_key: str) -> str:
+    """The processed-event key that remembers one triage modal's submission."""
+    return f"triage:{request_key}"
+
+
+def triage_recorded(session: Session, *, request_key: str) -> bool:
+    """True when the triage modal ``request_key`` names (its view id) was recorded already."""
+    return session.get(ProcessedEvent, submission_key(request_key)) is not None
+
+
 def triage_tension(
     session: Session,
     *,
@@ -163,11 +189,14 @@ def triage_tension(
     round_id: int | None,
     decision: TriageDecision,
     now: datetime,
+    request_key: str | None = None,
 ) -> Tension:
     """Record the outcome of an open tension, once (a second, later triage is refused).
 
     Resolved and dropped tensions close at once; the others wait for the raiser's answer. A
-    proposal is marked for governance.
+    proposal is marked for governance. ``request_key`` names the submission (the modal's view
+    id), remembered with the outcome so that the same modal sent again is known
+    (:func:`triage_recorded`).
     """
     tension = triage_target(session, config=config, user_id=user_id, tension_id=tension_id)
     closing = decision.outcome in CLOSING_OUTCOMES
@@ -193,6 +222,8 @@ def triage_tension(
         )
     )
     changed = session.exec(statement).rowcount
+    if changed == 1 and request_key:
+        session.add(ProcessedEvent(event_id=submission_key(request_key), received_at=now))
     session.commit()
     tension = _tension(session, tension_id)
     if changed != 1:

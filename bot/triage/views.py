@@ -31,7 +31,7 @@ from bot.slack.blocks import (
 )
 from bot.triage.service import NOTE_LIMIT, OUTCOMES
 from prompts import Renderer
-from storage.models import Tension
+from storage.models import OutcomeKind, Tension
 
 HOME_ACTIONS_SHOWN = 8
 
@@ -82,18 +82,7 @@ def build_triage_modal(
 ) -> dict[str, Any]:
     """The modal that turns an agenda's tension into an outcome with an owner. ``circles``
     (id, name) are the circles the team is in (bot/circles): "Take to <circle>" each."""
-    outcomes = []
-    for kind in OUTCOMES:
-        choice = option(renderer.plain("triage.outcome_label", kind=kind), kind.value)
-        choice["description"] = plain(renderer.plain("triage.outcome_hint", kind=kind))
-        outcomes.append(choice)
-    for circle_id, circle_name in circles[: 10 - len(OUTCOMES)]:  # radio buttons hold 10
-        choice = option(
-            renderer.plain("circles.circle_option", circle_name=circle_name),
-            circle_outcome_value(circle_id),
-        )
-        choice["description"] = plain(renderer.plain("circles.circle_hint"))
-        outcomes.append(choice)
+    outcomes = _outcome_options(renderer, circles=circles)
     blocks: list[Block] = [section(renderer.say("triage.modal_tension", tension=tension))]
     if tension.source_permalink:
         blocks.append(
@@ -138,6 +127,25 @@ def build_triage_modal(
     )
 
 
+def _outcome_options(
+    renderer: Renderer, *, circles: Sequence[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The triage modal's outcomes, then "Take to <circle>" for each circle the team is in."""
+    outcomes = []
+    for kind in OUTCOMES:
+        choice = option(renderer.plain("triage.outcome_label", kind=kind), kind.value)
+        choice["description"] = plain(renderer.plain("triage.outcome_hint", kind=kind))
+        outcomes.append(choice)
+    for circle_id, circle_name in circles[: 10 - len(OUTCOMES)]:  # radio buttons hold 10
+        choice = option(
+            renderer.plain("circles.circle_option", circle_name=circle_name),
+            circle_outcome_value(circle_id),
+        )
+        choice["description"] = plain(renderer.plain("circles.circle_hint"))
+        outcomes.append(choice)
+    return outcomes
+
+
 def circle_outcome_value(circle_id: str) -> str:
     """The triage modal's value for "Take to <circle>"."""
     return f"circle:{circle_id}"
@@ -151,7 +159,24 @@ def parse_circle_outcome(value: str | None) -> str | None:
 
 
 def build_owner_dm(renderer: Renderer, *, tension: Tension, team_name: str) -> dict[str, Any]:
-    """The owner's DM: their new next action or project, with a Done button."""
+    """The owner's DM: their new next action or project, with a Done button; for a proposal,
+    **Draft the proposal** (its modal is bot.decisions', prefilled from the tension)."""
+    if tension.outcome == OutcomeKind.PROPOSAL:
+        return message(
+            renderer.plain("triage.owner_dm_fallback", tension=tension, team_name=team_name),
+            [
+                section(
+                    renderer.say("triage.owner_dm", tension=tension, team_name=team_name),
+                    accessory=button(
+                        renderer.plain("triage.draft_proposal_button"),
+                        ids.DRAFT_PROPOSAL,
+                        value=str(tension.id),
+                        style="primary",
+                    ),
+                ),
+                context(renderer.say("triage.proposal_owner_context")),
+            ],
+        )
     return message(
         renderer.plain("triage.owner_dm_fallback", tension=tension, team_name=team_name),
         [

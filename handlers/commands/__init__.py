@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import ids
+from handlers.commands import decisions
 from handlers.commands.checkin import handle_checkin_command
 from handlers.commands.feedback import handle_feedback_command
 from handlers.commands.retro import handle_retro_command
@@ -19,3 +20,4 @@ def register(app: App) -> None:
     app.command(ids.FEEDBACK_COMMAND)(handle_feedback_command)
     app.command(ids.RETRO_COMMAND)(handle_retro_command)
     app.command(ids.ROLES_COMMAND)(handle_roles_command)  # bot/roles
+    decisions.register(app)  # deciding (bot/decisions)

@@ -15,11 +15,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.checkins.service import IN_DOUBT_AFTER
 from bot.data.status import delivery_report, format_report
-from bot.digests import service as digests
-from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.digests import ledger
+from bot.digests.model import DeliveryOutcome
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.services import Services
+from bot.slack.outbox import IN_DOUBT_AFTER
 from bot.standin.web_api import FakeSlack, Message
 from storage import claims
 from storage.models import DeliveryStatus, DigestKind
@@ -37,7 +38,7 @@ def stop_at(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     def stop(*args: object, **kwargs: object) -> None:
         raise Stopped(name)
 
-    monkeypatch.setattr(digests, name, stop)
+    monkeypatch.setattr(ledger, name, stop)
 
 
 def roots(fake: FakeSlack) -> list[Message]:

@@ -39,15 +39,19 @@ import slack_sdk.http_retry.handler as retry_handler
 from sqlmodel import select
 
 from bot.agenda.service import post_agenda
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
+from bot.checkins.model import DeliveryReport, ReminderReport
 from bot.data.status import delivery_report, format_report
 from bot.digests import charts
-from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.digests.model import DeliveryOutcome
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback import service as feedback
 from bot.feedback.delivery import deliver_feedback, deliver_request
 from bot.feedback.model import AskedForFeedback, FeedbackDraft, GivenFeedback, RequestDraft
 from bot.services import Services
 from bot.slack import client as delivery
+from bot.slack import pacing
+from bot.slack.pacing import Pace, RealClock
 from bot.standin.web_api import FakeSlack, Message
 from bot.triage import service as triage
 from bot.triage.delivery import announce_triage
@@ -116,8 +120,8 @@ def short_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     quick = types.SimpleNamespace(sleep=sleep)
     monkeypatch.setattr(retry_handler, "time", quick)
     monkeypatch.setattr(builtin_handlers, "time", quick)
-    monkeypatch.setattr(checkins._Clock, "sleep", staticmethod(sleep))
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(RealClock, "sleep", staticmethod(sleep))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
     return asked
 
 
@@ -201,10 +205,10 @@ def checkin_round(services: Services, fake: FakeSlack, clock: list[datetime]) ->
     def prepare(i: int) -> None:
         clock[0] = opens(i)
 
-    def send(i: int, _: None) -> checkins.DeliveryReport:
+    def send(i: int, _: None) -> DeliveryReport:
         return checkins.send_round(services, team_id="north", now=opens(i))
 
-    def failure(i: int, _: None, report: checkins.DeliveryReport) -> str | None:
+    def failure(i: int, _: None, report: DeliveryReport) -> str | None:
         prompt = prompt_of(services, BEN, report.round_id)
         assert report.failed.get(BEN) == prompt.error
         return prompt.error if prompt.status == PromptStatus.FAILED else None
@@ -233,10 +237,10 @@ def checkin_reminder(services: Services, fake: FakeSlack, clock: list[datetime])
         fake.reset()  # only the reminders are counted
         clock[0] = reminded_at(i)
 
-    def send(i: int, _: None) -> checkins.ReminderReport:
+    def send(i: int, _: None) -> ReminderReport:
         return checkins.send_reminders(services, team_id="north", now=reminded_at(i))
 
-    def failure(i: int, _: None, report: checkins.ReminderReport) -> str | None:
+    def failure(i: int, _: None, report: ReminderReport) -> str | None:
         assert report.round_id is not None
         prompt = prompt_of(services, BEN, report.round_id)
         assert prompt.status == PromptStatus.SENT  # the check-in DM went; only its reminder not

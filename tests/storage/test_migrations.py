@@ -47,6 +47,12 @@ TABLES = {
     "tension_role",
     # Circles (bot/circles)
     "circle_notice",
+    # Deciding (bot/decisions).
+    "proposal",
+    "proposal_amendment",
+    "advice",
+    "objection",
+    "decision",
 }
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.agenda.service import post_agenda
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
 from bot.circles import usecases as circles
 from bot.core.config import AppConfig, parse_config
 from bot.core.errors import ConfigError

@@ -1,6 +1,7 @@
 """Two teams pass a tension each to their training circle at triage ("Take to Training
 circle"); the raisers are told where it went; the circle's representatives see both on the
-circle's agenda; the circle's decision is posted back to every member team's channel.
+circle's agenda; the circle's decision is posted back to every member team's channel (also
+when the circle decides through its proposal and its Decide button).
 
 Through the real app over HTTP, with time frozen (ticking) just after the teams' meetings."""
 
@@ -22,6 +23,16 @@ from bot.standin.web_api import FakeSlack
 from storage.models import OutcomeKind, TensionStatus
 from tests.bot.circles.organisation import EAST_CHANNEL, EVE, TRAINING_CHANNEL
 from tests.conftest import ANA, BEN, DEV, NORTH_CHANNEL, SAM, SHARED, SOUTH_CHANNEL
+from tests.handlers.decision_steps import (
+    card,
+    click_for_modal,
+    field_errors,
+    open_proposal_modal,
+    proposal_values,
+    stored_proposals,
+    submit,
+)
+from tests.handlers.decision_steps import stored as stored_proposal
 from tests.journeys.steps import new_dm
 from tests.journeys.tactical_steps import (
     MEETING_AT,
@@ -113,3 +124,44 @@ def test_a_forged_circle_is_refused_in_the_modal(
     }
     assert stored(services, tension_id).status == TensionStatus.OPEN
     assert fake_slack.dms(DEV) == []
+
+
+def test_a_circle_decision_made_in_the_circle_goes_to_every_member_team_once(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, clock: object
+) -> None:
+    # Dev, North's representative, proposes in the circle's channel and decides (advice process).
+    before = {c: len(fake_slack.messages(c)) for c in (NORTH_CHANNEL, SOUTH_CHANNEL, EAST_CHANNEL)}
+    view = open_proposal_modal(slack, fake_slack, DEV, channel=TRAINING_CHANNEL)
+    assert json.loads(view["private_metadata"]).get("team_id") in (None, "training")
+    decide_by = (MEETING_AT + timedelta(days=7)).date()
+    values = proposal_values(
+        "Hoist courses run monthly, day and night", people=[SAM], decide_by=decide_by
+    )
+    assert field_errors(submit(slack, view, DEV, values | team_choice(view))) == {}
+    proposal = fake_slack.wait_for(
+        lambda: stored_proposals(services) and stored_proposals(services)[0]
+    )
+    assert proposal.team_id == "training"
+    proposal = fake_slack.wait_for(
+        lambda: (p := stored_proposal(services, proposal.id)).message_ts and p
+    )
+    modal = click_for_modal(slack, fake_slack, card(fake_slack, proposal), ids.PROPOSAL_DECIDE, DEV)
+    decided = {
+        ids.DECIDE_TEXT_ACTION: "Hoist courses run monthly, on a day and a night slot",
+        ids.DECIDE_SHAPED_ACTION: "No advice came in time",
+    }
+    assert field_errors(submit(slack, modal, DEV, decided)) == {}
+    fake_slack.wait_for(lambda: all(len(fake_slack.messages(c)) > n for c, n in before.items()))
+    fake_slack.wait_quiet(0.3)
+    for channel, count in before.items():
+        posted = fake_slack.messages(channel)[count:]
+        assert len(posted) == 1, channel
+        assert "*Training circle* decided, on behalf of its teams" in posted[0].all_text
+        assert "on a day and a night slot" in posted[0].all_text
+
+
+def team_choice(view: dict) -> dict:
+    """The proposal modal's team, when it asks (Dev is in North and the circle)."""
+    if any(b.get("block_id") == ids.PROPOSAL_TEAM_BLOCK for b in view["blocks"]):
+        return {ids.PROPOSAL_TEAM_ACTION: "training"}
+    return {}

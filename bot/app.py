@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.core.errors import NotInTeamError, RetrobotError
 from bot.core.logs import keep_typed_text_out_of_logs
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack.client import make_client
 from bot.slack.signature import VerifySignature
@@ -51,6 +52,9 @@ def create_app(
     app.use(ProvideServices(services))
     app.error(error_handler(services))
     handlers.register(app)
+    # Roles seeded from app.yaml before the first request (once), so circles know their
+    # representatives from the start (bot/roles, bot/circles).
+    roles.ensure_seeded(services)
     return app
 
 

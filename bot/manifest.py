@@ -48,6 +48,7 @@ SLASH_COMMANDS = [
         "[help | digest]",
         False,
     ),
+    (ids.ROLES_COMMAND, "Your teams' roles, or the roles a colleague holds", "[@person]", True),
     # Deciding (bot/decisions).
     (
         ids.PROPOSE_COMMAND,

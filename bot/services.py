@@ -21,7 +21,7 @@ from bot.core.errors import CouldNotSaveError
 from bot.core.settings import Settings
 from bot.slack.client import make_client
 from prompts import Renderer
-from storage import db, queries, roster
+from storage import circles, db, queries, roster
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class Services:
         of such a team, and everything that asks who is in a team asks ``config``."""
         listed = self._listed = self.listed_config  # app.yaml may have been loaded again
         self._rosters_read = time.monotonic()
-        team_ids = listed.usergroup_team_ids
+        team_ids = listed.roster_team_ids  # user groups' people, and circles' representatives
         if not team_ids:
             self.config = self._with_rosters = listed
             return
@@ -172,7 +172,8 @@ def open_services(settings: Settings, config: AppConfig) -> Services:
 
 def sync_teams(session: Session, config: AppConfig) -> None:
     """Mirror app.yaml's teams, members and coaches into the database (nothing is deleted),
-    in a few set-based statements, and commit."""
+    in a few set-based statements; a circle's members are its member teams' representatives,
+    as their roles stand."""
     roster.mirror_teams(
         session,
         [
@@ -186,6 +187,35 @@ def sync_teams(session: Session, config: AppConfig) -> None:
                 keep_unlisted_members=team.usergroup is not None,
             )
             for team in config.teams
+            if config.find_circle(team.id) is None
         ],
     )
+    for team in config.teams:
+        if config.find_circle(team.id) is not None:  # its members: sync_circle_members, below
+            queries.upsert_team(
+                session,
+                team_id=team.id,
+                name=team.name,
+                channel=team.channel,
+                timezone=team.timezone,
+            )
+    sync_circle_members(session, config)
     session.commit()
+
+
+def sync_circle_members(session: Session, config: AppConfig) -> None:
+    """Make each circle's members its representatives: the holders of its representatives'
+    role in its member teams (bot/circles). Flushed, not committed."""
+    if not config.circles:
+        return
+    reps = circles.representatives(
+        session, [(c.id, c.teams, c.representatives) for c in config.circles]
+    )
+    for circle in config.circles:
+        queries.sync_members(
+            session,
+            team_id=circle.id,
+            members=[(user_id, None, None) for user_id in reps.get(circle.id, [])],
+            coaches=[],
+        )
+    session.flush()

@@ -13,11 +13,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
-from sqlalchemy.ext.mutable import MutableDict, MutableList
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import StrEnumType, UTCDateTime, utc_now
+from storage.columns import created_at as _created_at
+from storage.columns import datetime_column as _datetime
+from storage.columns import json_dict as _json_dict
+from storage.columns import json_list as _json_list
+from storage.columns import text as _text
+from storage.columns import updated_at as _updated_at
+from storage.types import StrEnumType
 
 # Deterministic constraint names on every database; the initial migration spells out the same.
 SQLModel.metadata.naming_convention = {
@@ -70,6 +75,7 @@ class OutcomeKind(StrEnum):
     PROPOSAL = "proposal"
     RESOLVED = "resolved"
     DROPPED = "dropped"
+    CIRCLE = "circle"  # taken to a circle the team belongs to (bot/circles)
 
 
 # Outcomes that make a tension someone's work to do (and to mark done), and the statuses of a
@@ -98,40 +104,6 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
-
-
-def _datetime(*, nullable: bool = False, index: bool = False, **kwargs: Any) -> Any:
-    """A UTC datetime field; ``kwargs`` go to :class:`sqlmodel.Field` (default, default_factory)."""
-    return Field(sa_type=UTCDateTime(), nullable=nullable, index=index, **kwargs)
-
-
-def _created_at(*, index: bool = False) -> Any:
-    """A creation timestamp that defaults to now, for rows made outside a use case."""
-    return _datetime(default_factory=utc_now, index=index)
-
-
-def _updated_at() -> Any:
-    """A change timestamp that defaults to now and moves on every UPDATE unless set explicitly."""
-    return _datetime(default_factory=utc_now, sa_column_kwargs={"onupdate": utc_now})
-
-
-def _text(default: str = "") -> Any:
-    """Free text a person typed: unbounded, never NULL."""
-    return Field(default=default, sa_type=Text(), nullable=False)
-
-
-def _json_dict() -> Any:
-    """A JSON object column whose in-place changes (``d[key] = value``) are saved."""
-    return Field(
-        default_factory=dict, sa_column=Column(MutableDict.as_mutable(JSON()), nullable=False)
-    )
-
-
-def _json_list() -> Any:
-    """A JSON array column whose in-place changes (``append``) are saved."""
-    return Field(
-        default_factory=list, sa_column=Column(MutableList.as_mutable(JSON()), nullable=False)
-    )
 
 
 class Team(SQLModel, table=True):
@@ -793,3 +765,28 @@ class ShiftHold(SQLModel, table=True):
     # Why: "pattern" (outside their working time), "dnd" (Slack's do-not-disturb), or both.
     reason: str = Field(default="", max_length=20)
     decided_at: datetime = _datetime(index=True)
+
+
+# Roles and circles (bot/roles, bot/circles) have their tables in a module of their own, part of
+# the same metadata: everything imports them from here.
+from storage.role_tables import (  # noqa: E402
+    CircleNotice,
+    Role,
+    RoleChange,
+    RoleChangeKind,
+    RoleHolder,
+    RoleTurn,
+    TensionRole,
+    TurnDelivery,
+)
+
+__all__ = [
+    "CircleNotice",
+    "Role",
+    "RoleChange",
+    "RoleChangeKind",
+    "RoleHolder",
+    "RoleTurn",
+    "TensionRole",
+    "TurnDelivery",
+]

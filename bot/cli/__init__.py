@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("retrobot")
 
 # The modules of bot/cli/ whose `register` adds a capability's commands, in --help order.
-CAPABILITY_COMMANDS = ("digests", "agenda", "checkins", "retros", "decisions")
+CAPABILITY_COMMANDS = ("digests", "agenda", "checkins", "retros", "roles", "decisions")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -142,8 +142,10 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     assert config is not None
     members = sum(len(team.members) for team in config.teams)
+    circles = f", {len(config.circles)} circle(s)" if config.circles else ""  # bot/circles
     print(
-        f"{path}: OK — {config.organisation.name}, {len(config.teams)} team(s), "
+        f"{path}: OK — {config.organisation.name}, "
+        f"{len(config.teams) - len(config.circles)} team(s){circles}, "
         f"{members} member(s) listed."
     )
     if not args.config_only:

@@ -24,11 +24,15 @@ TENSION_TEAM_ACTION = "tension_team_select"
 TENSION_PRIVATE_BLOCK = "tension_private"
 TENSION_PRIVATE_ACTION = "tension_private_choice"
 TENSION_PRIVATE_VALUE = "private"
+# The tension modal's choice of one of the team's roles (value "<team id>:<role id>", bot/roles).
+TENSION_ROLE_BLOCK = "tension_role"
+TENSION_ROLE_ACTION = "tension_role_select"
 TENSION_BLOCKS = {
     "text": TENSION_TEXT_BLOCK,
     "area": TENSION_AREA_BLOCK,
     "team": TENSION_TEAM_BLOCK,
     "private": TENSION_PRIVATE_BLOCK,
+    "role": TENSION_ROLE_BLOCK,
 }
 
 # App Home.
@@ -171,6 +175,12 @@ def checkin_field_block(field: str) -> str:
     if kind == "question":
         return numbered_block(CHECKIN_QUESTION_BLOCK, key)
     return CHECKIN_BLOCKS[field]
+
+
+# --- Roles (bot/roles) -------------------------------------------------------------------------
+ROLES_COMMAND = "/roles"
+# Message metadata of a rotation's announcement in the team channel, to find it after a crash.
+ROLE_TURNS_METADATA = "retrobot_role_turns"
 
 
 # --- Deciding (bot/decisions): proposals, advice, the objection round, the decision log. ------

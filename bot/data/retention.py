@@ -27,11 +27,13 @@ from sqlmodel import Session, SQLModel, col
 from bot.core.config import AppConfig
 from storage.models import (
     CheckinRound,
+    CircleNotice,
     Feedback,
     FeedbackRequest,
     ProcessedEvent,
     Proposal,
     Retrospective,
+    RoleTurn,
     SentDigest,
     ShiftHold,
     Tension,
@@ -54,6 +56,10 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "feedback": lambda cutoff: col(Feedback.created_at) < cutoff,
     "sent_digest": lambda cutoff: col(SentDigest.created_at) < cutoff,
     "processed_event": lambda cutoff: col(ProcessedEvent.received_at) < cutoff,
+    # bot/roles, bot/circles: who held a rotating role at a meeting, by the meeting; what a
+    # circle posted once, by when (a tension's role goes with its tension).
+    "role_turn": lambda cutoff: col(RoleTurn.meeting_at) < cutoff,
+    "circle_notice": lambda cutoff: col(CircleNotice.created_at) < cutoff,
     # A proposal untouched for that long goes with its advice, objections, amendments and
     # decision: the decision log keeps what the retention period keeps, like the tensions.
     "proposal": lambda cutoff: and_(
@@ -65,8 +71,20 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "shift_hold": lambda cutoff: col(ShiftHold.decided_at) < cutoff,  # bot/shifts
 }
 # Tables never expired: app.yaml's teams and people (and the working patterns people set, kept
-# like their away dates until they change them), and the scheduler's lease.
-KEPT = frozenset({"team", "member", "coach", "scheduler_lock", "working_pattern"})
+# like their away dates until they change them), the scheduler's lease, and the teams' roles
+# with their holders and history (the decisions that made them stay readable).
+KEPT = frozenset(
+    {
+        "team",
+        "member",
+        "coach",
+        "scheduler_lock",
+        "working_pattern",
+        "role",
+        "role_holder",
+        "role_change",
+    }
+)
 
 
 def purge_expired(

@@ -46,6 +46,10 @@ teams:
     metrics:
       - {{id: visits, label: Client visits, unit: visits}}
       - {{id: hours, label: Hours on the road, unit: hours}}
+    roles:
+      - {{id: rota, name: Rota organiser, purpose: A fair rota everyone can live with,
+         expertise: [rota, on-call], holders: [{BEN}]}}
+      - {{id: facilitator, name: Facilitator, rotates: every meeting, holders: [{DEV}]}}
 """
 
 CHECKIN_STORIES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import ids
@@ -32,9 +32,7 @@ from bot.demo.cast import (
 from bot.demo.retro import RetroScenes
 from bot.demo.steps import DemoSteps, Scene
 from bot.demo.transcript import boxed, render_message
-
-if TYPE_CHECKING:
-    pass
+from bot.roles import usecases as roles
 
 
 class DemoWeek(DemoSteps, RetroScenes):
@@ -203,15 +201,6 @@ class DemoWeek(DemoSteps, RetroScenes):
         self.say(f"{self.name(FRAN)} opens the Home tab and sees the team's tensions")
         self.saw_view(FRAN, "Home tab", self.open_home(FRAN))
 
-    def feedback_command(self, user_id: str, text: str = "") -> dict[str, Any]:
-        """`/feedback text` in the team channel; returns the modal it opens."""
-        return self.open_modal(
-            user_id,
-            lambda: self.slack.command(
-                ids.FEEDBACK_COMMAND, text, user_id=user_id, channel_id=NORTH
-            ),
-        )
-
     def play_feedback(self) -> None:
         """Peer feedback: a shared appreciation, a private suggestion, a request and its
         answer, and a thanks."""
@@ -308,15 +297,6 @@ class DemoWeek(DemoSteps, RetroScenes):
         self.saw_view(EVE, "Home tab", self.open_home(EVE))
 
     # --- deciding (bot/decisions) -------------------------------------------------------------
-
-    def propose_command(self, user_id: str, text: str) -> dict[str, Any]:
-        """`/propose text` in the team channel; returns the modal it opens."""
-        return self.open_modal(
-            user_id,
-            lambda: self.slack.command(
-                ids.PROPOSE_COMMAND, text, user_id=user_id, channel_id=NORTH
-            ),
-        )
 
     def proposal_card(self, before: int) -> Any:
         """The newest proposal message in #north-team after ``before`` top-level posts."""
@@ -452,24 +432,6 @@ class DemoWeek(DemoSteps, RetroScenes):
         answer = self.slack.command(ids.DECISIONS_COMMAND, "", user_id=FRAN, channel_id=NORTH)
         self.saw_message(FRAN, "Only you can see this", answer.json or {"text": answer.body})
 
-    def post_agenda(self) -> tuple[Any, Any]:
-        """`/tactical` in #north-team: the agenda message, and the facilitator's ephemeral."""
-        told = len(self.fake.ephemerals(DEV))
-        self.slack.command(ids.TACTICAL_COMMAND, user_id=DEV, channel_id=NORTH)
-        reply = self.fake.wait_for(
-            lambda: len(self.fake.ephemerals(DEV)) > told and self.fake.ephemerals(DEV)
-        )[-1]
-        return self.fake.wait_for(self.agenda_message), reply
-
-    def answer_checkin(self, user_id: str, values: dict[str, Any]) -> Any:
-        """Check in from the DM's button with ``values``; the DM as redrawn."""
-        view = self.open_modal(
-            user_id,
-            lambda: self.slack.click(self.checkin_dm(user_id), ids.CHECKIN_OPEN, user_id=user_id),
-        )
-        self.slack.submit_view(view, user_id=user_id, values=values)
-        return self.redrawn(self.checkin_dm(user_id), "checked in")
-
     def play_earlier_week(self, index: int) -> None:
         """One of the weeks before the one shown in full, played quickly through the same
         handlers: check-ins with moods that lift over the weeks, a tension or two triaged,
@@ -554,14 +516,6 @@ class DemoWeek(DemoSteps, RetroScenes):
             )
         return week
 
-    def agenda_message(self) -> Any:
-        """The agenda message in #north-team, as it is now."""
-        for posted in reversed(self.fake.messages(NORTH)):
-            now = self.fake.message(NORTH, posted.ts)
-            if posted.thread_ts is None and now is not None and "Tactical meeting" in now.all_text:
-                return now
-        return None
-
     def triage_button(self, agenda: Any, words: str) -> str:
         """The value of the Triage button next to the tension that says ``words``."""
         for block in agenda.blocks:
@@ -582,6 +536,19 @@ class DemoWeek(DemoSteps, RetroScenes):
         self.slack.submit_view(view, user_id=DEV, values=values)
         self.fake.wait_for(lambda: value not in str(self.agenda_message().blocks))
 
+    def post_agenda_and_brief(self) -> tuple[Any, Any]:
+        """`/tactical` posts the agenda; then the scheduler's roles job: Dev holds the rotating
+        facilitator role this meeting and gets the brief with the agenda's link (next week the
+        role passes to Eve)."""
+        briefs = len(self.fake.dms(DEV))
+        agenda, reply = self.post_agenda()
+        self.saw_message(NORTH, "Posted in #north-team", agenda.to_dict())
+        roles.rotate_roles(self.services, now=self.services.now())
+        self.saw_message(
+            DEV, "DM from retrobot (the facilitator's brief)", self.latest_dm(DEV, briefs).to_dict()
+        )
+        return agenda, reply
+
     def play_meeting(self) -> None:
         """The tactical meeting: the agenda, triage into outcomes, progress, the raiser's yes."""
         self.at(1, "09:30")
@@ -589,8 +556,7 @@ class DemoWeek(DemoSteps, RetroScenes):
             f"Tuesday 09:30: {self.name(DEV)} facilitates: `/tactical` in #north-team posts "
             "the agenda"
         )
-        agenda, reply = self.post_agenda()
-        self.saw_message(NORTH, "Posted in #north-team", agenda.to_dict())
+        agenda, reply = self.post_agenda_and_brief()
         self.scenes.append(
             Scene(
                 self.name(DEV),

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core import ids
-from bot.demo.cast import NORTH, PEOPLE
+from bot.demo.cast import DEV, NORTH, PEOPLE
 from bot.demo.clock import DemoClock
 from bot.demo.listeners import ListenerPool
 from bot.demo.transcript import render_message, render_view
@@ -170,3 +170,47 @@ class DemoSteps:
         return self.fake.wait_for(
             lambda: (now := self.fake.message(dm.channel, dm.ts)) and words in now.all_text and now
         )
+
+    def feedback_command(self, user_id: str, text: str = "") -> dict[str, Any]:
+        """`/feedback text` in the team channel; returns the modal it opens."""
+        return self.open_modal(
+            user_id,
+            lambda: self.slack.command(
+                ids.FEEDBACK_COMMAND, text, user_id=user_id, channel_id=NORTH
+            ),
+        )
+
+    def propose_command(self, user_id: str, text: str) -> dict[str, Any]:
+        """`/propose text` in the team channel; returns the modal it opens."""
+        return self.open_modal(
+            user_id,
+            lambda: self.slack.command(
+                ids.PROPOSE_COMMAND, text, user_id=user_id, channel_id=NORTH
+            ),
+        )
+
+    def post_agenda(self) -> tuple[Any, Any]:
+        """`/tactical` in #north-team: the agenda message, and the facilitator's ephemeral."""
+        told = len(self.fake.ephemerals(DEV))
+        self.slack.command(ids.TACTICAL_COMMAND, user_id=DEV, channel_id=NORTH)
+        reply = self.fake.wait_for(
+            lambda: len(self.fake.ephemerals(DEV)) > told and self.fake.ephemerals(DEV)
+        )[-1]
+        return self.fake.wait_for(self.agenda_message), reply
+
+    def answer_checkin(self, user_id: str, values: dict[str, Any]) -> Any:
+        """Check in from the DM's button with ``values``; the DM as redrawn."""
+        view = self.open_modal(
+            user_id,
+            lambda: self.slack.click(self.checkin_dm(user_id), ids.CHECKIN_OPEN, user_id=user_id),
+        )
+        self.slack.submit_view(view, user_id=user_id, values=values)
+        return self.redrawn(self.checkin_dm(user_id), "checked in")
+
+    def agenda_message(self) -> Any:
+        """The agenda message in #north-team, as it is now."""
+        for posted in reversed(self.fake.messages(NORTH)):
+            now = self.fake.message(NORTH, posted.ts)
+            if posted.thread_ts is None and now is not None and "Tactical meeting" in now.all_text:
+                return now
+        return None

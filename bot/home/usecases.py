@@ -18,6 +18,7 @@ from bot.core.meetings import local_today, next_meeting
 from bot.feedback import service as feedback
 from bot.feedback.views import build_feedback_home_section
 from bot.home.views import build_home, build_tensions_section
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack.blocks import Block
 from bot.tensions import service as tensions
@@ -93,6 +94,14 @@ def checkin_section(
 
 
 HOME_SECTIONS.append(checkin_section)
+
+
+def roles_section(session: Session, services: Services, user_id: str, now: datetime) -> list[Block]:
+    """Roles: "Your roles" and each of the person's teams' roles (bot.roles)."""
+    return roles.home_section(session, services, user_id, now)
+
+
+HOME_SECTIONS.append(roles_section)
 
 
 def decisions_section(

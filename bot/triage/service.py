@@ -36,7 +36,8 @@ NOTE_LIMIT = 1000
 # Outcomes that end the tension at once; the raiser may still say it did not meet their need.
 CLOSING_OUTCOMES = (OutcomeKind.RESOLVED, OutcomeKind.DROPPED)
 # In the order the triage modal offers them.
-OUTCOMES = tuple(OutcomeKind)
+# A circle (bot/circles) is offered by name in the modal, not as an outcome of its own.
+OUTCOMES = tuple(kind for kind in OutcomeKind if kind is not OutcomeKind.CIRCLE)
 
 
 def _kept(session: Session, tension: Tension) -> Tension:
@@ -171,13 +172,14 @@ def triage_target(session: Session, *, config: AppConfig, user_id: str, tension_
     return tension
 
 
-def _submission_key(request_key: str) -> str:
+def submission_key(request_key: str) -> str:
+    """The processed-event key that remembers one triage modal's submission."""
     return f"triage:{request_key}"
 
 
 def triage_recorded(session: Session, *, request_key: str) -> bool:
     """True when the triage modal ``request_key`` names (its view id) was recorded already."""
-    return session.get(ProcessedEvent, _submission_key(request_key)) is not None
+    return session.get(ProcessedEvent, submission_key(request_key)) is not None
 
 
 def triage_tension(
@@ -223,7 +225,7 @@ def triage_tension(
     )
     changed = session.exec(statement).rowcount
     if changed == 1 and request_key:
-        session.add(ProcessedEvent(event_id=_submission_key(request_key), received_at=now))
+        session.add(ProcessedEvent(event_id=submission_key(request_key), received_at=now))
     session.commit()
     tension = _tension(session, tension_id)
     if changed != 1:

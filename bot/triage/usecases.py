@@ -22,9 +22,10 @@ from bot.core.errors import CouldNotSaveError, InvalidInputError, RetrobotError
 from bot.core.meetings import local_today
 from bot.services import Services
 from bot.tensions.service import tension_by_id
-from bot.triage import delivery
+from bot.triage import delivery, to_circle
 from bot.triage import service as triage
-from bot.triage.views import build_triage_modal
+from bot.triage.to_circle import TakenTension
+from bot.triage.views import build_triage_modal, parse_circle_outcome
 from storage.models import Tension
 
 
@@ -47,6 +48,8 @@ class Triaged:
 
     errors: dict[str, str] = field(default_factory=dict)
     tension: Tension | None = None
+    # For "Take to <circle>" (bot/circles): the tension as the circle now has it, too.
+    taken: TakenTension | None = None
 
 
 def triage_modal(
@@ -59,7 +62,10 @@ def triage_modal(
             session, config=services.config, user_id=user_id, tension_id=tension_id
         )
     team = services.config.team(tension.team_id)
-    return build_triage_modal(services.renderer, tension=tension, team=team, round_id=round_id)
+    circles = [(c.id, c.name) for c in services.config.circles_of(team.id)]  # bot/circles
+    return build_triage_modal(
+        services.renderer, tension=tension, team=team, round_id=round_id, circles=circles
+    )
 
 
 def submit_triage(
@@ -70,6 +76,9 @@ def submit_triage(
         with services.saving_session() as session:
             if triage.triage_recorded(session, request_key=request_key):
                 return Triaged()
+            if (circle_id := parse_circle_outcome(form.outcome)) is not None:
+                taken = _take_to_circle(services, session, user_id, form, circle_id, request_key)
+                return Triaged(tension=taken.original, taken=taken)
             tension = _record(services, session, user_id=user_id, form=form, key=request_key)
     except InvalidInputError as error:
         return Triaged(
@@ -113,11 +122,41 @@ def _record(
     )
 
 
+def _take_to_circle(
+    services: Services,
+    session: Session,
+    user_id: str,
+    form: TriageForm,
+    circle_id: str,
+    request_key: str,
+) -> TakenTension:
+    """Record "Take to <circle>": the circle's agenda gets the tension, the team's closes."""
+    return to_circle.take_to_circle(
+        session,
+        config=services.config,
+        user_id=user_id,
+        tension_id=form.tension_id,
+        circle_id=circle_id,
+        round_id=form.round_id,
+        now=services.now(),
+        request_key=request_key,
+    )
+
+
 def announce_triage(
-    services: Services, client: WebClient, *, tension: Tension, round_id: int | None
+    services: Services,
+    client: WebClient,
+    *,
+    tension: Tension,
+    round_id: int | None,
+    taken: TakenTension | None = None,
 ) -> None:
     """After triage: the agenda shows the outcome, the owner gets their work, the raiser the
-    question "did you get what you need?"."""
+    question "did you get what you need?"; for a tension taken to a circle, the raiser is told
+    where it went and both agendas show it."""
+    if taken is not None:
+        to_circle.after_taken(services, client, taken=taken)
+        return
     delivery.announce_triage(
         services, client, tension=tension, round_id=round_id, now=services.now()
     )

@@ -31,7 +31,9 @@ def handle_triage_submission(
     tension = triaged.tension
     if tension is None:
         return  # the same modal submitted twice: recorded (and told) once
-    usecases.announce_triage(services, client, tension=tension, round_id=form.round_id)
+    usecases.announce_triage(
+        services, client, tension=tension, round_id=form.round_id, taken=triaged.taken
+    )
     for person in dict.fromkeys((tension.owner, tension.raised_by)):
         if person:
             publish_home(client, services, person)

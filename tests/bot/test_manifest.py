@@ -17,10 +17,13 @@ def test_socket_mode_manifest_has_no_urls(config: AppConfig) -> None:
         "/checkin",
         "/tactical",
         "/retro",
+        "/roles",
         "/propose",
         "/decisions",
     ]
     assert all("url" not in c for c in commands)
+    roles = next(c for c in commands if c["command"] == "/roles")
+    assert roles["should_escape"] is True  # a mention arrives as <@U123|name>: an id
 
 
 def test_http_manifest_points_every_url_at_slack_events(config: AppConfig) -> None:

@@ -39,6 +39,14 @@ TABLES = {
     "sent_digest",
     "processed_event",
     "scheduler_lock",
+    # Roles (bot/roles)
+    "role",
+    "role_holder",
+    "role_change",
+    "role_turn",
+    "tension_role",
+    # Circles (bot/circles)
+    "circle_notice",
     # Deciding (bot/decisions).
     "proposal",
     "proposal_amendment",

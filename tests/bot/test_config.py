@@ -514,6 +514,45 @@ def test_member_listed_twice() -> None:
     ]
 
 
+def test_someone_both_member_and_coach_of_one_team_is_refused() -> None:
+    assert problems(
+        replace("    coaches: [U0Z9Y8X7W]\n", "    coaches: [U0Z9Y8X7W, U0B2C3D4E]\n")
+    ) == [
+        "app.yaml:11: teams[0].coaches[1]: 'U0B2C3D4E' is both a member and a coach of this "
+        "team: list them once, as a member or as a coach (a coach supports the team from "
+        "outside it)"
+    ]
+
+
+def test_a_coach_of_one_team_may_be_a_member_of_another() -> None:
+    text = replace("    coaches: [U0Z9Y8X7W, U0Y8X7W6V]", "    coaches: [U0Z9Y8X7W, U0A1B2C3D]")
+    assert parse_config(text).team("south").coach_ids == ["U0Z9Y8X7W", "U0A1B2C3D"]
+
+
+@pytest.mark.parametrize(
+    ("tactical", "between"),
+    [
+        ('{day: tuesday, time: "10:00", checkin_lead: 8 days}', "1w"),
+        ('{day: tuesday, time: "10:00", checkin_lead: 7 days}', "1w"),
+        ('{day: tuesday, time: "10:00", every: 2, checkin_lead: 15 days}', "2w"),
+    ],
+)
+def test_a_checkin_lead_as_long_as_the_time_between_meetings_is_refused(
+    tactical: str, between: str
+) -> None:
+    [problem] = problems(replace('{day: tuesday, time: "10:00"}', tactical))
+    assert problem.startswith("app.yaml:5: defaults.tactical: checkin_lead (")
+    assert f"must be shorter than the time between meetings ({between})" in problem
+
+
+def test_a_checkin_lead_of_ten_days_suits_a_fortnightly_meeting() -> None:
+    text = replace(
+        '{day: tuesday, time: "10:00"}',
+        '{day: tuesday, time: "10:00", every: 2, checkin_lead: 10 days}',
+    )
+    assert parse_config(text).team("north").tactical.checkin_lead.days == 10
+
+
 def test_a_team_without_members_or_usergroup() -> None:
     assert problems(replace("    members: [U0A1B2C3D, U0B2C3D4E]\n", "    members: []\n")) == [
         "app.yaml:7: teams[0]: a team needs members: (Slack user ids) or usergroup: "

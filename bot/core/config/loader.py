@@ -247,8 +247,33 @@ def _check_teams(teams: list[Any], origin: _Origin, problems: _Problems) -> None
             entries = team.get(key)
             if isinstance(entries, list):
                 _check_unique(entries, here.children[key], what, problems)
+        _check_member_not_coach(team, here, problems)
         if isinstance(team.get("roles"), list):
             _check_roles(team, here, problems)
+
+
+def _entry_id(entry: Any) -> Any:
+    """A member's or coach's id as written: the bare id, or the mapping form's ``id``."""
+    return entry.get("id") if isinstance(entry, dict) else entry
+
+
+def _check_member_not_coach(team: dict[str, Any], origin: _Origin, problems: _Problems) -> None:
+    """Refuse someone listed as both a member and a coach of one team: a coach supports the
+    team from outside it, and would otherwise see their own answers as a coach's aggregates."""
+    members, coaches = team.get("members"), team.get("coaches")
+    if not (isinstance(members, list) and isinstance(coaches, list)):
+        return
+    member_ids = {found for m in members if isinstance(found := _entry_id(m), str)}
+    for index, coach in enumerate(coaches):
+        coach_id = _entry_id(coach)
+        if isinstance(coach_id, str) and coach_id in member_ids:
+            here = origin.children["coaches"].children[index]
+            problems.add(
+                here.line,
+                here.label,
+                f"{coach_id!r} is both a member and a coach of this team: list them once, "
+                "as a member or as a coach (a coach supports the team from outside it)",
+            )
 
 
 def _check_unique(entries: list[Any], origin: _Origin, what: str, problems: _Problems) -> None:

@@ -154,6 +154,13 @@ class TacticalSchedule(_ConfigModel):
                 f"checkin_lead ({format_duration(self.checkin_lead)}), "
                 "or the reminder would come after the meeting"
             )
+        between = dt.timedelta(weeks=self.every)
+        if self.checkin_lead >= between:
+            raise ValueError(
+                f"checkin_lead ({format_duration(self.checkin_lead)}) must be shorter than the "
+                f"time between meetings ({format_duration(between)}), or a check-in would open "
+                "before the meeting before it"
+            )
         return self
 
 

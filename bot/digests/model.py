@@ -263,6 +263,20 @@ class ReceivedDigests:
     received: list[ReceivedDigest]
 
 
+# Counted for the coaches' signal only: "private tensions are never counted in the team summary",
+# so the team's own summary data leaves them out altogether (and the first tension's time,
+# which could date a private one).
+PRIVATE_TO_COACHES = ("private_raised", "private_open", "first_raised")
+
+
+def summary_data(summary: TeamSummary) -> dict[str, Any]:
+    """The team's summary as plain JSON-ready data, with nothing of its private tensions."""
+    data: dict[str, Any] = as_data(summary)
+    for name in PRIVATE_TO_COACHES:
+        data["figures"]["tensions"].pop(name, None)
+    return data
+
+
 def as_data(value: Any) -> Any:
     """A summary or digest as plain JSON-ready data (``retrobot summary --format json``)."""
     if isinstance(value, datetime):

@@ -23,6 +23,7 @@ from bot.digests.model import (
     TeamFigures,
     TeamSummary,
     as_data,
+    summary_data,
 )
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
@@ -306,7 +307,7 @@ def _document(title: str, intro: list[str], parts: Sequence[Part], fmt: str) -> 
 def summary_document(renderer: Renderer, summary: TeamSummary, fmt: str = "text") -> str:
     """The summary for the terminal: ``text``, ``markdown`` or ``json``."""
     if fmt == "json":
-        return json.dumps(as_data(summary), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(summary_data(summary), indent=2, ensure_ascii=False) + "\n"
     figures = summary.figures
     intro = [
         renderer.plain("summary.headline_context", f=figures).split(" · ")[0],

@@ -84,6 +84,10 @@ def test_summary_as_json_and_markdown_and_its_chart(
     data = json.loads(out)
     assert code == 0 and data["figures"]["week"] == "2026-W48"
     assert data["figures"]["weeks"][-1]["mood"] == 3.0 and data["stories"][0]["text"] == STORY
+    # Private tensions are never counted in the team's summary, not even in its data.
+    assert "raised" in data["figures"]["tensions"]
+    for private in ("private_raised", "private_open", "first_raised"):
+        assert private not in json.dumps(data)
     chart = tmp_path / "charts" / "north.png"
     code, out, err = run(
         capsys, "summary", "--team", "north", "--format", "markdown", "--chart", str(chart)

@@ -20,10 +20,12 @@ from sqlmodel import Session, col, select, update
 
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
+from bot.core.meetings import next_meeting
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
 from storage.models import (
     ACTION_OUTCOMES,
     TRIAGED_STATUSES,
+    CheckinRound,
     Member,
     OutcomeKind,
     ProcessedEvent,
@@ -180,6 +182,19 @@ def submission_key(request_key: str) -> str:
 def triage_recorded(session: Session, *, request_key: str) -> bool:
     """True when the triage modal ``request_key`` names (its view id) was recorded already."""
     return session.get(ProcessedEvent, submission_key(request_key)) is not None
+
+
+def meeting_round_id(session: Session, *, team: TeamConfig, now: datetime) -> int | None:
+    """The round of the meeting a triage made now belongs to, whatever agenda it came from:
+    the team's latest round for its next meeting or one before it (None before any round).
+    Triage from an old week's agenda is recorded against the current meeting."""
+    upto = next_meeting(team, now).at
+    return session.exec(
+        select(CheckinRound.id)
+        .where(CheckinRound.team_id == team.id, col(CheckinRound.meeting_at) <= upto)
+        .order_by(col(CheckinRound.meeting_at).desc())
+        .limit(1)
+    ).first()
 
 
 def triage_tension(

@@ -115,7 +115,7 @@ def _record(
         config=services.config,
         user_id=user_id,
         tension_id=form.tension_id,
-        round_id=form.round_id,
+        round_id=triage.meeting_round_id(session, team=team, now=now) or form.round_id,
         decision=decision,
         now=now,
         request_key=key,

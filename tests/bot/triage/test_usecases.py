@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 
 import pytest
+from freezegun import freeze_time
 
 from bot.services import Services
 from bot.triage import usecases
 from bot.triage.usecases import TriageForm
-from storage.models import OutcomeKind, Tension, TensionStatus
+from storage.models import CheckinRound, OutcomeKind, Tension, TensionStatus
 from tests.bot.held_database import could_not_save, database_held, first_input_block
 from tests.conftest import ANA, CARA, DEV
 
@@ -73,3 +76,36 @@ def test_a_triage_the_database_cannot_take_keeps_the_modal_open_and_is_recorded_
         TYPED,
     )
     assert triaged.triaged_by == DEV
+
+
+def test_triage_from_an_old_weeks_agenda_is_recorded_against_the_current_meeting(
+    services: Services,
+) -> None:
+    """North meets on Tuesdays at 10:00 in London; the button of last week's agenda still
+    carries last week's round, and the triage belongs to this week's meeting."""
+    with services.session() as session:
+        rounds = [
+            CheckinRound(
+                team_id="north",
+                meeting_date=day,
+                meeting_at=datetime.combine(day, dt_time(9, 0), UTC),
+                opens_at=datetime.combine(day, dt_time(9, 0), UTC) - timedelta(days=1),
+            )
+            for day in (date(2026, 6, 2), date(2026, 6, 9))
+        ]
+        session.add_all(rounds)
+        session.commit()
+        last_week, this_week = (r.id for r in rounds)
+    tension_id = open_tension(services)
+    form = TriageForm(
+        tension_id=tension_id,
+        round_id=last_week,
+        outcome="next_action",
+        owner=CARA,
+        due_date=None,
+        note="",
+    )
+    with freeze_time(datetime(2026, 6, 9, 9, 20, tzinfo=UTC)):  # during this week's meeting
+        done = usecases.submit_triage(services, user_id=DEV, form=form, request_key="V-old")
+    assert done.errors == {}
+    assert as_stored(services, tension_id).triaged_round_id == this_week

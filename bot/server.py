@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
@@ -214,13 +215,13 @@ def serve_socket_mode(settings: Settings, config: AppConfig, *, scheduler: bool 
     app = create_app(services, socket_mode=True)
     logger.info(startup_line(settings, config, mode="Socket Mode"))
     jobs: Scheduler | None = None
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # also while waiting for Slack below
     try:
         handler = SocketModeHandler(app, settings.app_token)
-        handler.connect()
+        connect_patiently(handler.connect)
         if scheduler:
             jobs = Scheduler(services).start()
             reload_on_sighup(jobs)
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         threading.Event().wait()
     except SlackApiError as error:
         reason = error.response.get("error") if error.response is not None else error
@@ -231,6 +232,49 @@ def serve_socket_mode(settings: Settings, config: AppConfig, *, scheduler: bool 
     finally:
         if jobs is not None:
             jobs.stop()
+
+
+# Waits between attempts to reach Slack at start-up: doubling from 1 s, at most a minute.
+FIRST_WAIT, LONGEST_WAIT = 1.0, 60.0
+SAY_EVERY = 60.0  # one log line a minute while Slack cannot be reached
+
+
+def connect_patiently(
+    connect: Callable[[], None],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Connect, and while Slack cannot be reached (the network not up yet, a proxy down, Slack
+    answering 5xx or 429) keep trying with backoff, saying so in one line a minute, until it
+    connects or the process is stopped. A refusal (a bad token) is raised at once."""
+    wait, said_at, attempts = FIRST_WAIT, None, 0
+    while True:
+        try:
+            connect()
+        except SlackApiError as error:
+            status = error.response.status_code if error.response is not None else 0
+            if status < 500 and status != 429:
+                raise
+            reason = f"HTTP {status}"
+        except OSError as error:  # URLError, refused, reset, timed out, no route, DNS
+            reason = type(error).__name__
+        else:
+            if attempts:
+                logger.info("Connected to Slack after %d attempts.", attempts + 1)
+            return
+        attempts += 1
+        if said_at is None or clock() - said_at >= SAY_EVERY:
+            said_at = clock()
+            logger.warning(
+                "Slack cannot be reached yet (%s); retrobot keeps trying (attempt %d, "
+                "next in %.0f s). Stop it with SIGTERM.",
+                reason,
+                attempts,
+                wait,
+            )
+        sleep(wait)
+        wait = min(wait * 2, LONGEST_WAIT)
 
 
 def _exit_on_sigterm(signum: int, frame: Any) -> None:

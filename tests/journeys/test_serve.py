@@ -152,6 +152,21 @@ def test_socket_mode_connects_through_slack_api_url(
     assert "Traceback" not in log
 
 
+def test_socket_mode_keeps_trying_while_slack_cannot_be_reached_and_stops_on_sigterm(
+    serve, serve_env: dict[str, str]
+) -> None:
+    serve_env["SLACK_APP_TOKEN"] = "xapp-1-test"
+    serve_env["SLACK_API_URL"] = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens
+    served = serve()
+    deadline = time.monotonic() + 30
+    while "Slack cannot be reached yet" not in served.log and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "Slack cannot be reached yet" in served.log
+    assert served.process.poll() is None, "it keeps trying instead of dying"
+    assert served.stop() == 0
+    assert "Traceback" not in served.log
+
+
 def test_missing_token_is_one_line_naming_the_variable(serve, serve_env: dict[str, str]) -> None:
     del serve_env["SLACK_BOT_TOKEN"]
     served = serve("--http", "--port", str(free_port()))

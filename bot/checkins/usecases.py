@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.agenda.service import refresh_posted_agendas
 from bot.checkins import answers as checks
 from bot.checkins import delivery, rounds, service
 from bot.checkins.model import (
@@ -281,6 +282,23 @@ def come_back(services: Services, *, user_id: str) -> list[CheckinPrompt]:
     """The person is back: open rounds ask them again; returns the prompts that changed."""
     with services.session() as session:
         return service.set_away(session, user_id=user_id, until=None, now=services.now())
+
+
+def show_checkin(services: Services, client: WebClient, submitted: SubmittedCheckin) -> None:
+    """After the modal closed: the member's DM redrawn, and the round's agenda, when it is
+    already in the channel, follows the answer (shared or no longer shared, a metric, progress
+    or a story changed), as it follows tensions."""
+    saved = submitted.saved
+    if saved is None:
+        return
+    redraw_checkin_dm(
+        services,
+        client,
+        saved.prompt,
+        edited=saved.edited,
+        tension_added=submitted.tension is not None,
+    )
+    refresh_posted_agendas(services, round_ids=[saved.prompt.round_id], now=services.now())
 
 
 def redraw_checkin_dm(

@@ -74,13 +74,7 @@ def handle_checkin_submission(
         ack(response_action="errors", errors=submitted.errors)
         return
     ack()
-    usecases.redraw_checkin_dm(
-        services,
-        client,
-        saved.prompt,
-        edited=saved.edited,
-        tension_added=submitted.tension is not None,
-    )
+    usecases.show_checkin(services, client, submitted)
     publish_home(client, services, user_id)
 
 

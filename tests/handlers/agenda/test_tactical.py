@@ -15,8 +15,11 @@ import pytest
 from freezegun import freeze_time
 
 import bot.standin  # noqa: F401  (imported before time is frozen, as freezegun needs)
+from bot.checkins import usecases as checkins
 from bot.core import ids
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.models import CheckinResponse, CheckinRound, OutcomeKind, Tension, TensionStatus
@@ -31,6 +34,7 @@ from tests.conftest import (
     SAM,
     SOUTH_CHANNEL,
 )
+from tests.journeys.steps import click_for_view, submit_and_settle
 from tests.journeys.tactical_steps import (
     BEFORE_MEETING,
     MEETING_DAY,
@@ -274,3 +278,38 @@ def test_a_120_tension_agenda_is_split_within_slacks_limits(
     assert update.args["ts"] == continuation.ts
     assert "*Space to share*" in thread(fake_slack, agenda)[-1].all_text
     assert len(thread(fake_slack, agenda)) == 2 and len(agenda_roots(fake_slack)) == 1
+
+
+def test_the_agenda_follows_a_check_in_no_longer_shared(
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
+    checkins.send_round(services, team_id="north")
+    dm = fake_slack.dms(BEN)[0]
+    view = click_for_view(slack, fake_slack, dm, ids.CHECKIN_OPEN, BEN)
+    submit_and_settle(
+        slack,
+        fake_slack,
+        view,
+        BEN,
+        {ids.CHECKIN_MOOD_ACTION: "2", ids.CHECKIN_NOTE_ACTION: "Van trouble all week"},
+    )
+    tactical(slack, fake_slack, ANA)
+    agenda = the_agenda(fake_slack)
+    assert "Van trouble all week" in thread(fake_slack, agenda)[0].all_text
+
+    redrawn = fake_slack.wait_for(
+        lambda: (m := fake_slack.message(dm.channel, dm.ts)) and "checked in" in m.all_text and m
+    )
+    again = click_for_view(slack, fake_slack, redrawn, ids.CHECKIN_OPEN, BEN)
+    submit_and_settle(slack, fake_slack, again, BEN, {ids.CHECKIN_SHARE_ACTION: []})
+    fake_slack.wait_for(
+        lambda: "Van trouble" not in json.dumps([m.blocks for m in thread(fake_slack, agenda)])
+    )
+    shown = the_agenda(fake_slack).all_text + " ".join(
+        m.all_text for m in thread(fake_slack, agenda)
+    )
+    assert "Van trouble" not in shown and "<@U0BEN>" not in shown

@@ -33,6 +33,7 @@ from bot.core.errors import CouldNotSaveError, InvalidInputError, RetrobotError,
 from bot.core.meetings import next_meeting
 from bot.services import Services
 from bot.slack.pacing import SEND_WORKERS, Pace
+from storage import queries
 from storage.models import CheckinPrompt, RoundStatus, Tension
 
 logger = logging.getLogger(__name__)
@@ -252,6 +253,26 @@ def submit_checkin(
     except RetrobotError as error:
         return SubmittedCheckin(errors={ids.CHECKIN_MOOD_BLOCK: str(error)})
     return SubmittedCheckin(saved=saved, tension=tension)
+
+
+def read_new_user_groups(services: Services) -> list[str]:
+    """Read the Slack user group of each team whose group retrobot has never read (nobody
+    known beyond app.yaml's list), so that a new team knows its people before its first round:
+    their App Home, /tension and feedback work from the start. Returns the teams read."""
+    listed = services.listed_config
+    teams = [team for team in listed.teams if team.usergroup is not None]
+    if not teams:
+        return []
+    with services.session() as session:
+        known = queries.active_members_of_teams(session, [team.id for team in teams])
+    unread = [t for t in teams if not set(known.get(t.id, ())) - set(t.member_ids)]
+    for team in unread:
+        roster = delivery.read_roster(services.client, team)
+        with services.session() as session:
+            rounds.sync_roster(session, team=team, roster=roster)
+    if unread:
+        services.refresh_rosters()
+    return [team.id for team in unread]
 
 
 def skip_checkin(services: Services, *, round_id: int, user_id: str) -> CheckinPrompt:

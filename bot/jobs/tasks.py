@@ -298,6 +298,10 @@ class Jobs:
         """What fell due while no process ran the jobs, now: late rounds, missed meetings,
         the agenda, summaries and digests (each of which the database keeps from doubling)."""
         now = self.services.now()
+        try:  # a new user-group team knows its people before its first round
+            checkins.read_new_user_groups(self.services)
+        except Exception:
+            logger.exception("Reading the teams' new Slack user groups failed")
         for team in self.services.config.teams:
             try:
                 self._catch_up_team(team, now)

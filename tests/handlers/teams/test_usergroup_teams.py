@@ -15,6 +15,7 @@ from bot.checkins.model import Roster
 from bot.checkins.rounds import sync_roster
 from bot.core import ids
 from bot.core.config import AppConfig, parse_config
+from bot.jobs.tasks import Jobs
 from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
@@ -116,3 +117,19 @@ def test_other_processes_learn_the_group_within_a_minute(
     monkeypatch.setattr("bot.services.ROSTER_REFRESH_SECONDS", 0.0)
     east.keep_rosters_fresh()
     assert east.config.teams_of(FIN) == [] and [t.id for t in east.config.teams_of(EVA)] == ["east"]
+
+
+def test_a_new_group_team_knows_its_people_from_start_up_before_any_round(
+    services: Services, fake_slack: FakeSlack, slack: SlackSender
+) -> None:
+    services.clock = lambda: OPENS
+    for user_id, name in [(EVA, "Eva"), (FIN, "Fin")]:
+        fake_slack.add_user(user_id, name=name)
+    fake_slack.add_channel(EAST_CHANNEL, members=[EVA, FIN])
+    fake_slack.add_usergroup(EAST_GROUP, [EVA, FIN])
+    # The scheduler's catch-up, at once on taking over: no round has been sent to East yet.
+    Jobs(services).catch_up()
+    view = command_for_view(slack, fake_slack, ids.TENSION_COMMAND, EVA, channel_id=EAST_CHANNEL)
+    assert view["callback_id"] == ids.TENSION_MODAL  # a member: the modal, not "not in a team"
+    assert checkins.read_new_user_groups(services) == []  # read once; the rounds read it after
+    assert len(fake_slack.calls_to("usergroups.users.list")) == 1

@@ -60,9 +60,8 @@ SLASH_COMMANDS = [
 ]
 
 
-def build_manifest(config: AppConfig, *, url: str | None = None) -> dict[str, Any]:
-    """A manifest: Socket Mode when ``url`` is None, else request URLs at ``url``/slack/events."""
-    endpoint = f"{url.rstrip('/')}/slack/events" if url else None
+def _slash_commands(endpoint: str | None) -> list[dict[str, Any]]:
+    """The slash commands' entries, each with its request URL in HTTP mode."""
     commands = []
     for command, description, usage, escape in SLASH_COMMANDS:
         entry: dict[str, Any] = {"command": command, "description": description}
@@ -72,6 +71,13 @@ def build_manifest(config: AppConfig, *, url: str | None = None) -> dict[str, An
         if endpoint:
             entry["url"] = endpoint
         commands.append(entry)
+    return commands
+
+
+def build_manifest(config: AppConfig, *, url: str | None = None) -> dict[str, Any]:
+    """A manifest: Socket Mode when ``url`` is None, else request URLs at ``url``/slack/events."""
+    endpoint = f"{url.rstrip('/')}/slack/events" if url else None
+    commands = _slash_commands(endpoint)
     interactivity: dict[str, Any] = {"is_enabled": True}
     events: dict[str, Any] = {"bot_events": BOT_EVENTS}
     if endpoint:

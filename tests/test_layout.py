@@ -29,7 +29,6 @@ DEBT = {
         "play_earlier_week": 63,
         "play_meeting": 99,
     },
-    "bot/manifest.py": {"build_manifest": 61},
 }
 
 

@@ -9,18 +9,15 @@ traceback.
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from bot.core.config.models import _NEEDS_PEOPLE, _NO_TEAMS, AppConfig, _describe
+from bot.core.config.messages import message_of, suggest
+from bot.core.config.models import _NEEDS_PEOPLE, AppConfig, _describe
 from bot.core.errors import ConfigError
 
 _TOP_KEYS = ("organisation", "defaults", "teams", "circles")
@@ -217,12 +214,6 @@ def _merge(default: Any, d_origin: _Origin, team: Any, t_origin: _Origin) -> tup
     return merged, origin
 
 
-def _suggest(word: str, choices: typing.Iterable[str]) -> str:
-    """``unknown key 'x'``, with the close match when there is one."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"unknown key {word!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-
-
 def _check_teams(teams: list[Any], origin: _Origin, problems: _Problems) -> None:
     """The checks that span list items: unique ids, and a way to know each team's members."""
     first_team: dict[str, int] = {}
@@ -252,20 +243,15 @@ def _check_teams(teams: list[Any], origin: _Origin, problems: _Problems) -> None
             _check_roles(team, here, problems)
 
 
-def _entry_id(entry: Any) -> Any:
-    """A member's or coach's id as written: the bare id, or the mapping form's ``id``."""
-    return entry.get("id") if isinstance(entry, dict) else entry
-
-
 def _check_member_not_coach(team: dict[str, Any], origin: _Origin, problems: _Problems) -> None:
     """Refuse someone listed as both a member and a coach of one team: a coach supports the
     team from outside it, and would otherwise see their own answers as a coach's aggregates."""
     members, coaches = team.get("members"), team.get("coaches")
     if not (isinstance(members, list) and isinstance(coaches, list)):
         return
-    member_ids = {found for m in members if isinstance(found := _entry_id(m), str)}
+    member_ids = {_person_id(m) for m in members} - {None}
     for index, coach in enumerate(coaches):
-        coach_id = _entry_id(coach)
+        coach_id = _person_id(coach)
         if isinstance(coach_id, str) and coach_id in member_ids:
             here = origin.children["coaches"].children[index]
             problems.add(
@@ -403,99 +389,6 @@ def _check_circles(data: dict[str, Any], root: _Origin, problems: _Problems) -> 
             )
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``X | None`` → ``X``, so the walk below can see the model inside."""
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return annotation
-
-
-def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
-    """The model whose mapping sits at this location in AppConfig, if any."""
-    current: Any = AppConfig
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(part, int):
-            if typing.get_origin(current) is not list:
-                return None
-            current = typing.get_args(current)[0]
-        elif isinstance(current, type) and issubclass(current, BaseModel):
-            if part not in current.model_fields:
-                return None
-            current = current.model_fields[part].annotation
-        else:
-            return None
-    current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-_BOUNDS = {
-    "greater_than_equal": ("at least", "ge"),
-    "greater_than": ("more than", "gt"),
-    "less_than_equal": ("at most", "le"),
-    "less_than": ("less than", "lt"),
-}
-# The kinds of pydantic error that say a value is not of the expected type, by prefix.
-_TYPE_WORDS = (
-    ("bool_", "expected true or false"),
-    ("int_", "expected a whole number"),
-    ("float_", "expected a number"),
-)
-
-
-def _message(error: Any, loc: tuple[str | int, ...]) -> str:
-    """Say what one pydantic error means, in app.yaml's terms."""
-    kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "missing":
-        return _missing_message(loc)
-    if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        return _suggest(str(loc[-1]), model.model_fields if model else ())
-    if kind in ("value_error", "assertion_error") and "error" in ctx:
-        return str(ctx["error"])
-    return _type_message(error) or _other_message(error)
-
-
-def _missing_message(loc: tuple[str | int, ...]) -> str:
-    """Say which required key is missing, and where a team's keys may be set."""
-    if loc == ("teams",):
-        return _NO_TEAMS
-    if len(loc) == 3 and loc[0] == "teams":
-        return "required key is missing (set it on the team or under defaults:)"
-    return "required key is missing"
-
-
-def _type_message(error: Any) -> str | None:
-    """Say what was expected when a value is of the wrong type, or None for other errors."""
-    kind, value = error["type"], error.get("input")
-    got = _describe(value)
-    if kind == "string_type":
-        quote = " (put it in quotes)" if isinstance(value, int | float | dt.date) else ""
-        return f"expected text, got {got}{quote}"
-    if kind == "list_type":
-        example = f" (for example [{value}])" if isinstance(value, str) else ""
-        return f"expected a list, got {got}{example}"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a mapping of keys, got {got}"
-    for prefix, expected in _TYPE_WORDS:
-        if kind.startswith(prefix):
-            return f"{expected}, got {got}"
-    return None
-
-
-def _other_message(error: Any) -> str:
-    """Say what a bound or any other pydantic error means, with the value given."""
-    kind, ctx = error["type"], error.get("ctx") or {}
-    got = _describe(error.get("input"))
-    if kind in _BOUNDS:
-        words, key = _BOUNDS[kind]
-        return f"must be {words} {ctx.get(key)}, got {got}"
-    text = str(error["msg"]).removeprefix("Input should be ")
-    return f"should be {text}, got {got}" if text != error["msg"] else f"{text}, got {got}"
-
-
 def _report(error: Any, root: _Origin, problems: _Problems) -> None:
     """Place one pydantic error at the line and key path it came from."""
     loc = tuple(error["loc"])
@@ -506,7 +399,7 @@ def _report(error: Any, root: _Origin, problems: _Problems) -> None:
     if not here.scalar:  # the rest names keys that are missing, not values the admin wrote
         for part in rest:
             label += f"[{part}]" if isinstance(part, int) else (f".{part}" if label else part)
-    problems.add(here.line, label, _message(error, loc))
+    problems.add(here.line, label, message_of(error, loc))
 
 
 def parse_config(text: str, source: str = "app.yaml") -> AppConfig:
@@ -573,7 +466,7 @@ def _drop_unknown_keys(data: dict[str, Any], root: _Origin, problems: _Problems)
     """Report and remove top-level keys app.yaml does not have, so each is said once."""
     for key in list(data):
         if key not in _TOP_KEYS:
-            problems.add(root.children[key].line, key, _suggest(key, _TOP_KEYS))
+            problems.add(root.children[key].line, key, suggest(key, _TOP_KEYS))
             del data[key]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot.circles import usecases as circles
 from bot.core.config import TeamConfig
-from bot.decisions.views import RoleOption
+from bot.decisions.proposal_modal import RoleOption
 from bot.roles import usecases as roles
 from bot.roles.service import suggest_advisors
 from bot.services import Services

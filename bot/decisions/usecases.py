@@ -25,6 +25,7 @@ from bot.decisions.home_views import (
     build_home_section,
 )
 from bot.decisions.model import TEXT_LIMIT, WHY_LIMIT, Clicked, default_decide_by
+from bot.decisions.proposal_modal import build_proposal_modal
 from bot.decisions.views import (
     build_advice_answered,
     build_advice_ask,
@@ -33,7 +34,6 @@ from bot.decisions.views import (
     build_decide_modal,
     build_note,
     build_objection_modal,
-    build_proposal_modal,
     build_round_answered,
     build_round_ask,
 )

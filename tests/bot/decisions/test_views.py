@@ -16,9 +16,9 @@ from bot.decisions.home_views import (
     build_search_results,
 )
 from bot.decisions.model import ADVICE_LIMIT, REASON_LIMIT, TEXT_LIMIT, WHY_LIMIT
+from bot.decisions.proposal_modal import RoleOption, build_proposal_modal
 from bot.decisions.service import Tally
 from bot.decisions.views import (
-    RoleOption,
     build_advice_ask,
     build_advice_modal,
     build_amend_modal,
@@ -26,7 +26,6 @@ from bot.decisions.views import (
     build_decide_modal,
     build_note,
     build_objection_modal,
-    build_proposal_modal,
     build_proposer_reminder,
     build_reminder,
     build_round_answered,

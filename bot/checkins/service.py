@@ -353,6 +353,7 @@ class CheckinAnswers:
     answers: dict[str, str] = field(default_factory=dict)
     tension: tensions.TensionDraft | None = None
     shared: bool = True
+    story_beyond_team: bool = False  # the teller's consent for the organisation report
 
 
 @dataclass(frozen=True)
@@ -1210,6 +1211,7 @@ def check_answers(
     answers: dict[int, str | None] | None = None,
     tension_text: str | None = None,
     shared: bool = True,
+    story_beyond_team: bool = False,  # the organisation report (issue 20)
 ) -> CheckinAnswers:
     """Check what was typed in the check-in modal; InvalidInputError names each field at fault.
 
@@ -1272,6 +1274,7 @@ def check_answers(
         answers=typed,
         tension=draft,
         shared=shared,
+        story_beyond_team=story_beyond_team and bool(clean_story),
     )
 
 
@@ -1354,6 +1357,7 @@ def save_checkin(
         response.checklist = dict(answers.checklist)
         response.progress = answers.progress
         response.story = answers.story
+        response.story_beyond_team = answers.story_beyond_team  # the organisation report
         response.answers = dict(answers.answers)
         response.updated_at = now
         session.add(response)

@@ -282,6 +282,12 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
                 hint=renderer.plain("checkin.story_hint"),
             )
         )
+    sharing = [option(renderer.plain("checkin.share_option"), ids.CHECKIN_SHARE_VALUE)]
+    shared = [ids.CHECKIN_SHARE_VALUE] if answer is None or answer.shared else []
+    if not team.questions:  # the organisation report (issue 20): may the story leave the team?
+        beyond = ids.CHECKIN_STORY_BEYOND_VALUE
+        sharing.append(option(renderer.plain("checkin.story_beyond_option"), beyond))
+        shared += [beyond] if answer is not None and answer.story_beyond_team else []
     blocks += [
         text_input(
             block_id=ids.CHECKIN_TENSION_BLOCK,
@@ -297,8 +303,8 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
             block_id=ids.CHECKIN_SHARE_BLOCK,
             action_id=ids.CHECKIN_SHARE_ACTION,
             label=renderer.plain("checkin.share_label"),
-            options=[option(renderer.plain("checkin.share_option"), ids.CHECKIN_SHARE_VALUE)],
-            checked=[ids.CHECKIN_SHARE_VALUE] if answer is None or answer.shared else [],
+            options=sharing,
+            checked=shared,
         ),
     ]
     blocks[-1]["hint"] = {"type": "plain_text", "text": renderer.plain("checkin.share_hint")}

@@ -248,6 +248,96 @@ class MetricConfig(_ConfigModel):
         return self
 
 
+# --- The organisation report (issue 20) -------------------------------------------------------
+# `key_questions:`, per team or under `defaults:`: which of the regulator's five key questions
+# each of the team's metrics and checklist items answers. Kept together so that they can be
+# moved as one block; bot/reports reads them, and _check_key_questions (below) cross-checks them.
+
+KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well-led")
+CHECKLIST_PREFIX = "checklist."
+_SLUG_GAP = re.compile(r"[^a-z0-9]+")
+
+
+def checklist_slug(item: str) -> str:
+    """A checklist item as one word for app.yaml: ``Audit done`` → ``audit_done``."""
+    return _SLUG_GAP.sub("_", item.lower()).strip("_")
+
+
+def _key_question(value: object) -> object:
+    """Read one of the five key questions, in any case; ``well led`` and ``well_led`` too."""
+    if isinstance(value, str):
+        word = "-".join(value.strip().lower().replace("_", " ").split())
+        if word in KEY_QUESTIONS:
+            return word
+        close = difflib.get_close_matches(word, KEY_QUESTIONS, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(
+            f"{_describe(value)} is not one of the five key questions: "
+            f"{', '.join(KEY_QUESTIONS)}{hint}"
+        )
+    raise ValueError(f"expected one of {', '.join(KEY_QUESTIONS)}, got {_describe(value)}")
+
+
+KeyQuestion = Annotated[str, BeforeValidator(_key_question)]
+
+
+def key_question_target(key: str, metric_ids: list[str], checklist: list[str]) -> str | None:
+    """What a ``key_questions:`` key names in a team: ``metric:<id>``, ``checklist:<item>``, or
+    None. A checklist item is written ``checklist.<its text>`` or ``checklist.<its slug>``."""
+    if key.startswith(CHECKLIST_PREFIX):
+        wanted = key[len(CHECKLIST_PREFIX) :].strip()
+        for item in checklist:
+            if wanted in (item, checklist_slug(item)):
+                return f"checklist:{item}"
+        return None
+    return f"metric:{key}" if key in metric_ids else None
+
+
+def _key_question_problem(key: str, metric_ids: list[str], checklist: list[str]) -> str:
+    """Why a ``key_questions:`` key names nothing in a team, with the nearest name it has."""
+    names = metric_ids + [CHECKLIST_PREFIX + checklist_slug(item) for item in checklist]
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"{key!r} names none of the team's metrics or checklist items{hint}; "
+        "write a metric id, or checklist.<item> with the item's words joined by _"
+    )
+
+
+def _check_key_questions(teams: list[Any], origin: _Origin, problems: _Problems) -> None:
+    """Each team's ``key_questions:`` keys must name its metrics and checklist items. A key set
+    under ``defaults:`` need only name something in one team (teams differ in what they count)."""
+    defaults_unmatched: dict[str, tuple[int, str]] = {}
+    defaults_matched: set[str] = set()
+    for index, team in enumerate(teams):
+        mapping = team.get("key_questions") if isinstance(team, dict) else None
+        if not isinstance(mapping, dict):
+            continue
+        metrics = [m.get("id") for m in team.get("metrics") or [] if isinstance(m, dict)]
+        metric_ids = [m for m in metrics if isinstance(m, str)]
+        checklist = [i for i in team.get("checklist") or [] if isinstance(i, str)]
+        here = origin.children[index].children["key_questions"]
+        for key in mapping:
+            where = here.children[key]
+            found = key_question_target(str(key), metric_ids, checklist)
+            if where.label.startswith("defaults."):
+                if found:
+                    defaults_matched.add(where.label)
+                else:
+                    problem = _key_question_problem(str(key), metric_ids, checklist)
+                    defaults_unmatched.setdefault(where.label, (where.line, problem))
+            elif not found:
+                problems.add(
+                    where.line, where.label, _key_question_problem(str(key), metric_ids, checklist)
+                )
+    for label, (line, problem) in defaults_unmatched.items():
+        if label not in defaults_matched:
+            problems.add(line, label, problem.replace("the team's", "any team's"))
+
+
+# --- end of the organisation report's block ---------------------------------------------------
+
+
 class TacticalSchedule(_ConfigModel):
     """When the team's tactical meeting is, and how long before it the check-in goes out."""
 
@@ -329,6 +419,8 @@ class TeamConfig(_ConfigModel):
     metrics: list[MetricConfig] = Field(default_factory=list)
     checklist: list[Text] = Field(default_factory=list)
     questions: list[Text] | None = None
+    # The organisation report (issue 20): metric ids and checklist.<item> -> key question.
+    key_questions: dict[str, KeyQuestion] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod
@@ -888,6 +980,7 @@ def parse_config(text: str, source: str = "app.yaml") -> AppConfig:
         data["teams"] = merged_teams
         root.children["teams"] = merged_origin
         _check_teams(merged_teams, merged_origin, problems)
+        _check_key_questions(merged_teams, merged_origin, problems)  # the organisation report
     data["source"] = source
 
     try:

@@ -171,3 +171,8 @@ def checkin_field_block(field: str) -> str:
     if kind == "question":
         return numbered_block(CHECKIN_QUESTION_BLOCK, key)
     return CHECKIN_BLOCKS[field]
+
+
+# --- The organisation report (issue 20) ---
+# The check-in's second sharing option: the story may leave the team (off unless ticked).
+CHECKIN_STORY_BEYOND_VALUE = "story_beyond_team"  # an option of CHECKIN_SHARE_BLOCK

@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli import data as cli_data
 
     cli_data.register(commands)
+
+    from bot.cli import report as cli_report  # the organisation report (issue 20)
+
+    cli_report.register(commands, load=_load)
     return parser
 
 

@@ -41,7 +41,7 @@ class ChecklistCount:
 
 @dataclass
 class TensionTally:
-    """One team's tensions in the period: raised, triaged and closed per week, and how long they took.
+    """One team's tensions in the period: raised, triaged and closed per week, and their days.
 
     ``to_triage`` and ``to_close`` are histograms: whole days taken -> how many tensions.
     """

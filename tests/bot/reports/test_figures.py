@@ -225,8 +225,8 @@ def test_the_number_of_statements_does_not_grow_with_the_teams(session: Session)
         statements: list[str] = []
         bind = session.get_bind()
 
-        def count(*args: Any) -> None:
-            statements.append(args[2])
+        def count(*args: Any, statements: list[str] = statements) -> None:
+            statements.append(args[3])
 
         event.listen(bind, "before_cursor_execute", count)
         try:

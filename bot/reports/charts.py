@@ -25,6 +25,7 @@ AMBER = "#b5651d"
 GREY = "#9aa5a4"
 _SVG_START = re.compile(r"<svg\b")
 _SIZE = re.compile(r'\s(width|height)="[\d.]+pt"')
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)  # RDF naming other sites
 
 
 def _figure(width: float, height: float) -> Any:
@@ -49,6 +50,7 @@ def _svg(figure: Any, title: str) -> Markup:
     text = buffer.getvalue()
     text = text[_SVG_START.search(text).start() :]  # type: ignore[union-attr]
     text = _SIZE.sub("", text, count=2)  # the viewBox stays: CSS sizes it to the page
+    text = _METADATA.sub("", text, count=1)
     head, _, rest = text.partition(">")
     label = Markup.escape(title)
     return Markup(f'{head} role="img" aria-label="{label}"><title>{label}</title>{rest}')

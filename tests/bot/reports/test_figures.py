@@ -226,7 +226,7 @@ def test_the_number_of_statements_does_not_grow_with_the_teams(session: Session)
         bind = session.get_bind()
 
         def count(*args: Any, statements: list[str] = statements) -> None:
-            statements.append(args[3])
+            statements.append(args[2])
 
         event.listen(bind, "before_cursor_execute", count)
         try:

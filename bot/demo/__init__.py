@@ -22,6 +22,8 @@ from bot.core.config import load_config
 from bot.core.settings import Settings
 from bot.demo.clock import DemoClock, demo_mondays
 from bot.demo.script import DEMO_APP_YAML, PEOPLE, DemoWeek
+from bot.reports.model import Period
+from bot.reports.usecases import Scope, make_report
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import open_services
 from bot.standin.sender import SlackSender
@@ -121,6 +123,12 @@ def run_demo(
             summary_path = workdir / "summary.txt"
             summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
             print(summary.getvalue(), file=out, end="")
+            # The organisation report (issue 20) over the demo's weeks, as a board would read it.
+            report_path = workdir / f"report-organisation-{mondays[0]}-to-{last_day}.html"
+            report_path.write_text(
+                make_report(services, scope=Scope(), period=Period(mondays[0], last_day)),
+                encoding="utf-8",
+            )
         finally:
             services.engine.dispose()
     kept = keep or db_path is not None
@@ -130,6 +138,7 @@ def run_demo(
     elapsed = time.monotonic() - started
     print(f"\nDone in {elapsed:.1f} s.", file=out)
     print(f"  transcript  {transcript_path}\n  summary     {summary_path}", file=out)
+    print(f"  report      {report_path}", file=out)
     for chart in charts:
         print(f"  chart       {chart}", file=out)
     if kept:

@@ -58,6 +58,7 @@ teams:
     metrics:
       - {{id: visits, label: Client visits, unit: visits}}
       - {{id: hours, label: Hours on the road, unit: hours}}
+    key_questions: {{visits: responsive, hours: effective}}  # for the organisation report
 """
 
 CHECKIN_STORIES = [

@@ -23,9 +23,7 @@ def upgrade() -> None:
     """Add checkin_response.story_beyond_team, false for every answer already given."""
     with op.batch_alter_table("checkin_response") as batch:
         batch.add_column(
-            sa.Column(
-                "story_beyond_team", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("story_beyond_team", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 

@@ -104,7 +104,8 @@ def scope_name(report: Report) -> str:
     """How the first page names the scope: one team's name, or the organisation and its teams."""
     if report.scope == "team":
         return report.teams[0].name
-    return f"{report.organisation}: all {len(report.teams):,} teams"
+    count = len(report.teams)
+    return f"{report.organisation}: all {count:,} teams" if count != 1 else report.organisation
 
 
 def html_document(

@@ -88,3 +88,29 @@ def test_consent_without_a_story_is_not_kept(
     )  # fmt: skip
     answer = stored(services, BEN)
     assert (answer.shared, answer.story, answer.story_beyond_team) == (False, "", False)
+
+
+def test_a_team_asking_its_own_questions_has_no_story_and_so_no_consent() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.checkins.service import CheckinContext
+    from bot.checkins.views import build_checkin_modal
+    from bot.core.config import parse_config
+    from prompts import Renderer
+    from storage.models import CheckinRound
+    from tests.conftest import TEST_APP_YAML
+
+    config = parse_config(
+        TEST_APP_YAML.replace(
+            "    timezone: Europe/London\n", "    timezone: Europe/London\n    questions: [How?]\n"
+        )
+    )
+    south = config.team("south")
+    found = CheckinRound(
+        id=1, team_id="south", meeting_date=OPENS.date(), meeting_at=OPENS, opens_at=OPENS
+    )
+    context = CheckinContext(south, found, "U0SAM", ZoneInfo("Europe/London"), None, [])
+    view = build_checkin_modal(Renderer(), checkin=context)
+    assert view_problems(view) == []
+    options = [o["value"] for o in sharing(view)["element"]["options"]]
+    assert options == [ids.CHECKIN_SHARE_VALUE]

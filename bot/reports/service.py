@@ -48,6 +48,7 @@ from storage import weekly
 from storage.weekly import Weeks
 
 Progress = Callable[[str], None]
+NO_CHECKINS = weekly.CheckinWeek()  # a team's week without a round (never changed: frozen)
 
 _MENTION = re.compile(r"<[@!#][^>]*>|\b[UWC][A-Z0-9]{8,}\b")
 COLLEAGUE = "a colleague"
@@ -162,7 +163,7 @@ class Builder:
         self.by_team = len(self.teams) > 1
 
     def _week(self, team: TeamConfig, index: int) -> weekly.CheckinWeek:
-        return self.counts.checkins.get((team.id, index), weekly.CheckinWeek())
+        return self.counts.checkins.get((team.id, index), NO_CHECKINS)
 
     def _figure(
         self,

@@ -14,7 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    inspect,
+    select,
+    table,
+    true,
+)
 from sqlmodel import Session, col
 
 from storage.models import (
@@ -26,6 +40,7 @@ from storage.models import (
     RoundStatus,
     Tension,
 )
+from storage.types import UTCDateTime
 from storage.weekly import ENDED_STATUSES, Weeks, each_chunk
 
 
@@ -312,3 +327,121 @@ def people_names(session: Session, *, team_ids: Sequence[str]) -> set[str]:
         )
         names.update(name for (name,) in session.execute(statement) if name)
     return names
+
+
+# --- the parts other capabilities record: read when their tables are there -----------------------
+# Decisions (issue 16) and retrospectives (issue 18) add these tables in their own migrations.
+# Until this retrobot has them, :func:`table_names` says so and the report shows the part as not
+# recorded. They are named here as lightweight tables with only the columns the report reads,
+# typed as the models type them (times as UTCDateTime), so no model of theirs is imported.
+
+_DECISION = table(
+    "decision",
+    column("id", Integer),
+    column("team_id", String),
+    column("proposal_id", Integer),
+    column("method", String),
+    column("decided_at", UTCDateTime()),
+)
+_ADVICE = table(
+    "advice",
+    column("id", Integer),
+    column("proposal_id", Integer),
+    column("answered_at", UTCDateTime()),
+)
+_RETROSPECTIVE = table(
+    "retrospective",
+    column("id", Integer),
+    column("team_id", String),
+    column("opened_at", UTCDateTime()),
+)
+_HEALTH_ANSWER = table(
+    "health_answer",
+    column("retro_id", Integer),
+    column("question", Text),
+    column("score", Integer),
+)
+DECISION_TABLES = ("decision", "advice")
+HEALTH_TABLES = ("retrospective", "health_answer")
+
+
+def table_names(session: Session) -> set[str]:
+    """The tables the database has (so the report knows which capabilities' migrations ran)."""
+    return set(inspect(session.connection()).get_table_names())
+
+
+@dataclass
+class DecisionTally:
+    """One team's decisions in the period: per week and method, and how widely advice was sought.
+
+    ``asked`` is a histogram: people asked for advice on a decision -> how many decisions;
+    ``asks`` and ``answers`` add up the people asked and those who answered.
+    """
+
+    decided: dict[tuple[int, str], int] = field(default_factory=dict)
+    asked: dict[int, int] = field(default_factory=dict)
+    asks: int = 0
+    answers: int = 0
+
+
+def decision_tallies(
+    session: Session, *, team_ids: Sequence[str], weeks: Weeks
+) -> dict[str, DecisionTally]:
+    """Per team: decisions adopted in the period by week and method, and the people asked for
+    advice on each (two statements). Reads no text and no one's id."""
+    d, a = _DECISION.c, _ADVICE.c
+    week = weeks.index_of(d.decided_at).label("week")
+    tallies: dict[str, DecisionTally] = {}
+    for chunk in each_chunk(team_ids):
+        in_scope = and_(d.team_id.in_(chunk), weeks.within(d.decided_at))
+        statement = (
+            select(d.team_id, week, d.method, func.count())
+            .where(in_scope)
+            .group_by(d.team_id, week, d.method)
+        )
+        for team_id, index, method, count in session.execute(statement):
+            tally = tallies.setdefault(team_id, DecisionTally())
+            tally.decided[(int(index), str(method))] = int(count)
+        per_decision = (
+            select(
+                d.team_id,
+                func.count(a.id).label("asked"),
+                func.count(a.answered_at).label("answered"),
+            )
+            .select_from(_DECISION.outerjoin(_ADVICE, a.proposal_id == d.proposal_id))
+            .where(in_scope)
+            .group_by(d.id, d.team_id)
+            .subquery()
+        )
+        statement = select(
+            per_decision.c.team_id,
+            per_decision.c.asked,
+            func.count(),
+            func.sum(per_decision.c.answered),
+        ).group_by(per_decision.c.team_id, per_decision.c.asked)
+        for team_id, asked, decisions, answered in session.execute(statement):
+            tally = tallies.setdefault(team_id, DecisionTally())
+            tally.asked[int(asked)] = int(decisions)
+            tally.asks += int(asked) * int(decisions)
+            tally.answers += int(answered or 0)
+    return tallies
+
+
+def health_sums(
+    session: Session, *, team_ids: Sequence[str], weeks: Weeks
+) -> dict[tuple[str, int, str], tuple[int, int]]:
+    """Per (team, week, health question): the answers of the retrospectives opened that week,
+    as (how many, their sum) — one statement."""
+    r, h = _RETROSPECTIVE.c, _HEALTH_ANSWER.c
+    week = weeks.index_of(r.opened_at).label("week")
+    sums: dict[tuple[str, int, str], tuple[int, int]] = {}
+    for chunk in each_chunk(team_ids):
+        statement = (
+            select(r.team_id, week, h.question, func.count(h.score), func.sum(h.score))
+            .select_from(_RETROSPECTIVE.join(_HEALTH_ANSWER, h.retro_id == r.id))
+            .where(r.team_id.in_(chunk), weeks.within(r.opened_at))
+            .group_by(r.team_id, week, h.question)
+        )
+        for team_id, index, question, count, total in session.execute(statement):
+            sums[(team_id, int(index), str(question))] = (int(count), int(total or 0))
+    return sums

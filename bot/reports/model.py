@@ -142,9 +142,30 @@ class FeedbackCounts:
 
 
 @dataclass(frozen=True)
+class Decisions:
+    """Decisions adopted, by method (advice, integrated), and how widely advice was sought:
+    the median number of people asked per decision (None below K decisions), the people asked
+    in all and how many of them answered (``answered_share`` None below K asked)."""
+
+    decided: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+    median_asked: float | None = None
+    asked: int = 0
+    answered: int = 0
+    answered_share: float | None = None
+
+
+@dataclass(frozen=True)
+class WeekDecisions:
+    """Decisions adopted in one week."""
+
+    decided: int = 0
+
+
+@dataclass(frozen=True)
 class Weekly:
-    """One week's value of a figure: the figure's own value type, or for tensions and feedback
-    :class:`WeekTensions` and :class:`WeekFeedback`."""
+    """One week's value of a figure: the figure's own value type, or for tensions, feedback and
+    decisions :class:`WeekTensions`, :class:`WeekFeedback` and :class:`WeekDecisions`."""
 
     week: str
     value: Any
@@ -162,10 +183,10 @@ class TeamValue:
 class Figure:
     """One figure of the report: its period value for the scope, week by week, and by team.
 
-    ``kind`` says which value type it holds: participation (:class:`Participation`), mood
-    (:class:`Mean`), metric (:class:`Total`), checklist (:class:`Share`), tensions
-    (:class:`TensionCounts`), feedback (:class:`FeedbackCounts`). ``teams`` is empty when the
-    report is about one team.
+    ``kind`` says which value type it holds: participation (:class:`Participation`), mood and
+    health (:class:`Mean`), metric (:class:`Total`), checklist (:class:`Share`), tensions
+    (:class:`TensionCounts`), feedback (:class:`FeedbackCounts`), decisions
+    (:class:`Decisions`). ``teams`` is empty when the report is about one team.
     """
 
     kind: str
@@ -198,8 +219,8 @@ class Stories:
 
 @dataclass(frozen=True)
 class NotRecorded:
-    """A part of the report whose data this retrobot does not hold (yet): it says so, and
-    shows no figure. ``key`` is the part: decisions, health, roles."""
+    """A part of the report whose data this retrobot does not hold: it says so, and shows no
+    figure (not a zero). ``key`` is the part: decisions, health, roles."""
 
     kind: str
     key: str

@@ -22,7 +22,6 @@ from sqlmodel import Session
 from bot.core.config import AppConfig, TeamConfig, key_question_target
 from bot.core.meetings import local_moment
 from bot.core.text import find_client_identifiers
-from bot.reports import pending
 from bot.reports.model import (
     OTHER,
     SECTIONS,
@@ -42,6 +41,7 @@ from bot.reports.model import (
     Total,
     Weekly,
 )
+from bot.reports.parts import decisions_figure, health_figures, not_recorded
 from bot.reports.tallies import feedback_figure, tension_figure
 from storage import reports as queries
 from storage import weekly
@@ -80,6 +80,9 @@ class Counts:
     values: dict[str, dict[str, int]] = field(default_factory=dict)
     stories: dict[str, queries.StoryList] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    # None where this retrobot has no such tables (their capability is not installed).
+    decisions: dict[str, queries.DecisionTally] | None = None
+    health: dict[tuple[str, int, str], tuple[int, int]] | None = None
 
 
 def gather_counts(
@@ -95,6 +98,11 @@ def gather_counts(
     zones: dict[str, list[TeamConfig]] = defaultdict(list)
     for team in teams:
         zones[team.timezone].append(team)
+    present = queries.table_names(session)
+    if present.issuperset(queries.DECISION_TABLES):
+        counts.decisions = {}
+    if present.issuperset(queries.HEALTH_TABLES):
+        counts.health = {}
     for zone, zone_teams in sorted(zones.items()):
         weeks = period_weeks(period, ZoneInfo(zone), now)
         ids = [team.id for team in zone_teams]
@@ -109,6 +117,10 @@ def gather_counts(
         counts.stories.update(
             queries.consented_stories(session, team_ids=ids, weeks=weeks, limit=STORIES_PER_TEAM)
         )
+        if counts.decisions is not None:
+            counts.decisions.update(queries.decision_tallies(session, team_ids=ids, weeks=weeks))
+        if counts.health is not None:
+            counts.health.update(queries.health_sums(session, team_ids=ids, weeks=weeks))
         if progress:
             progress(f"time zone {zone}")
     counts.names = queries.people_names(session, team_ids=[team.id for team in teams])
@@ -338,9 +350,13 @@ def build_report(
     counts = gather_counts(session, teams=teams, period=period, now=now, progress=progress)
     builder = Builder(teams, period, counts)
     sections: dict[str, list[object]] = {section: [] for section in SECTIONS}
-    sections["well-led"] += [builder.participation(), builder.mood()]
-    sections["well-led"] += pending.well_led(session, teams=teams, period=period, now=now)
     shape = {"labels": builder.labels, "refs": builder.refs, "by_team": builder.by_team}
+    sections["well-led"] += [builder.participation(), builder.mood()]
+    sections["well-led"] += health_figures(**shape, found=counts.health)
+    sections["well-led"] += [
+        decisions_figure(**shape, found=counts.decisions),
+        not_recorded("roles"),  # no capability records roles yet (docs/report.md, Seams)
+    ]
     sections["responsive"].append(tension_figure(**shape, found=counts.tensions))
     sections["caring"] += [
         feedback_figure(

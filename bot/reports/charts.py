@@ -23,6 +23,10 @@ TEAL = "#2c5f5d"
 LIGHT_TEAL = "#8fb9b7"
 AMBER = "#b5651d"
 GREY = "#9aa5a4"
+# Text large enough to read when a phone scales the chart to its width (about two thirds).
+SMALL = 9
+LABEL = 10
+WIDTH = 6.5  # inches
 _SVG_START = re.compile(r"<svg\b")
 _SIZE = re.compile(r'\s(width|height)="[\d.]+pt"')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)  # RDF naming other sites
@@ -60,20 +64,20 @@ def _week_ticks(axes: Any, labels: Sequence[str]) -> None:
     """Week numbers under the bars, thinned out so that a year's 52 stay legible."""
     step = max(1, -(-len(labels) // 13))
     positions = list(range(0, len(labels), step))
-    axes.set_xticks(positions, [f"W{labels[i][-2:]}" for i in positions], fontsize=7)
+    axes.set_xticks(positions, [f"W{labels[i][-2:]}" for i in positions], fontsize=SMALL)
     axes.set_xlim(-0.6, len(labels) - 0.4)
 
 
 def _tidy(axes: Any) -> None:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.tick_params(axis="y", labelsize=7)
+    axes.tick_params(axis="y", labelsize=SMALL)
 
 
 def participation_chart(renderer: Renderer, participation: Figure, mood: Figure) -> Markup:
     """Bars of the share of check-ins answered each week, and the mood line on its own scale."""
     labels = [week.week for week in participation.weeks]
-    figure = _figure(7.5, 2.8)
+    figure = _figure(WIDTH, 2.8)
     axes = figure.add_subplot(1, 1, 1)
     rates = [week.value.rate for week in participation.weeks]
     axes.bar(
@@ -83,15 +87,15 @@ def participation_chart(renderer: Renderer, participation: Figure, mood: Figure)
         width=0.75,
     )
     axes.set_ylim(0, 100)
-    axes.set_ylabel(renderer.plain("report/charts.participation_axis"), fontsize=8)
+    axes.set_ylabel(renderer.plain("report/charts.participation_axis"), fontsize=LABEL)
     _week_ticks(axes, labels)
     _tidy(axes)
     moods = axes.twinx()
     values = [w.value.mean if w.value.mean is not None else float("nan") for w in mood.weeks]
     moods.plot(range(len(labels)), values, color=TEAL, marker="o", markersize=2.5, linewidth=1.4)
     moods.set_ylim(1, 5)
-    moods.set_ylabel(renderer.plain("report/charts.mood_axis"), fontsize=8)
-    moods.tick_params(axis="y", labelsize=7)
+    moods.set_ylabel(renderer.plain("report/charts.mood_axis"), fontsize=LABEL)
+    moods.tick_params(axis="y", labelsize=SMALL)
     moods.spines["top"].set_visible(False)
     return _svg(figure, renderer.plain("report/charts.participation_title"))
 
@@ -100,7 +104,7 @@ def metric_chart(renderer: Renderer, metric: Figure) -> Markup:
     """A metric's weekly totals as bars (a held-back week is a gap)."""
     labels = [week.week for week in metric.weeks]
     totals = [week.value.total for week in metric.weeks]
-    figure = _figure(7.5, 2.2)
+    figure = _figure(WIDTH, 2.2)
     axes = figure.add_subplot(1, 1, 1)
     axes.bar(
         range(len(labels)),
@@ -108,7 +112,7 @@ def metric_chart(renderer: Renderer, metric: Figure) -> Markup:
         color=[AMBER if total is not None else "none" for total in totals],
         width=0.75,
     )
-    axes.set_ylabel(renderer.plain("report/charts.metric_axis", f=metric), fontsize=8)
+    axes.set_ylabel(renderer.plain("report/charts.metric_axis", f=metric), fontsize=LABEL)
     _week_ticks(axes, labels)
     _tidy(axes)
     return _svg(figure, renderer.plain("report/charts.metric_title", f=metric))
@@ -117,7 +121,7 @@ def metric_chart(renderer: Renderer, metric: Figure) -> Markup:
 def tension_chart(renderer: Renderer, tensions: Figure) -> Markup:
     """Tensions raised and closed each week, side by side."""
     labels = [week.week for week in tensions.weeks]
-    figure = _figure(7.5, 2.4)
+    figure = _figure(WIDTH, 2.4)
     axes = figure.add_subplot(1, 1, 1)
     positions = range(len(labels))
     axes.bar(
@@ -134,7 +138,7 @@ def tension_chart(renderer: Renderer, tensions: Figure) -> Markup:
         color=TEAL,
         label=renderer.plain("report/charts.closed"),
     )
-    axes.legend(fontsize=7, frameon=False, loc="upper left", ncols=2)
+    axes.legend(fontsize=SMALL, frameon=False, loc="upper left", ncols=2)
     _week_ticks(axes, labels)
     _tidy(axes)
     return _svg(figure, renderer.plain("report/charts.tensions_title"))
@@ -143,15 +147,15 @@ def tension_chart(renderer: Renderer, tensions: Figure) -> Markup:
 def _horizontal_bars(
     labels: Sequence[str], values: Sequence[float | None], *, maximum: float | None, colour: str
 ) -> Any:
-    figure = _figure(7.5, 0.45 + 0.32 * max(1, len(labels)))
+    figure = _figure(WIDTH, 0.5 + 0.36 * max(1, len(labels)))
     axes = figure.add_subplot(1, 1, 1)
     positions = list(range(len(labels)))
     axes.barh(positions, [v if v is not None else 0 for v in values], color=colour, height=0.6)
-    axes.set_yticks(positions, [_short(label) for label in labels], fontsize=7)
+    axes.set_yticks(positions, [_short(label) for label in labels], fontsize=SMALL)
     axes.invert_yaxis()
     if maximum is not None:
         axes.set_xlim(0, maximum)
-    axes.tick_params(axis="x", labelsize=7)
+    axes.tick_params(axis="x", labelsize=SMALL)
     _tidy(axes)
     return figure
 

@@ -66,7 +66,9 @@ def period_weeks(period: Period, zone: ZoneInfo, now: datetime) -> Weeks:
         mondays.append(local_moment(day, time(0), zone))
         day += timedelta(days=7)
     ref = min(now, end)
-    return Weeks(bounds=(start, *mondays, end), ref=ref, ref_date=ref.astimezone(zone).date())
+    return queries.PeriodWeeks(
+        bounds=(start, *mondays, end), ref=ref, ref_date=ref.astimezone(zone).date()
+    )
 
 
 @dataclass
@@ -173,9 +175,12 @@ class Builder:
         self.labels = period.weeks
         self.counts = counts
         self.by_team = len(self.teams) > 1
-
-    def _week(self, team: TeamConfig, index: int) -> weekly.CheckinWeek:
-        return self.counts.checkins.get((team.id, index), NO_CHECKINS)
+        # Each team's check-in weeks in order, looked up once for all the check-in figures.
+        found = counts.checkins
+        self.checkin_rows = {
+            team.id: [found.get((team.id, i), NO_CHECKINS) for i in range(len(self.labels))]
+            for team in self.teams
+        }
 
     def _figure(
         self,
@@ -202,11 +207,8 @@ class Builder:
     def participation(self) -> Figure:
         """Check-ins asked and answered."""
         cells: dict[str, list[object]] = {
-            team.id: [
-                _rate(self._week(team, i).asked, self._week(team, i).answered)
-                for i in range(len(self.labels))
-            ]
-            for team in self.teams
+            team_id: [_rate(week.asked, week.answered) for week in row]
+            for team_id, row in self.checkin_rows.items()
         }
 
         def combine(parts: list[object]) -> object:
@@ -220,8 +222,7 @@ class Builder:
         cells: dict[str, list[object]] = {}
         for team in self.teams:
             row: list[object] = []
-            for i in range(len(self.labels)):
-                week = self._week(team, i)
+            for week in self.checkin_rows[team.id]:
                 n, total = countable(
                     week.moods, week.mood_total, week.kept_moods, week.kept_mood_total
                 )
@@ -243,8 +244,7 @@ class Builder:
         cells: dict[str, list[object]] = {}
         for team in teams:
             row: list[object] = []
-            for i in range(len(self.labels)):
-                week = self._week(team, i)
+            for week in self.checkin_rows[team.id]:
                 n, total = countable(
                     week.metric_answers.get(metric_id, 0),
                     week.metric_totals.get(metric_id, 0.0),

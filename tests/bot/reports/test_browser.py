@@ -31,6 +31,14 @@ pytestmark = pytest.mark.skipif(
 HEADINGS = ["Safe", "Effective", "Caring", "Responsive", "Well-led", "Other figures"]
 
 
+def _own_network_namespace() -> bool:
+    """Whether this machine lets a process have a network of its own (root, unshare allowed)."""
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run headless Chromium on a file with no network: in a network namespace of its own where
     the machine allows one, and in any case through a proxy that does not exist."""
@@ -46,9 +54,8 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "--host-resolver-rules=MAP * ~NOTFOUND",
         *args,
     ]
-    unshare = shutil.which("unshare")
-    if unshare and os.geteuid() == 0:
-        command = [unshare, "--net", *command]
+    if _own_network_namespace():
+        command = ["unshare", "--net", *command]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     return done

@@ -5,7 +5,7 @@
 
 The Slack stand-in runs in a process of its own, holding chat.postMessage to ``--rate`` calls a
 second (a token bucket, bursts of ``--burst``; over-rate calls get 429 with Retry-After). This
-process is retrobot: it opens the round(s) with the same ``bot.checkins.service.send_round`` the
+process is retrobot: it opens the round(s) with the same ``bot.checkins.usecases.send_round`` the
 scheduler calls, paced at the same rate (Slack's published budget is what the app is told), and
 measures:
 
@@ -149,10 +149,11 @@ def cpu_seconds() -> float:
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
     """Send the round(s) and return the figures."""
-    from bot.checkins import service as checkins
+    from bot.checkins import usecases as checkins
     from bot.core.config import parse_config
     from bot.core.settings import Settings
     from bot.services import open_services
+    from bot.slack import pacing
 
     per_team = options.members // options.teams
     text, members = app_yaml(options.teams, per_team)
@@ -173,7 +174,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         services = open_services(settings, config)  # migrated, members mirrored (as at start-up)
         # The app is told Slack's rate, not its burst: it spends no burst, so Slack's bucket stays
         # full and absorbs the jitter of requests in flight.
-        checkins.PACE = checkins.Pace(options.pace or options.rate, checkins.DM_BURST)
+        pacing.PACE = pacing.Pace(options.pace or options.rate, pacing.DM_BURST)
         team_ids = [team.id for team in config.teams]
         cpu_before, wall_before = cpu_seconds(), time.monotonic()
         if len(team_ids) == 1:
@@ -198,7 +199,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         "rate": options.rate,
         "burst": options.burst,
         "pace": options.pace or options.rate,
-        "senders": checkins.SEND_WORKERS,
+        "senders": pacing.SEND_WORKERS,
         "database_url": database_url,
         "wall": wall,
         "bound": len(members) / options.rate,
@@ -262,7 +263,7 @@ def write_docs(runs: list[list[str]], command: str) -> None:
     body = [
         SECTION,
         "",
-        "A check-in round DMs every member through `bot.checkins.service.send_round` (what the "
+        "A check-in round DMs every member through `bot.checkins.usecases.send_round` (what the "
         "scheduler and `retrobot checkin send` run) against the Slack stand-in, in its own "
         "process, whose chat.postMessage is rate-limited (a token bucket; over-rate calls get "
         "429 with Retry-After). CPU and memory are this process's alone (the stand-in's are "

@@ -12,9 +12,11 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.core.errors import NotInTeamError, RetrobotError
+from bot.core.logs import keep_typed_text_out_of_logs
 from bot.services import Services
 from bot.slack.client import make_client
-from storage import queries
+from bot.slack.signature import VerifySignature
+from storage import claims
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +29,20 @@ LISTENER_THREADS = 32
 def create_app(services: Services, *, socket_mode: bool = False) -> App:
     """Build the Bolt app for these services, with every listener registered."""
     settings = services.settings
+    keep_typed_text_out_of_logs()  # before the App, whose loggers copy the filter
     app = App(
         client=make_client(settings.bot_token, settings.slack_api_url),
         signing_secret=None if socket_mode else settings.signing_secret,
-        request_verification_enabled=not socket_mode,
+        # Ours instead of Bolt's, in its place: a malformed request is a 401, never a 500.
+        request_verification_enabled=False,
+        before_authorize=None if socket_mode else VerifySignature(settings.signing_secret or ""),
         token_verification_enabled=False,
         logger=logging.getLogger("retrobot.bolt"),
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
     app.use(ProvideServices(services))
-    app.error(handle_error)
+    app.error(error_handler(services))
     handlers.register(app)
     return app
 
@@ -62,7 +67,7 @@ class ProvideServices(Middleware):
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             with services.session() as session:
-                if not queries.claim_event(session, event_id, now=services.now()):
+                if not claims.claim_event(session, event_id, now=services.now()):
                     logger.info("Event %s was already handled; ignoring the redelivery", event_id)
                     return BoltResponse(status=200, body="")
         services.keep_rosters_fresh()  # who is in each user-group team, reread now and then
@@ -70,19 +75,35 @@ class ProvideServices(Middleware):
         return next()
 
 
-def handle_error(error: Exception, body: dict, services: Services, client: WebClient) -> None:
-    """Log an unhandled error and tell the person, kindly, that their action did not go through."""
-    if isinstance(error, NotInTeamError):
-        text = services.renderer.say("errors.not_in_team")
-    elif isinstance(error, RetrobotError):
-        text = services.renderer.say("errors.cannot_do", reason=str(error))
-    else:
-        logger.exception("Unhandled error in a Slack listener", exc_info=error)
-        text = services.renderer.say("errors.something_went_wrong")
-    user_id = (body.get("user") or {}).get("id") or body.get("user_id")
-    if not user_id:
-        return
-    try:
-        client.chat_postMessage(channel=user_id, text=text)
-    except Exception:
-        logger.exception("Could not tell %s about the error", user_id)
+def error_handler(services: Services) -> Callable[[Exception, dict, WebClient], None]:
+    """The app's error handler, holding the services itself: an error can come before
+    ``ProvideServices`` has put them in the request's context (a middleware that failed)."""
+
+    def handle_error(error: Exception, body: dict, client: WebClient) -> None:
+        """Log an unhandled error and tell the person, kindly, that it did not go through."""
+        if isinstance(error, NotInTeamError):
+            text = services.renderer.say("errors.not_in_team")
+        elif isinstance(error, RetrobotError):
+            text = services.renderer.say("errors.cannot_do", reason=str(error))
+        else:
+            logger.exception("Unhandled error in a Slack listener", exc_info=error)
+            text = services.renderer.say("errors.something_went_wrong")
+        user_id = _person(body)
+        if not user_id:
+            return
+        try:
+            client.chat_postMessage(channel=user_id, text=text)
+        except Exception:
+            # Not naming them: the action that failed may have been anonymous feedback.
+            logger.exception("Could not tell the person about the error")
+
+    return handle_error
+
+
+def _person(body: dict) -> str | None:
+    """Who sent the request: an interaction's user, or a command's user_id."""
+    user = body.get("user")
+    if isinstance(user, dict) and isinstance(user.get("id"), str):
+        return user["id"]
+    user_id = body.get("user_id")
+    return user_id if isinstance(user_id, str) else None

@@ -41,6 +41,14 @@ SLASH_COMMANDS = [
     (ids.CHECKIN_COMMAND, "Open this week's check-in", "", False),
     (ids.TACTICAL_COMMAND, "Post the tactical-meeting agenda in this channel", "", False),
     (ids.RETRO_COMMAND, "retrobot help, and what your coaches received", "help | digest", False),
+    # Deciding (bot/decisions).
+    (
+        ids.PROPOSE_COMMAND,
+        "Make a proposal: the advice process or an integrated decision",
+        "[text]",
+        True,
+    ),
+    (ids.DECISIONS_COMMAND, "Find your team's decisions in the decision log", "[words]", True),
 ]
 
 
@@ -87,7 +95,13 @@ def build_manifest(config: AppConfig, *, url: str | None = None) -> dict[str, An
                     "type": "message",
                     "callback_id": ids.RAISE_TENSION_SHORTCUT,
                     "description": "Bring this message to your team's tactical meeting",
-                }
+                },
+                {
+                    "name": "Make a proposal",
+                    "type": "message",
+                    "callback_id": ids.MAKE_PROPOSAL_SHORTCUT,
+                    "description": "Propose an ongoing expectation, starting from this message",
+                },
             ],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import signal
@@ -20,6 +21,7 @@ from bot.core.config import AppConfig, load_config
 from bot.core.errors import ConfigError, RetrobotError
 from bot.core.settings import Settings
 from bot.services import Services, open_services
+from bot.slack.signature import log_refusal, refusal
 from storage import db
 
 if TYPE_CHECKING:
@@ -34,22 +36,55 @@ WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
 
 
 def make_wsgi_app(app: App, services: Services) -> WsgiApp:
-    """The WSGI app: POST /slack/events to Bolt, GET /healthz to a database check, else 404."""
+    """The WSGI app: POST /slack/events to Bolt, GET /healthz to a database check, else 404.
+
+    A request to Slack's endpoint is verified here first, before Bolt reads it: Bolt parses the
+    body (and its length) before its own check, and fails on one that is not what Slack sends.
+    Any request that cannot be verified is a 401 and one log line.
+    """
     slack = SlackRequestHandler(app, path=SLACK_PATH)
+    secret = services.settings.signing_secret
 
     def wsgi(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             healthy = db.ping(services.engine)
-            body = json.dumps({"ok": healthy}).encode()
             status = "200 OK" if healthy else "503 Service Unavailable"
-            start_response(
-                status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-            )
-            return [body]
+            return _json(start_response, status, {"ok": healthy})
+        if path == SLACK_PATH and environ.get("REQUEST_METHOD") == "POST" and secret:
+            reason = _unverified(environ, secret)
+            if reason is not None:
+                log_refusal(reason, source=environ.get("REMOTE_ADDR"))
+                return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
         return slack(environ, start_response)
 
     return wsgi
+
+
+def _unverified(environ: dict, secret: str) -> str | None:
+    """Why the request cannot be taken to be Slack's; None when it is, its body put back."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return "its length is not a number"
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    # Bolt reads the body again once it is verified.
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return refusal(
+        body,
+        environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+        environ.get("HTTP_X_SLACK_SIGNATURE"),
+        signing_secret=secret,
+    )
+
+
+def _json(start_response: Callable[..., Any], status: str, answer: dict) -> list[bytes]:
+    body = json.dumps(answer).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
 
 
 def startup_line(settings: Settings, config: AppConfig, *, mode: str) -> str:

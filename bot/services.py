@@ -8,12 +8,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session
 
 from bot.core.config import AppConfig
+from bot.core.errors import CouldNotSaveError
 from bot.core.settings import Settings
 from bot.slack.client import make_client
 from prompts import Renderer
@@ -21,6 +25,10 @@ from storage import db, queries
 
 logger = logging.getLogger(__name__)
 
+
+# How long storing a modal's submission waits for a busy database before saying so: well inside
+# Slack's 3 s for the ack, which waits for it.
+SAVE_WAIT_SECONDS = 1.5
 
 # How often a process rereads who is in each team's Slack user group from the database.
 ROSTER_REFRESH_SECONDS = 60.0
@@ -102,9 +110,53 @@ class Services:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection
 
+    @contextmanager
+    def saving(self) -> Iterator[Connection]:
+        """A connection (each statement committing by itself) for storing what a person has
+        just submitted, before their modal closes: it waits for a busy database at most
+        :data:`SAVE_WAIT_SECONDS`, and a database that cannot take it becomes
+        :class:`CouldNotSaveError` — the modal then stays open with everything typed in it."""
+        try:
+            with self.autocommit() as connection, db.waiting_at_most(connection, SAVE_WAIT_SECONDS):
+                yield connection
+        except (OperationalError, DBAPIError, PoolTimeoutError) as error:
+            _could_not_save(error)
+
+    @contextmanager
+    def saving_session(self) -> Iterator[Session]:
+        """A session for storing what a person has just submitted, before their modal closes,
+        where the rules that store it take a Session: like :meth:`saving`, it waits for a busy
+        database at most :data:`SAVE_WAIT_SECONDS`, and a database that cannot take it now
+        (busy, or out of reach) becomes :class:`CouldNotSaveError`. One that refuses it for good
+        (a broken schema) is a fault, not a reason to try again: its error goes on, to be logged
+        with its traceback and the person told. The session commits as the rules do."""
+        try:
+            with (
+                self.engine.connect() as connection,
+                db.waiting_at_most(connection, SAVE_WAIT_SECONDS),
+                Session(bind=connection, expire_on_commit=False) as session,
+            ):
+                try:
+                    yield session
+                except BaseException:
+                    session.rollback()
+                    raise
+        except (DBAPIError, PoolTimeoutError) as error:
+            if not db.is_busy_or_unreachable(error):
+                raise
+            _could_not_save(error)
+
     def now(self) -> datetime:
         """The current moment in UTC."""
         return self.clock()
+
+
+def _could_not_save(error: Exception) -> NoReturn:
+    """Say in the log that a submission could not be stored in time, and raise the error that
+    keeps its modal open."""
+    # The error's class only: its message and parameters may quote what was typed.
+    logger.warning("Could not store a submission in time (%s)", type(error).__name__)
+    raise CouldNotSaveError("couldn't save just now") from None
 
 
 def open_services(settings: Settings, config: AppConfig) -> Services:

@@ -16,7 +16,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -44,12 +45,29 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
+class _NoRows(logging.Filter):
+    """Drop the result rows SQLAlchemy logs at DEBUG: they hold what people typed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the engine's INFO lines (statements, parameters hidden) and above."""
+        return record.levelno > logging.DEBUG
+
+
+_NO_ROWS = _NoRows()
+
+
 def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
-    """Create the engine for ``url``: SQLite tuned for concurrent use, or pooled PostgreSQL."""
+    """Create the engine for ``url``: SQLite tuned for concurrent use, or pooled PostgreSQL.
+
+    No log line and no error message ever holds a statement's parameters or a row: they are
+    what people typed (a tension, a story kept from the team). ``hide_parameters`` keeps them
+    out of the engine's INFO lines and of every database error; the filter drops its rows.
+    """
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NO_ROWS)
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(parsed)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if parsed.get_backend_name() == "postgresql":
         kwargs["pool_size"] = pool_size or DEFAULT_POOL_SIZE
         kwargs["max_overflow"] = DEFAULT_MAX_OVERFLOW
@@ -58,7 +76,34 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
             kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     elif pool_size:
         kwargs["pool_size"] = pool_size
-    return create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "handle_error", _without_row_details)
+    return engine
+
+
+def _without_row_details(context: Any) -> Exception | None:
+    """PostgreSQL's error message, without its DETAIL: a failed INSERT's DETAIL quotes the
+    row ("Failing row contains (…)"), which is what someone typed. The error keeps its class,
+    SQLSTATE and primary message; only the details go."""
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if not primary or str(original) == primary:
+        return None
+    try:
+        plain = type(original)(primary)
+    except Exception:  # an error class that cannot be made from its message: leave it
+        return None
+    return DBAPIError.instance(
+        context.statement,
+        context.parameters,
+        plain,
+        context.dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=context.dialect,
+        ismulti=bool(context.execution_context and context.execution_context.executemany),
+    )
 
 
 def _make_sqlite_engine(url: URL) -> Engine:
@@ -68,7 +113,7 @@ def _make_sqlite_engine(url: URL) -> Engine:
     # The busy timeout from the very first statement: the pragmas below run before theirs is set,
     # and switching a new file to WAL waits for the other processes starting up at once.
     connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-    kwargs: dict[str, Any] = {"connect_args": connect_args}
+    kwargs: dict[str, Any] = {"connect_args": connect_args, "hide_parameters": True}
     if in_memory:
         # One shared connection, or each session would see its own empty database.
         kwargs["poolclass"] = StaticPool
@@ -222,3 +267,72 @@ def ping(engine: Engine) -> bool:
         logger.warning("Database ping failed for %s", redact_url(str(engine.url)), exc_info=True)
         return False
     return True
+
+
+@contextmanager
+def waiting_at_most(connection: Connection, seconds: float) -> Iterator[Connection]:
+    """Let the statements run on ``connection`` wait for a busy database at most ``seconds``
+    (the connection's own limits return with it to the pool afterwards).
+
+    For a submission whose person is waiting on it: SQLite's busy timeout, PostgreSQL's lock
+    timeout (a connection refused fails at once). Past it the statement fails, and the caller
+    says "couldn't save just now" instead of answering Slack too late. The connection must have
+    no work in progress: each setting is committed as it is made.
+    """
+    milliseconds = max(1, int(seconds * 1000))
+    if connection.dialect.name == "sqlite":
+        set_wait = f"PRAGMA busy_timeout={milliseconds}"
+        reset_wait = f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+    else:
+        set_wait, reset_wait = f"SET lock_timeout = {milliseconds}", "RESET lock_timeout"
+    _set_for_connection(connection, set_wait)
+    try:
+        yield connection
+    finally:
+        _set_for_connection(connection, reset_wait)
+
+
+def _set_for_connection(connection: Connection, statement: str) -> None:
+    """Run a setting and commit it at once: PostgreSQL forgets a SET whose transaction rolls
+    back (as a connection's does on its way back to the pool), and a session bound to the
+    connection afterwards must begin, and so commit, its own transaction."""
+    connection.exec_driver_sql(statement)
+    connection.commit()
+
+
+# SQLite's primary result codes for a database another connection is writing to.
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+# PostgreSQL's SQLSTATEs for a wait cut short or a server not taking work now; class 08 (a
+# connection lost or refused) is matched by its prefix.
+_POSTGRESQL_BUSY_STATES = frozenset(
+    {
+        "55P03",  # lock_not_available: the lock timeout of waiting_at_most passed
+        "57014",  # query_canceled: a statement timeout passed
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "53300",  # too_many_connections
+        "57P01",  # admin_shutdown
+        "57P02",  # crash_shutdown
+        "57P03",  # cannot_connect_now: starting up or shutting down
+    }
+)
+
+
+def is_busy_or_unreachable(error: BaseException) -> bool:
+    """True when ``error`` says the database could not take a statement now — busy with
+    another writer, past its wait, or out of reach — so the same statement may well succeed in
+    a moment; False for one it refused for good (a broken schema, a constraint)."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    if isinstance(cause, sqlite3.Error):
+        return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_BUSY_CODES
+    state = getattr(cause, "sqlstate", None)
+    if state is None:
+        # psycopg's own errors (a connection refused, the server gone) carry no SQLSTATE.
+        return isinstance(error, OperationalError)
+    return state in _POSTGRESQL_BUSY_STATES or state.startswith("08")

@@ -67,6 +67,12 @@ class OutcomeKind(StrEnum):
     DROPPED = "dropped"
 
 
+# Outcomes that make a tension someone's work to do (and to mark done), and the statuses of a
+# tension once triaged.
+ACTION_OUTCOMES = (OutcomeKind.NEXT_ACTION, OutcomeKind.PROJECT)
+TRIAGED_STATUSES = (TensionStatus.TRIAGED, TensionStatus.CLOSED)
+
+
 class FeedbackKind(StrEnum):
     """The two kinds of peer feedback."""
 
@@ -364,3 +370,212 @@ class SchedulerLock(SQLModel, table=True):
     name: str = Field(primary_key=True)
     holder: str
     expires_at: datetime = _datetime()
+
+
+# --- Deciding: proposals, advice, the objection round, decisions (bot/decisions) ------------
+
+
+class ProposalMethod(StrEnum):
+    """How a proposal is decided (DESIGN.md, Deciding)."""
+
+    ADVICE = "advice"  # the proposer decides, after asking the affected and the experts
+    INTEGRATED = "integrated"  # the team decides by consent, in an objection round
+
+
+class ProposalStatus(StrEnum):
+    """Where a proposal stands."""
+
+    OPEN = "open"
+    ADOPTED = "adopted"
+    WITHDRAWN = "withdrawn"
+
+
+class AskStatus(StrEnum):
+    """What happened to the DM that asks one person for advice or for their consent."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by one process, which is posting the DM right now
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class AdviceAnswer(StrEnum):
+    """What a person asked for advice answered."""
+
+    ADVICE = "advice"
+    NO_ADVICE = "no_advice"
+
+
+class RoundAnswer(StrEnum):
+    """A member's answer in an integrated decision's objection round."""
+
+    NO_OBJECTION = "no_objection"
+    CONCERN = "concern"  # recorded, does not block
+    OBJECTION = "objection"  # blocks adoption until integrated or withdrawn
+
+
+class ObjectionResolution(StrEnum):
+    """How an objection stopped blocking."""
+
+    INTEGRATED = "integrated"  # the objector confirmed an amendment integrated it
+    WITHDRAWN = "withdrawn"  # the objector withdrew it
+
+
+class DecisionKind(StrEnum):
+    """What an adopted decision changes. The roles capability adds the kinds that create,
+    change, assign or remove a role (with ``decision.role_id``); no migration is needed."""
+
+    EXPECTATION = "expectation"
+
+
+class Proposal(SQLModel, table=True):
+    """A proposal for an ongoing expectation, from its draft to adopted or withdrawn.
+
+    ``version`` counts amendments (1 as first posted); the channel message (``channel``,
+    ``message_ts``) is updated in place and the process lives in its thread.
+    """
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        Index("ix_proposal_team_id_status", "team_id", "status"),
+        Index("ix_proposal_request_key", "request_key", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Indexed through ix_proposal_team_id_status, whose first column it is.
+    team_id: str = Field(foreign_key="team.id")
+    proposer: str = Field(index=True)
+    text: str = _text()
+    why: str = _text()
+    method: ProposalMethod = Field(sa_type=StrEnumType(ProposalMethod))
+    status: ProposalStatus = Field(
+        default=ProposalStatus.OPEN, sa_type=StrEnumType(ProposalStatus), index=True
+    )
+    version: int = 1
+    decide_by: date = Field(index=True)
+    review_date: date | None = None
+    values: list[str] = _json_list()
+    # Whole teams asked for advice (their members each get a request), by team id.
+    ask_teams: list[str] = _json_list()
+    # Roles asked for advice, by role id: kept for the roles capability (their holders asked).
+    ask_roles: list[str] = _json_list()
+    # The tension it resolves, when drafted from one triaged as a proposal (no foreign key:
+    # retention may delete an old tension; the decision log keeps its own words).
+    tension_id: int | None = None
+    source_permalink: str | None = None
+    channel: str | None = None
+    message_ts: str | None = None
+    # Integrated decisions: when the objection round closed (the date, or everyone answered).
+    round_closed_at: datetime | None = _datetime(nullable=True, default=None)
+    # The proposer was reminded the day before the date (advice process: time to decide).
+    reminded_at: datetime | None = _datetime(nullable=True, default=None)
+    withdrawn_at: datetime | None = _datetime(nullable=True, default=None)
+    created_at: datetime = _created_at()
+    updated_at: datetime = _updated_at()
+    # The submission that made it (the modal's view id), unique: stored once however often sent.
+    request_key: str | None = None
+
+
+class ProposalAmendment(SQLModel, table=True):
+    """One amendment of a proposal: the new words, and what changed as its proposer put it."""
+
+    __tablename__ = "proposal_amendment"
+    __table_args__ = (UniqueConstraint("proposal_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id")
+    version: int
+    text: str = _text()
+    why: str = _text()
+    note: str = _text()
+    decide_by: date
+    created_at: datetime = _created_at()
+
+
+class Advice(SQLModel, table=True):
+    """One person asked for advice on a proposal: the DM that asked them, and their advice."""
+
+    __tablename__ = "advice"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id")
+    user_id: str = Field(index=True)
+    # The advisor's own team when it is not the proposal's (informational; no foreign key).
+    from_team: str | None = None
+    coach: bool = False
+    status: AskStatus = Field(default=AskStatus.PENDING, sa_type=StrEnumType(AskStatus), index=True)
+    error: str | None = Field(default=None, sa_type=Text())
+    claimed_at: datetime | None = _datetime(nullable=True, default=None)
+    sent_at: datetime | None = _datetime(nullable=True, default=None)
+    dm_channel: str | None = None
+    dm_ts: str | None = None
+    reminded_at: datetime | None = _datetime(nullable=True, default=None)
+    answer: AdviceAnswer | None = Field(default=None, sa_type=StrEnumType(AdviceAnswer))
+    text: str = _text()
+    answered_at: datetime | None = _datetime(nullable=True, default=None)
+    answered_version: int | None = None
+    # Advice given on earlier versions, kept when the advisor advises again after an amendment:
+    # [{"version": 1, "text": "...", "at": "2026-06-01T12:00:00+00:00"}].
+    earlier: list[dict[str, Any]] = _json_list()
+
+
+class Objection(SQLModel, table=True):
+    """One member's place in an integrated decision's objection round: the DM that asked them,
+    their answer to the current version, and the objection they raised, if any, until it is
+    integrated or withdrawn."""
+
+    __tablename__ = "objection"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int = Field(foreign_key="proposal.id")
+    user_id: str = Field(index=True)
+    status: AskStatus = Field(default=AskStatus.PENDING, sa_type=StrEnumType(AskStatus), index=True)
+    error: str | None = Field(default=None, sa_type=Text())
+    claimed_at: datetime | None = _datetime(nullable=True, default=None)
+    sent_at: datetime | None = _datetime(nullable=True, default=None)
+    dm_channel: str | None = None
+    dm_ts: str | None = None
+    reminded_at: datetime | None = _datetime(nullable=True, default=None)
+    # The version this member is asked about: an amendment asks again those who answered.
+    asked_version: int = 1
+    answer: RoundAnswer | None = Field(default=None, sa_type=StrEnumType(RoundAnswer))
+    reason: str = _text()
+    answered_at: datetime | None = _datetime(nullable=True, default=None)
+    answered_version: int | None = None
+    # The objection as raised (kept for the decision log), and how it stopped blocking.
+    objection: str = _text()
+    objected_at: datetime | None = _datetime(nullable=True, default=None)
+    objected_version: int | None = None
+    resolution: ObjectionResolution | None = Field(
+        default=None, sa_type=StrEnumType(ObjectionResolution)
+    )
+    resolved_at: datetime | None = _datetime(nullable=True, default=None)
+    resolved_version: int | None = None
+
+
+class Decision(SQLModel, table=True):
+    """An adopted proposal in the team's decision log; ``decided_by`` is None when the team
+    decided by consent (integrated decision-making)."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id", index=True)
+    proposal_id: int = Field(foreign_key="proposal.id", unique=True)
+    kind: DecisionKind = Field(default=DecisionKind.EXPECTATION, sa_type=StrEnumType(DecisionKind))
+    # The role a role decision creates, changes, assigns or removes (the roles capability).
+    role_id: str | None = None
+    method: ProposalMethod = Field(sa_type=StrEnumType(ProposalMethod))
+    text: str = _text()
+    shaped_by: str = _text()
+    decided_by: str | None = None
+    decided_at: datetime = _datetime(index=True)
+    # Who was asked and did not answer by the decision: recorded, not waited for.
+    unanswered: list[str] = _json_list()
+    review_date: date | None = Field(default=None, index=True)
+    reviewed_at: datetime | None = _datetime(nullable=True, default=None)
+    # The tension that brought it back on the agenda at its review date (no foreign key, as
+    # for proposal.tension_id).
+    review_tension_id: int | None = None

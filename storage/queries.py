@@ -1,6 +1,6 @@
 """Queries shared by retrobot's services: each takes a Session and leaves the commit to its caller.
 
-The one exception is :func:`claim_event`, which must commit to claim anything.
+Claiming a row so that one process alone does something is in storage.claims.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, func, true, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import (
+    ACTION_OUTCOMES,
+    TRIAGED_STATUSES,
     CheckinRound,
     Coach,
     Feedback,
@@ -22,7 +24,6 @@ from storage.models import (
     FeedbackRequest,
     FeedbackRequestRecipient,
     Member,
-    ProcessedEvent,
     Team,
     Tension,
     TensionStatus,
@@ -59,6 +60,19 @@ def sync_members(
     ``keep_unlisted_members`` leaves members who are not listed as they are: a team whose people
     come from a Slack user group learns who is in it only when a check-in round reads the group.
     """
+    _sync_members(session, team_id=team_id, members=members, keep_unlisted=keep_unlisted_members)
+    _sync_coaches(session, team_id=team_id, coaches=coaches)
+    session.flush()
+
+
+def _sync_members(
+    session: Session,
+    *,
+    team_id: str,
+    members: list[tuple[str, str | None, str | None]],
+    keep_unlisted: bool,
+) -> None:
+    """Add or reactivate the listed members, deactivate the others (unless kept)."""
     listed_members = {user_id: (name, timezone) for user_id, name, timezone in members}
     known_members = {
         member.user_id: member
@@ -75,9 +89,12 @@ def sync_members(
         if timezone is not None:
             member.timezone = timezone
     for user_id, member in known_members.items():
-        if user_id not in listed_members and not keep_unlisted_members:
+        if user_id not in listed_members and not keep_unlisted:
             member.active = False
 
+
+def _sync_coaches(session: Session, *, team_id: str, coaches: list[tuple[str, str | None]]) -> None:
+    """Add or reactivate the listed coaches, deactivate the others."""
     listed_coaches = dict(coaches)
     known_coaches = {
         coach.user_id: coach
@@ -94,7 +111,6 @@ def sync_members(
     for user_id, coach in known_coaches.items():
         if user_id not in listed_coaches:
             coach.active = False
-    session.flush()
 
 
 def teams_of_user(session: Session, user_id: str) -> list[str]:
@@ -133,8 +149,7 @@ def active_member_ids(session: Session, team_id: str) -> list[str]:
 
 
 # Statements on the request paths, built once: building a statement (and its cache key) costs
-# more CPU than running it, and these run for every tension raised and every event.
-_CLAIM = insert(ProcessedEvent.__table__)  # type: ignore[attr-defined]
+# more CPU than running it, and these run for every tension raised.
 _ROUNDS = CheckinRound.__table__.c  # type: ignore[attr-defined]
 
 
@@ -163,31 +178,6 @@ def core(db: Session | Connection) -> Connection:
     """The Core connection under a session (or the connection itself): Core statements run on
     it without the ORM's per-statement work."""
     return db.connection() if isinstance(db, Session) else db
-
-
-def claim_request(db: Session | Connection, key: str, *, now: datetime) -> bool:
-    """Record a request's key in this transaction; False (rolled back) if already there.
-
-    One INSERT, no look first: the primary key decides, so two workers racing with the same
-    key cannot both win. The commit is the caller's, with the request's own work.
-    """
-    try:
-        core(db).execute(_CLAIM, {"event_id": key, "received_at": now})
-    except IntegrityError:
-        db.rollback()
-        return False
-    return True
-
-
-def claim_event(session: Session, event_id: str, *, now: datetime) -> bool:
-    """Record a Slack event id; True the first time, False for a retry. Commits.
-
-    A failed claim rolls the session back, so call this before doing the event's work.
-    """
-    if not claim_request(session, event_id, now=now):
-        return False
-    session.commit()
-    return True
 
 
 def posted_agenda_round(db: Session | Connection, *, team_id: str, today: date) -> int | None:
@@ -442,20 +432,6 @@ def unanswered_requests_due_between(
     return [(request, asked) for request, asked in rows]
 
 
-def claim_feedback_reminder(session: Session, *, recipient_id: int, now: datetime) -> bool:
-    """Mark one asked person as reminded; False when they were reminded or answered meanwhile."""
-    result = session.exec(  # type: ignore[call-overload]
-        update(FeedbackRequestRecipient)
-        .where(
-            col(FeedbackRequestRecipient.id) == recipient_id,
-            col(FeedbackRequestRecipient.reminded_at).is_(None),
-            col(FeedbackRequestRecipient.answered_at).is_(None),
-        )
-        .values(reminded_at=now)
-    )
-    return bool(result.rowcount)
-
-
 def is_away(session: Session, *, user_id: str, day: date) -> bool:
     """True when the person is marked away (in any of their teams) on ``day``."""
     return (
@@ -468,3 +444,52 @@ def is_away(session: Session, *, user_id: str, day: date) -> bool:
         ).first()
         is not None
     )
+
+
+# --- open actions: the next actions and projects people own ---------------------------------
+
+
+def is_overdue(tension: Tension, today: date) -> bool:
+    """True for an open next action or project whose due date has passed."""
+    return tension.done_at is None and tension.due_date is not None and tension.due_date < today
+
+
+def _open_actions() -> SelectOfScalar[Tension]:
+    return select(Tension).where(
+        col(Tension.outcome).in_(ACTION_OUTCOMES),
+        col(Tension.status).in_(TRIAGED_STATUSES),
+        col(Tension.done_at).is_(None),
+    )
+
+
+def open_actions_of(session: Session, *, user_id: str) -> list[Tension]:
+    """The next actions and projects a person owns and has not finished, soonest due first."""
+    statement = (
+        _open_actions()
+        .where(Tension.owner == user_id)
+        .order_by(
+            col(Tension.due_date).is_(None),
+            col(Tension.due_date),
+            col(Tension.triaged_at),
+            col(Tension.id),
+        )
+    )
+    return list(session.exec(statement))
+
+
+def open_actions_of_team(
+    session: Session, *, team_id: str, excluding_round: int | None = None
+) -> list[Tension]:
+    """The team's unfinished next actions and projects, oldest first.
+
+    ``excluding_round`` leaves out those triaged in that meeting: its progress updates report
+    what moved since the last meeting, not what it has just decided.
+    """
+    statement = _open_actions().where(Tension.team_id == team_id, col(Tension.private).is_(False))
+    if excluding_round is not None:
+        statement = statement.where(
+            (col(Tension.triaged_round_id).is_(None))
+            | (col(Tension.triaged_round_id) != excluding_round)
+        )
+    statement = statement.order_by(col(Tension.triaged_at), col(Tension.id))
+    return list(session.exec(statement))

@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, update
+from sqlmodel import Session, col
 
 from storage.models import (
+    ACTION_OUTCOMES,
     CheckinPrompt,
     CheckinResponse,
     CheckinRound,
@@ -28,7 +28,6 @@ from storage.models import (
     DigestKind,
     Feedback,
     FeedbackKind,
-    OutcomeKind,
     PromptStatus,
     RoundStatus,
     SentDigest,
@@ -39,7 +38,6 @@ from storage.models import (
 # A statement names at most this many teams, well inside SQLite's and PostgreSQL's limits on
 # bound parameters; 1,000 teams take one statement per aggregate.
 TEAMS_PER_STATEMENT = 2000
-ACTION_OUTCOMES = (OutcomeKind.NEXT_ACTION, OutcomeKind.PROJECT)
 ENDED_STATUSES = (TensionStatus.CLOSED, TensionStatus.WITHDRAWN)
 NOT_ASKED = (PromptStatus.AWAY, PromptStatus.SKIPPED)
 
@@ -206,42 +204,54 @@ def checkin_weeks(
     A round belongs to the week its meeting falls in; missed rounds (never sent) do not count.
     ``asked`` is everyone prompted and not away, plus anyone who answered without a prompt.
     """
-    metrics = sorted(set(metric_ids))
-    values = CheckinResponse.__table__.c.metric_values  # type: ignore[attr-defined]
-    week = weeks.index_of(CheckinRound.meeting_at).label("week")
-    round_filter = and_(
-        weeks.within(CheckinRound.meeting_at), CheckinRound.status != RoundStatus.MISSED
-    )
-    counted_prompt = and_(
-        col(CheckinPrompt.id).is_not(None), col(CheckinPrompt.status).not_in(NOT_ASKED)
-    )
-    kept = ~col(CheckinResponse.shared)
-    kept_mood = case((kept, CheckinResponse.mood))
-    metric_columns: list[Any] = []
-    kept_columns: list[Any] = []
-    for metric in metrics:
-        value = values[metric].as_float()
-        metric_columns += [func.count(value), func.sum(value)]
-        kept_value = case((kept, value))
-        kept_columns += [func.count(kept_value), func.sum(kept_value)]
+    query = _CheckinWeekQuery(weeks, sorted(set(metric_ids)))
     found: dict[tuple[str, int], dict[str, Any]] = {}
     for chunk in each_chunk(team_ids):
-        # Counted per round first, then per week: no COUNT(DISTINCT), which would sort.
+        for team_id, index, rounds, away, skipped, asked in session.execute(query.prompts(chunk)):
+            found[(team_id, index)] = {
+                "rounds": int(rounds),
+                "away": int(away or 0),
+                "skipped": int(skipped or 0),
+                "asked": int(asked or 0),
+            }
+        for row in session.execute(query.answers(chunk)):
+            query.add_answers(found, row)
+    return {key: CheckinWeek(**entry) for key, entry in found.items()}
+
+
+class _CheckinWeekQuery:
+    """The two statements behind :func:`checkin_weeks`, for one set of weeks and metrics:
+    prompts counted per round then per week (no COUNT(DISTINCT), which would sort), and the
+    answers' moods and metric values summed per week, all and unshared apart."""
+
+    def __init__(self, weeks: Weeks, metrics: list[str]) -> None:
+        self.metrics = metrics
+        self.week = weeks.index_of(CheckinRound.meeting_at).label("week")
+        self.round_filter = and_(
+            weeks.within(CheckinRound.meeting_at), CheckinRound.status != RoundStatus.MISSED
+        )
+        self.counted_prompt = and_(
+            col(CheckinPrompt.id).is_not(None), col(CheckinPrompt.status).not_in(NOT_ASKED)
+        )
+
+    def prompts(self, chunk: list[str]) -> Any:
+        """Rounds, away, skipped and asked per (team, week)."""
+        week = self.week
         per_round = (
             select(
                 CheckinRound.team_id,
                 week,
                 _count(col(CheckinPrompt.status) == PromptStatus.AWAY).label("away"),
                 _count(col(CheckinPrompt.status) == PromptStatus.SKIPPED).label("skipped"),
-                _count(counted_prompt).label("asked"),
+                _count(self.counted_prompt).label("asked"),
             )
             .select_from(CheckinRound)
             .outerjoin(CheckinPrompt, col(CheckinPrompt.round_id) == col(CheckinRound.id))
-            .where(col(CheckinRound.team_id).in_(chunk), round_filter)
+            .where(col(CheckinRound.team_id).in_(chunk), self.round_filter)
             .group_by(CheckinRound.id, CheckinRound.team_id, week)
             .subquery()
         )
-        prompts = select(
+        return select(
             per_round.c.team_id,
             per_round.c.week,
             func.count(),
@@ -249,19 +259,25 @@ def checkin_weeks(
             func.sum(per_round.c.skipped),
             func.sum(per_round.c.asked),
         ).group_by(per_round.c.team_id, per_round.c.week)
-        for team_id, index, rounds, away, skipped, asked in session.execute(prompts):
-            found[(team_id, index)] = {
-                "rounds": int(rounds),
-                "away": int(away or 0),
-                "skipped": int(skipped or 0),
-                "asked": int(asked or 0),
-            }
-        answers = (
+
+    def answers(self, chunk: list[str]) -> Any:
+        """Answers, unprompted answers, moods and metric values per (team, week)."""
+        values = CheckinResponse.__table__.c.metric_values  # type: ignore[attr-defined]
+        kept = ~col(CheckinResponse.shared)
+        kept_mood = case((kept, CheckinResponse.mood))
+        metric_columns: list[Any] = []
+        kept_columns: list[Any] = []
+        for metric in self.metrics:
+            value = values[metric].as_float()
+            metric_columns += [func.count(value), func.sum(value)]
+            kept_value = case((kept, value))
+            kept_columns += [func.count(kept_value), func.sum(kept_value)]
+        return (
             select(
                 CheckinRound.team_id,
-                week,
+                self.week,
                 func.count(CheckinResponse.id),
-                _count(~counted_prompt),
+                _count(~self.counted_prompt),
                 func.count(CheckinResponse.mood),
                 func.sum(CheckinResponse.mood),
                 func.count(kept_mood),
@@ -278,33 +294,31 @@ def checkin_weeks(
                     col(CheckinPrompt.user_id) == col(CheckinResponse.user_id),
                 ),
             )
-            .where(col(CheckinRound.team_id).in_(chunk), round_filter)
-            .group_by(CheckinRound.team_id, week)
+            .where(col(CheckinRound.team_id).in_(chunk), self.round_filter)
+            .group_by(CheckinRound.team_id, self.week)
         )
-        for row in session.execute(answers):
-            team_id, index, answered, unprompted, moods, mood_total, *rest = row
-            kept_moods, kept_mood_total, *metric_values = rest
-            kept_values = metric_values[2 * len(metrics) :]
-            entry = found.setdefault((team_id, index), {"rounds": 1, "away": 0, "asked": 0})
-            entry["asked"] += int(unprompted or 0)
-            entry["answered"] = int(answered)
-            entry["moods"] = int(moods)
-            entry["mood_total"] = float(mood_total or 0)
-            entry["metric_answers"] = {
-                metric: int(metric_values[2 * i]) for i, metric in enumerate(metrics)
-            }
-            entry["metric_totals"] = {
-                metric: float(metric_values[2 * i + 1] or 0) for i, metric in enumerate(metrics)
-            }
-            entry["kept_moods"] = int(kept_moods)
-            entry["kept_mood_total"] = float(kept_mood_total or 0)
-            entry["kept_metric_answers"] = {
-                metric: int(kept_values[2 * i]) for i, metric in enumerate(metrics)
-            }
-            entry["kept_metric_totals"] = {
-                metric: float(kept_values[2 * i + 1] or 0) for i, metric in enumerate(metrics)
-            }
-    return {key: CheckinWeek(**entry) for key, entry in found.items()}
+
+    def add_answers(self, found: dict[tuple[str, int], dict[str, Any]], row: Any) -> None:
+        """Fold one (team, week) row of answers into what the prompts found."""
+        metrics = self.metrics
+        team_id, index, answered, unprompted, moods, mood_total, *rest = row
+        kept_moods, kept_mood_total, *metric_values = rest
+        kept_values = metric_values[2 * len(metrics) :]
+        entry = found.setdefault((team_id, index), {"rounds": 1, "away": 0, "asked": 0})
+        entry["asked"] += int(unprompted or 0)
+        entry["answered"] = int(answered)
+        entry["moods"] = int(moods)
+        entry["mood_total"] = float(mood_total or 0)
+        entry["metric_answers"] = {m: int(metric_values[2 * i]) for i, m in enumerate(metrics)}
+        entry["metric_totals"] = {
+            m: float(metric_values[2 * i + 1] or 0) for i, m in enumerate(metrics)
+        }
+        entry["kept_moods"] = int(kept_moods)
+        entry["kept_mood_total"] = float(kept_mood_total or 0)
+        entry["kept_metric_answers"] = {m: int(kept_values[2 * i]) for i, m in enumerate(metrics)}
+        entry["kept_metric_totals"] = {
+            m: float(kept_values[2 * i + 1] or 0) for i, m in enumerate(metrics)
+        }
 
 
 def shared_stories(
@@ -400,23 +414,28 @@ def tension_counts(
             .group_by(Tension.team_id)
         )
         for team_id, *numbers in session.execute(statement):
-            *tallies, oldest, stale, done, overdue, open_actions, p_raised, p_open, first = numbers
-            raised, triaged, closed, open_now = (int(n or 0) for n in tallies)
-            counts[team_id] = TensionCounts(
-                raised=raised,
-                triaged=triaged,
-                closed=closed,
-                open=open_now,
-                oldest_open=oldest,
-                stale_open=int(stale or 0),
-                actions_done=int(done or 0),
-                actions_overdue=int(overdue or 0),
-                actions_open=int(open_actions or 0),
-                private_raised=int(p_raised or 0),
-                private_open=int(p_open or 0),
-                first_raised=first,
-            )
+            counts[team_id] = _tension_counts_of(numbers)
     return counts
+
+
+def _tension_counts_of(numbers: Sequence[Any]) -> TensionCounts:
+    """One team's row of :func:`tension_counts`, as its counts."""
+    *tallies, oldest, stale, done, overdue, open_actions, p_raised, p_open, first = numbers
+    raised, triaged, closed, open_now = (int(n or 0) for n in tallies)
+    return TensionCounts(
+        raised=raised,
+        triaged=triaged,
+        closed=closed,
+        open=open_now,
+        oldest_open=oldest,
+        stale_open=int(stale or 0),
+        actions_done=int(done or 0),
+        actions_overdue=int(overdue or 0),
+        actions_open=int(open_actions or 0),
+        private_raised=int(p_raised or 0),
+        private_open=int(p_open or 0),
+        first_raised=first,
+    )
 
 
 def owner_spread(
@@ -545,114 +564,6 @@ def first_rounds(session: Session, *, team_ids: Sequence[str]) -> dict[str, date
         for team_id, moment in session.execute(statement):
             first[team_id] = moment
     return first
-
-
-# --- the record of what was sent ---------------------------------------------------------------
-
-
-def claim_delivery(
-    session: Session,
-    *,
-    kind: DigestKind,
-    recipient: str,
-    team_id: str,
-    iso_week: str,
-    now: datetime,
-) -> SentDigest | None:
-    """Record that this delivery is being sent, and return the row; None if it is not ours.
-
-    The unique key (kind, recipient, team, week) lets exactly one caller insert the row, across
-    processes; a delivery that failed before may be claimed again. Commits either way.
-    """
-    row = SentDigest(
-        kind=kind,
-        recipient=recipient,
-        team_id=team_id,
-        iso_week=iso_week,
-        status=DeliveryStatus.PENDING,
-        created_at=now,
-    )
-    session.add(row)
-    try:
-        session.commit()
-        return row
-    except IntegrityError:
-        session.rollback()
-    retried = session.execute(
-        update(SentDigest)
-        .where(
-            *_one_delivery(kind, recipient, team_id, iso_week),
-            col(SentDigest.status) == DeliveryStatus.FAILED,
-        )
-        .values(status=DeliveryStatus.PENDING, error=None, created_at=now)
-    )
-    session.commit()
-    if retried.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return find_delivery(
-        session, kind=kind, recipient=recipient, team_id=team_id, iso_week=iso_week
-    )
-
-
-def _one_delivery(
-    kind: DigestKind, recipient: str, team_id: str, iso_week: str
-) -> tuple[ColumnElement[bool], ...]:
-    """The conditions naming one delivery: what, to whom, for which team, for which week."""
-    return (
-        col(SentDigest.kind) == kind,
-        col(SentDigest.recipient) == recipient,
-        col(SentDigest.team_id) == team_id,
-        col(SentDigest.iso_week) == iso_week,
-    )
-
-
-def reclaim_unconfirmed(
-    session: Session,
-    *,
-    kind: DigestKind,
-    recipient: str,
-    team_id: str,
-    iso_week: str,
-    now: datetime,
-    stale_before: datetime,
-) -> SentDigest | None:
-    """Take over a delivery that may have reached Slack but was never confirmed; None if there
-    is none to take (or another caller took it first).
-
-    Unconfirmed: still pending with an error (Slack's answer was lost, or Slack could not say
-    whether it arrived), or pending since before ``stale_before`` (the process that claimed it
-    stopped). One UPDATE: of callers racing for it, exactly one gets it. The caller must look
-    for it in Slack before sending it again. Commits either way.
-    """
-    taken = session.execute(
-        update(SentDigest)
-        .where(
-            *_one_delivery(kind, recipient, team_id, iso_week),
-            col(SentDigest.status) == DeliveryStatus.PENDING,
-            col(SentDigest.error).is_not(None) | (col(SentDigest.created_at) <= stale_before),
-        )
-        .values(error=None, created_at=now)
-    )
-    session.commit()
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return find_delivery(
-        session, kind=kind, recipient=recipient, team_id=team_id, iso_week=iso_week
-    )
-
-
-def find_delivery(
-    session: Session, *, kind: DigestKind, recipient: str, team_id: str, iso_week: str
-) -> SentDigest | None:
-    """The record of one weekly delivery, if there is one (read fresh from the database)."""
-    statement = (
-        select(SentDigest)
-        .where(
-            *_one_delivery(kind, recipient, team_id, iso_week),
-        )
-        .execution_options(populate_existing=True)
-    )
-    return session.execute(statement).scalars().first()
 
 
 def coach_digests_for_teams(

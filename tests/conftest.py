@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import freezegun
 import pytest
 
 from bot.app import create_app
@@ -19,6 +20,11 @@ from bot.services import Services, open_services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.db import make_engine, normalise_url
+
+# pytest times each test with clocks it imported from `time` into _pytest.timing; freezegun would
+# swap them for its frozen ones, and --durations would print years. Only that module: ignoring
+# all of "_pytest" would hand real time to a test body, whose caller is _pytest.python.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

@@ -24,8 +24,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -33,15 +33,19 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from bot.agenda.model import Agenda, AgendaPost, ChecklistSummary, MetricSummary
 from bot.agenda.views import build_agenda_messages
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import NotAllowedError, NotInTeamError, RetrobotError
-from bot.core.meetings import Meeting, meeting_on, next_meeting, previous_meeting
+from bot.core.meetings import Meeting, local_today, meeting_on, next_meeting, previous_meeting
 from bot.services import Services
 from bot.slack import client as delivery
-from bot.triage.service import is_overdue, local_today, open_actions_of_team
+from bot.slack import outbox
+from bot.slack.outbox import Envelope
 from storage import queries
+from storage.locks import LeaseLock, instance_name
 from storage.models import CheckinResponse, CheckinRound, Tension, TensionStatus
+from storage.queries import open_actions_of_team
 
 logger = logging.getLogger(__name__)
 
@@ -78,78 +82,6 @@ class CoachNotMemberError(NotAllowedError):
     def __init__(self, team: TeamConfig) -> None:
         self.team = team
         super().__init__(f"Any member of {team.name} can post its agenda with /tactical.")
-
-
-@dataclass(frozen=True)
-class MetricSummary:
-    """One of the team's numbers over the shared check-in answers."""
-
-    id: str
-    label: str
-    unit: str
-    total: float
-    average: float
-    answers: int
-
-
-@dataclass(frozen=True)
-class ChecklistSummary:
-    """One recurring duty: how many said it was done (check) and how many not (no check)."""
-
-    duty: str
-    checked: int
-    unchecked: int
-
-
-@dataclass(frozen=True)
-class Agenda:
-    """Everything one meeting's agenda shows, as plain values."""
-
-    team: TeamConfig
-    meeting: Meeting
-    round_id: int
-    today: date
-    answers: list[CheckinResponse]
-    checklist: list[ChecklistSummary]
-    metrics: list[MetricSummary]
-    progress: list[Tension]
-    items: list[Tension]
-
-    @property
-    def mood_average(self) -> float | None:
-        """The average mood of the shared answers that gave one."""
-        moods = [a.mood for a in self.answers if a.mood is not None]
-        return sum(moods) / len(moods) if moods else None
-
-    @property
-    def overdue(self) -> int:
-        """How many of the open next actions and projects are past their due date."""
-        return sum(1 for t in self.progress if is_overdue(t, self.today))
-
-    def is_overdue(self, tension: Tension) -> bool:
-        """True when this open next action or project is past its due date."""
-        return is_overdue(tension, self.today)
-
-
-@dataclass(frozen=True)
-class AgendaPost:
-    """What posting (or updating) an agenda did: where it is, or Slack's error."""
-
-    team_id: str
-    team_name: str
-    meeting_date: date
-    meeting_at: datetime
-    channel: str
-    ts: str | None = None
-    created: bool = False
-    items: int = 0
-    replies: int = 0
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the agenda is in the channel as it should be."""
-        return self.error is None and self.ts is not None
 
 
 # --- which team, which meeting ----------------------------------------------------------------
@@ -426,8 +358,6 @@ def _agenda_turn(services: Services, round_id: int) -> Iterator[None]:
     if services.engine.dialect.name != "sqlite":
         yield
         return
-    from bot.jobs.scheduler import LeaseLock, instance_name
-
     lease = LeaseLock(
         services,
         holder=f"{instance_name()}:{threading.get_ident()}",
@@ -475,8 +405,7 @@ def _sync_main(
         # Someone deleted the agenda: post it afresh, with a thread of its own.
         _forget_thread(client, post.channel, stored)
         stored.clear()
-    metadata = {"event_type": AGENDA_METADATA_TYPE, "event_payload": {"round_id": round_id}}
-    sent = delivery.post(client, post.channel, payload, metadata=metadata)
+    sent = delivery.post(client, post.channel, payload, metadata=_envelope(round_id).metadata())
     if not sent.ok:
         return replace(post, ts=None, error=sent.error)
     stored[MAIN_MESSAGE] = {"ts": sent.ts, "digest": digest}
@@ -491,17 +420,20 @@ def _posted_before(client: WebClient, channel: str, round_id: int) -> str | None
     since a team without its agenda is worse off than one with two.
     """
     try:
-        for ts, payload in delivery.tagged_messages(
-            client, channel, AGENDA_METADATA_TYPE, pages=AGENDA_HISTORY_PAGES
-        ):
-            if payload.get("round_id") == round_id:
-                return ts
+        found = outbox.find_sent(client, channel, _envelope(round_id), pages=AGENDA_HISTORY_PAGES)
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
         logger.info("Could not look for an earlier agenda in %s: %s", channel, code)
+        return None
     except Exception:
         logger.warning("Could not look for an earlier agenda in %s", channel, exc_info=True)
-    return None
+        return None
+    return found.ts if found is not None else None
+
+
+def _envelope(round_id: int) -> Envelope:
+    """What marks a channel message as this round's agenda."""
+    return Envelope(AGENDA_METADATA_TYPE, {"round_id": round_id})
 
 
 def _sync_thread(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.agenda.model import Agenda
 from bot.core import ids
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
@@ -26,9 +27,6 @@ from bot.slack.blocks import (
 )
 from prompts import Renderer
 from storage.models import Tension, TensionStatus
-
-if TYPE_CHECKING:
-    from bot.agenda.service import Agenda
 
 # The channel message: title, intro, three part summaries, a divider and the agenda heading
 # (7 blocks), the tensions, and a "continued in the thread" line: 7 + 40 + 1 = 48 of 50.
@@ -93,6 +91,13 @@ def _details(renderer: Renderer, heading: str, lines: list[str], fallback: str) 
 
 def build_agenda_messages(renderer: Renderer, *, agenda: Agenda) -> AgendaMessages:
     """The whole agenda: the channel message, the details replies, the continuations."""
+    thread = _detail_replies(renderer, agenda)
+    thread.update(_continuations(renderer, agenda))
+    return AgendaMessages(main=_main_message(renderer, agenda), thread=thread)
+
+
+def _main_message(renderer: Renderer, agenda: Agenda) -> dict[str, Any]:
+    """The channel message: the meeting's steps in brief and the first tensions."""
     team, meeting = agenda.team, agenda.meeting
     items = agenda.items
     shown = items[:MAIN_ITEMS]
@@ -132,6 +137,11 @@ def build_agenda_messages(renderer: Renderer, *, agenda: Agenda) -> AgendaMessag
         ),
         blocks,
     )
+    return main
+
+
+def _detail_replies(renderer: Renderer, agenda: Agenda) -> dict[str, dict[str, Any]]:
+    """The thread's details: check-in answers, metrics and stories, progress updates."""
     thread: dict[str, dict[str, Any]] = {}
     if agenda.answers:
         thread[CHECKIN_REPLY] = _details(
@@ -164,6 +174,13 @@ def build_agenda_messages(renderer: Renderer, *, agenda: Agenda) -> AgendaMessag
             + [renderer.say("agenda.progress_note", answer=a) for a in notes],
             renderer.plain("agenda.progress_fallback"),
         )
+    return thread
+
+
+def _continuations(renderer: Renderer, agenda: Agenda) -> dict[str, dict[str, Any]]:
+    """The tensions past the channel message's share, a thread reply per chunk."""
+    items = agenda.items
+    thread: dict[str, dict[str, Any]] = {}
     for part, start in enumerate(range(MAIN_ITEMS, len(items), MORE_ITEMS), start=2):
         chunk = items[start : start + MORE_ITEMS]
         first, last = start + 1, start + len(chunk)
@@ -176,4 +193,4 @@ def build_agenda_messages(renderer: Renderer, *, agenda: Agenda) -> AgendaMessag
                 *_items(renderer, agenda, chunk, first),
             ],
         )
-    return AgendaMessages(main=main, thread=thread)
+    return thread

@@ -1,4 +1,5 @@
-"""Block Kit for check-ins: the DM and its reminder, the check-in modal, the away modal, Home."""
+"""Block Kit for check-ins: the DM and its reminder, the check-in modal, the away modal, Home;
+and the delivery report as `retrobot checkin send` and the demo print it."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.checkins.service import (
+from bot.checkins.model import (
     ANSWER_LIMIT,
     MOODS,
     NOTE_LIMIT,
     PROGRESS_LIMIT,
     STORY_LIMIT,
     CheckinContext,
+    DeliveryReport,
     TeamCheckin,
     checklist_key,
+    describe_error,
 )
 from bot.core import ids
 from bot.slack.blocks import (
@@ -153,14 +156,9 @@ def _number_text(value: float | None) -> str | None:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[str, Any]:
-    """The check-in modal, in the tactical meeting's order, prefilled with any earlier answer.
-
-    Check-in round (mood and a sentence, or the team's own questions), checklist, metrics,
-    progress on the member's actions and projects, a story, a tension for the agenda, sharing.
-    """
+def _arrival_blocks(renderer: Renderer, checkin: CheckinContext) -> list[Block]:
+    """The check-in round: how one arrives, then a sentence or the team's own questions."""
     team, answer = checkin.team, checkin.response
-    edited = answer is not None
     blocks: list[Block] = [
         section(
             renderer.say(
@@ -168,7 +166,7 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
                 team_name=team.name,
                 meeting_at=checkin.round.meeting_at,
                 zone=checkin.zone,
-                edited=edited,
+                edited=answer is not None,
             )
         ),
         section(renderer.say("checkin.arriving_heading")),
@@ -180,20 +178,7 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
             initial_value=str(answer.mood) if answer and answer.mood else None,
         ),
     ]
-    if team.questions:
-        for index, question in enumerate(team.questions):
-            blocks.append(
-                text_input(
-                    block_id=ids.numbered_block(ids.CHECKIN_QUESTION_BLOCK, index),
-                    action_id=ids.CHECKIN_QUESTION_ACTION,
-                    label=question,
-                    initial=(answer.answers.get(question) if answer else None),
-                    multiline=True,
-                    max_length=ANSWER_LIMIT,
-                    optional=True,
-                )
-            )
-    else:
+    if not team.questions:
         blocks.append(
             text_input(
                 block_id=ids.CHECKIN_NOTE_BLOCK,
@@ -205,43 +190,74 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
                 optional=True,
             )
         )
-    if team.checklist:
-        blocks.append(section(renderer.say("checkin.checklist_heading")))
-        done = {item for item, ticked in (answer.checklist if answer else {}).items() if ticked}
-        indexed = list(enumerate(team.checklist))
-        for part, items in enumerate(_chunked(indexed)):
-            blocks.append(
-                checkboxes(
-                    block_id=ids.numbered_block(ids.CHECKIN_CHECKLIST_BLOCK, part),
-                    action_id=ids.CHECKIN_CHECKLIST_ACTION,
-                    label=renderer.plain("checkin.checklist_label", part=part),
-                    options=[option(item, checklist_key(i)) for i, item in items],
-                    checked=[checklist_key(i) for i, item in items if item in done],
-                )
+        return blocks
+    for index, question in enumerate(team.questions):
+        blocks.append(
+            text_input(
+                block_id=ids.numbered_block(ids.CHECKIN_QUESTION_BLOCK, index),
+                action_id=ids.CHECKIN_QUESTION_ACTION,
+                label=question,
+                initial=(answer.answers.get(question) if answer else None),
+                multiline=True,
+                max_length=ANSWER_LIMIT,
+                optional=True,
             )
-    if team.metrics:
-        blocks.append(section(renderer.say("checkin.metrics_heading")))
-        for metric in team.metrics:
-            earlier = (answer.metric_values if answer else {}).get(metric.id)
-            blocks.append(
-                number_input(
-                    block_id=ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, metric.id),
-                    action_id=ids.CHECKIN_METRIC_ACTION,
-                    label=renderer.plain(
-                        "checkin.metric_label", label=metric.label, unit=metric.unit
-                    ),
-                    initial=_number_text(earlier),
-                    min_value=metric.min,
-                    max_value=metric.max,
-                    hint=renderer.plain(
-                        "checkin.metric_hint",
-                        low=_number_text(metric.min),
-                        high=_number_text(metric.max),
-                        unit=metric.unit,
-                    ),
-                )
+        )
+    return blocks
+
+
+def _checklist_blocks(renderer: Renderer, checkin: CheckinContext) -> list[Block]:
+    """The team's checklist, ten items a block, ticked as last answered."""
+    team, answer = checkin.team, checkin.response
+    if not team.checklist:
+        return []
+    blocks: list[Block] = [section(renderer.say("checkin.checklist_heading"))]
+    done = {item for item, ticked in (answer.checklist if answer else {}).items() if ticked}
+    indexed = list(enumerate(team.checklist))
+    for part, items in enumerate(_chunked(indexed)):
+        blocks.append(
+            checkboxes(
+                block_id=ids.numbered_block(ids.CHECKIN_CHECKLIST_BLOCK, part),
+                action_id=ids.CHECKIN_CHECKLIST_ACTION,
+                label=renderer.plain("checkin.checklist_label", part=part),
+                options=[option(item, checklist_key(i)) for i, item in items],
+                checked=[checklist_key(i) for i, item in items if item in done],
             )
-    blocks.append(section(renderer.say("checkin.progress_heading")))
+        )
+    return blocks
+
+
+def _metric_blocks(renderer: Renderer, checkin: CheckinContext) -> list[Block]:
+    """The team's metrics, a number each, within its range."""
+    team, answer = checkin.team, checkin.response
+    if not team.metrics:
+        return []
+    blocks: list[Block] = [section(renderer.say("checkin.metrics_heading"))]
+    for metric in team.metrics:
+        earlier = (answer.metric_values if answer else {}).get(metric.id)
+        blocks.append(
+            number_input(
+                block_id=ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, metric.id),
+                action_id=ids.CHECKIN_METRIC_ACTION,
+                label=renderer.plain("checkin.metric_label", label=metric.label, unit=metric.unit),
+                initial=_number_text(earlier),
+                min_value=metric.min,
+                max_value=metric.max,
+                hint=renderer.plain(
+                    "checkin.metric_hint",
+                    low=_number_text(metric.min),
+                    high=_number_text(metric.max),
+                    unit=metric.unit,
+                ),
+            )
+        )
+    return blocks
+
+
+def _progress_blocks(renderer: Renderer, checkin: CheckinContext) -> list[Block]:
+    """Progress: the member's open actions and projects to tick done, and a word on them."""
+    answer = checkin.response
+    blocks: list[Block] = [section(renderer.say("checkin.progress_heading"))]
     if checkin.actions:
         for part, group in enumerate(_chunked(checkin.actions)):
             blocks.append(
@@ -257,7 +273,7 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
             )
     else:
         blocks.append(context(renderer.say("checkin.no_actions")))
-    blocks += [
+    blocks.append(
         text_input(
             block_id=ids.CHECKIN_PROGRESS_BLOCK,
             action_id=ids.CHECKIN_PROGRESS_ACTION,
@@ -267,9 +283,16 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
             multiline=True,
             max_length=PROGRESS_LIMIT,
             optional=True,
-        ),
-    ]
-    if not team.questions:
+        )
+    )
+    return blocks
+
+
+def _closing_blocks(renderer: Renderer, checkin: CheckinContext) -> list[Block]:
+    """A story (when the team has no questions of its own), a tension for the agenda, sharing."""
+    answer = checkin.response
+    blocks: list[Block] = []
+    if not checkin.team.questions:
         blocks.append(
             text_input(
                 block_id=ids.CHECKIN_STORY_BLOCK,
@@ -284,7 +307,8 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
         )
     sharing = [option(renderer.plain("checkin.share_option"), ids.CHECKIN_SHARE_VALUE)]
     shared = [ids.CHECKIN_SHARE_VALUE] if answer is None or answer.shared else []
-    if not team.questions:  # the organisation report (issue 20): may the story leave the team?
+    # The organisation report (issue 20): may the story leave the team?
+    if not checkin.team.questions:
         beyond = ids.CHECKIN_STORY_BEYOND_VALUE
         sharing.append(option(renderer.plain("checkin.story_beyond_option"), beyond))
         shared += [beyond] if answer is not None and answer.story_beyond_team else []
@@ -308,11 +332,27 @@ def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[
         ),
     ]
     blocks[-1]["hint"] = {"type": "plain_text", "text": renderer.plain("checkin.share_hint")}
-    metadata = {"round_id": checkin.round.id, "team_id": team.id}
+    return blocks
+
+
+def build_checkin_modal(renderer: Renderer, *, checkin: CheckinContext) -> dict[str, Any]:
+    """The check-in modal, in the tactical meeting's order, prefilled with any earlier answer.
+
+    Check-in round (mood and a sentence, or the team's own questions), checklist, metrics,
+    progress on the member's actions and projects, a story, a tension for the agenda, sharing.
+    """
+    blocks = [
+        *_arrival_blocks(renderer, checkin),
+        *_checklist_blocks(renderer, checkin),
+        *_metric_blocks(renderer, checkin),
+        *_progress_blocks(renderer, checkin),
+        *_closing_blocks(renderer, checkin),
+    ]
+    metadata = {"round_id": checkin.round.id, "team_id": checkin.team.id}
     return modal(
         callback_id=ids.CHECKIN_MODAL,
         title=renderer.plain("checkin.modal_title"),
-        submit=renderer.plain("checkin.modal_submit", edited=edited),
+        submit=renderer.plain("checkin.modal_submit", edited=checkin.response is not None),
         blocks=blocks,
         private_metadata=json.dumps(metadata),
     )
@@ -386,3 +426,40 @@ def build_checkin_home_section(
             )
         )
     return blocks
+
+
+# --- The terminal's report --------------------------------------------------------------------
+
+
+def format_report(report: DeliveryReport) -> str:
+    """The delivery report as the terminal shows it, one figure a line, failures with reasons."""
+    when = report.meeting.at.astimezone(report.zone).strftime("%A %-d %B at %H:%M")
+    lines = [
+        f"{report.team_name} ({report.team_id}): check-in for the tactical meeting on {when} "
+        f"({report.zone.key})" + (" — sent late" if report.late else ""),
+        f"  asked now:      {len(report.asked)}",
+        f"  already asked:  {len(report.already_asked)}",
+        f"  away:           {len(report.away)}" + _names(report.away),
+    ]
+    if report.waiting:
+        held = ", ".join(
+            f"{user} until {moment.astimezone(report.zone):%a %H:%M}"
+            for user, moment in sorted(report.waiting.items())
+        )
+        lines.append(f"  waiting:        {len(report.waiting)}  (night in their time zone: {held})")
+    if report.in_progress:
+        lines.append(f"  being sent:     {len(report.in_progress)}  (by another retrobot process)")
+    lines.append(f"  failed:         {len(report.failed)}")
+    lines += [
+        f"    {user}: {describe_error(error)}" for user, error in sorted(report.failed.items())
+    ]
+    if report.roster_problem:
+        lines.append(f"  note: {report.roster_problem}; the members already known were asked")
+    return "\n".join(lines)
+
+
+def _names(users: list[str], shown: int = 10) -> str:
+    if not users:
+        return ""
+    more = f" and {len(users) - shown} more" if len(users) > shown else ""
+    return f"  ({', '.join(users[:shown])}{more})"

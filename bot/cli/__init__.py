@@ -13,6 +13,7 @@ import yaml
 
 from bot.core.config import AppConfig, load_config
 from bot.core.errors import ConfigError, RetrobotError
+from bot.core.logs import keep_typed_text_out_of_logs
 from bot.core.settings import Settings, load_settings
 
 logger = logging.getLogger("retrobot")
@@ -68,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
 
+    _register_areas(commands)
+    return parser
+
+
+def _register_areas(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Each area's commands, from its own module (bot/cli/<area>.py)."""
     from bot.cli import digests as cli_digests
 
     cli_digests.register(commands, load=_load)
@@ -84,10 +91,13 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_data.register(commands)
 
-    from bot.cli import report as cli_report  # the organisation report (issue 20)
+    from bot.cli import decisions as cli_decisions
 
-    cli_report.register(commands, load=_load)
-    return parser
+    cli_decisions.register(commands, load=_load)
+
+    from bot.cli import reports as cli_reports  # the organisation report (issue 20)
+
+    cli_reports.register(commands, load=_load)
 
 
 def _config_path(args: argparse.Namespace, settings: Settings) -> Path:
@@ -184,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Even with -v, no line holds what people typed: Slack's payloads are cut from its lines.
+    keep_typed_text_out_of_logs()
     if not args.verbose:
         # Migrations and the demo's own plumbing are not news to the person at the terminal.
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -204,4 +216,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` or a pager that quit: stop quietly, as other tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-

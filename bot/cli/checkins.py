@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.checkins.service import DeliveryReport
     from bot.core.config import AppConfig
     from bot.core.settings import Settings
 
@@ -37,7 +36,8 @@ def register(commands: argparse._SubParsersAction, *, load: Loader) -> None:  # 
 
 def run_checkin_send(args: argparse.Namespace, load: Loader) -> int:
     """Send the round and print its delivery report; 0 even when some members failed."""
-    from bot.checkins.service import send_round
+    from bot.checkins.usecases import send_round
+    from bot.checkins.views import format_report
     from bot.core.errors import ConfigError
     from bot.services import open_services
 
@@ -52,39 +52,3 @@ def run_checkin_send(args: argparse.Namespace, load: Loader) -> int:
         services.engine.dispose()
     print(format_report(report))
     return 0
-
-
-def format_report(report: DeliveryReport) -> str:
-    """The delivery report as the terminal shows it, one figure a line, failures with reasons."""
-    from bot.checkins.service import describe_error
-
-    when = report.meeting.at.astimezone(report.zone).strftime("%A %-d %B at %H:%M")
-    lines = [
-        f"{report.team_name} ({report.team_id}): check-in for the tactical meeting on {when} "
-        f"({report.zone.key})" + (" — sent late" if report.late else ""),
-        f"  asked now:      {len(report.asked)}",
-        f"  already asked:  {len(report.already_asked)}",
-        f"  away:           {len(report.away)}" + _names(report.away),
-    ]
-    if report.waiting:
-        held = ", ".join(
-            f"{user} until {moment.astimezone(report.zone):%a %H:%M}"
-            for user, moment in sorted(report.waiting.items())
-        )
-        lines.append(f"  waiting:        {len(report.waiting)}  (night in their time zone: {held})")
-    if report.in_progress:
-        lines.append(f"  being sent:     {len(report.in_progress)}  (by another retrobot process)")
-    lines.append(f"  failed:         {len(report.failed)}")
-    lines += [
-        f"    {user}: {describe_error(error)}" for user, error in sorted(report.failed.items())
-    ]
-    if report.roster_problem:
-        lines.append(f"  note: {report.roster_problem}; the members already known were asked")
-    return "\n".join(lines)
-
-
-def _names(users: list[str], shown: int = 10) -> str:
-    if not users:
-        return ""
-    more = f" and {len(users) - shown} more" if len(users) > shown else ""
-    return f"  ({', '.join(users[:shown])}{more})"

@@ -79,7 +79,7 @@ def _save_chart(path: Path, png: bytes, line: str) -> None:
 def run_summary(args: argparse.Namespace, load: Loader) -> int:
     """`retrobot summary --team ID [--week W] [--send] [--format F] [--chart PATH]`."""
     from bot.digests import charts
-    from bot.digests.service import build_team_summary, send_team_summary
+    from bot.digests.usecases import send_team_summary, week_summary
     from bot.digests.views import summary_document
 
     services, team, week = _open(args, load)
@@ -91,10 +91,7 @@ def run_summary(args: argparse.Namespace, load: Loader) -> int:
             report = send_team_summary(services, team_id=team.id, week=week, now=now)
             print(renderer.plain("summary.report", r=report, team_name=team.name))
         if not args.send or args.chart:
-            with services.session() as session:
-                summary = build_team_summary(
-                    session, config=services.config, team_id=team.id, week=week, now=now
-                )
+            summary = week_summary(services, team_id=team.id, week=week, now=now)
             if not args.send:
                 sys.stdout.write(summary_document(renderer, summary, args.format))
             if args.chart:
@@ -111,12 +108,8 @@ def run_summary(args: argparse.Namespace, load: Loader) -> int:
 def run_digest(args: argparse.Namespace, load: Loader) -> int:
     """`retrobot digest --team ID [--week W] [--send] [--format F] [--chart PATH]`."""
     from bot.digests import charts
-    from bot.digests.service import (
-        as_data,
-        build_coach_digest,
-        build_team_figures,
-        send_coach_digest,
-    )
+    from bot.digests.model import as_data
+    from bot.digests.usecases import send_coach_digest, team_digests, week_figures
     from bot.digests.views import digest_document
 
     services, team, week = _open(args, load)
@@ -127,25 +120,15 @@ def run_digest(args: argparse.Namespace, load: Loader) -> int:
             return 1
         now = services.now()
         failed = False
-        documents = []
-        with services.session() as session:
+        if args.send:
             for coach_id in team.coach_ids:
-                if args.send:
-                    report = send_coach_digest(
-                        services, coach_id=coach_id, week=week, now=now, team_ids=[team.id]
-                    )
-                    failed |= not report.ok
-                    print(renderer.plain("digest.report", r=report, team_name=team.name))
-                    continue
-                digest = build_coach_digest(
-                    session,
-                    config=services.config,
-                    coach_id=coach_id,
-                    week=week,
-                    now=now,
-                    team_ids=[team.id],
+                report = send_coach_digest(
+                    services, coach_id=coach_id, week=week, now=now, team_ids=[team.id]
                 )
-                documents.append(digest)
+                failed |= not report.ok
+                print(renderer.plain("digest.report", r=report, team_name=team.name))
+        else:
+            documents = team_digests(services, team_id=team.id, week=week, now=now)
             if documents and args.format == "json":
                 sys.stdout.write(json.dumps(as_data(documents), indent=2, ensure_ascii=False))
                 sys.stdout.write("\n")
@@ -153,15 +136,13 @@ def run_digest(args: argparse.Namespace, load: Loader) -> int:
                 sys.stdout.write(
                     "\n".join(digest_document(renderer, d, args.format) for d in documents)
                 )
-            if args.chart:
-                figures, _ = build_team_figures(
-                    session, config=services.config, team_ids=[team.id], week=week, now=now
-                )
-                _save_chart(
-                    args.chart,
-                    charts.digest_chart(renderer, list(figures.values())),
-                    renderer.plain("summary.chart_saved", path=args.chart),
-                )
+        if args.chart:
+            figures = week_figures(services, team_id=team.id, week=week, now=now)
+            _save_chart(
+                args.chart,
+                charts.digest_chart(renderer, [figures]),
+                renderer.plain("summary.chart_saved", path=args.chart),
+            )
     finally:
         services.engine.dispose()
     return 1 if failed else 0

@@ -7,7 +7,9 @@ RetrobotError
 ├── NotFoundError          the tension, round or request no longer exists
 ├── StaleActionError       someone else already did this (a button clicked twice)
 ├── InvalidInputError      what was typed cannot be accepted (carries field errors)
-└── ImportFileError        a file given to `retrobot import` is not an export it can load
+├── CouldNotSaveError      the database could not take it in time; nothing was stored
+├── ImportFileError        a file given to `retrobot import` is not an export it can load
+└── ExportFileError        `retrobot export` cannot write where it was told to
 """
 
 from __future__ import annotations
@@ -49,5 +51,14 @@ class InvalidInputError(RetrobotError):
         super().__init__("; ".join(self.field_errors.values()))
 
 
+class CouldNotSaveError(RetrobotError):
+    """The database could not store what a person submitted in time (busy, or unreachable):
+    nothing was stored, and the modal stays open with everything typed still in it."""
+
+
 class ImportFileError(RetrobotError):
     """A file given to `retrobot import` cannot be loaded; the message says where and why."""
+
+
+class ExportFileError(RetrobotError):
+    """`retrobot export --out` names a place no file can be written: the message says why."""

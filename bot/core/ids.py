@@ -144,6 +144,9 @@ CHECKIN_TENSION_ACTION = "checkin_tension_input"
 CHECKIN_SHARE_BLOCK = "checkin_share"
 CHECKIN_SHARE_ACTION = "checkin_share_choice"
 CHECKIN_SHARE_VALUE = "shared"
+# The organisation report (issue 20): a second option of CHECKIN_SHARE_BLOCK, off unless
+# ticked: the story may be shared beyond the team.
+CHECKIN_STORY_BEYOND_VALUE = "story_beyond_team"
 CHECKIN_BLOCKS = {
     "mood": CHECKIN_MOOD_BLOCK,
     "note": CHECKIN_NOTE_BLOCK,
@@ -173,6 +176,79 @@ def checkin_field_block(field: str) -> str:
     return CHECKIN_BLOCKS[field]
 
 
-# --- The organisation report (issue 20) ---
-# The check-in's second sharing option: the story may leave the team (off unless ticked).
-CHECKIN_STORY_BEYOND_VALUE = "story_beyond_team"  # an option of CHECKIN_SHARE_BLOCK
+# --- Deciding (bot/decisions): proposals, advice, the objection round, the decision log. ------
+PROPOSE_COMMAND = "/propose"
+DECISIONS_COMMAND = "/decisions"
+MAKE_PROPOSAL_SHORTCUT = "make_proposal"
+# The proposal modal. Block ids are named after the fields they carry, so a domain error about
+# the field "text" lands on PROPOSAL_BLOCKS["text"].
+PROPOSAL_MODAL = "proposal_modal"
+PROPOSAL_TEXT_BLOCK = "proposal_text"
+PROPOSAL_TEXT_ACTION = "proposal_text_input"
+PROPOSAL_WHY_BLOCK = "proposal_why"
+PROPOSAL_WHY_ACTION = "proposal_why_input"
+PROPOSAL_TEAM_BLOCK = "proposal_team"
+PROPOSAL_TEAM_ACTION = "proposal_team_select"
+PROPOSAL_METHOD_BLOCK = "proposal_method"
+PROPOSAL_METHOD_ACTION = "proposal_method_choice"
+PROPOSAL_PEOPLE_BLOCK = "proposal_people"
+PROPOSAL_PEOPLE_ACTION = "proposal_people_select"
+PROPOSAL_TEAMS_BLOCK = "proposal_teams"
+PROPOSAL_TEAMS_ACTION = "proposal_teams_select"
+PROPOSAL_ROLES_BLOCK = "proposal_roles"
+PROPOSAL_ROLES_ACTION = "proposal_roles_select"
+PROPOSAL_DECIDE_BY_BLOCK = "proposal_decide_by"
+PROPOSAL_DECIDE_BY_ACTION = "proposal_decide_by_date"
+PROPOSAL_VALUES_BLOCK = "proposal_values"
+PROPOSAL_VALUES_ACTION = "proposal_values_choice"
+PROPOSAL_REVIEW_BLOCK = "proposal_review"
+PROPOSAL_REVIEW_ACTION = "proposal_review_date"
+PROPOSAL_NOTE_BLOCK = "proposal_note"  # the Amend modal: what changed
+PROPOSAL_NOTE_ACTION = "proposal_note_input"
+PROPOSAL_BLOCKS = {
+    "text": PROPOSAL_TEXT_BLOCK,
+    "why": PROPOSAL_WHY_BLOCK,
+    "team": PROPOSAL_TEAM_BLOCK,
+    "method": PROPOSAL_METHOD_BLOCK,
+    "people": PROPOSAL_PEOPLE_BLOCK,
+    "teams": PROPOSAL_TEAMS_BLOCK,
+    "roles": PROPOSAL_ROLES_BLOCK,
+    "decide_by": PROPOSAL_DECIDE_BY_BLOCK,
+    "values": PROPOSAL_VALUES_BLOCK,
+    "review_date": PROPOSAL_REVIEW_BLOCK,
+    "note": PROPOSAL_NOTE_BLOCK,
+}
+AMEND_MODAL = "proposal_amend_modal"
+DECIDE_MODAL = "proposal_decide_modal"
+DECIDE_TEXT_BLOCK = "decide_text"
+DECIDE_TEXT_ACTION = "decide_text_input"
+DECIDE_SHAPED_BLOCK = "decide_shaped"
+DECIDE_SHAPED_ACTION = "decide_shaped_input"
+DECIDE_BLOCKS = {
+    "text": DECIDE_TEXT_BLOCK,
+    "shaped_by": DECIDE_SHAPED_BLOCK,
+    "review_date": PROPOSAL_REVIEW_BLOCK,
+}
+ADVICE_MODAL = "advice_modal"
+ADVICE_TEXT_BLOCK = "advice_text"
+ADVICE_TEXT_ACTION = "advice_text_input"
+ADVICE_BLOCKS = {"text": ADVICE_TEXT_BLOCK}
+OBJECTION_MODAL = "objection_modal"  # a concern's or an objection's reason
+OBJECTION_REASON_BLOCK = "objection_reason"
+OBJECTION_REASON_ACTION = "objection_reason_input"
+OBJECTION_BLOCKS = {"reason": OBJECTION_REASON_BLOCK}
+# Buttons. Each carries "<proposal id>:<version>", so a click on an older version is told so.
+PROPOSAL_AMEND = "proposal_amend"
+PROPOSAL_DECIDE = "proposal_decide"
+PROPOSAL_WITHDRAW = "proposal_withdraw"
+ADVICE_GIVE = "advice_give"
+ADVICE_NONE = "advice_none"
+ROUND_NO_OBJECTION = "round_no_objection"
+ROUND_CONCERN = "round_concern"
+ROUND_OBJECT = "round_object"
+OBJECTION_INTEGRATED = "objection_integrated"
+OBJECTION_WITHDRAW = "objection_withdraw"
+# On the owner's DM of a tension triaged as a proposal (its value is the tension's id).
+DRAFT_PROPOSAL = "draft_proposal"
+# The App Home's "Make a proposal".
+HOME_PROPOSE = "home_propose"

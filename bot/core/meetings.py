@@ -52,6 +52,11 @@ class Meeting:
         return self.at - team.tactical.agenda_lead
 
 
+def local_today(team: TeamConfig, now: datetime) -> date:
+    """Today's date where the team is (due dates are the team's calendar days)."""
+    return now.astimezone(team.zone).date()
+
+
 def local_moment(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """A local wall-clock time on a local date, as a UTC moment.
 

@@ -55,7 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
-from bot.core.errors import NotFoundError
+from bot.core.errors import ExportFileError, NotFoundError
 from storage.models import Team  # also registers every table on SQLModel.metadata
 
 FORMAT_VERSION = 1
@@ -285,20 +285,40 @@ def _snapshot(session: Session) -> Connection:
 def export_team_to_file(
     session: Session, *, team_id: str, export_format: Format, path: Path, now: datetime
 ) -> ExportReport:
-    """Export to ``path``, written next to it first so a failed export leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Export to ``path``, written next to it first so a failed export leaves no half file.
+
+    Its folder must be there already: a mistyped folder is said, not made.
+    """
+    _check_writable(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as error:
+        raise ExportFileError(f"{path} cannot be written: {error.strerror}.") from None
     try:
         with os.fdopen(handle, "wb") as out:
             report = export_team(
                 session, team_id=team_id, export_format=export_format, out=out, now=now
             )
         os.replace(temporary, path)
+    except IsADirectoryError:  # a folder made there meanwhile
+        Path(temporary).unlink(missing_ok=True)
+        raise ExportFileError(f"{path} is a folder; name the file to write.") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     report.path = path
     return report
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, in one line, a path that is a folder or whose folder is not there."""
+    if path.is_dir():
+        raise ExportFileError(f"{path} is a folder; name the file to write.")
+    folder = path.parent
+    if not folder.exists():
+        raise ExportFileError(f"There is no folder {folder} to write {path.name} in.")
+    if not folder.is_dir():
+        raise ExportFileError(f"{folder} is a file, not a folder to write {path.name} in.")
 
 
 def _header(team_id: str, now: datetime) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from storage.models import (
     Feedback,
     FeedbackRequest,
     ProcessedEvent,
+    Proposal,
     SentDigest,
     Tension,
 )
@@ -51,6 +52,11 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "feedback": lambda cutoff: col(Feedback.created_at) < cutoff,
     "sent_digest": lambda cutoff: col(SentDigest.created_at) < cutoff,
     "processed_event": lambda cutoff: col(ProcessedEvent.received_at) < cutoff,
+    # A proposal untouched for that long goes with its advice, objections, amendments and
+    # decision: the decision log keeps what the retention period keeps, like the tensions.
+    "proposal": lambda cutoff: and_(
+        col(Proposal.created_at) < cutoff, col(Proposal.updated_at) < cutoff
+    ),
 }
 # Tables never expired: app.yaml's teams and people, and the scheduler's lease.
 KEPT = frozenset({"team", "member", "coach", "scheduler_lock"})
@@ -125,6 +131,6 @@ def _references_to(table: Table) -> list[Any]:
 
 
 def purge_now(services: Services) -> dict[str, int]:
-    """The daily job (bot/jobs/scheduler.py): purge with the services' configuration and clock."""
+    """The daily job (bot/jobs/tasks.py): purge with the services' configuration and clock."""
     with services.session() as session:
         return purge_expired(session, config=services.config, now=services.now())

@@ -25,7 +25,7 @@ from bot.demo.script import DEMO_APP_YAML, PEOPLE, DemoWeek
 from bot.reports.model import Period
 from bot.reports.usecases import Scope, make_report
 from bot.server import LocalServer, make_wsgi_app
-from bot.services import open_services
+from bot.services import Services, open_services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 
@@ -123,25 +123,32 @@ def run_demo(
             summary_path = workdir / "summary.txt"
             summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
             print(summary.getvalue(), file=out, end="")
-            # The organisation report (issue 20) over the demo's weeks, as a board would read it.
-            report_path = workdir / f"report-organisation-{mondays[0]}-to-{last_day}.html"
-            report_path.write_text(
-                make_report(services, scope=Scope(), period=Period(mondays[0], last_day)),
-                encoding="utf-8",
-            )
+            report_path = _write_report(services, workdir, mondays[0], last_day)
         finally:
             services.engine.dispose()
     kept = keep or db_path is not None
     if not kept:
         for leftover in database.parent.glob(database.name + "*"):  # with its -wal and -shm
             leftover.unlink()
-    elapsed = time.monotonic() - started
-    print(f"\nDone in {elapsed:.1f} s.", file=out)
-    print(f"  transcript  {transcript_path}\n  summary     {summary_path}", file=out)
-    print(f"  report      {report_path}", file=out)
-    for chart in charts:
-        print(f"  chart       {chart}", file=out)
+    files = [("transcript", transcript_path), ("summary", summary_path), ("report", report_path)]
+    files += [("chart", chart) for chart in charts]
     if kept:
-        print(f"  database    {database}\n  app.yaml    {config_path}", file=out)
-    print(f"Files are in {workdir}", file=out)
+        files += [("database", database), ("app.yaml", config_path)]
+    _print_files(out, time.monotonic() - started, files, workdir)
     return 0
+
+
+def _write_report(services: Services, workdir: Path, first: date, last: date) -> Path:
+    """The organisation report (issue 20) over the demo's weeks, as a board would read it."""
+    path = workdir / f"report-organisation-{first}-to-{last}.html"
+    document = make_report(services, scope=Scope(), period=Period(first, last))
+    path.write_text(document, encoding="utf-8")
+    return path
+
+
+def _print_files(out: TextIO, elapsed: float, files: list[tuple[str, Path]], workdir: Path) -> None:
+    """How long the demo took, and the files it wrote."""
+    print(f"\nDone in {elapsed:.1f} s.", file=out)
+    for label, path in files:
+        print(f"  {label:<12}{path}", file=out)
+    print(f"Files are in {workdir}", file=out)

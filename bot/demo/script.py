@@ -16,14 +16,8 @@ from bot.services import Services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 
-ANA, BEN, CARA, DEV, EVE, FRAN = (
-    "U0DEMOANA",
-    "U0DEMOBEN",
-    "U0DEMOCARA",
-    "U0DEMODEV",
-    "U0DEMOEVE",
-    "U0DEMOFRAN",
-)
+ANA, BEN, CARA = "U0DEMOANA", "U0DEMOBEN", "U0DEMOCARA"
+DEV, EVE, FRAN = "U0DEMODEV", "U0DEMOEVE", "U0DEMOFRAN"
 COACH = "U0DEMOKIM"
 VISITOR = "U0DEMOOLU"
 NORTH = "C0DEMONORTH"
@@ -239,8 +233,8 @@ class DemoWeek:
 
     def play_checkins(self) -> None:
         """The week begins: the check-in round goes out; most answer, one is away, one skips."""
-        from bot.checkins import service as checkins
-        from bot.cli.checkins import format_report
+        from bot.checkins import usecases as checkins
+        from bot.checkins.views import format_report
         from bot.core.meetings import next_meeting
 
         self.at(0, "10:00")
@@ -391,6 +385,7 @@ class DemoWeek:
         self.saw_view(FRAN, "Home tab", self.open_home(FRAN))
         self.play_meeting()
         self.play_feedback()
+        self.play_decisions()  # deciding (bot/decisions)
 
     def feedback_command(self, user_id: str, text: str = "") -> dict[str, Any]:
         """`/feedback text` in the team channel; returns the modal it opens."""
@@ -496,6 +491,151 @@ class DemoWeek:
         self.say(f"{self.name(EVE)} opens the Home tab: who has answered, who not yet")
         self.saw_view(EVE, "Home tab", self.open_home(EVE))
 
+    # --- deciding (bot/decisions) -------------------------------------------------------------
+
+    def propose_command(self, user_id: str, text: str) -> dict[str, Any]:
+        """`/propose text` in the team channel; returns the modal it opens."""
+        return self.open_modal(
+            user_id,
+            lambda: self.slack.command(
+                ids.PROPOSE_COMMAND, text, user_id=user_id, channel_id=NORTH
+            ),
+        )
+
+    def proposal_card(self, before: int) -> Any:
+        """The newest proposal message in #north-team after ``before`` top-level posts."""
+        top = lambda: [m for m in self.fake.messages(NORTH) if not m.thread_ts]  # noqa: E731
+        posted = self.fake.wait_for(lambda: top()[before] if len(top()) > before else None)
+        self.fake.wait_quiet()
+        return self.fake.message(posted.channel, posted.ts) or posted
+
+    def asked_dm(self, user_id: str, action_id: str) -> Any:
+        """The person's newest DM holding a button ``action_id``."""
+        return self.fake.wait_for(
+            lambda: next(
+                (m for m in reversed(self.fake.dms(user_id)) if action_id in str(m.blocks)), None
+            )
+        )
+
+    def play_decisions(self) -> None:
+        """One advice-process decision and one integrated decision, blocked then integrated."""
+        self.at(4, "11:00")
+        top = len([m for m in self.fake.messages(NORTH) if not m.thread_ts])
+        self.say(
+            f"Friday: {self.name(ANA)} proposes, by the advice process, to publish the rota "
+            f"two weeks ahead, asking {self.name(BEN)}, {self.name(CARA)} and the coach"
+        )
+        view = self.propose_command(ANA, "Publish the rota two weeks ahead, every Friday")
+        self.saw_view(ANA, "/propose opens a modal, prefilled", view)
+        self.slack.submit_view(
+            view,
+            user_id=ANA,
+            values={
+                ids.PROPOSAL_WHY_ACTION: "People with children can't plan their week",
+                ids.PROPOSAL_PEOPLE_ACTION: [BEN, CARA, COACH],
+                ids.PROPOSAL_VALUES_ACTION: ["Trust"],
+            },
+        )
+        card = self.proposal_card(top)
+        self.saw_message(NORTH, "Posted in #north-team", card.to_dict())
+        ask = self.asked_dm(BEN, ids.ADVICE_GIVE)
+        self.saw_message(BEN, "DM from retrobot", ask.to_dict())
+        self.later(30)
+        self.say(f"{self.name(BEN)} gives advice; the coach has none to give")
+        view = self.open_modal(BEN, lambda: self.slack.click(ask, ids.ADVICE_GIVE, user_id=BEN))
+        self.slack.submit_view(
+            view,
+            user_id=BEN,
+            values={ids.ADVICE_TEXT_ACTION: "Let the part-timers choose their shifts first"},
+        )
+        self.slack.click(self.asked_dm(COACH, ids.ADVICE_NONE), ids.ADVICE_NONE, user_id=COACH)
+        self.fake.wait_quiet()
+        self.later(60)
+        self.say(f"{self.name(ANA)} decides; {self.name(CARA)}, who did not answer, is recorded")
+        card = self.fake.message(card.channel, card.ts) or card
+        view = self.open_modal(
+            ANA, lambda: self.slack.click(card, ids.PROPOSAL_DECIDE, user_id=ANA)
+        )
+        self.saw_view(ANA, "Decide opens a modal", view)
+        self.slack.submit_view(
+            view,
+            user_id=ANA,
+            values={
+                ids.DECIDE_SHAPED_ACTION: "Ben's advice: part-timers choose their shifts first"
+            },
+        )
+        self.fake.wait_for(
+            lambda: "Adopted" in (self.fake.message(card.channel, card.ts) or card).all_text
+        )
+        self.saw_message(
+            NORTH,
+            "The proposal, updated in place",
+            self.fake.message(card.channel, card.ts).to_dict(),
+        )
+        self.play_integrated_decision()
+
+    def play_integrated_decision(self) -> None:
+        """Dev proposes an integrated decision; Cara objects; Dev amends; it is integrated."""
+        self.at(4, "13:00")
+        top = len([m for m in self.fake.messages(NORTH) if not m.thread_ts])
+        self.say(f"{self.name(DEV)} proposes an integrated decision: a handover checklist")
+        view = self.propose_command(DEV, "Every handover uses the shared checklist")
+        self.slack.submit_view(view, user_id=DEV, values={ids.PROPOSAL_METHOD_ACTION: "integrated"})
+        card = self.proposal_card(top)
+        first = {m: self.asked_dm(m, ids.ROUND_NO_OBJECTION) for m in (ANA, BEN, CARA, EVE, FRAN)}
+        self.saw_message(CARA, "DM from retrobot", first[CARA].to_dict())
+        self.later(20)
+        self.say(f"{self.name(CARA)} objects; the others have no objection: it is blocked")
+        view = self.open_modal(
+            CARA, lambda: self.slack.click(first[CARA], ids.ROUND_OBJECT, user_id=CARA)
+        )
+        self.slack.submit_view(
+            view,
+            user_id=CARA,
+            values={ids.OBJECTION_REASON_ACTION: "Night visits have no time for a long checklist"},
+        )
+        for member in (ANA, BEN, EVE, FRAN):
+            self.slack.click(first[member], ids.ROUND_NO_OBJECTION, user_id=member)
+        self.fake.wait_quiet()
+        self.saw_message(
+            NORTH,
+            "The proposal, blocked",
+            (self.fake.message(card.channel, card.ts) or card).to_dict(),
+        )
+        self.later(30)
+        self.say(f"{self.name(DEV)} amends it; everyone who answered is asked again")
+        card = self.fake.message(card.channel, card.ts) or card
+        view = self.open_modal(DEV, lambda: self.slack.click(card, ids.PROPOSAL_AMEND, user_id=DEV))
+        before = {m: len(self.fake.dms(m)) for m in first}
+        self.slack.submit_view(
+            view,
+            user_id=DEV,
+            values={
+                ids.PROPOSAL_TEXT_ACTION: (
+                    "Day handovers use the shared checklist; nights the short one"
+                ),
+                ids.PROPOSAL_NOTE_ACTION: "A three-line checklist for night visits",
+            },
+        )
+        again = {m: self.latest_dm(m, count) for m, count in before.items()}
+        self.saw_message(CARA, "DM from retrobot", again[CARA].to_dict())
+        self.later(30)
+        self.say(f"{self.name(CARA)} confirms her objection is integrated: adopted by consent")
+        for member in (ANA, BEN, EVE, FRAN):
+            self.slack.click(again[member], ids.ROUND_NO_OBJECTION, user_id=member)
+        self.slack.click(again[CARA], ids.OBJECTION_INTEGRATED, user_id=CARA)
+        self.fake.wait_for(
+            lambda: "Adopted" in (self.fake.message(card.channel, card.ts) or card).all_text
+        )
+        self.fake.wait_quiet()
+        self.saw_message(
+            NORTH, "The proposal, adopted", self.fake.message(card.channel, card.ts).to_dict()
+        )
+        self.later(10)
+        self.say(f"{self.name(FRAN)} looks the decisions up with `/decisions`")
+        answer = self.slack.command(ids.DECISIONS_COMMAND, "", user_id=FRAN, channel_id=NORTH)
+        self.saw_message(FRAN, "Only you can see this", answer.json or {"text": answer.body})
+
     def post_agenda(self) -> tuple[Any, Any]:
         """`/tactical` in #north-team: the agenda message, and the facilitator's ephemeral."""
         told = len(self.fake.ephemerals(DEV))
@@ -518,7 +658,7 @@ class DemoWeek:
         """One of the weeks before the one shown in full, played quickly through the same
         handlers: check-ins with moods that lift over the weeks, a tension or two triaged,
         an appreciation, and the summary and digest the next Monday. One progress line."""
-        from bot.checkins import service as checkins
+        from bot.checkins import usecases as checkins
 
         rng = self.rng
         if not self.earlier:
@@ -582,7 +722,7 @@ class DemoWeek:
         """Monday 08:30 after the week: the scheduler's summary in the team channel and the
         coach's digest DM, sent as the scheduler sends them. Returns the week closed."""
         from bot.core.meetings import iso_week
-        from bot.digests.service import send_coach_digest, send_team_summary
+        from bot.digests.usecases import send_coach_digest, send_team_summary
 
         assert self.monday is not None
         week = iso_week(self.services.now(), ZoneInfo("Europe/London"))
@@ -732,20 +872,15 @@ class DemoWeek:
         and save both charts in ``folder``; returns the chart files."""
         from bot.core.meetings import iso_week
         from bot.digests import charts
-        from bot.digests.service import build_coach_digest, build_team_summary
+        from bot.digests.usecases import week_digest, week_summary
         from bot.digests.views import digest_document, summary_document
 
         services, renderer = self.services, self.services.renderer
         team = services.config.team("north")
         now = services.now()
         week = week or iso_week(now, team.zone)
-        with services.session() as session:
-            summary = build_team_summary(
-                session, config=services.config, team_id=team.id, week=week, now=now
-            )
-            digest = build_coach_digest(
-                session, config=services.config, coach_id=COACH, week=week, now=now
-            )
+        summary = week_summary(services, team_id=team.id, week=week, now=now)
+        digest = week_digest(services, coach_id=COACH, week=week, now=now)
         text = summary_document(renderer, summary) + "\n" + digest_document(renderer, digest)
         for user_id, name in PEOPLE.items():
             text = text.replace(f"@{user_id}", f"@{name}")

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.digests.model import MetricFigures, TeamFigures
 from prompts import Renderer
-
-if TYPE_CHECKING:
-    from bot.digests.service import TeamFigures
 
 DPI = 100
 MAX_METRICS = 4
@@ -73,7 +71,7 @@ def _participation_and_mood(
     mood_axes.tick_params(axis="y", labelsize=7)
 
 
-def _sparkline(axes: Any, renderer: Renderer, metric: Any) -> None:
+def _sparkline(axes: Any, renderer: Renderer, metric: MetricFigures) -> None:
     """One metric's weekly totals as a small line, the latest week marked."""
     values = [v if v is not None else float("nan") for v in metric.history]
     axes.plot(range(len(values)), values, color=METRIC_COLOUR, linewidth=1.2)

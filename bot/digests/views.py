@@ -12,8 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.digests.model import (
+    MIN_ANSWERS,
+    MONTH_WEEKS,
+    CoachDigest,
+    CoachTeam,
+    ReceivedDigest,
+    TeamFigures,
+    TeamSummary,
+    as_data,
+)
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
     SECTION_TEXT_LIMIT,
@@ -26,9 +36,6 @@ from bot.slack.blocks import (
     split_sections,
 )
 from prompts import Renderer
-
-if TYPE_CHECKING:
-    from bot.digests.service import CoachDigest, CoachTeam, ReceivedDigest, TeamFigures, TeamSummary
 
 MAX_MESSAGES = 4  # a summary's thread, or a digest's DMs, in at most this many messages
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
@@ -82,8 +89,6 @@ def figures_lines(
     renderer: Renderer, figures: TeamFigures, *, flavour: str = "mrkdwn"
 ) -> dict[str, list[str]]:
     """The lines of each aggregate part (check-in, numbers, tensions, feedback) of one team."""
-    from bot.digests.service import MIN_ANSWERS, MONTH_WEEKS
-
     say = _say(renderer, flavour)
     week = figures.this_week
     checkin = _lines(
@@ -300,8 +305,6 @@ def _document(title: str, intro: list[str], parts: Sequence[Part], fmt: str) -> 
 
 def summary_document(renderer: Renderer, summary: TeamSummary, fmt: str = "text") -> str:
     """The summary for the terminal: ``text``, ``markdown`` or ``json``."""
-    from bot.digests.service import as_data
-
     if fmt == "json":
         return json.dumps(as_data(summary), indent=2, ensure_ascii=False) + "\n"
     figures = summary.figures
@@ -315,8 +318,6 @@ def summary_document(renderer: Renderer, summary: TeamSummary, fmt: str = "text"
 
 def digest_document(renderer: Renderer, digest: CoachDigest, fmt: str = "text") -> str:
     """A coach digest for the terminal: ``text``, ``markdown`` or ``json``."""
-    from bot.digests.service import as_data
-
     if fmt == "json":
         return json.dumps(as_data(digest), indent=2, ensure_ascii=False) + "\n"
     first_team = digest.teams[0].figures if digest.teams else None

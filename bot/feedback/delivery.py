@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import NotFoundError
 from bot.feedback import service as feedback
+from bot.feedback.model import AskedForFeedback, GivenFeedback, Reply, Thanks
 from bot.feedback.views import (
     build_feedback_dm,
     build_giver_confirmation,
@@ -29,6 +30,8 @@ from bot.feedback.views import (
 )
 from bot.services import Services
 from bot.slack import client as delivery
+from bot.slack import outbox
+from bot.slack.outbox import Envelope
 from storage.models import Feedback, FeedbackRequest
 
 logger = logging.getLogger(__name__)
@@ -46,7 +49,7 @@ def _post_to_anonymous_giver(client: WebClient, giver: str, payload: dict[str, A
 
 
 def deliver_feedback(
-    services: Services, client: WebClient, *, giver: str, given: feedback.GivenFeedback
+    services: Services, client: WebClient, *, giver: str, given: GivenFeedback
 ) -> None:
     """DM each receiver, post shared appreciations once per team channel, confirm to the giver."""
     renderer = services.renderer
@@ -104,7 +107,7 @@ def deliver_thanks(
     services: Services,
     client: WebClient,
     *,
-    thanks: feedback.Thanks,
+    thanks: Thanks,
     channel: str | None,
     ts: str | None,
 ) -> None:
@@ -124,7 +127,7 @@ def deliver_thanks(
         delivery.post(client, thanked.giver, build_thanks_note(services.renderer, feedback=thanked))
 
 
-def deliver_reply(services: Services, client: WebClient, *, reply: feedback.Reply) -> None:
+def deliver_reply(services: Services, client: WebClient, *, reply: Reply) -> None:
     """Pass a private reply to the giver, and tell the receiver whether it reached them."""
     giver = reply.feedback.giver
     if giver is None:
@@ -134,9 +137,7 @@ def deliver_reply(services: Services, client: WebClient, *, reply: feedback.Repl
     delivery.post(client, reply.feedback.receiver, note)
 
 
-def deliver_request(
-    services: Services, client: WebClient, *, asked: feedback.AskedForFeedback
-) -> None:
+def deliver_request(services: Services, client: WebClient, *, asked: AskedForFeedback) -> None:
     """DM each person asked (with the "Give feedback" button) and confirm to the requester."""
     request = asked.request
     payload = build_request_dm(services.renderer, request=request)
@@ -156,6 +157,10 @@ def deliver_request(
     delivery.post(client, request.requester, confirmation)
 
 
+# Marks a feedback reminder DM as the one for this person and request.
+REMINDER_METADATA_TYPE = "retrobot_feedback_reminder"
+
+
 def send_feedback_reminders(services: Services, *, now: datetime) -> int:
     """Remind, once and gently, everyone whose feedback is due tomorrow; how many were sent.
 
@@ -172,7 +177,8 @@ def send_feedback_reminders(services: Services, *, now: datetime) -> int:
         payload = build_request_dm(
             services.renderer, request=item.request, reminder=True, due_today=item.due_today
         )
-        if delivery.post(services.client, item.asked.user_id, payload).ok:
+        envelope = Envelope(REMINDER_METADATA_TYPE, {"asked_id": item.asked.id or 0})
+        if outbox.send_once(services.client, item.asked.user_id, payload, envelope).ok:
             sent += 1
     if due:
         logger.info("Sent %d of %d feedback reminders due", sent, len(due))

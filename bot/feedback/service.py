@@ -6,38 +6,45 @@ value (:func:`storage.queries.feedback_counts`), never text or who gave to whom.
 feedback, where app.yaml allows it, is stored with no giver at all, and its team is chosen from
 the receiver alone, so not even the team hints at who gave it.
 
-Nothing here knows Slack's JSON: handlers pass plain values in and render what comes back.
+This module keeps the database rules: storing what was given or asked, the hourly limits, the
+reminders, the App Home. Who may give to whom and what may be typed are in bot.feedback.rules;
+the limits and shapes in bot.feedback.model. Nothing here knows Slack's JSON: handlers pass
+plain values in and render what comes back.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.core.config import AppConfig, TeamConfig
-from bot.core.errors import (
-    InvalidInputError,
-    NotAllowedError,
-    NotFoundError,
-    NotInTeamError,
-)
+from bot.core.config import AppConfig
+from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError
 from bot.core.meetings import local_moment
-from bot.core.text import (
-    describe_client_identifiers,
-    find_client_identifiers,
-    normalise_input,
-    strip_slack_links,
+from bot.core.text import normalise_input
+from bot.feedback.model import (
+    MY_REQUESTS_SHOWN,
+    RATE_WINDOW,
+    RECEIVED_PAGE_SIZE,
+    REMINDER_TIME,
+    REPLY_LIMIT,
+    WAITING_GRACE_DAYS,
+    WAITING_SHOWN,
+    AskedForFeedback,
+    DueReminder,
+    FeedbackDraft,
+    FeedbackHome,
+    GivenFeedback,
+    MyRequest,
+    Reply,
+    RequestDraft,
+    RequestToAnswer,
+    Thanks,
 )
-from bot.slack.users import Account, AccountKind
-from storage import queries
+from bot.feedback.rules import local_today, team_for, text_problem, zone_of
+from storage import claims, queries
 from storage.models import (
     Feedback,
     FeedbackKind,
@@ -46,277 +53,7 @@ from storage.models import (
     ProcessedEvent,
 )
 
-TEXT_LIMIT = 2000
-ABOUT_LIMIT = 300
-REPLY_LIMIT = 1000
-MAX_PEOPLE = 10
-RATE_WINDOW = timedelta(hours=1)
-RECEIVED_PAGE_SIZE = 5
-WAITING_SHOWN = 5
-MY_REQUESTS_SHOWN = 5
-DEFAULT_DUE_DAYS = 7
-LATEST_DUE_DAYS = 90
-# Requests stay in "waiting for you" a week past their date: late feedback is still welcome.
-WAITING_GRACE_DAYS = 7
-# The one reminder goes the day before the due date, from this local time on (never at night).
-REMINDER_TIME = time(9, 0)
-
-REQUEST_WORDS = ("request", "ask")
-HELP_WORDS = ("help", "?")
-
-_LEADING_MENTION = re.compile(r"^[\s,;:]*<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_SEPARATORS = re.compile(r"^[\s,;:\-–—]+")
-
-
-# --- the command ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedbackCommand:
-    """What `/feedback ...` asks for: give (to these people), request (from them), or help."""
-
-    action: Literal["give", "request", "help"]
-    people: tuple[str, ...] = ()
-    text: str = ""
-
-
-def parse_command(text: str | None) -> FeedbackCommand:
-    """Read `/feedback [@person ...] [text]`, `/feedback request [@person ...] [about]` or help.
-
-    The manifest sets ``should_escape``, so Slack sends mentions as ``<@U123|bob>``; leading
-    mentions become the people, and the rest (as the person saw it) becomes the text.
-    """
-    rest = (text or "").strip()
-    first, _, after = rest.partition(" ")
-    word = first.lower()
-    if word in HELP_WORDS and not after.strip():
-        return FeedbackCommand("help")
-    action: Literal["give", "request"] = "give"
-    if word in REQUEST_WORDS:
-        action, rest = "request", after
-    people: list[str] = []
-    while match := _LEADING_MENTION.match(rest):
-        if match[1] not in people:
-            people.append(match[1])
-        rest = rest[match.end() :]
-    rest = _SEPARATORS.sub("", rest)
-    return FeedbackCommand(action, tuple(people), strip_slack_links(rest).strip())
-
-
-# --- who may give to whom -------------------------------------------------------------------
-
-
-def teams_around(config: AppConfig, user_id: str) -> list[TeamConfig]:
-    """The teams a person is a member of or coaches, in app.yaml's order."""
-    return config.teams_with(user_id)
-
-
-def require_teams(config: AppConfig, user_id: str) -> list[TeamConfig]:
-    """The person's teams; NotInTeamError when they have none (feedback lives in teams)."""
-    teams = teams_around(config, user_id)
-    if not teams:
-        raise NotInTeamError("You're not in a retrobot team yet, so there is no one to ask.")
-    return teams
-
-
-def teammates(config: AppConfig, user_id: str) -> dict[str, str | None]:
-    """The members and coaches of the person's teams, by id, with their names from app.yaml."""
-    people: dict[str, str | None] = {}
-    for team in teams_around(config, user_id):
-        for person in (*team.members, *team.coaches):
-            if people.get(person.id) is None:
-                people[person.id] = person.name
-    return people
-
-
-def zone_of(config: AppConfig, user_id: str, team_id: str | None = None) -> ZoneInfo:
-    """The person's time zone: their own in app.yaml, else their team's, else UTC."""
-    team = config.find_team(team_id) if team_id else None
-    teams = [team] if team is not None else teams_around(config, user_id)
-    return teams[0].zone_of(user_id) if teams else ZoneInfo("UTC")
-
-
-def local_today(config: AppConfig, user_id: str, now: datetime) -> date:
-    """Today's date where the person is."""
-    return now.astimezone(zone_of(config, user_id)).date()
-
-
-def default_due_date(config: AppConfig, user_id: str, now: datetime) -> date:
-    """The date a new feedback request suggests: a week from today."""
-    return local_today(config, user_id, now) + timedelta(days=DEFAULT_DUE_DAYS)
-
-
-def may_reach(config: AppConfig, giver: str, receiver: str) -> bool:
-    """Whether app.yaml lets ``giver`` give feedback to (or ask it of) ``receiver``."""
-    if config.organisation.cross_team_feedback:
-        return True
-    return any(receiver in t.member_ids + t.coach_ids for t in teams_around(config, giver))
-
-
-def team_for(config: AppConfig, *, giver: str | None, receiver: str) -> str | None:
-    """The team a piece of feedback counts for: one the two share, else the receiver's.
-
-    Anonymous feedback passes no giver, so its team depends on the receiver alone.
-    """
-    giver_teams = teams_around(config, giver) if giver else []
-    for team in giver_teams:
-        if receiver in team.member_ids:
-            return team.id
-    receiver_teams = config.teams_of(receiver)
-    if receiver_teams:
-        return receiver_teams[0].id
-    return giver_teams[0].id if giver_teams else None
-
-
-def _name(account: Account | None) -> str:
-    return account.name if account and account.name else "Someone you chose"
-
-
-def _people_problem(
-    config: AppConfig,
-    actor: str,
-    people: Sequence[str],
-    accounts: Mapping[str, Account],
-    *,
-    asking: bool,
-) -> str | None:
-    """Why these people cannot be given feedback (or asked for it), or None when they can."""
-    if not people:
-        return "Choose whom to ask." if asking else "Choose who the feedback is for."
-    if len(people) > MAX_PEOPLE:
-        return f"Choose at most {MAX_PEOPLE} people at a time."
-    if actor in people:
-        if asking:
-            return "You can't ask yourself — choose the colleagues whose view you'd value."
-        return (
-            "Feedback is for someone else, so you can't give it to yourself — "
-            "your own reflections fit the check-in."
-        )
-    problems: list[str] = []
-    for user_id in people:
-        account = accounts.get(user_id)
-        kind = account.kind if account else AccountKind.UNKNOWN
-        if kind is AccountKind.BOT:
-            problems.append(
-                f"{_name(account)} is an app, not a person: feedback is for colleagues."
-            )
-        elif kind is AccountKind.DEACTIVATED:
-            problems.append(f"{_name(account)}'s Slack account is deactivated.")
-        elif kind is AccountKind.UNKNOWN:
-            problems.append("Someone you chose isn't in this Slack workspace.")
-        elif not may_reach(config, actor, user_id):
-            problems.append(
-                f"{_name(account)} isn't in one of your teams, and "
-                f"{config.organisation.name} keeps feedback within teams."
-            )
-        elif asking and not teams_around(config, user_id):
-            problems.append(
-                f"{_name(account)} isn't in a retrobot team, so they couldn't answer here."
-            )
-    if not problems:
-        return None
-    return " ".join(dict.fromkeys(problems)) + " Please remove them and try again."
-
-
-def _text_problem(text: str, *, limit: int, empty: str) -> str | None:
-    """Why a person's text cannot be stored, or None when it can."""
-    if not text:
-        return empty
-    if len(text) > limit:
-        return f"That's {len(text):,} characters; please keep it under {limit:,}."
-    if found := find_client_identifiers(text):
-        return describe_client_identifiers(found)
-    return None
-
-
 # --- giving ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedbackDraft:
-    """Feedback as typed in the modal, checked and ready to store."""
-
-    receivers: tuple[str, ...]
-    kind: FeedbackKind
-    values: tuple[str, ...]
-    text: str
-    shared: bool = False
-    anonymous: bool = False
-    request_id: int | None = None
-
-
-def check_feedback(
-    *,
-    config: AppConfig,
-    giver: str,
-    receivers: Sequence[str],
-    kind: str | None,
-    values: Sequence[str],
-    text: str | None,
-    shared: bool,
-    anonymous: bool,
-    accounts: Mapping[str, Account],
-    request_id: int | None = None,
-) -> FeedbackDraft:
-    """Check what was typed in the feedback modal; InvalidInputError names each field at fault."""
-    require_teams(config, giver)
-    organisation = config.organisation
-    errors: dict[str, str] = {}
-    people = list(dict.fromkeys(receivers))
-    if problem := _people_problem(config, giver, people, accounts, asking=False):
-        errors["receivers"] = problem
-    try:
-        chosen = FeedbackKind(kind or "")
-    except ValueError:
-        chosen = FeedbackKind.APPRECIATION
-        errors["kind"] = "Choose whether this is an appreciation or a suggestion."
-    if unknown := [v for v in values if v not in organisation.values]:
-        errors["values"] = (
-            f"{', '.join(unknown)} isn't one of {organisation.name}'s values any more; "
-            "please choose again."
-        )
-    clean = normalise_input(text)
-    if problem := _text_problem(
-        clean, limit=TEXT_LIMIT, empty="Say in a few words what you noticed — this can't be empty."
-    ):
-        errors["text"] = problem
-    if shared and chosen is FeedbackKind.SUGGESTION:
-        errors["shared"] = (
-            "Only appreciations are shared with the team; a suggestion stays between you and "
-            "the person. Untick this to send it."
-        )
-    if anonymous and not organisation.anonymous_feedback:
-        errors["anonymous"] = (
-            f"{organisation.name} doesn't use anonymous feedback; untick this to give it "
-            "with your name."
-        )
-    elif anonymous and request_id is not None:
-        errors["anonymous"] = "An answer to a request carries your name: they asked you."
-    if errors:
-        raise InvalidInputError(errors)
-    in_order = tuple(v for v in organisation.values if v in values)
-    return FeedbackDraft(
-        receivers=tuple(people),
-        kind=chosen,
-        values=in_order,
-        text=clean,
-        shared=shared,
-        anonymous=anonymous,
-        request_id=request_id,
-    )
-
-
-@dataclass(frozen=True)
-class GivenFeedback:
-    """What giving stored: one row per receiver, and the request it answered, if any."""
-
-    feedback: list[Feedback]
-    answered: FeedbackRequest | None = None
-
-    @property
-    def first(self) -> Feedback:
-        """Any one of the rows (they share kind, values, text, sharing and anonymity)."""
-        return self.feedback[0]
 
 
 def _check_rate(
@@ -461,14 +198,6 @@ def _received(session: Session, *, feedback_id: int, user_id: str) -> Feedback:
     return feedback
 
 
-@dataclass(frozen=True)
-class Thanks:
-    """The receiver's thanks for a piece of feedback; ``new`` is False for a second click."""
-
-    feedback: Feedback
-    new: bool
-
-
 def thank_for_feedback(
     session: Session, *, feedback_id: int, user_id: str, now: datetime
 ) -> Thanks:
@@ -490,14 +219,6 @@ def feedback_to_reply_to(session: Session, *, feedback_id: int, user_id: str) ->
     return feedback
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A private reply to a piece of feedback, on its way to the giver (it is not stored)."""
-
-    feedback: Feedback
-    text: str
-
-
 def reply_to_feedback(
     session: Session,
     *,
@@ -516,7 +237,7 @@ def reply_to_feedback(
     except (NotFoundError, NotAllowedError) as error:
         raise InvalidInputError({"reply": str(error)}) from None
     clean = normalise_input(text)
-    if problem := _text_problem(clean, limit=REPLY_LIMIT, empty="Write a few words to send."):
+    if problem := text_problem(clean, limit=REPLY_LIMIT, empty="Write a few words to send."):
         raise InvalidInputError({"reply": problem})
     if request_key:
         session.add(ProcessedEvent(event_id=f"feedback-reply:{request_key}", received_at=now))
@@ -529,62 +250,6 @@ def reply_to_feedback(
 
 
 # --- asking ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequestDraft:
-    """A feedback request as typed in the modal, checked and ready to store."""
-
-    team_id: str
-    recipients: tuple[str, ...]
-    about: str
-    due_date: date
-
-
-def check_request(
-    *,
-    config: AppConfig,
-    requester: str,
-    recipients: Sequence[str],
-    about: str | None,
-    due_date: str | None,
-    accounts: Mapping[str, Account],
-    now: datetime,
-) -> RequestDraft:
-    """Check what was typed in the request modal; InvalidInputError names each field at fault."""
-    teams = require_teams(config, requester)
-    errors: dict[str, str] = {}
-    people = list(dict.fromkeys(recipients))
-    if problem := _people_problem(config, requester, people, accounts, asking=True):
-        errors["recipients"] = problem
-    clean = normalise_input(about)
-    if problem := _text_problem(
-        clean, limit=ABOUT_LIMIT, empty="Say in a sentence what you'd like feedback on."
-    ):
-        errors["about"] = problem
-    today = local_today(config, requester, now)
-    due: date | None = None
-    try:
-        due = date.fromisoformat(due_date) if due_date else None
-    except ValueError:
-        due = None
-    if due is None:
-        errors["due_date"] = "Choose the date you'd like the feedback by."
-    elif due < today:
-        errors["due_date"] = "That date has passed — choose today or a later day."
-    elif due > today + timedelta(days=LATEST_DUE_DAYS):
-        errors["due_date"] = f"Choose a date within the next {LATEST_DUE_DAYS} days."
-    if errors or due is None:
-        raise InvalidInputError(errors)
-    return RequestDraft(team_id=teams[0].id, recipients=tuple(people), about=clean, due_date=due)
-
-
-@dataclass(frozen=True)
-class AskedForFeedback:
-    """A stored feedback request and the people asked."""
-
-    request: FeedbackRequest
-    asked: list[FeedbackRequestRecipient]
 
 
 def ask_for_feedback(
@@ -649,14 +314,6 @@ def record_request_dm(session: Session, *, asked_id: int, ts: str | None) -> Non
         session.commit()
 
 
-@dataclass(frozen=True)
-class RequestToAnswer:
-    """A request someone was asked, as the give-modal shows it."""
-
-    request: FeedbackRequest
-    answered: bool
-
-
 def request_to_answer(session: Session, *, request_id: int, user_id: str) -> RequestToAnswer:
     """A request the person was asked; NotFoundError or NotAllowedError otherwise."""
     request = session.get(FeedbackRequest, request_id)
@@ -669,15 +326,6 @@ def request_to_answer(session: Session, *, request_id: int, user_id: str) -> Req
 
 
 # --- reminders ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueReminder:
-    """One person to remind, gently, of a request they have not answered."""
-
-    request: FeedbackRequest
-    asked: FeedbackRequestRecipient
-    due_today: bool = False  # the day before passed while retrobot was down
 
 
 def reminders_due(session: Session, *, config: AppConfig, now: datetime) -> list[DueReminder]:
@@ -710,43 +358,12 @@ def reminders_due(session: Session, *, config: AppConfig, now: datetime) -> list
 
 def claim_reminder(session: Session, *, asked_id: int, now: datetime) -> bool:
     """Mark the person reminded before the DM goes; False when someone else already did."""
-    claimed = queries.claim_feedback_reminder(session, recipient_id=asked_id, now=now)
+    claimed = claims.claim_feedback_reminder(session, recipient_id=asked_id, now=now)
     session.commit()
     return claimed
 
 
 # --- the App Home ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MyRequest:
-    """A request the person made, with who has answered and who not yet."""
-
-    request: FeedbackRequest
-    asked: list[FeedbackRequestRecipient]
-
-    @property
-    def answered(self) -> list[str]:
-        """The people who have answered."""
-        return [a.user_id for a in self.asked if a.answered_at is not None]
-
-    @property
-    def waiting(self) -> list[str]:
-        """The people who have not answered yet."""
-        return [a.user_id for a in self.asked if a.answered_at is None]
-
-
-@dataclass(frozen=True)
-class FeedbackHome:
-    """The person's feedback, as their App Home shows it (only what is theirs to see)."""
-
-    received: list[Feedback]
-    received_total: int
-    page: int
-    pages: int
-    waiting: list[FeedbackRequest]
-    waiting_total: int
-    mine: list[MyRequest]
 
 
 def feedback_home(

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core import ids
 from bot.core.config import OrganisationConfig
-from bot.feedback.service import (
+from bot.feedback.model import (
     ABOUT_LIMIT,
     MAX_PEOPLE,
     REPLY_LIMIT,
@@ -70,79 +70,16 @@ def build_feedback_modal(
     From a request it names the requester and the question, and offers no anonymity (the
     requester asked this person by name).
     """
-    blocks: list[Block] = []
-    if request is not None:
-        blocks.append(section(renderer.say("feedback.answering", request=request)))
-        if answered:
-            blocks.append(context(renderer.say("feedback.answering_again")))
-    else:
-        blocks.append(section(renderer.say("feedback.modal_intro")))
-    blocks.append(
-        users_select(
-            block_id=ids.FEEDBACK_RECEIVERS_BLOCK,
-            action_id=ids.FEEDBACK_RECEIVERS_ACTION,
-            label=renderer.plain("feedback.receivers_label"),
-            initial_users=list(dict.fromkeys(receivers))[:MAX_PEOPLE],
-            max_selected=MAX_PEOPLE,
-            placeholder=renderer.plain("feedback.receivers_placeholder"),
-        )
-    )
-    blocks.append(
-        radio_buttons(
-            block_id=ids.FEEDBACK_KIND_BLOCK,
-            action_id=ids.FEEDBACK_KIND_ACTION,
-            label=renderer.plain("feedback.kind_label"),
-            options=[
-                option(renderer.plain("feedback.kind_appreciation"), FeedbackKind.APPRECIATION),
-                option(renderer.plain("feedback.kind_suggestion"), FeedbackKind.SUGGESTION),
-            ],
-            initial_value=FeedbackKind.APPRECIATION,
-        )
-    )
-    if organisation.values:
-        values_options = [option(name, value_option(name)) for name in organisation.values]
-        values_input = checkboxes if len(values_options) <= _CHECKBOX_LIMIT else multi_static_select
-        blocks.append(
-            values_input(
-                block_id=ids.FEEDBACK_VALUES_BLOCK,
-                action_id=ids.FEEDBACK_VALUES_ACTION,
-                label=renderer.plain("feedback.values_label", organisation=organisation.name),
-                options=values_options,
-            )
-        )
-    blocks.append(
-        text_input(
-            block_id=ids.FEEDBACK_TEXT_BLOCK,
-            action_id=ids.FEEDBACK_TEXT_ACTION,
-            label=renderer.plain("feedback.text_label"),
-            placeholder=renderer.plain("feedback.text_placeholder"),
-            initial=text,
-            multiline=True,
-            max_length=TEXT_LIMIT,
-        )
-    )
-    share = checkboxes(
-        block_id=ids.FEEDBACK_SHARE_BLOCK,
-        action_id=ids.FEEDBACK_SHARE_ACTION,
-        label=renderer.plain("feedback.share_label"),
-        options=[option(renderer.plain("feedback.share_option"), ids.FEEDBACK_SHARE_VALUE)],
-    )
-    share["hint"] = {"type": "plain_text", "text": renderer.plain("feedback.share_hint")}
-    blocks.append(share)
+    blocks = _feedback_intro(renderer, request=request, answered=answered)
+    blocks += [
+        _receivers_input(renderer, receivers),
+        _kind_input(renderer),
+        *_values_inputs(renderer, organisation),
+        _feedback_text_input(renderer, text),
+        _share_input(renderer),
+    ]
     if organisation.anonymous_feedback and request is None:
-        anonymous = checkboxes(
-            block_id=ids.FEEDBACK_ANONYMOUS_BLOCK,
-            action_id=ids.FEEDBACK_ANONYMOUS_ACTION,
-            label=renderer.plain("feedback.anonymous_label"),
-            options=[
-                option(renderer.plain("feedback.anonymous_option"), ids.FEEDBACK_ANONYMOUS_VALUE)
-            ],
-        )
-        anonymous["hint"] = {
-            "type": "plain_text",
-            "text": renderer.plain("feedback.anonymous_hint"),
-        }
-        blocks.append(anonymous)
+        blocks.append(_anonymous_input(renderer))
     metadata = {"request_id": request.id if request is not None else None}
     return modal(
         callback_id=ids.FEEDBACK_MODAL,
@@ -151,6 +88,98 @@ def build_feedback_modal(
         blocks=blocks,
         private_metadata=json.dumps(metadata),
     )
+
+
+def _feedback_intro(
+    renderer: Renderer, *, request: FeedbackRequest | None, answered: bool
+) -> list[Block]:
+    """The modal's opening words: the request being answered, or a general invitation."""
+    if request is None:
+        return [section(renderer.say("feedback.modal_intro"))]
+    blocks = [section(renderer.say("feedback.answering", request=request))]
+    if answered:
+        blocks.append(context(renderer.say("feedback.answering_again")))
+    return blocks
+
+
+def _receivers_input(renderer: Renderer, receivers: Sequence[str]) -> Block:
+    """Who the feedback is for: up to MAX_PEOPLE colleagues."""
+    return users_select(
+        block_id=ids.FEEDBACK_RECEIVERS_BLOCK,
+        action_id=ids.FEEDBACK_RECEIVERS_ACTION,
+        label=renderer.plain("feedback.receivers_label"),
+        initial_users=list(dict.fromkeys(receivers))[:MAX_PEOPLE],
+        max_selected=MAX_PEOPLE,
+        placeholder=renderer.plain("feedback.receivers_placeholder"),
+    )
+
+
+def _kind_input(renderer: Renderer) -> Block:
+    """Appreciation (the default) or suggestion."""
+    return radio_buttons(
+        block_id=ids.FEEDBACK_KIND_BLOCK,
+        action_id=ids.FEEDBACK_KIND_ACTION,
+        label=renderer.plain("feedback.kind_label"),
+        options=[
+            option(renderer.plain("feedback.kind_appreciation"), FeedbackKind.APPRECIATION),
+            option(renderer.plain("feedback.kind_suggestion"), FeedbackKind.SUGGESTION),
+        ],
+        initial_value=FeedbackKind.APPRECIATION,
+    )
+
+
+def _values_inputs(renderer: Renderer, organisation: OrganisationConfig) -> list[Block]:
+    """The organisation's values the feedback shows, when it has any: checkboxes for a few,
+    a multi-select for many."""
+    if not organisation.values:
+        return []
+    values_options = [option(name, value_option(name)) for name in organisation.values]
+    values_input = checkboxes if len(values_options) <= _CHECKBOX_LIMIT else multi_static_select
+    return [
+        values_input(
+            block_id=ids.FEEDBACK_VALUES_BLOCK,
+            action_id=ids.FEEDBACK_VALUES_ACTION,
+            label=renderer.plain("feedback.values_label", organisation=organisation.name),
+            options=values_options,
+        )
+    ]
+
+
+def _feedback_text_input(renderer: Renderer, text: str) -> Block:
+    """What the giver noticed, prefilled with any words already typed."""
+    return text_input(
+        block_id=ids.FEEDBACK_TEXT_BLOCK,
+        action_id=ids.FEEDBACK_TEXT_ACTION,
+        label=renderer.plain("feedback.text_label"),
+        placeholder=renderer.plain("feedback.text_placeholder"),
+        initial=text,
+        multiline=True,
+        max_length=TEXT_LIMIT,
+    )
+
+
+def _share_input(renderer: Renderer) -> Block:
+    """Also share an appreciation in the team channel."""
+    share = checkboxes(
+        block_id=ids.FEEDBACK_SHARE_BLOCK,
+        action_id=ids.FEEDBACK_SHARE_ACTION,
+        label=renderer.plain("feedback.share_label"),
+        options=[option(renderer.plain("feedback.share_option"), ids.FEEDBACK_SHARE_VALUE)],
+    )
+    share["hint"] = {"type": "plain_text", "text": renderer.plain("feedback.share_hint")}
+    return share
+
+
+def _anonymous_input(renderer: Renderer) -> Block:
+    """Give without a name (only where app.yaml allows anonymous feedback)."""
+    anonymous = checkboxes(
+        block_id=ids.FEEDBACK_ANONYMOUS_BLOCK,
+        action_id=ids.FEEDBACK_ANONYMOUS_ACTION,
+        label=renderer.plain("feedback.anonymous_label"),
+        options=[option(renderer.plain("feedback.anonymous_option"), ids.FEEDBACK_ANONYMOUS_VALUE)],
+    )
+    anonymous["hint"] = {"type": "plain_text", "text": renderer.plain("feedback.anonymous_hint")}
+    return anonymous
 
 
 # --- what the receiver gets -----------------------------------------------------------------
@@ -367,56 +396,65 @@ def build_feedback_home_section(renderer: Renderer, *, overview: FeedbackHome) -
             button(renderer.plain("feedback.home_give_button"), ids.HOME_GIVE_FEEDBACK),
             button(renderer.plain("feedback.home_ask_button"), ids.HOME_ASK_FEEDBACK),
         ),
+        *_home_waiting(renderer, overview),
+        section(renderer.say("feedback.home_received_heading", total=overview.received_total)),
     ]
-    if overview.waiting:
-        blocks.append(
-            section(renderer.say("feedback.home_waiting_heading", total=overview.waiting_total))
-        )
-        for request in overview.waiting:
-            blocks.append(
-                section(
-                    renderer.say("feedback.home_waiting", request=request),
-                    accessory=button(
-                        renderer.plain("feedback.give_button"),
-                        ids.FEEDBACK_ANSWER_REQUEST,
-                        value=str(request.id),
-                    ),
-                )
-            )
-        if more := overview.waiting_total - len(overview.waiting):
-            blocks.append(context(renderer.say("feedback.home_waiting_more", more=more)))
-    blocks.append(
-        section(renderer.say("feedback.home_received_heading", total=overview.received_total))
-    )
     if not overview.received:
         blocks.append(context(renderer.say("feedback.home_received_none")))
     for feedback in overview.received:
         blocks.append(section(renderer.say("feedback.home_received", feedback=feedback)))
-    if overview.pages > 1:
-        paging = []
-        if overview.page > 0:
-            paging.append(
-                button(
-                    renderer.plain("feedback.home_previous"),
-                    ids.HOME_FEEDBACK_PREVIOUS,
-                    value=str(overview.page - 1),
-                )
-            )
-        if overview.page < overview.pages - 1:
-            paging.append(
-                button(
-                    renderer.plain("feedback.home_next"),
-                    ids.HOME_FEEDBACK_NEXT,
-                    value=str(overview.page + 1),
-                )
-            )
-        blocks.append(
-            context(renderer.say("feedback.home_page", page=overview.page, pages=overview.pages))
-        )
-        blocks.append(actions(*paging))
+    blocks += _home_paging(renderer, overview)
     blocks.append(section(renderer.say("feedback.home_mine_heading")))
     if not overview.mine:
         blocks.append(context(renderer.say("feedback.home_mine_none")))
     for mine in overview.mine:
         blocks.append(section(renderer.say("feedback.home_mine", mine=mine)))
     return blocks
+
+
+def _home_waiting(renderer: Renderer, overview: FeedbackHome) -> list[Block]:
+    """Requests waiting for this person's feedback, each with its Give feedback button."""
+    if not overview.waiting:
+        return []
+    blocks = [section(renderer.say("feedback.home_waiting_heading", total=overview.waiting_total))]
+    for request in overview.waiting:
+        blocks.append(
+            section(
+                renderer.say("feedback.home_waiting", request=request),
+                accessory=button(
+                    renderer.plain("feedback.give_button"),
+                    ids.FEEDBACK_ANSWER_REQUEST,
+                    value=str(request.id),
+                ),
+            )
+        )
+    if more := overview.waiting_total - len(overview.waiting):
+        blocks.append(context(renderer.say("feedback.home_waiting_more", more=more)))
+    return blocks
+
+
+def _home_paging(renderer: Renderer, overview: FeedbackHome) -> list[Block]:
+    """Previous and next buttons over the feedback received, when it runs to several pages."""
+    if overview.pages <= 1:
+        return []
+    paging = []
+    if overview.page > 0:
+        paging.append(
+            button(
+                renderer.plain("feedback.home_previous"),
+                ids.HOME_FEEDBACK_PREVIOUS,
+                value=str(overview.page - 1),
+            )
+        )
+    if overview.page < overview.pages - 1:
+        paging.append(
+            button(
+                renderer.plain("feedback.home_next"),
+                ids.HOME_FEEDBACK_NEXT,
+                value=str(overview.page + 1),
+            )
+        )
+    return [
+        context(renderer.say("feedback.home_page", page=overview.page, pages=overview.pages)),
+        actions(*paging),
+    ]

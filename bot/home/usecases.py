@@ -11,17 +11,18 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.core.meetings import next_meeting
+from bot.core.meetings import local_today, next_meeting
 from bot.feedback import service as feedback
 from bot.feedback.views import build_feedback_home_section
 from bot.home.views import build_home, build_tensions_section
 from bot.services import Services
 from bot.slack.blocks import Block
 from bot.tensions import service as tensions
-from bot.triage import service as triage
 from bot.triage.views import HomeAction, HomeMeeting, build_progress_section
+from storage import queries
 
 HomeSection = Callable[[Session, Services, str, datetime], list[Block]]
 
@@ -66,10 +67,10 @@ def progress_section(
         for team in config.teams_of(user_id)
     ]
     items = []
-    for tension in triage.open_actions_of(session, user_id=user_id):
+    for tension in queries.open_actions_of(session, user_id=user_id):
         team = config.find_team(tension.team_id)
         if team is not None:  # a team since removed from app.yaml has no meetings to report to
-            overdue = triage.is_overdue(tension, triage.local_today(team, now))
+            overdue = queries.is_overdue(tension, local_today(team, now))
             items.append(HomeAction(tension, team.name, overdue))
     if not meetings and not items:
         return []
@@ -94,6 +95,18 @@ def checkin_section(
 HOME_SECTIONS.append(checkin_section)
 
 
+def decisions_section(
+    session: Session, services: Services, user_id: str, now: datetime
+) -> list[Block]:
+    """Deciding: "Advice asked of you" and "Your proposals" (bot.decisions)."""
+    from bot.decisions.usecases import home_section
+
+    return home_section(session, services, user_id, now)
+
+
+HOME_SECTIONS.append(decisions_section)
+
+
 def home_view(
     session: Session, *, services: Services, user_id: str, now: datetime
 ) -> dict[str, Any]:
@@ -111,3 +124,10 @@ def home_view(
         [section(session, services, user_id, now) for section in HOME_SECTIONS] if in_team else []
     )
     return build_home(services.renderer, sections=sections, in_team=in_team)
+
+
+def publish_home(services: Services, client: WebClient, user_id: str) -> None:
+    """Build and publish the person's App Home."""
+    with services.session() as session:
+        view = home_view(session, services=services, user_id=user_id, now=services.now())
+    client.views_publish(user_id=user_id, view=view)

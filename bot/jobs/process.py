@@ -31,6 +31,9 @@ from typing import IO, Any
 
 from bot.core.config import AppConfig
 from bot.core.settings import Settings
+from bot.jobs.scheduler import Scheduler, reload_on_sighup
+from bot.services import Services
+from storage import db
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +124,6 @@ class SchedulerProcess:
 
 def run(launch: _Launch) -> None:
     """The scheduler process: run the scheduler until SIGTERM, SIGINT or the master's end."""
-    from bot.jobs.scheduler import Scheduler, reload_on_sighup
-    from bot.services import Services
-    from storage import db
-
     stop = threading.Event()
 
     def on_stop(signum: int, frame: Any) -> None:

@@ -20,13 +20,15 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.core.logs import keep_typed_text_out_of_logs
+
 logger = logging.getLogger(__name__)
 
 
 # Slack was asked but did not answer (in time, or the connection dropped once the request was
 # sent): the message may have arrived. Neither slack_sdk nor our retry handler retries a post
 # then (a retry could post twice), so the caller decides; check-in DMs, summaries and digests
-# are looked up in Slack before they are sent again (bot.checkins.service, bot.digests.service).
+# are looked up in Slack before they are sent again (bot.checkins.delivery, bot.digests.service).
 TIMEOUT = "timeout"
 
 # Web API methods a second call would repeat: a message posted twice, a file shared twice. The
@@ -89,8 +91,10 @@ def make_client(token: str | None, base_url: str) -> WebClient:
     A link lost after a post went out is not retried (Slack may have posted it): see
     :class:`SafeConnectionErrorRetryHandler`. Bolt builds a fresh client per request
     copying ``base_url`` and ``retry_handlers`` from the app's client, so setting them here
-    reaches every listener.
+    reaches every listener. slack_sdk logs whole request and response bodies at DEBUG: they
+    are cut from its log lines (:mod:`bot.core.logs`).
     """
+    keep_typed_text_out_of_logs()
     return WebClient(
         token=token,
         base_url=base_url,

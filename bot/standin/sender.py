@@ -17,7 +17,7 @@ import json
 import secrets
 import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,8 +44,16 @@ class Response:
     elapsed: float = 0.0
 
 
+# Delivers one POST (path and query, raw body, headers) to the app and returns its answer.
+Transport = Callable[[str, bytes, dict[str, str]], Response]
+
+
 class SlackSender(SlackPayloads):
-    """Sends the app at ``app_url`` signed commands, interactions and events, as Slack does."""
+    """Sends the app at ``app_url`` signed commands, interactions and events, as Slack does.
+
+    They go over HTTP unless a ``transport`` is given: tests of the listeners hand the same
+    requests straight to Bolt's ``app.dispatch`` in this process instead.
+    """
 
     def __init__(
         self,
@@ -54,11 +62,13 @@ class SlackSender(SlackPayloads):
         fake: FakeSlack,
         *,
         timeout: float = 10.0,
+        transport: Transport | None = None,
     ) -> None:
         super().__init__(fake)
         self.app_url = app_url
         self.signing_secret = signing_secret
         self.timeout = timeout
+        self.transport: Transport = transport or self._send_http
         self.last_event_id: str | None = None
         parts = urllib.parse.urlsplit(app_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -97,6 +107,9 @@ class SlackSender(SlackPayloads):
         return self._post_form({"payload": json.dumps(payload)})
 
     def _send(self, path: str, body: bytes, headers: dict[str, str]) -> Response:
+        return self.transport(path, body, headers)
+
+    def _send_http(self, path: str, body: bytes, headers: dict[str, str]) -> Response:
         connection_class = (
             http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
         )

@@ -28,6 +28,8 @@ from storage.models import Tension, TensionStatus
 
 TEXT_LIMIT = 2000
 AREA_LIMIT = 150
+# Outcomes that are a piece of work someone owns (an action: a triaged tension), reported in
+# progress updates until done.
 
 
 @dataclass(frozen=True)
@@ -332,3 +334,6 @@ def tension_by_id(session: Session, tension_id: int) -> Tension:
     if tension is None:
         raise NotFoundError("That tension no longer exists.")
     return tension
+
+
+# --- actions: next actions and projects, as triage left them ---------------------------------

@@ -13,9 +13,8 @@ from slack_sdk import WebClient
 from bot.agenda.service import refresh_agendas
 from bot.services import Services
 from bot.slack import client as delivery
-from bot.triage.service import ACTION_OUTCOMES
 from bot.triage.views import build_owner_dm, build_raiser_question, build_reopened_note
-from storage.models import Tension
+from storage.models import ACTION_OUTCOMES, OutcomeKind, Tension
 
 
 def announce_triage(
@@ -27,7 +26,8 @@ def announce_triage(
     refresh_agendas(services, team_id=team.id, round_id=round_id, now=now)
     renderer = services.renderer
     sent = []
-    if tension.outcome in ACTION_OUTCOMES and tension.owner:
+    # A proposal's owner gets "Draft the proposal" (bot.decisions), prefilled from the tension.
+    if tension.outcome in (*ACTION_OUTCOMES, OutcomeKind.PROPOSAL) and tension.owner:
         sent.append(
             delivery.post(
                 client,

@@ -16,23 +16,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select, update
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel import Session, col, update
 
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
-from storage.models import OutcomeKind, Tension, TensionStatus
+from storage.models import (
+    ACTION_OUTCOMES,
+    TRIAGED_STATUSES,
+    OutcomeKind,
+    ProcessedEvent,
+    Tension,
+    TensionStatus,
+)
 
 NOTE_LIMIT = 1000
-# Outcomes that are a piece of work someone owns, reported in progress updates until done.
-ACTION_OUTCOMES = (OutcomeKind.NEXT_ACTION, OutcomeKind.PROJECT)
 # Outcomes that end the tension at once; the raiser may still say it did not meet their need.
 CLOSING_OUTCOMES = (OutcomeKind.RESOLVED, OutcomeKind.DROPPED)
 # In the order the triage modal offers them.
 OUTCOMES = tuple(OutcomeKind)
-# A tension whose outcome stands (not reopened, not withdrawn).
-TRIAGED_STATUSES = (TensionStatus.TRIAGED, TensionStatus.CLOSED)
 
 
 def _kept(session: Session, tension: Tension) -> Tension:
@@ -91,16 +93,6 @@ def member_name(config: AppConfig, user_id: str | None) -> str:
     return config.name_of(user_id) or "A teammate"
 
 
-def local_today(team: TeamConfig, now: datetime) -> date:
-    """Today's date where the team is (due dates are the team's calendar days)."""
-    return now.astimezone(team.zone).date()
-
-
-def is_overdue(tension: Tension, today: date) -> bool:
-    """True for an open next action or project whose due date has passed."""
-    return tension.done_at is None and tension.due_date is not None and tension.due_date < today
-
-
 def check_triage(
     *,
     team: TeamConfig,
@@ -112,26 +104,14 @@ def check_triage(
 ) -> TriageDecision:
     """Check the triage modal's answers; InvalidInputError names each field at fault."""
     errors: dict[str, str] = {}
-    kind: OutcomeKind | None = None
-    try:
-        kind = OutcomeKind(outcome) if outcome else None
-    except ValueError:
-        kind = None
+    kind = _outcome(outcome)
     if kind is None:
         errors["outcome"] = "Choose what this tension becomes."
     if owner and owner not in team.member_ids:
         errors["owner"] = f"Choose someone in {team.name}: the owner must be a member of the team."
     elif not owner and kind in ACTION_OUTCOMES:
         errors["owner"] = "A next action or project needs an owner: who takes it on?"
-    due: date | None = None
-    if due_date:
-        try:
-            due = date.fromisoformat(due_date)
-        except ValueError:
-            errors["due_date"] = "Pick a date from the calendar."
-        else:
-            if due < today:
-                errors["due_date"] = "That date has passed; pick today or a later one."
+    due = _due_date(due_date, today=today, errors=errors)
     clean_note = normalise_input(note)
     if len(clean_note) > NOTE_LIMIT:
         errors["note"] = f"Please keep the note under {NOTE_LIMIT:,} characters."
@@ -141,6 +121,28 @@ def check_triage(
         raise InvalidInputError(errors)
     assert kind is not None
     return TriageDecision(outcome=kind, owner=owner or None, due_date=due, note=clean_note)
+
+
+def _outcome(value: str | None) -> OutcomeKind | None:
+    """The outcome chosen, or None when none (or a forged one) was."""
+    try:
+        return OutcomeKind(value) if value else None
+    except ValueError:
+        return None
+
+
+def _due_date(value: str | None, *, today: date, errors: dict[str, str]) -> date | None:
+    """The due date picked, if any; a date that cannot be read or has passed is an error."""
+    if not value:
+        return None
+    try:
+        due = date.fromisoformat(value)
+    except ValueError:
+        errors["due_date"] = "Pick a date from the calendar."
+        return None
+    if due < today:
+        errors["due_date"] = "That date has passed; pick today or a later one."
+    return due
 
 
 def _tension(session: Session, tension_id: int) -> Tension:
@@ -167,6 +169,15 @@ def triage_target(session: Session, *, config: AppConfig, user_id: str, tension_
     return tension
 
 
+def _submission_key(request_key: str) -> str:
+    return f"triage:{request_key}"
+
+
+def triage_recorded(session: Session, *, request_key: str) -> bool:
+    """True when the triage modal ``request_key`` names (its view id) was recorded already."""
+    return session.get(ProcessedEvent, _submission_key(request_key)) is not None
+
+
 def triage_tension(
     session: Session,
     *,
@@ -176,11 +187,14 @@ def triage_tension(
     round_id: int | None,
     decision: TriageDecision,
     now: datetime,
+    request_key: str | None = None,
 ) -> Tension:
     """Record the outcome of an open tension, once (a second, later triage is refused).
 
     Resolved and dropped tensions close at once; the others wait for the raiser's answer. A
-    proposal is marked for governance.
+    proposal is marked for governance. ``request_key`` names the submission (the modal's view
+    id), remembered with the outcome so that the same modal sent again is known
+    (:func:`triage_recorded`).
     """
     tension = triage_target(session, config=config, user_id=user_id, tension_id=tension_id)
     closing = decision.outcome in CLOSING_OUTCOMES
@@ -206,6 +220,8 @@ def triage_tension(
         )
     )
     changed = session.exec(statement).rowcount
+    if changed == 1 and request_key:
+        session.add(ProcessedEvent(event_id=_submission_key(request_key), received_at=now))
     session.commit()
     tension = _tension(session, tension_id)
     if changed != 1:
@@ -254,44 +270,3 @@ def mark_done(
     if changed != 1:
         raise AlreadyDoneError(_kept(session, tension))
     return tension
-
-
-def _open_actions() -> SelectOfScalar[Tension]:
-    return select(Tension).where(
-        col(Tension.outcome).in_(ACTION_OUTCOMES),
-        col(Tension.status).in_(TRIAGED_STATUSES),
-        col(Tension.done_at).is_(None),
-    )
-
-
-def open_actions_of(session: Session, *, user_id: str) -> list[Tension]:
-    """The next actions and projects a person owns and has not finished, soonest due first."""
-    statement = (
-        _open_actions()
-        .where(Tension.owner == user_id)
-        .order_by(
-            col(Tension.due_date).is_(None),
-            col(Tension.due_date),
-            col(Tension.triaged_at),
-            col(Tension.id),
-        )
-    )
-    return list(session.exec(statement))
-
-
-def open_actions_of_team(
-    session: Session, *, team_id: str, excluding_round: int | None = None
-) -> list[Tension]:
-    """The team's unfinished next actions and projects, oldest first.
-
-    ``excluding_round`` leaves out those triaged in that meeting: its progress updates report
-    what moved since the last meeting, not what it has just decided.
-    """
-    statement = _open_actions().where(Tension.team_id == team_id, col(Tension.private).is_(False))
-    if excluding_round is not None:
-        statement = statement.where(
-            (col(Tension.triaged_round_id).is_(None))
-            | (col(Tension.triaged_round_id) != excluding_round)
-        )
-    statement = statement.order_by(col(Tension.triaged_at), col(Tension.id))
-    return list(session.exec(statement))

@@ -31,7 +31,7 @@ from bot.slack.blocks import (
 )
 from bot.triage.service import NOTE_LIMIT, OUTCOMES
 from prompts import Renderer
-from storage.models import Tension
+from storage.models import OutcomeKind, Tension
 
 HOME_ACTIONS_SHOWN = 8
 
@@ -126,7 +126,24 @@ def build_triage_modal(
 
 
 def build_owner_dm(renderer: Renderer, *, tension: Tension, team_name: str) -> dict[str, Any]:
-    """The owner's DM: their new next action or project, with a Done button."""
+    """The owner's DM: their new next action or project, with a Done button; for a proposal,
+    **Draft the proposal** (its modal is bot.decisions', prefilled from the tension)."""
+    if tension.outcome == OutcomeKind.PROPOSAL:
+        return message(
+            renderer.plain("triage.owner_dm_fallback", tension=tension, team_name=team_name),
+            [
+                section(
+                    renderer.say("triage.owner_dm", tension=tension, team_name=team_name),
+                    accessory=button(
+                        renderer.plain("triage.draft_proposal_button"),
+                        ids.DRAFT_PROPOSAL,
+                        value=str(tension.id),
+                        style="primary",
+                    ),
+                ),
+                context(renderer.say("triage.proposal_owner_context")),
+            ],
+        )
     return message(
         renderer.plain("triage.owner_dm_fallback", tension=tension, team_name=team_name),
         [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import ids
+from handlers.actions import decisions
 from handlers.actions.checkin import (
     handle_checkin_away,
     handle_checkin_back,
@@ -44,3 +45,4 @@ def register(app: App) -> None:
     app.action(ids.HOME_ASK_FEEDBACK)(handle_home_ask_feedback)
     app.action(ids.HOME_FEEDBACK_PREVIOUS)(handle_home_feedback_page)
     app.action(ids.HOME_FEEDBACK_NEXT)(handle_home_feedback_page)
+    decisions.register(app)  # deciding (bot/decisions)

@@ -6,17 +6,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.checkins import service as checkins
-from bot.checkins.views import (
-    build_away_modal,
-    build_checkin_modal,
-    build_checkin_notice,
-    build_prompt_state_message,
-)
+from bot.checkins import usecases
+from bot.checkins.views import build_away_modal, build_checkin_modal, build_checkin_notice
 from bot.core.errors import RetrobotError
 from bot.services import Services
 from handlers.events.app_home import publish_home
-from storage.models import CheckinPrompt
 
 
 def _round_id(body: dict) -> int | None:
@@ -24,50 +18,16 @@ def _round_id(body: dict) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def redraw_checkin_dm(
-    client: WebClient,
-    services: Services,
-    prompt: CheckinPrompt,
-    *,
-    edited: bool = False,
-    tension_added: bool = False,
-) -> None:
-    """Redraw the member's check-in DM and reminder to show where they stand now."""
-    with services.session() as session:
-        team, round_, zone, away_until = checkins.prompt_context(
-            session, config=services.config, prompt=prompt
-        )
-    payload = build_prompt_state_message(
-        services.renderer,
-        status=prompt.status,
-        team_name=team.name,
-        round_id=prompt.round_id,
-        meeting_at=round_.meeting_at,
-        zone=zone,
-        away_until=away_until,
-        edited=edited,
-        tension_added=tension_added,
-    )
-    checkins.refresh_prompt_dms(client, prompt, payload)
-
-
 def handle_checkin_open(ack: Any, body: dict, client: WebClient, services: Services) -> None:
     """Open the check-in modal (prefilled when editing), or say why it cannot open."""
     ack()
     user_id = body["user"]["id"]
-    with services.session() as session:
-        try:
-            checkin = checkins.checkin_context(
-                session,
-                config=services.config,
-                round_id=_round_id(body) or 0,
-                user_id=user_id,
-                now=services.now(),
-            )
-            view = build_checkin_modal(services.renderer, checkin=checkin)
-        except RetrobotError as error:
-            text = services.renderer.say("errors.cannot_do", reason=str(error))
-            view = build_checkin_notice(services.renderer, text=text)
+    try:
+        checkin = usecases.open_checkin(services, round_id=_round_id(body) or 0, user_id=user_id)
+        view = build_checkin_modal(services.renderer, checkin=checkin)
+    except RetrobotError as error:
+        text = services.renderer.say("errors.cannot_do", reason=str(error))
+        view = build_checkin_notice(services.renderer, text=text)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -78,25 +38,19 @@ def handle_checkin_skip(
     ack()
     user_id = body["user"]["id"]
     try:
-        with services.session() as session:
-            prompt = checkins.skip_checkin(
-                session, round_id=_round_id(body) or 0, user_id=user_id, now=services.now()
-            )
+        prompt = usecases.skip_checkin(services, round_id=_round_id(body) or 0, user_id=user_id)
     except RetrobotError as error:
         text = services.renderer.say("errors.cannot_do", reason=str(error))
         respond(text=text, response_type="ephemeral", replace_original=False)
         return
-    redraw_checkin_dm(client, services, prompt)
+    usecases.redraw_checkin_dm(services, client, prompt)
     publish_home(client, services, user_id)
 
 
 def handle_checkin_away(ack: Any, body: dict, client: WebClient, services: Services) -> None:
     """Open the small modal where the person picks the last day they are away."""
     ack()
-    with services.session() as session:
-        today = checkins.person_today(
-            session, config=services.config, user_id=body["user"]["id"], now=services.now()
-        )
+    today = usecases.today_for(services, user_id=body["user"]["id"])
     view = build_away_modal(services.renderer, initial=today, round_id=_round_id(body))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -105,8 +59,6 @@ def handle_checkin_back(ack: Any, body: dict, client: WebClient, services: Servi
     """The person is back: they are asked again, starting with any round still open."""
     ack()
     user_id = body["user"]["id"]
-    with services.session() as session:
-        changed = checkins.set_away(session, user_id=user_id, until=None, now=services.now())
-    for prompt in changed:
-        redraw_checkin_dm(client, services, prompt)
+    for prompt in usecases.come_back(services, user_id=user_id):
+        usecases.redraw_checkin_dm(services, client, prompt)
     publish_home(client, services, user_id)

@@ -7,14 +7,11 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.tensions import service as tensions
-from bot.tensions.views import build_tension_modal
+from bot.tensions.usecases import home_tension_modal
 
 
 def handle_home_raise_tension(ack: Any, body: dict, client: WebClient, services: Services) -> None:
     """Open an empty tension modal from the Home tab's button."""
     ack()
-    user_id = body["user"]["id"]
-    teams = tensions.teams_for(services.config, user_id)
-    view = build_tension_modal(services.renderer, teams=teams, from_home=True)
+    view = home_tension_modal(services, user_id=body["user"]["id"])
     client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import ids
+from handlers.commands import decisions
 from handlers.commands.checkin import handle_checkin_command
 from handlers.commands.feedback import handle_feedback_command
 from handlers.commands.retro import handle_retro_command
@@ -17,3 +18,4 @@ def register(app: App) -> None:
     app.command(ids.TACTICAL_COMMAND)(handle_tactical_command)
     app.command(ids.FEEDBACK_COMMAND)(handle_feedback_command)
     app.command(ids.RETRO_COMMAND)(handle_retro_command)
+    decisions.register(app)  # deciding (bot/decisions)

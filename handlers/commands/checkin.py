@@ -6,7 +6,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.checkins import service as checkins
+from bot.checkins import usecases
+from bot.checkins.model import NextCheckin
 from bot.checkins.views import build_checkin_modal
 from bot.core.errors import NotInTeamError
 from bot.services import Services
@@ -16,18 +17,13 @@ def handle_checkin_command(ack: Any, command: dict, client: WebClient, services:
     """The modal for the person's open check-in, else a note of when the next round opens."""
     renderer = services.renderer
     try:
-        with services.session() as session:
-            found = checkins.checkin_for_command(
-                session,
-                config=services.config,
-                user_id=command["user_id"],
-                channel_id=command.get("channel_id"),
-                now=services.now(),
-            )
+        found = usecases.checkin_for_command(
+            services, user_id=command["user_id"], channel_id=command.get("channel_id")
+        )
     except NotInTeamError:
         ack(response_type="ephemeral", text=renderer.say("errors.not_in_team"))
         return
-    if isinstance(found, checkins.NextCheckin):
+    if isinstance(found, NextCheckin):
         text = renderer.say(
             "checkin.next_round",
             team_name=found.team.name,

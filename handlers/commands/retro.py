@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.errors import NotInTeamError
-from bot.digests import service as digests
+from bot.digests.model import DIGESTS_SHOWN
+from bot.digests.usecases import received_digests
 from bot.digests.views import build_received_digests, build_retro_help
 from bot.services import Services
 
@@ -19,18 +20,15 @@ def handle_retro_command(ack: Any, command: dict, respond: Any, services: Servic
         ack(response_type="ephemeral", **help_message)
         return
     ack()
-    user_id = command["user_id"]
     try:
-        teams = digests.digest_teams_of(services.config, user_id)
+        shown = received_digests(services, user_id=command["user_id"])
     except NotInTeamError:
         respond(response_type="ephemeral", text=services.renderer.say("errors.not_in_team"))
         return
-    with services.session() as session:
-        received = digests.digests_received(session, config=services.config, user_id=user_id)
     answer = build_received_digests(
         services.renderer,
-        received=received,
-        team_names=[team.name for team in teams],
-        limit=digests.DIGESTS_SHOWN,
+        received=shown.received,
+        team_names=shown.team_names,
+        limit=DIGESTS_SHOWN,
     )
     respond(response_type="ephemeral", **answer)

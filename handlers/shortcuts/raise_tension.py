@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import NotInTeamError
-from bot.core.text import strip_slack_links
 from bot.services import Services
-from bot.tensions import service as tensions
-from bot.tensions.views import build_tension_modal
+from bot.tensions.usecases import message_tension_modal
 
 
 def handle_raise_tension_shortcut(
@@ -20,22 +17,9 @@ def handle_raise_tension_shortcut(
     """Open the tension modal with the message's words and a link back to it."""
     ack()
     user_id = shortcut["user"]["id"]
-    channel_id = (shortcut.get("channel") or {}).get("id")
     try:
-        team = tensions.default_team(services.config, user_id, channel_id)
+        view = message_tension_modal(services, client, user_id=user_id, shortcut=shortcut)
     except NotInTeamError:
         respond(response_type="ephemeral", text=services.renderer.say("errors.not_in_team"))
         return
-    message_ts = shortcut.get("message_ts") or (shortcut.get("message") or {}).get("ts")
-    try:
-        permalink = client.chat_getPermalink(channel=channel_id, message_ts=message_ts)["permalink"]
-    except SlackApiError:
-        permalink = None  # a message we cannot link to still makes a good tension
-    view = build_tension_modal(
-        services.renderer,
-        teams=services.config.teams_of(user_id),
-        team_id=team.id,
-        text=strip_slack_links((shortcut.get("message") or {}).get("text") or "")[:2000],
-        permalink=permalink,
-    )
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import ids
+from handlers.views import decisions
 from handlers.views.checkin import handle_away_submission, handle_checkin_submission
 from handlers.views.feedback import (
     handle_feedback_reply_submission,
@@ -29,3 +30,4 @@ def register(app: App) -> None:
     app.view(ids.FEEDBACK_MODAL)(handle_feedback_submission)
     app.view(ids.FEEDBACK_REQUEST_MODAL)(handle_feedback_request_submission)
     app.view(ids.FEEDBACK_REPLY_MODAL)(handle_feedback_reply_submission)
+    decisions.register(app)  # deciding (bot/decisions)

@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.checkins import service as checkins
+from bot.checkins import usecases
+from bot.checkins.usecases import CheckinForm
 from bot.core import ids
 from bot.core.config import TeamConfig
 from bot.core.errors import InvalidInputError, RetrobotError
 from bot.services import Services
-from handlers.actions.checkin import redraw_checkin_dm
 from handlers.events.app_home import publish_home
 from handlers.state import State, selected_date, selected_value, selected_values, text_value
 
@@ -23,8 +23,12 @@ def _ticked(values: State, prefix: str, action_id: str) -> list[str]:
     return [value for block_id in blocks for value in selected_values(values, block_id, action_id)]
 
 
-def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
-    """The check-in modal's state as the keyword arguments of :func:`checkins.check_answers`."""
+def read_checkin_state(values: State, team: TeamConfig | None) -> dict[str, Any]:
+    """The check-in modal's state as the keyword arguments of
+    :func:`bot.checkins.answers.check_answers`; for a team app.yaml no longer has (None), no
+    metrics or questions (the use case says the team is gone)."""
+    metrics = team.metrics if team is not None else []
+    questions = (team.questions if team is not None else None) or []
     return {
         "mood": selected_value(values, ids.CHECKIN_MOOD_BLOCK, ids.CHECKIN_MOOD_ACTION),
         "note": text_value(values, ids.CHECKIN_NOTE_BLOCK, ids.CHECKIN_NOTE_ACTION),
@@ -34,7 +38,7 @@ def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
                 ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, metric.id),
                 ids.CHECKIN_METRIC_ACTION,
             )
-            for metric in team.metrics
+            for metric in metrics
         },
         "checklist_ticked": _ticked(
             values, ids.CHECKIN_CHECKLIST_BLOCK, ids.CHECKIN_CHECKLIST_ACTION
@@ -48,7 +52,7 @@ def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
                 ids.numbered_block(ids.CHECKIN_QUESTION_BLOCK, index),
                 ids.CHECKIN_QUESTION_ACTION,
             )
-            for index in range(len(team.questions or []))
+            for index in range(len(questions))
         },
         "tension_text": text_value(values, ids.CHECKIN_TENSION_BLOCK, ids.CHECKIN_TENSION_ACTION),
         "shared": ids.CHECKIN_SHARE_VALUE
@@ -61,42 +65,37 @@ def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
 def handle_checkin_submission(
     ack: Any, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    """Store the check-in (or the edit), or show in the modal what to fix; nothing typed is lost."""
+    """Store the check-in (or the edit) before the modal closes, or show in it what to fix;
+    nothing typed is lost."""
     user_id = body["user"]["id"]
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    try:
-        team = services.config.team(str(metadata.get("team_id")))
-        answers = checkins.check_answers(
-            config=services.config,
-            team=team,
-            user_id=user_id,
-            **read_checkin_state(view["state"]["values"], team),
-        )
-        with services.session() as session:
-            saved = checkins.save_checkin(
-                session,
-                config=services.config,
-                round_id=int(metadata.get("round_id") or 0),
-                user_id=user_id,
-                answers=answers,
-                now=services.now(),
-            )
-    except InvalidInputError as error:
-        errors = {ids.checkin_field_block(f): text for f, text in error.field_errors.items()}
-        ack(response_action="errors", errors=errors)
-        return
-    except RetrobotError as error:
-        ack(response_action="errors", errors={ids.CHECKIN_MOOD_BLOCK: str(error)})
+    submitted = usecases.submit_checkin(
+        services, user_id=user_id, form=_form(view, services), request_key=view["id"]
+    )
+    saved = submitted.saved
+    if saved is None:
+        ack(response_action="errors", errors=submitted.errors)
         return
     ack()
-    with services.session() as session:
-        tension = checkins.raise_checkin_tension(
-            session, user_id=user_id, answers=answers, now=services.now(), request_key=view["id"]
-        )
-    redraw_checkin_dm(
-        client, services, saved.prompt, edited=saved.edited, tension_added=tension is not None
+    usecases.redraw_checkin_dm(
+        services,
+        client,
+        saved.prompt,
+        edited=saved.edited,
+        tension_added=submitted.tension is not None,
     )
     publish_home(client, services, user_id)
+
+
+def _form(view: dict, services: Services) -> CheckinForm:
+    """The modal's answers, and the team and round it carries, as plain values."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    team_id = str(metadata.get("team_id"))
+    team = services.config.find_team(team_id)
+    return CheckinForm(
+        team_id=team_id,
+        round_id=int(metadata.get("round_id") or 0),
+        answers=read_checkin_state(view["state"]["values"], team),
+    )
 
 
 def handle_away_submission(
@@ -106,11 +105,7 @@ def handle_away_submission(
     user_id = body["user"]["id"]
     picked = selected_date(view["state"]["values"], ids.AWAY_DATE_BLOCK, ids.AWAY_DATE_ACTION)
     try:
-        with services.session() as session:
-            now = services.now()
-            today = checkins.person_today(session, config=services.config, user_id=user_id, now=now)
-            until = checkins.check_away_date(picked, today=today)
-            changed = checkins.set_away(session, user_id=user_id, until=until, now=now)
+        changed = usecases.go_away(services, user_id=user_id, picked=picked)
     except InvalidInputError as error:
         errors = {ids.AWAY_BLOCKS[f]: text for f, text in error.field_errors.items()}
         ack(response_action="errors", errors=errors)
@@ -120,5 +115,5 @@ def handle_away_submission(
         return
     ack()
     for prompt in changed:
-        redraw_checkin_dm(client, services, prompt)
+        usecases.redraw_checkin_dm(services, client, prompt)
     publish_home(client, services, user_id)

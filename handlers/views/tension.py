@@ -1,4 +1,4 @@
-"""The tension modal's submission: check it, store it, confirm it."""
+"""The tension modal's submissions: raise, edit, withdraw."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.agenda.service import refresh_agendas, refresh_posted_agendas
 from bot.core import ids
-from bot.core.errors import InvalidInputError, NotInTeamError, RetrobotError
+from bot.core.errors import RetrobotError
 from bot.services import Services
-from bot.slack import client as delivery
-from bot.tensions import service as tensions
-from bot.tensions.service import TensionDraft
-from bot.tensions.views import build_private_tension_note, build_tension_confirmation
+from bot.tensions import usecases
+from bot.tensions.usecases import TensionForm
 from bot.triage.views import build_notice_modal
 from handlers.events.app_home import publish_home
 from handlers.state import selected_value, selected_values, text_value
@@ -23,90 +20,37 @@ from handlers.state import selected_value, selected_values, text_value
 def handle_tension_submission(
     ack: Any, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    """Store the tension, or show what to fix in the modal; nothing typed is lost either way."""
+    """Store the tension before the modal closes, or show in it what to fix; then confirm."""
     user_id = body["user"]["id"]
-    draft = _checked_draft(ack, services, user_id, view)
-    if draft is None:
+    submitted = usecases.submit_tension(
+        services, user_id=user_id, form=_form(view), request_key=view["id"]
+    )
+    if submitted.errors:
+        ack(response_action="errors", errors=submitted.errors)
         return
     ack()
-    team, now = services.config.team(draft.team_id), services.now()
-    with services.autocommit() as connection:
-        raised = tensions.raise_tension_onto_agenda(
-            connection, user_id=user_id, draft=draft, team=team, now=now, request_key=view["id"]
-        )
-    if raised is None:
+    if submitted.raised is None:
         return  # the same modal submitted twice: recorded (and confirmed) once
-    tension = raised.tension
-    confirmation = build_tension_confirmation(
-        services.renderer, tension=tension, team_name=team.name
-    )
-    delivery.post(client, user_id, confirmation)
-    if tension.private:
-        note = build_private_tension_note(services.renderer, tension=tension, team_name=team.name)
-        delivery.post_each(client, team.coach_ids, note)
-    else:
-        refresh_posted_agendas(services, round_ids=[raised.agenda_round_id], now=now)
-    if _opened_from_home(view):
+    usecases.announce_tension(services, client, raised=submitted.raised)
+    if _metadata(view).get("from_home"):
         # Only then is the person looking at their Home; anyone else sees it fresh when they
         # open it (app_home_opened), so building it now would be work for nobody.
         publish_home(client, services, user_id)
-
-
-def _opened_from_home(view: dict) -> bool:
-    """True for a modal opened with the Home tab's button."""
-    return bool(json.loads(view.get("private_metadata") or "{}").get("from_home"))
-
-
-def _checked_draft(ack: Any, services: Services, user_id: str, view: dict) -> TensionDraft | None:
-    """The modal's answers, checked; None once the modal has been told what to fix."""
-    values = view["state"]["values"]
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    try:
-        return tensions.check_draft(
-            config=services.config,
-            user_id=user_id,
-            team_id=selected_value(values, ids.TENSION_TEAM_BLOCK, ids.TENSION_TEAM_ACTION)
-            or metadata.get("team_id"),
-            text=text_value(values, ids.TENSION_TEXT_BLOCK, ids.TENSION_TEXT_ACTION),
-            area=text_value(values, ids.TENSION_AREA_BLOCK, ids.TENSION_AREA_ACTION),
-            private=ids.TENSION_PRIVATE_VALUE
-            in selected_values(values, ids.TENSION_PRIVATE_BLOCK, ids.TENSION_PRIVATE_ACTION),
-            permalink=metadata.get("permalink"),
-        )
-    except InvalidInputError as error:
-        errors = {ids.TENSION_BLOCKS[field]: text for field, text in error.field_errors.items()}
-        ack(response_action="errors", errors=errors)
-    except NotInTeamError:
-        ack(
-            response_action="errors",
-            errors={ids.TENSION_TEXT_BLOCK: services.renderer.plain("errors.not_in_team")},
-        )
-    return None
 
 
 def handle_tension_edit_submission(
     ack: Any, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
     """Save the raiser's changes to their open tension, or say why it can't change now."""
-    user_id, now = body["user"]["id"], services.now()
-    draft = _checked_draft(ack, services, user_id, view)
-    if draft is None:
-        return
-    tension_id = int(json.loads(view["private_metadata"])["tension_id"])
-    try:
-        with services.session() as session:
-            tension, became_private = tensions.edit_tension(
-                session, user_id=user_id, tension_id=tension_id, draft=draft, now=now
-            )
-    except RetrobotError as refused:
-        ack(response_action="errors", errors={ids.TENSION_TEXT_BLOCK: str(refused)})
+    user_id = body["user"]["id"]
+    tension_id = int(_metadata(view)["tension_id"])
+    errors = usecases.edit_tension(
+        services, client, user_id=user_id, tension_id=tension_id, form=_form(view)
+    )
+    if errors:
+        ack(response_action="errors", errors=errors)
         return
     ack()
-    team = services.config.team(tension.team_id)
-    if became_private:
-        note = build_private_tension_note(services.renderer, tension=tension, team_name=team.name)
-        delivery.post_each(client, team.coach_ids, note)
-    refresh_agendas(services, team_id=team.id, now=now)
     publish_home(client, services, user_id)
 
 
@@ -114,17 +58,31 @@ def handle_tension_withdraw_submission(
     ack: Any, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
     """Take the raiser's open tension off the agenda, or say why it can't be now."""
-    user_id, now = body["user"]["id"], services.now()
-    tension_id = int(json.loads(view["private_metadata"])["tension_id"])
+    user_id = body["user"]["id"]
+    tension_id = int(_metadata(view)["tension_id"])
     try:
-        with services.session() as session:
-            tension = tensions.withdraw_tension(
-                session, user_id=user_id, tension_id=tension_id, now=now
-            )
+        usecases.withdraw_tension(services, user_id=user_id, tension_id=tension_id)
     except RetrobotError as refused:
         text = services.renderer.say("triage.refused", reason=str(refused))
         ack(response_action="update", view=build_notice_modal(services.renderer, text=text))
         return
     ack()
-    refresh_agendas(services, team_id=tension.team_id, now=now)
     publish_home(client, services, user_id)
+
+
+def _metadata(view: dict) -> dict[str, Any]:
+    return json.loads(view.get("private_metadata") or "{}")
+
+
+def _form(view: dict) -> TensionForm:
+    """The modal's answers as plain values."""
+    values, metadata = view["state"]["values"], _metadata(view)
+    return TensionForm(
+        team_id=selected_value(values, ids.TENSION_TEAM_BLOCK, ids.TENSION_TEAM_ACTION)
+        or metadata.get("team_id"),
+        text=text_value(values, ids.TENSION_TEXT_BLOCK, ids.TENSION_TEXT_ACTION),
+        area=text_value(values, ids.TENSION_AREA_BLOCK, ids.TENSION_AREA_ACTION),
+        private=ids.TENSION_PRIVATE_VALUE
+        in selected_values(values, ids.TENSION_PRIVATE_BLOCK, ids.TENSION_PRIVATE_ACTION),
+        permalink=metadata.get("permalink"),
+    )

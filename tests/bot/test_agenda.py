@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 import bot.standin  # noqa: F401  (imported before time is frozen, as freezegun needs)
 from bot.agenda import service as agenda
+from bot.agenda.model import AgendaPost, ChecklistSummary, MetricSummary
 from bot.core.config import AppConfig, parse_config
 from bot.core.errors import NotInTeamError
 from bot.services import Services
@@ -173,10 +174,10 @@ teams:
     metrics = agenda.summarise_metrics(team, answers)
     checklist = agenda.summarise_checklist(team, answers)
 
-    assert metrics == [agenda.MetricSummary("visits", "Client visits", "visits", 19.5, 9.75, 2)]
+    assert metrics == [MetricSummary("visits", "Client visits", "visits", 19.5, 9.75, 2)]
     assert checklist == [
-        agenda.ChecklistSummary("Medication audit", 1, 1),
-        agenda.ChecklistSummary("Car checks", 1, 0),
+        ChecklistSummary("Medication audit", 1, 1),
+        ChecklistSummary("Car checks", 1, 0),
     ]
 
 
@@ -195,7 +196,7 @@ def test_posting_twice_at_once_posts_one_agenda(
     with services.session() as session:
         add_tensions(session, "Handovers", "Rota")
     start = threading.Barrier(4)
-    posts: list[agenda.AgendaPost] = []
+    posts: list[AgendaPost] = []
 
     def post() -> None:
         start.wait()

@@ -8,7 +8,7 @@ from io import BytesIO
 from PIL import Image
 
 from bot.digests import charts
-from bot.digests.service import WeekFigures
+from bot.digests.model import WeekFigures
 from prompts import Renderer
 from tests.bot.weekly_figures import figures
 

@@ -12,12 +12,26 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.checkins import service as checkins
-from bot.checkins.service import check_answers, check_metric, send_reminders, send_round
+from bot.checkins.answers import check_answers, check_away_date, check_metric
+from bot.checkins.delivery import dm_metadata
+from bot.checkins.model import CheckinContext, NextCheckin, describe_error
+from bot.checkins.rounds import close_past_rounds, record_missed
+from bot.checkins.service import (
+    checkin_context,
+    checkin_for_command,
+    save_checkin,
+    set_away,
+    skip_checkin,
+    teams_of,
+)
+from bot.checkins.usecases import send_reminders, send_round
 from bot.core.config import AppConfig, parse_config
 from bot.core.errors import InvalidInputError, NotAllowedError, StaleActionError
 from bot.core.settings import Settings
 from bot.services import Services, open_services
+from bot.slack import pacing
+from bot.slack.outbox import IN_DOUBT_AFTER
+from bot.slack.pacing import Pace, RealClock
 from bot.standin.web_api import FakeSlack
 from storage.models import (
     CheckinPrompt,
@@ -40,7 +54,7 @@ MEETING = datetime(2026, 6, 2, 9, 0, tzinfo=UTC)  # Tuesday 10:00 BST
 @pytest.fixture(autouse=True)
 def fast_pace(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests do not wait on Slack's budget (the pace has its own test)."""
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
 
 
 @pytest.fixture
@@ -178,11 +192,11 @@ def test_429s_are_waited_out(
 
 
 def test_the_pace_spaces_calls_after_its_burst() -> None:
-    pace = checkins.Pace(per_second=20, burst=3)
-    started = checkins._Clock.monotonic()
+    pace = Pace(per_second=20, burst=3)
+    started = RealClock.monotonic()
     for _ in range(7):
         pace.wait()
-    elapsed = checkins._Clock.monotonic() - started
+    elapsed = RealClock.monotonic() - started
     assert 0.18 <= elapsed < 0.5  # three at once, then four 50 ms apart
 
 
@@ -190,7 +204,7 @@ def test_away_members_are_not_asked_and_say_so(
     services: Services, fake_slack: FakeSlack, clock: list[datetime]
 ) -> None:
     with services.session() as session:
-        checkins.set_away(session, user_id=DEV, until=date(2026, 6, 2), now=OPENS)
+        set_away(session, user_id=DEV, until=date(2026, 6, 2), now=OPENS)
     report = send_round(services, team_id="north", now=OPENS)
     assert report.away == [DEV] and DEV not in report.asked
     assert fake_slack.dms(DEV) == []
@@ -201,7 +215,7 @@ def test_an_absence_ending_before_the_meeting_does_not_count(
     services: Services, fake_slack: FakeSlack, clock: list[datetime]
 ) -> None:
     with services.session() as session:
-        checkins.set_away(session, user_id=DEV, until=date(2026, 6, 1), now=OPENS)
+        set_away(session, user_id=DEV, until=date(2026, 6, 1), now=OPENS)
     assert DEV in send_round(services, team_id="north", now=OPENS).asked
 
 
@@ -219,11 +233,11 @@ def test_a_claim_left_by_a_stopped_process_is_checked_against_the_dm_history(
     fake_slack.reset()
     ana = prompts(services)[ANA]
     posted = services.client.chat_postMessage(
-        channel=ANA, text="check in", metadata=checkins.dm_metadata(ana.id or 0, ana.round_id)
+        channel=ANA, text="check in", metadata=dm_metadata(ana.id or 0, ana.round_id)
     )
     clock[0] = OPENS + timedelta(minutes=5)
     assert send_round(services, team_id="north").in_progress == [ANA, BEN]
-    clock[0] = OPENS + checkins.IN_DOUBT_AFTER + timedelta(minutes=1)
+    clock[0] = OPENS + IN_DOUBT_AFTER + timedelta(minutes=1)
     report = send_round(services, team_id="north")
     assert report.asked == [BEN]  # Ben's never arrived: asked now; Ana's is found, not re-sent
     assert prompts(services)[ANA].message_ts == posted["ts"]
@@ -241,10 +255,10 @@ def test_a_claim_slack_cannot_confirm_is_not_sent_again(
         session.add(prompt)
         session.commit()
     fake_slack.fail_next("conversations.history", "missing_scope")
-    clock[0] = OPENS + checkins.IN_DOUBT_AFTER + timedelta(minutes=1)
+    clock[0] = OPENS + IN_DOUBT_AFTER + timedelta(minutes=1)
     report = send_round(services, team_id="north")
     assert report.failed == {ANA: "in_doubt:missing_scope"}
-    assert "could not check whether it arrived" in checkins.describe_error(report.failed[ANA])
+    assert "could not check whether it arrived" in describe_error(report.failed[ANA])
     assert send_round(services, team_id="north").failed == report.failed
     assert len(fake_slack.dms(ANA)) == 1
 
@@ -274,7 +288,7 @@ def test_members_come_from_the_user_group_read_again_at_each_round(
         # A restart keeps the group's members: app.yaml alone does not know them.
         restarted = open_services(settings, config)
         with restarted.session() as session:
-            assert checkins.teams_of(session, config=config, user_id=DEV)[0].id == "north"
+            assert teams_of(session, config=config, user_id=DEV)[0].id == "north"
         restarted.engine.dispose()
     finally:
         services.engine.dispose()
@@ -312,12 +326,10 @@ def test_past_rounds_close_and_meetings_missed_while_down_are_recorded(
     send_round(services, team_id="north", now=OPENS)
     three_weeks_later = OPENS + timedelta(days=21, hours=2)  # Monday 22 June, after the 16th
     with services.session() as session:
-        assert checkins.close_past_rounds(session, team_id="north", now=three_weeks_later) == 1
-        missed = checkins.record_missed(session, team=config.team("north"), now=three_weeks_later)
+        assert close_past_rounds(session, team_id="north", now=three_weeks_later) == 1
+        missed = record_missed(session, team=config.team("north"), now=three_weeks_later)
         assert missed == [date(2026, 6, 9), date(2026, 6, 16)]
-        assert (
-            checkins.record_missed(session, team=config.team("north"), now=three_weeks_later) == []
-        )
+        assert record_missed(session, team=config.team("north"), now=three_weeks_later) == []
         statuses = {r.meeting_date: r.status for r in session.exec(select(CheckinRound))}
     assert statuses == {
         date(2026, 6, 2): RoundStatus.CLOSED,
@@ -330,7 +342,7 @@ def test_a_team_that_never_had_a_round_missed_nothing(
     services: Services, config: AppConfig
 ) -> None:
     with services.session() as session:
-        assert checkins.record_missed(session, team=config.team("north"), now=OPENS) == []
+        assert record_missed(session, team=config.team("north"), now=OPENS) == []
 
 
 # --- Reminders ------------------------------------------------------------------------------------
@@ -343,7 +355,7 @@ def test_reminders_go_once_and_only_to_the_silent(
     report = send_round(services, team_id="north", now=OPENS)
     with services.session() as session:
         answers = check_answers(config=config, team=config.team("north"), user_id=ANA, mood="4")
-        checkins.save_checkin(
+        save_checkin(
             session,
             config=config,
             round_id=report.round_id,
@@ -351,8 +363,8 @@ def test_reminders_go_once_and_only_to_the_silent(
             answers=answers,
             now=OPENS,
         )
-        checkins.skip_checkin(session, round_id=report.round_id, user_id=BEN, now=OPENS)
-        checkins.set_away(session, user_id=CARA, until=date(2026, 6, 5), now=OPENS)
+        skip_checkin(session, round_id=report.round_id, user_id=BEN, now=OPENS)
+        set_away(session, user_id=CARA, until=date(2026, 6, 5), now=OPENS)
     too_soon = send_reminders(services, team_id="north", now=OPENS + timedelta(hours=3))
     assert too_soon.reminded == []
     due = OPENS + timedelta(hours=4)
@@ -447,12 +459,12 @@ def test_resubmitting_edits_the_one_answer(
         config=config, team=north(config), user_id=ANA, mood="4", metrics={"visits": "9"}
     )
     with services.session() as session:
-        saved = checkins.save_checkin(
+        saved = save_checkin(
             session, config=config, round_id=round_id, user_id=ANA, answers=first, now=OPENS
         )
         assert not saved.edited and saved.prompt.status == PromptStatus.ANSWERED
         later = OPENS + timedelta(hours=1)
-        again = checkins.save_checkin(
+        again = save_checkin(
             session, config=config, round_id=round_id, user_id=ANA, answers=second, now=later
         )
         assert again.edited
@@ -468,11 +480,11 @@ def test_no_answer_after_the_meeting_or_from_another_team(
     answers = check_answers(config=config, team=north(config), user_id=ANA, mood="3")
     with services.session() as session:
         with pytest.raises(StaleActionError, match="closed when the meeting started"):
-            checkins.save_checkin(
+            save_checkin(
                 session, config=config, round_id=round_id, user_id=ANA, answers=answers, now=MEETING
             )
         with pytest.raises(NotAllowedError):
-            checkins.save_checkin(
+            save_checkin(
                 session,
                 config=config,
                 round_id=round_id,
@@ -505,9 +517,7 @@ def test_ticking_my_actions_done_marks_only_mine(
         )
         session.add_all([mine, theirs])
         session.commit()
-        context = checkins.checkin_context(
-            session, config=config, round_id=round_id, user_id=ANA, now=OPENS
-        )
+        context = checkin_context(session, config=config, round_id=round_id, user_id=ANA, now=OPENS)
         assert [t.text for t in context.actions] == ["Fix the rota"]
         answers = check_answers(
             config=config,
@@ -516,7 +526,7 @@ def test_ticking_my_actions_done_marks_only_mine(
             mood="5",
             done_ticked=[str(mine.id), str(theirs.id)],
         )
-        saved = checkins.save_checkin(
+        saved = save_checkin(
             session, config=config, round_id=round_id, user_id=ANA, answers=answers, now=OPENS
         )
         assert saved.actions_done == 1
@@ -531,37 +541,37 @@ def test_skipping_after_answering_is_refused_kindly(
     round_id = open_round(services)
     answers = check_answers(config=config, team=north(config), user_id=ANA, mood="3")
     with services.session() as session:
-        checkins.save_checkin(
+        save_checkin(
             session, config=config, round_id=round_id, user_id=ANA, answers=answers, now=OPENS
         )
         with pytest.raises(StaleActionError, match="already checked in"):
-            checkins.skip_checkin(session, round_id=round_id, user_id=ANA, now=OPENS)
+            skip_checkin(session, round_id=round_id, user_id=ANA, now=OPENS)
 
 
 def test_away_and_back_follow_the_open_round(services: Services, clock: list[datetime]) -> None:
     open_round(services)
     with services.session() as session:
-        changed = checkins.set_away(session, user_id=SHARED, until=date(2026, 6, 12), now=OPENS)
+        changed = set_away(session, user_id=SHARED, until=date(2026, 6, 12), now=OPENS)
         assert [p.status for p in changed] == [PromptStatus.AWAY]
         members = session.exec(select(Member).where(Member.user_id == SHARED)).all()
         assert {m.team_id: m.away_until for m in members} == {
             "north": date(2026, 6, 12),
             "south": date(2026, 6, 12),
         }
-        back = checkins.set_away(session, user_id=SHARED, until=None, now=OPENS)
+        back = set_away(session, user_id=SHARED, until=None, now=OPENS)
         assert [p.status for p in back] == [PromptStatus.SENT]
 
 
 def test_the_away_date_must_be_from_today_and_within_a_year() -> None:
     today = date(2026, 6, 1)
-    assert checkins.check_away_date("2026-06-01", today=today) == today
+    assert check_away_date("2026-06-01", today=today) == today
     for bad, message in [
         (None, "Pick the last day"),
         ("2026-05-31", "has passed"),
         ("2027-06-03", "within the next year"),
     ]:
         with pytest.raises(InvalidInputError, match=message):
-            checkins.check_away_date(bad, today=today)
+            check_away_date(bad, today=today)
 
 
 def test_checkin_command_finds_the_open_round_or_the_next_opening(
@@ -569,19 +579,19 @@ def test_checkin_command_finds_the_open_round_or_the_next_opening(
 ) -> None:
     before = OPENS - timedelta(hours=2)
     with services.session() as session:
-        found = checkins.checkin_for_command(
+        found = checkin_for_command(
             session, config=config, user_id=ANA, channel_id=None, now=before
         )
-        assert isinstance(found, checkins.NextCheckin)
+        assert isinstance(found, NextCheckin)
         assert (found.team.id, found.opens_at, found.meeting_at) == ("north", OPENS, MEETING)
         # Due but not sent yet: the round opens for this person at once.
-        found = checkins.checkin_for_command(
+        found = checkin_for_command(
             session, config=config, user_id=ANA, channel_id=None, now=OPENS + timedelta(minutes=1)
         )
-        assert isinstance(found, checkins.CheckinContext) and found.round.meeting_at == MEETING
+        assert isinstance(found, CheckinContext) and found.round.meeting_at == MEETING
         # After the meeting: the next week's opening.
-        found = checkins.checkin_for_command(
+        found = checkin_for_command(
             session, config=config, user_id=ANA, channel_id=None, now=MEETING + timedelta(hours=1)
         )
-        assert isinstance(found, checkins.NextCheckin)
+        assert isinstance(found, NextCheckin)
         assert found.opens_at == OPENS + timedelta(days=7)

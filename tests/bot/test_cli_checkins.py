@@ -8,8 +8,9 @@ import pytest
 from freezegun import freeze_time
 
 import bot.standin  # noqa: F401  (the stand-in keeps real time while the app's is frozen)
-from bot.checkins import service as checkins
 from bot.cli import main
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.web_api import FakeSlack
 from tests.conftest import BEN, BOT_TOKEN, DEV, TEST_APP_YAML
 
@@ -26,7 +27,7 @@ def cli_env(tmp_path: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
     return fake_slack
 
 

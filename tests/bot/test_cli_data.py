@@ -87,6 +87,17 @@ def test_an_export_that_fails_leaves_no_file(
     [
         ("{", "is not valid JSON"),
         ('{"format_version": 1, "team": "north", "tables": {"gizmo": []}}', "no table 'gizmo'"),
+        (
+            '{"format_version": 1, "team": "north", "note": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "its 'note': nested more than 32 deep",
+        ),
+        (
+            '{"format_version": 1, "team": "north", "tables": {"tension": [{"id": '
+            + str(2**63)
+            + "}]}}",
+            "table tension, row 1, id: 9223372036854775808 is too big a number to store.",
+        ),
+        ('{"format_version": 1, "team": "west", "tables": {}}', "no row for team 'west'"),
     ],
 )
 def test_a_bad_file_is_one_plain_line(
@@ -125,3 +136,23 @@ def test_a_database_that_cannot_be_used_is_one_plain_line(
     err = capsys.readouterr().err
     assert err.startswith(f"retrobot: {says}")
     assert "s3cret" not in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_export_into_a_folder_or_a_missing_folder_is_one_plain_line(
+    source_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "exports").mkdir()
+    assert main(["export", "--team", "north", "--out", "exports"]) == 1
+    assert capsys.readouterr().err == "retrobot: exports is a folder; name the file to write.\n"
+    assert list((tmp_path / "exports").iterdir()) == []
+
+    assert main(["export", "--team", "north", "--out", "missing/north.json"]) == 1
+    err = capsys.readouterr().err
+    assert err == "retrobot: There is no folder missing to write north.json in.\n"
+    assert not (tmp_path / "missing").exists()  # said, not made
+
+    (tmp_path / "a-file").write_text("")
+    assert main(["export", "--team", "north", "--out", "a-file/north.json"]) == 1
+    assert capsys.readouterr().err == (
+        "retrobot: a-file is a file, not a folder to write north.json in.\n"
+    )

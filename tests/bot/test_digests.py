@@ -14,14 +14,16 @@ from sqlmodel import Session, select
 
 from bot.core.config import AppConfig, parse_config
 from bot.core.meetings import BadWeekError, iso_week
-from bot.digests import service as digests
-from bot.digests.service import (
+from bot.digests.model import (
     CoachDigest,
     CoachTeam,
     SignalKind,
     TeamFigures,
     WeekFigures,
     WeekNotStartedError,
+    as_data,
+)
+from bot.digests.service import (
     build_coach_digest,
     build_team_summaries,
     build_team_summary,
@@ -373,7 +375,7 @@ def test_one_person_owning_most_open_actions(base: TeamFigures) -> None:
     [signal] = support_signals(most)
     assert signal.kind is SignalKind.LEADERSHIP_CONCENTRATED
     assert signal.evidence == {"top": 3, "total": 4, "owners": 2}
-    assert "U0" not in json.dumps(digests.as_data(signal))  # nobody is named
+    assert "U0" not in json.dumps(as_data(signal))  # nobody is named
     half = figures_with(base, owners=OwnerSpread(owners=2, top_owner_actions=2, actions=4))
     few = figures_with(base, owners=OwnerSpread(owners=1, top_owner_actions=2, actions=2))
     assert kinds(half) == kinds(few) == []

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlmodel import SQLModel
 
 import bot.data.export
+import bot.data.import_source
 import bot.data.importer
 from bot.core.errors import ImportFileError, NotFoundError
 from bot.data.export import (
@@ -28,7 +29,8 @@ from bot.data.export import (
     team_rows,
     team_scopes,
 )
-from bot.data.importer import from_csv_cell, import_export
+from bot.data.import_source import from_csv_cell
+from bot.data.importer import import_export
 from storage.db import make_engine, migrate, session_factory
 from storage.models import Tension, TensionStatus
 from tests.bot.team_data import START, TRICKY_TEXTS, canonical, fill_team, team_data
@@ -340,7 +342,7 @@ def test_a_small_read_buffer_and_small_batches_change_nothing(
 ) -> None:
     monkeypatch.setattr(bot.data.export, "BATCH_SIZE", 2)
     monkeypatch.setattr(bot.data.importer, "BATCH_SIZE", 2)
-    monkeypatch.setattr(bot.data.importer, "_READ_CHARS", 7)
+    monkeypatch.setattr(bot.data.import_source, "_READ_CHARS", 7)
     path = export_file(source, tmp_path, "json")
     load(target, path)
     assert data(target) == data(source)
@@ -409,7 +411,16 @@ def _zip(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+def without(row: dict[str, Any], column: str) -> dict[str, Any]:
+    return {name: value for name, value in row.items() if name != column}
+
+
 MANIFEST = json.dumps({"format_version": 1, "team": "north"})
+TEAM_CSV = (
+    "id,name,channel,timezone,active,updated_at\n"
+    "north,North,C0N,Europe/London,true,2026-06-01T09:00:00+00:00\n"
+)
+DEEP = "[" * 100_000 + "]" * 100_000  # far past Python's recursion limit
 BAD_FILES: dict[str, tuple[str | bytes, str]] = {
     "empty": ("", "is not a retrobot export: expected '{', found the end of the file"),
     "text": ("hello", "is not a retrobot export: expected '{', found 'h'"),
@@ -462,6 +473,86 @@ BAD_FILES: dict[str, tuple[str | bytes, str]] = {
     "dangling reference": (
         _json_export(team=[TEAM_ROW], tension=[TENSION_ROW | {"triaged_round_id": 999}]),
         "does not fit this database",
+    ),
+    "nested too deep in the header": (
+        '{"format_version": 1, "team": "north", "note": ' + DEEP + ', "tables": {}}',
+        "export.json: its 'note': nested more than 32 deep, as no export is.",
+    ),
+    "nested too deep in a row": (
+        '{"format_version": 1, "team": "north", "tables": {"team": [' + DEEP + "]}}",
+        "export.json: table team, row 1: nested more than 32 deep, as no export is.",
+    ),
+    "nested deeper than any export": (
+        _json_export(team=[TEAM_ROW | {"name": json.loads("[" * 40 + "]" * 40)}]),
+        "export.json: table team, row 1: nested more than 32 deep, as no export is.",
+    ),
+    "an id too big to store": (
+        _json_export(team=[TEAM_ROW], tension=[TENSION_ROW | {"id": 2**63}]),
+        "table tension, row 1, id: 9223372036854775808 is too big a number to store.",
+    ),
+    "a number of 5000 digits": (
+        _json_export(team=[TEAM_ROW]).replace('"active": true', '"active": ' + "9" * 5000),
+        "export.json: table team, row 1: a number too long to be a value.",
+    ),
+    "csv: a number of 5000 digits": (
+        _zip({"manifest.json": MANIFEST, "team.csv": TEAM_CSV, "tension.csv": "id\n" + "9" * 5000}),
+        "tension.csv row 1, id: 9999999999999999999999999999999999999999 is too big a number",
+    ),
+    "a negative id": (
+        _json_export(team=[TEAM_ROW], tension=[TENSION_ROW | {"id": -3}]),
+        "table tension, row 1, id: -3 is negative; no id is.",
+    ),
+    "a negative reference": (
+        _json_export(team=[TEAM_ROW], tension=[TENSION_ROW | {"triaged_round_id": -1}]),
+        "table tension, row 1, triaged_round_id: -1 is negative; no id is.",
+    ),
+    "the same id twice": (
+        _json_export(team=[TEAM_ROW], tension=[TENSION_ROW, TENSION_ROW | {"text": "again"}]),
+        "table tension, row 2, id: 1 is row 1's id too.",
+    ),
+    "a required column missing": (
+        _json_export(team=[TEAM_ROW], tension=[without(TENSION_ROW, "raised_by")]),
+        "table tension, row 1, raised_by: missing; every row has one.",
+    ),
+    "no id": (
+        _json_export(
+            team=[TEAM_ROW], tension=[{k: v for k, v in TENSION_ROW.items() if k != "id"}]
+        ),
+        "table tension, row 1, id: missing; every row has one.",
+    ),
+    "an unknown team and no rows": (
+        json.dumps({"format_version": 1, "team": "west", "tables": {}}),
+        "export.json: table team has no row for team 'west', and this database has no such "
+        "team either.",
+    ),
+    "an unknown team and no row of it": (
+        _json_export(tension=[TENSION_ROW]),
+        "export.json: table team has no row for team 'north', and this database has no such "
+        "team either.",
+    ),
+    "csv: an id too big to store": (
+        _zip({"manifest.json": MANIFEST, "team.csv": TEAM_CSV, "tension.csv": "id\n" + "9" * 30}),
+        "tension.csv row 1, id: 999999999999999999999999999999 is too big a number to store.",
+    ),
+    "csv: nested too deep": (
+        _zip(
+            {
+                "manifest.json": MANIFEST,
+                "team.csv": TEAM_CSV,
+                "checkin_response.csv": f'id,round_id,metric_values\n1,1,"{DEEP}"\n',
+            }
+        ),
+        "checkin_response.csv row 1, metric_values: nested more than 32 deep, as no export is.",
+    ),
+    "csv: a required column missing": (
+        _zip(
+            {
+                "manifest.json": MANIFEST,
+                "team.csv": TEAM_CSV,
+                "tension.csv": "id,team_id\n1,north\n",
+            }
+        ),
+        "table tension, row 1, raised_by: missing; every row has one.",
     ),
     "zip without manifest": (_zip({"team.csv": "id\n"}), "is a zip without manifest.json"),
     "damaged zip": (b"PK\x03\x04" + b"\x00" * 40, "is a damaged zip file"),
@@ -523,6 +614,32 @@ def test_a_missing_file_or_a_folder_is_named(target: Engine, tmp_path: Path) -> 
         load(target, tmp_path / "nowhere.json")
     with pytest.raises(ImportFileError, match="is a folder"):
         load(target, tmp_path)
+
+
+def test_a_refusal_counts_rows_across_batches(
+    target: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.data.importer, "BATCH_SIZE", 2)
+    tensions = [TENSION_ROW | {"id": n} for n in (1, 2, 3, 4)] + [TENSION_ROW | {"id": 2}]
+    path = tmp_path / "export.json"
+    path.write_text(_json_export(team=[TEAM_ROW], tension=tensions), encoding="utf-8")
+
+    with pytest.raises(ImportFileError, match=r"table tension, row 5, id: 2 is row 2's id too\."):
+        load(target, path)
+    assert row_count(target) == 0
+
+
+def test_a_file_without_rows_for_a_team_already_here_changes_nothing(
+    source: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps({"format_version": 1, "team": "north", "tables": {}}))
+    before = data(source)
+
+    report = load(source, path)
+
+    assert (report.team_id, report.total) == ("north", 0)
+    assert data(source) == before
 
 
 def test_a_good_start_then_a_bad_row_imports_nothing(

@@ -9,7 +9,9 @@ from sqlmodel import select
 
 from bot.core.config import AppConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotInTeamError
+from bot.feedback import rules as feedback_rules
 from bot.feedback import service as feedback
+from bot.feedback.model import AskedForFeedback, FeedbackCommand, FeedbackDraft, Reply
 from bot.services import Services
 from bot.slack.users import Account, AccountKind
 from storage.models import (
@@ -38,7 +40,7 @@ PEOPLE = {
 }
 
 
-def check(config: AppConfig, **overrides: object) -> feedback.FeedbackDraft:
+def check(config: AppConfig, **overrides: object) -> FeedbackDraft:
     """check_feedback with a valid appreciation from Ana to Ben, unless overridden."""
     fields: dict = {
         "config": config,
@@ -51,7 +53,7 @@ def check(config: AppConfig, **overrides: object) -> feedback.FeedbackDraft:
         "anonymous": False,
         "accounts": PEOPLE,
     } | overrides
-    return feedback.check_feedback(**fields)
+    return feedback_rules.check_feedback(**fields)
 
 
 def errors_of(config: AppConfig, **overrides: object) -> dict[str, str]:
@@ -66,27 +68,27 @@ def errors_of(config: AppConfig, **overrides: object) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", feedback.FeedbackCommand("give")),
-        ("help", feedback.FeedbackCommand("help")),
-        ("<@U0BEN|ben>", feedback.FeedbackCommand("give", (BEN,))),
+        ("", FeedbackCommand("give")),
+        ("help", FeedbackCommand("help")),
+        ("<@U0BEN|ben>", FeedbackCommand("give", (BEN,))),
         (
             "<@U0BEN|ben>, <@U0CARA|cara>: thanks &amp; well done <@U0DEV|dev>",
-            feedback.FeedbackCommand("give", (BEN, CARA), "thanks & well done @dev"),
+            FeedbackCommand("give", (BEN, CARA), "thanks & well done @dev"),
         ),
-        ("<@U0BEN> <@U0BEN> hi", feedback.FeedbackCommand("give", (BEN,), "hi")),
-        ("thanks <@U0BEN|ben>", feedback.FeedbackCommand("give", (), "thanks @ben")),
-        ("@ben great job", feedback.FeedbackCommand("give", (), "@ben great job")),
-        ("request", feedback.FeedbackCommand("request")),
+        ("<@U0BEN> <@U0BEN> hi", FeedbackCommand("give", (BEN,), "hi")),
+        ("thanks <@U0BEN|ben>", FeedbackCommand("give", (), "thanks @ben")),
+        ("@ben great job", FeedbackCommand("give", (), "@ben great job")),
+        ("request", FeedbackCommand("request")),
         (
             "Request <@U0BEN|ben> my notes",
-            feedback.FeedbackCommand("request", (BEN,), "my notes"),
+            FeedbackCommand("request", (BEN,), "my notes"),
         ),
-        ("help me <@U0BEN|ben>", feedback.FeedbackCommand("give", (), "help me @ben")),
-        ("<!here> hello", feedback.FeedbackCommand("give", (), "@here hello")),
+        ("help me <@U0BEN|ben>", FeedbackCommand("give", (), "help me @ben")),
+        ("<!here> hello", FeedbackCommand("give", (), "@here hello")),
     ],
 )
-def test_parse_command(text: str, expected: feedback.FeedbackCommand) -> None:
-    assert feedback.parse_command(text) == expected
+def test_parse_command(text: str, expected: FeedbackCommand) -> None:
+    assert feedback_rules.parse_command(text) == expected
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -144,12 +146,12 @@ def test_only_people_in_a_team_or_coaching_one_give_feedback(config: AppConfig) 
 
 def test_the_team_of_anonymous_feedback_depends_on_the_receiver_only(config: AppConfig) -> None:
     # Sam (south) giving to Shay (north and south): their shared team, south.
-    assert feedback.team_for(config, giver=SAM, receiver=SHARED) == "south"
+    assert feedback_rules.team_for(config, giver=SAM, receiver=SHARED) == "south"
     # Anonymously, the receiver's first team: nothing about the giver shows.
-    assert feedback.team_for(config, giver=None, receiver=SHARED) == "north"
-    assert feedback.team_for(config, giver=ANA, receiver=SAM) == "south"
-    assert feedback.team_for(config, giver=ANA, receiver=OUTSIDER) == "north"
-    assert feedback.team_for(config, giver=None, receiver=OUTSIDER) is None
+    assert feedback_rules.team_for(config, giver=None, receiver=SHARED) == "north"
+    assert feedback_rules.team_for(config, giver=ANA, receiver=SAM) == "south"
+    assert feedback_rules.team_for(config, giver=ANA, receiver=OUTSIDER) == "north"
+    assert feedback_rules.team_for(config, giver=None, receiver=OUTSIDER) is None
 
 
 # --- giving, thanks, replies ------------------------------------------------------------------
@@ -253,7 +255,7 @@ def test_replies_need_a_named_giver_and_clean_text(services: Services, config: A
         with pytest.raises(InvalidInputError, match="under 1,000"):
             reply(named.first.id or 0, "x" * 1001)
         sent = reply(named.first.id or 0, " Thank you ", "V9")
-        assert isinstance(sent, feedback.Reply) and sent.text == "Thank you"
+        assert isinstance(sent, Reply) and sent.text == "Thank you"
         assert reply(named.first.id or 0, "Thank you", "V9") is None
 
 
@@ -262,8 +264,8 @@ def test_replies_need_a_named_giver_and_clean_text(services: Services, config: A
 
 def ask(
     services: Services, config: AppConfig, *, due: date, at: datetime = NOW, people=(BEN, CARA)
-) -> feedback.AskedForFeedback:
-    draft = feedback.check_request(
+) -> AskedForFeedback:
+    draft = feedback_rules.check_request(
         config=config,
         requester=ANA,
         recipients=list(people),
@@ -292,7 +294,7 @@ def test_request_checks(config: AppConfig) -> None:
             "now": NOW,
         } | overrides
         with pytest.raises(InvalidInputError) as raised:
-            feedback.check_request(**fields)
+            feedback_rules.check_request(**fields)
         return raised.value.field_errors
 
     assert "That date has passed" in errors(due_date="2026-05-31")["due_date"]
@@ -302,7 +304,7 @@ def test_request_checks(config: AppConfig) -> None:
     assert "ask yourself" in errors(recipients=[ANA])["recipients"]
     assert "Olu isn't in a retrobot team" in errors(recipients=[OUTSIDER])["recipients"]
     assert "under 300" in errors(about="x" * 301)["about"]
-    assert feedback.default_due_date(config, ANA, NOW) == date(2026, 6, 8)
+    assert feedback_rules.default_due_date(config, ANA, NOW) == date(2026, 6, 8)
 
 
 def test_answering_a_request_links_the_answer(services: Services, config: AppConfig) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.demo import run_demo
 from bot.feedback import service as feedback
+from bot.feedback.model import RequestDraft
 from bot.jobs.scheduler import Scheduler
 from bot.services import Services
 from bot.standin.web_api import FakeSlack
@@ -17,7 +18,7 @@ from tests.conftest import ANA, BEN
 def test_the_scheduler_reminds_once_through_its_hourly_job(
     services: Services, fake_slack: FakeSlack
 ) -> None:
-    draft = feedback.RequestDraft(
+    draft = RequestDraft(
         team_id="north", recipients=(BEN,), about="My notes", due_date=date(2026, 6, 5)
     )
     with services.session() as session:

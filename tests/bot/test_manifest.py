@@ -17,6 +17,8 @@ def test_socket_mode_manifest_has_no_urls(config: AppConfig) -> None:
         "/checkin",
         "/tactical",
         "/retro",
+        "/propose",
+        "/decisions",
     ]
     assert all("url" not in c for c in commands)
 
@@ -39,7 +41,13 @@ def test_manifest_has_the_shortcut_home_tab_and_minimal_scopes(config: AppConfig
             "type": "message",
             "callback_id": "raise_tension",
             "description": "Bring this message to your team's tactical meeting",
-        }
+        },
+        {
+            "name": "Make a proposal",
+            "type": "message",
+            "callback_id": "make_proposal",
+            "description": "Propose an ongoing expectation, starting from this message",
+        },
     ]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {

@@ -228,7 +228,8 @@ def test_every_table_is_expired_kept_or_goes_with_its_parent() -> None:
 
 
 def test_the_scheduler_purges_daily_while_it_leads(services: Services) -> None:
-    from bot.jobs.scheduler import RETENTION_FIRST_AFTER, LeaseLock, Scheduler
+    from bot.jobs.scheduler import RETENTION_FIRST_AFTER, Scheduler
+    from storage.locks import LeaseLock
 
     services.config = config_with("30d")
     today, long_ago = services.now(), services.now() - timedelta(days=60)

@@ -14,21 +14,22 @@ from freezegun import freeze_time
 from sqlmodel import col, select
 
 import bot.standin  # noqa: F401  (the stand-in keeps real time while a test freezes the app's)
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
 from bot.core.config import AppConfig, load_config, parse_config
 from bot.core.settings import Settings
-from bot.jobs.scheduler import (
-    LeaseLock,
+from bot.jobs.scheduler import Scheduler, reload_on_sighup
+from bot.jobs.triggers import (
     MeetingTrigger,
-    Scheduler,
     WeeklyTrigger,
     coach_schedules,
     derive_jobs,
     previous_week,
-    reload_on_sighup,
 )
 from bot.services import Services, open_services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.web_api import FakeSlack
+from storage.locks import AdvisoryLock, LeaseLock
 from storage.models import (
     CheckinPrompt,
     CheckinRound,
@@ -44,7 +45,7 @@ NORTH = [ANA, BEN, CARA, DEV, SHARED]
 
 @pytest.fixture(autouse=True)
 def fast_pace(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
 
 
 def fire_times(trigger, start: datetime, end: datetime) -> list[datetime]:  # type: ignore[no-untyped-def]
@@ -398,8 +399,6 @@ def test_postgresql_advisory_lock_frees_when_its_connection_dies(
 ) -> None:
     if services.engine.dialect.name != "postgresql":
         pytest.skip("the advisory lock is PostgreSQL's")
-    from bot.jobs.scheduler import AdvisoryLock
-
     first, second = AdvisoryLock(services.engine), AdvisoryLock(services.engine)
     try:
         assert first.acquire() and first.renew() and not second.acquire()

@@ -17,9 +17,9 @@ import pytest
 from bot.core.config import load_config
 from bot.core.settings import Settings
 from bot.jobs.process import SchedulerProcess
-from bot.jobs.scheduler import make_lock
 from bot.services import Services, open_services
 from bot.standin.web_api import FakeSlack
+from storage.locks import make_lock
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEST_APP_YAML
 
 LEADER = "This process now runs the scheduler"

@@ -12,6 +12,7 @@ from bot.core.config import AppConfig, parse_config
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError
 from bot.services import Services
 from bot.triage import service as triage
+from storage import queries
 from storage.models import CheckinRound, OutcomeKind, Tension, TensionStatus
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, SAM, TEST_APP_YAML
 
@@ -297,8 +298,8 @@ def test_open_work_is_listed_soonest_due_first_and_overdue_is_marked(
     work("Decided at this meeting", triaged_round_id=round_id)
     tension(text="Information", status=TensionStatus.TRIAGED, outcome=OutcomeKind.INFORMATION)
 
-    mine = triage.open_actions_of(session, user_id=CARA)
-    team = triage.open_actions_of_team(session, team_id="north", excluding_round=round_id)
+    mine = queries.open_actions_of(session, user_id=CARA)
+    team = queries.open_actions_of_team(session, team_id="north", excluding_round=round_id)
 
     assert [t.text for t in mine] == [
         "Late",
@@ -309,7 +310,7 @@ def test_open_work_is_listed_soonest_due_first_and_overdue_is_marked(
     ]
     assert "Decided at this meeting" not in [t.text for t in team]
     assert "Someone else's" in [t.text for t in team]
-    assert [triage.is_overdue(t, TODAY) for t in (late, soon, undated)] == [True, False, False]
+    assert [queries.is_overdue(t, TODAY) for t in (late, soon, undated)] == [True, False, False]
 
 
 def test_member_names_come_from_app_yaml(config: AppConfig) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.meetings import shift_week
-from bot.digests.service import MetricFigures, SignalKind, SupportSignal, TeamFigures, WeekFigures
+from bot.digests.model import MetricFigures, SignalKind, SupportSignal, TeamFigures, WeekFigures
 from storage.weekly import FeedbackCounts, OwnerSpread, TensionCounts
 
 WEEK = "2026-W48"

@@ -17,9 +17,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
 from bot.core import ids
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, BEN, CARA, DEV, NORTH_CHANNEL, SHARED
@@ -41,7 +43,7 @@ POSTING = (
 
 @pytest.fixture(autouse=True)
 def fast_pace(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
 
 
 def test_every_kind_of_request_is_acked_before_slack_is_called(

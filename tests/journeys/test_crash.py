@@ -33,13 +33,13 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.checkins.service import IN_DOUBT_AFTER
 from bot.core import ids
 from bot.core.config import AppConfig, parse_config
 from bot.core.settings import Settings
 from bot.digests.service import last_complete_week
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
+from bot.slack.outbox import IN_DOUBT_AFTER
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.db import make_engine, normalise_url

@@ -70,6 +70,10 @@ def test_the_transcript_shows_every_feature(two_weeks: Played) -> None:
     assert "You got what you needed" in transcript and "Done — thank you" in transcript
     # Feedback given, asked for, answered and thanked.
     assert "@Ana appreciates you" in transcript and "You asked @Fran and @Ana" in transcript
+    # Deciding: an advice-process decision, and an integrated one blocked, then integrated.
+    assert "Adopted Fri 3 Apr — decided by @Ana" in transcript
+    assert "Blocked by 1 open objection" in transcript and "[ It's integrated ]" in transcript
+    assert "Adopted Fri 3 Apr — by consent" in transcript and "Decision log of North" in transcript
     # The next Monday: the summary in the channel, the digest in the coach's DMs.
     assert "north-team — Monday 08:30, posted in #north-team" in transcript
     assert "Kim (coach) — Monday 08:30, DM from retrobot" in transcript

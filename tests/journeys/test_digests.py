@@ -13,7 +13,8 @@ from sqlmodel import select
 from bot.core.config import parse_config
 from bot.core.settings import Settings
 from bot.digests import service as digests
-from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.digests.model import DeliveryOutcome
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.services import Services, open_services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
@@ -211,7 +212,7 @@ def test_a_crash_after_posting_never_leads_to_a_second_post(
     def lost(*args: object, **kwargs: object) -> None:
         raise ConnectionError("the database went away")
 
-    monkeypatch.setattr("bot.digests.service._record", lost)
+    monkeypatch.setattr("bot.digests.ledger._record", lost)
     with pytest.raises(ConnectionError):
         send_team_summary(services, team_id="north", week=WEEK, now=NOW)
     posted = len(fake_slack.messages(NORTH_CHANNEL))

@@ -15,13 +15,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.checkins.service import IN_DOUBT_AFTER
 from bot.data.status import delivery_report, format_report
-from bot.digests import service as digests
-from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.digests import ledger
+from bot.digests.model import DeliveryOutcome
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.services import Services
+from bot.slack.outbox import IN_DOUBT_AFTER
 from bot.standin.web_api import FakeSlack, Message
-from storage import weekly
+from storage import claims
 from storage.models import DeliveryStatus, DigestKind
 from tests.conftest import COACH, NORTH_CHANNEL
 from tests.journeys.test_digests import NOW, WEEK, deliveries, week_data  # noqa: F401
@@ -37,7 +38,7 @@ def stop_at(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     def stop(*args: object, **kwargs: object) -> None:
         raise Stopped(name)
 
-    monkeypatch.setattr(digests, name, stop)
+    monkeypatch.setattr(ledger, name, stop)
 
 
 def roots(fake: FakeSlack) -> list[Message]:
@@ -171,7 +172,7 @@ def test_a_summary_that_never_arrived_is_sent_once_by_one_of_many_runs(
 ) -> None:
     # A run claimed the summary and stopped before it reached Slack.
     with services.session() as session:
-        weekly.claim_delivery(
+        claims.claim_delivery(
             session,
             kind=DigestKind.TEAM_SUMMARY,
             recipient=NORTH_CHANNEL,

@@ -39,14 +39,19 @@ import slack_sdk.http_retry.handler as retry_handler
 from sqlmodel import select
 
 from bot.agenda.service import post_agenda
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
+from bot.checkins.model import DeliveryReport, ReminderReport
 from bot.data.status import delivery_report, format_report
 from bot.digests import charts
-from bot.digests.service import DeliveryOutcome, send_coach_digest, send_team_summary
+from bot.digests.model import DeliveryOutcome
+from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback import service as feedback
 from bot.feedback.delivery import deliver_feedback, deliver_request
+from bot.feedback.model import AskedForFeedback, FeedbackDraft, GivenFeedback, RequestDraft
 from bot.services import Services
 from bot.slack import client as delivery
+from bot.slack import pacing
+from bot.slack.pacing import Pace, RealClock
 from bot.standin.web_api import FakeSlack, Message
 from bot.triage import service as triage
 from bot.triage.delivery import announce_triage
@@ -115,8 +120,8 @@ def short_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     quick = types.SimpleNamespace(sleep=sleep)
     monkeypatch.setattr(retry_handler, "time", quick)
     monkeypatch.setattr(builtin_handlers, "time", quick)
-    monkeypatch.setattr(checkins._Clock, "sleep", staticmethod(sleep))
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(RealClock, "sleep", staticmethod(sleep))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
     return asked
 
 
@@ -200,10 +205,10 @@ def checkin_round(services: Services, fake: FakeSlack, clock: list[datetime]) ->
     def prepare(i: int) -> None:
         clock[0] = opens(i)
 
-    def send(i: int, _: None) -> checkins.DeliveryReport:
+    def send(i: int, _: None) -> DeliveryReport:
         return checkins.send_round(services, team_id="north", now=opens(i))
 
-    def failure(i: int, _: None, report: checkins.DeliveryReport) -> str | None:
+    def failure(i: int, _: None, report: DeliveryReport) -> str | None:
         prompt = prompt_of(services, BEN, report.round_id)
         assert report.failed.get(BEN) == prompt.error
         return prompt.error if prompt.status == PromptStatus.FAILED else None
@@ -232,10 +237,10 @@ def checkin_reminder(services: Services, fake: FakeSlack, clock: list[datetime])
         fake.reset()  # only the reminders are counted
         clock[0] = reminded_at(i)
 
-    def send(i: int, _: None) -> checkins.ReminderReport:
+    def send(i: int, _: None) -> ReminderReport:
         return checkins.send_reminders(services, team_id="north", now=reminded_at(i))
 
-    def failure(i: int, _: None, report: checkins.ReminderReport) -> str | None:
+    def failure(i: int, _: None, report: ReminderReport) -> str | None:
         assert report.round_id is not None
         prompt = prompt_of(services, BEN, report.round_id)
         assert prompt.status == PromptStatus.SENT  # the check-in DM went; only its reminder not
@@ -327,10 +332,10 @@ def triage_dms(services: Services, fake: FakeSlack, clock: list[datetime]) -> Pa
 
 
 def feedback_dms(services: Services, fake: FakeSlack, clock: list[datetime]) -> Path:
-    def prepare(i: int) -> feedback.GivenFeedback:
+    def prepare(i: int) -> GivenFeedback:
         now = FEEDBACK_AT + timedelta(hours=i)
         clock[0] = now
-        draft = feedback.FeedbackDraft(
+        draft = FeedbackDraft(
             receivers=(BEN, CARA, DEV),
             kind=FeedbackKind.APPRECIATION,
             values=("Trust",),
@@ -343,10 +348,10 @@ def feedback_dms(services: Services, fake: FakeSlack, clock: list[datetime]) -> 
         assert given is not None
         return given
 
-    def send(i: int, given: feedback.GivenFeedback) -> None:
+    def send(i: int, given: GivenFeedback) -> None:
         deliver_feedback(services, services.client, giver=ANA, given=given)
 
-    def failure(i: int, given: feedback.GivenFeedback, _: None) -> str | None:
+    def failure(i: int, given: GivenFeedback, _: None) -> str | None:
         with services.session() as session:
             rows = {r.receiver: r for r in session.exec(select(Feedback)) if r.id in ids(given)}
         assert all(rows[u].dm_ts for u in (CARA, DEV))
@@ -365,10 +370,10 @@ def shared_appreciation(services: Services, fake: FakeSlack, clock: list[datetim
     """Shay (in both teams) thanks Ben (North) and Sam (South), shared: one post per team
     channel. North's channel is the victim; the DMs and South's post go."""
 
-    def prepare(i: int) -> feedback.GivenFeedback:
+    def prepare(i: int) -> GivenFeedback:
         now = FEEDBACK_AT + timedelta(hours=i)
         clock[0] = now
-        draft = feedback.FeedbackDraft(
+        draft = FeedbackDraft(
             receivers=(BEN, SAM),
             kind=FeedbackKind.APPRECIATION,
             values=("Courage",),
@@ -382,10 +387,10 @@ def shared_appreciation(services: Services, fake: FakeSlack, clock: list[datetim
         assert given is not None
         return given
 
-    def send(i: int, given: feedback.GivenFeedback) -> None:
+    def send(i: int, given: GivenFeedback) -> None:
         deliver_feedback(services, services.client, giver=SHARED, given=given)
 
-    def failure(i: int, given: feedback.GivenFeedback, _: None) -> str | None:
+    def failure(i: int, given: GivenFeedback, _: None) -> str | None:
         assert len(fake.dms(BEN)) == len(fake.dms(SAM)) == 1
         confirmation = fake.dms(SHARED)[-1].all_text
         assert f"<#{SOUTH_CHANNEL}>" in confirmation
@@ -398,10 +403,10 @@ def shared_appreciation(services: Services, fake: FakeSlack, clock: list[datetim
 
 
 def feedback_request(services: Services, fake: FakeSlack, clock: list[datetime]) -> Path:
-    def prepare(i: int) -> feedback.AskedForFeedback:
+    def prepare(i: int) -> AskedForFeedback:
         now = FEEDBACK_AT + timedelta(hours=i)
         clock[0] = now
-        draft = feedback.RequestDraft(
+        draft = RequestDraft(
             team_id="north",
             recipients=(BEN, CARA, DEV),
             about=f"How I ran the handover ({i})",
@@ -414,10 +419,10 @@ def feedback_request(services: Services, fake: FakeSlack, clock: list[datetime])
         assert asked is not None
         return asked
 
-    def send(i: int, asked: feedback.AskedForFeedback) -> None:
+    def send(i: int, asked: AskedForFeedback) -> None:
         deliver_request(services, services.client, asked=asked)
 
-    def failure(i: int, asked: feedback.AskedForFeedback, _: None) -> str | None:
+    def failure(i: int, asked: AskedForFeedback, _: None) -> str | None:
         with services.session() as session:
             rows = {
                 r.user_id: r
@@ -553,7 +558,7 @@ def dms(fake: FakeSlack) -> Callable[[str], int]:
     return lambda user: len(fake.dms(user))
 
 
-def ids(given: feedback.GivenFeedback) -> set[int | None]:
+def ids(given: GivenFeedback) -> set[int | None]:
     return {row.id for row in given.feedback}
 
 

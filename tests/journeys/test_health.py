@@ -1,4 +1,6 @@
-"""/healthz answers 200 when the database answers, 503 when it does not, and says nothing more."""
+"""The served endpoint over real HTTP: /healthz answers 200 when the database answers, 503 when it
+does not, and says nothing more; Slack's requests reach Bolt with the headers that sign them;
+other paths are not found."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 from bot.app import create_app
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services
+from bot.standin.sender import SlackSender
 from storage import db
 
 
@@ -39,3 +42,13 @@ def test_other_paths_are_not_found(app_server: LocalServer) -> None:
         urllib.request.urlopen(f"{app_server.url}/admin", timeout=10)
     raised.value.close()
     assert raised.value.code == 404
+
+
+def test_slack_requests_are_signature_checked_over_http(slack: SlackSender) -> None:
+    """Every forgery is refused in-process (tests/handlers/security/); over HTTP, the signature
+    headers must reach Bolt: the same request is refused unsigned and answered signed."""
+    challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    body = json.dumps({"token": "t", "challenge": challenge, "type": "url_verification"}).encode()
+    assert slack.raw(body, {"Content-Type": "application/json"}).status == 401
+    answer = slack.raw(body, {"Content-Type": "application/json", **slack.sign(body)})
+    assert answer.status == 200 and challenge in answer.body

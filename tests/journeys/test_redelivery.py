@@ -22,11 +22,14 @@ from sqlmodel import select
 
 import bot.standin  # noqa: F401  (imported before time is frozen, as its clock must stay real)
 from bot.app import create_app
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
+from bot.checkins.service import _prompt
 from bot.core import ids
 from bot.manifest import BOT_EVENTS
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services
+from bot.slack import pacing
+from bot.slack.pacing import Pace
 from bot.standin.sender import Response, SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.models import (
@@ -252,7 +255,7 @@ CHECKIN_OPENS = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def checkin_round(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     """North's round, open on Monday 1 June 2026: every member has their check-in DM."""
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
     services.clock = lambda: CHECKIN_OPENS
     checkins.send_round(services, team_id="north")
 
@@ -289,7 +292,7 @@ def test_a_check_in_submitted_twice_at_once_is_stored_once(
     assert [(r.user_id, r.mood, r.note) for r in stored] == [(ANA, 4, "Rested and ready")]
     assert [t.text for t in tensions] == ["Handovers run late on Fridays"]
     with services.session() as session:
-        prompt = checkins._prompt(session, round_id=stored[0].round_id, user_id=ANA)
+        prompt = _prompt(session, round_id=stored[0].round_id, user_id=ANA)
     assert prompt is not None and prompt.status == PromptStatus.ANSWERED
     assert len(fake_slack.dms(ANA)) == 1  # the check-in DM, redrawn; nothing more
     assert error_dms(fake_slack) == []

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session
 
-from storage import queries
+from storage import claims, queries
 from storage.models import (
     Feedback,
     FeedbackKind,
@@ -163,8 +163,8 @@ def test_requests_waiting_made_and_due(session: Session) -> None:
     assert [(r.id, a.user_id) for r, a in due] == [(soon, "U02"), (soon, "U03")]
     u02 = queries.request_recipient(session, request_id=soon, user_id="U02")
     assert u02 is not None
-    assert queries.claim_feedback_reminder(session, recipient_id=u02.id or 0, now=MONDAY_NOON)
-    assert not queries.claim_feedback_reminder(session, recipient_id=u02.id or 0, now=MONDAY_NOON)
+    assert claims.claim_feedback_reminder(session, recipient_id=u02.id or 0, now=MONDAY_NOON)
+    assert not claims.claim_feedback_reminder(session, recipient_id=u02.id or 0, now=MONDAY_NOON)
     due = queries.unanswered_requests_due_between(
         session, first=date(2026, 6, 4), last=date(2026, 6, 6)
     )

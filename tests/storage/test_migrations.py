@@ -39,6 +39,12 @@ TABLES = {
     "sent_digest",
     "processed_event",
     "scheduler_lock",
+    # Deciding (bot/decisions).
+    "proposal",
+    "proposal_amendment",
+    "advice",
+    "objection",
+    "decision",
 }
 
 

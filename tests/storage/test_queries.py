@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from storage import queries
+from storage import claims, queries
 from storage.db import session_factory
 from storage.models import Coach, Member, ProcessedEvent, Team, TensionStatus
 from tests.storage.factories import MONDAY_NOON, make_member, make_team, make_tension
@@ -148,11 +148,11 @@ def test_active_member_ids_are_sorted_and_leave_out_former_members(session: Sess
 def test_claim_event_is_true_once_per_event(engine: Engine) -> None:
     new_session = session_factory(engine)
     with new_session() as session:
-        assert queries.claim_event(session, "Ev01", now=MONDAY_NOON) is True
-        assert queries.claim_event(session, "Ev01", now=MONDAY_NOON) is False
-        assert queries.claim_event(session, "Ev02", now=MONDAY_NOON) is True
+        assert claims.claim_event(session, "Ev01", now=MONDAY_NOON) is True
+        assert claims.claim_event(session, "Ev01", now=MONDAY_NOON) is False
+        assert claims.claim_event(session, "Ev02", now=MONDAY_NOON) is True
     with new_session() as session:
-        assert queries.claim_event(session, "Ev01", now=MONDAY_NOON) is False
+        assert claims.claim_event(session, "Ev01", now=MONDAY_NOON) is False
         stored = session.exec(select(ProcessedEvent).order_by(ProcessedEvent.event_id)).all()
         assert [(e.event_id, e.received_at) for e in stored] == [
             ("Ev01", MONDAY_NOON),
@@ -167,9 +167,9 @@ def test_claim_event_loses_a_race_gracefully(
     with new_session() as winner, new_session() as loser:
         # The loser looked before the winner inserted: its look finds nothing.
         monkeypatch.setattr(loser, "get", lambda *args, **kwargs: None)
-        assert queries.claim_event(winner, "Ev01", now=MONDAY_NOON) is True
+        assert claims.claim_event(winner, "Ev01", now=MONDAY_NOON) is True
 
-        assert queries.claim_event(loser, "Ev01", now=MONDAY_NOON) is False
+        assert claims.claim_event(loser, "Ev01", now=MONDAY_NOON) is False
         # The session was rolled back and can carry on.
         assert loser.exec(select(ProcessedEvent.event_id)).all() == ["Ev01"]
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from bot.digests.service import history_weeks
-from storage import weekly
+from storage import claims, weekly
 from storage.db import session_factory
 from storage.models import (
     DeliveryStatus,
@@ -331,7 +331,7 @@ def claim(session: Session, **overrides: object) -> object:
         "iso_week": WEEK,
         "now": AFTER_WEEK,
     } | overrides
-    return weekly.claim_delivery(session, **fields)  # type: ignore[arg-type]
+    return claims.claim_delivery(session, **fields)  # type: ignore[arg-type]
 
 
 def test_a_delivery_is_claimed_once_and_a_failed_one_can_be_claimed_again(

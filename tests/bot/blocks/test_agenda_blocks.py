@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from bot.agenda.service import Agenda, ChecklistSummary, MetricSummary
+from bot.agenda.model import Agenda, ChecklistSummary, MetricSummary
 from bot.agenda.views import (
     MAIN_ITEMS,
     MORE_ITEMS,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.meetings import shift_week
-from bot.digests.service import (
+from bot.digests.model import (
     CoachDigest,
     CoachTeam,
     ReceivedDigest,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from bot.core import ids
 from bot.core.config import AppConfig
-from bot.feedback.service import FeedbackHome, MyRequest, Reply
+from bot.feedback.model import FeedbackHome, MyRequest, Reply
 from bot.feedback.views import (
     build_feedback_dm,
     build_feedback_home_section,

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.cli import main
-from bot.cli.report import ProgressBar
+from bot.cli.reports import ProgressBar
 from bot.core.config import AppConfig
 from tests.bot.reports.seed import REPORT_APP_YAML, Seeded
 

@@ -207,6 +207,26 @@ def test_signatures_verify_with_slack_sdks_verifier(fake: FakeSlack) -> None:
     )
 
 
+def test_a_transport_is_handed_the_signed_request_instead_of_http(fake: FakeSlack) -> None:
+    sent: list[tuple[str, bytes, dict[str, str]]] = []
+
+    def transport(path: str, body: bytes, headers: dict[str, str]) -> Response:
+        sent.append((path, body, headers))
+        return Response(200, "", None, {})
+
+    # Nothing listens on port 9: over HTTP this command could not be delivered.
+    url = "http://127.0.0.1:9/slack/events?team=T1"
+    sender = SlackSender(url, SECRET, fake, transport=transport)
+    assert sender.command("/tension", "rota gaps", user_id=ANN).status == 200
+    [(path, body, headers)] = sent
+    assert path == "/slack/events?team=T1"
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert SignatureVerifier(SECRET).is_valid(
+        body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"]
+    )
+    assert parse_qs(body.decode())["text"] == ["rota gaps"]
+
+
 def test_bolt_refuses_unsigned_forged_and_stale_requests(rig: Rig) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c"}).encode()
     json_type = {"Content-Type": "application/json"}

@@ -1,0 +1,344 @@
+"""What deciding sends: the proposal's channel message (posted once, then updated in place) and
+its thread notes, the DMs that ask for advice and consent, the reminders, and DMs changed in
+place when a proposal is amended or closes.
+
+Every DM that asks goes through the same steps: claimed in the database, posted with message
+metadata naming its row and version, recorded (bot.decisions.asks). A claim left in doubt is
+looked for in the person's DM before anything is posted again, so nothing is sent twice after
+a crash or a lost answer. One person's refusal (a deactivated account, ...) is recorded on
+their row — the proposal shows "could not reach 1" — and the rest go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import col, select, update
+
+from bot.decisions import asks
+from bot.decisions.answers import answer_word, open_objection
+from bot.decisions.asks import DueAsk
+from bot.decisions.service import amendment, decision_of, tally
+from bot.decisions.views import (
+    ASK_METADATA_TYPE,
+    CARD_METADATA_TYPE,
+    build_advice_ask,
+    build_card,
+    build_note,
+    build_proposer_reminder,
+    build_reminder,
+    build_round_ask,
+    build_told_amended,
+)
+from bot.services import Services
+from bot.slack import client as slack
+from storage.models import Advice, Objection, Proposal
+
+logger = logging.getLogger(__name__)
+
+HISTORY_PAGES = 2  # the newest 200 messages of a DM or channel are searched for one in doubt
+
+
+@dataclass
+class SendReport:
+    """What one pass of sending did: who was reached, who Slack refused (and why)."""
+
+    reached: list[str] = field(default_factory=list)
+    missed: dict[str, str] = field(default_factory=dict)
+    proposals: set[int] = field(default_factory=set)
+
+
+# --- the channel message ----------------------------------------------------------------------
+
+
+def card_payload(services: Services, proposal: Proposal) -> dict[str, Any]:
+    """The proposal's channel message as it should read now: read again from the database,
+    so that an update built late (a listener behind a job) never shows an older state."""
+    team = services.config.team(proposal.team_id)
+    with services.session() as session:
+        proposal = session.get(Proposal, proposal.id, populate_existing=True) or proposal
+        counts = tally(session, proposal)
+        decision = decision_of(session, proposal.id or 0)
+    blocked = proposal.round_closed_at is not None and counts.objections > 0
+    return build_card(
+        services.renderer,
+        proposal=proposal,
+        team=team,
+        tally=counts,
+        decision=decision,
+        blocked=blocked,
+    )
+
+
+def _find_in(client: WebClient, channel: str, event_type: str, match: dict[str, Any]):
+    """The ts of the message tagged ``event_type`` whose payload holds ``match``, if any."""
+    for ts, payload in slack.tagged_messages(client, channel, event_type, pages=HISTORY_PAGES):
+        if all(payload.get(k) == v for k, v in match.items()):
+            return ts
+    return None
+
+
+def post_card(services: Services, client: WebClient, proposal: Proposal, *, look_first: bool):
+    """Post the proposal's one channel message (and its thread's first note); a Delivery.
+
+    ``look_first`` looks for it in the channel before posting (the job's second try).
+    """
+    team = services.config.team(proposal.team_id)
+    metadata = {"event_type": CARD_METADATA_TYPE, "event_payload": {"proposal_id": proposal.id}}
+    ts = None
+    if look_first:
+        try:
+            ts = _find_in(client, team.channel, CARD_METADATA_TYPE, {"proposal_id": proposal.id})
+        except SlackApiError:
+            logger.warning("Could not look in %s for proposal %s", team.channel, proposal.id)
+            return slack.Delivery(recipient=team.channel, error="in_doubt")
+    if ts is None:
+        sent = slack.post(client, team.channel, card_payload(services, proposal), metadata=metadata)
+    else:
+        sent = slack.Delivery(recipient=team.channel, channel=team.channel, ts=ts)
+    if not sent.ok or not sent.ts:
+        return sent
+    with services.session() as session:
+        session.exec(
+            update(Proposal)
+            .where(col(Proposal.id) == proposal.id, col(Proposal.message_ts).is_(None))
+            .values(channel=sent.channel or team.channel, message_ts=sent.ts)
+        )
+        session.commit()
+    proposal.channel, proposal.message_ts = sent.channel or team.channel, sent.ts
+    if ts is None:
+        with services.session() as session:
+            advisors = list(
+                session.exec(_advisor_ids(proposal.id or 0))  # type: ignore[call-overload]
+            )
+            members = len(list(session.exec(_member_ids(proposal.id or 0))))  # type: ignore[call-overload]
+        names = [
+            services.config.team(t).name for t in proposal.ask_teams if services.config.find_team(t)
+        ]
+        note = build_note(
+            services.renderer,
+            "thread_opened",
+            proposal=proposal,
+            advisors=advisors,
+            teams=names,
+            members=members,
+        )
+        post_in_thread(client, proposal, note)
+    return sent
+
+
+def _advisor_ids(proposal_id: int) -> Any:
+    return select(Advice.user_id).where(Advice.proposal_id == proposal_id).order_by(col(Advice.id))
+
+
+def _member_ids(proposal_id: int) -> Any:
+    return select(Objection.user_id).where(Objection.proposal_id == proposal_id)
+
+
+def refresh_card(services: Services, client: WebClient, proposal: Proposal) -> None:
+    """Update the proposal's channel message in place (nothing when it was never posted)."""
+    if not proposal.channel or not proposal.message_ts:
+        return
+    try:
+        client.chat_update(
+            channel=proposal.channel, ts=proposal.message_ts, **card_payload(services, proposal)
+        )
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else "error"
+        logger.warning("Could not update proposal %s's message: %s", proposal.id, code)
+
+
+def post_in_thread(client: WebClient, proposal: Proposal, payload: dict[str, Any]) -> None:
+    """A note in the proposal's thread, where its process lives (skipped if never posted)."""
+    if proposal.channel and proposal.message_ts:
+        slack.post(client, proposal.channel, payload, thread_ts=proposal.message_ts)
+
+
+# --- the DMs that ask ---------------------------------------------------------------------------
+
+
+class _Payloads:
+    """The DM each ask gets, built once per proposal and variant (500 people, one build)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._proposals: dict[int, tuple[Proposal, Any]] = {}
+        self._built: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def proposal(self, proposal_id: int) -> Proposal:
+        return self._context(proposal_id)[0]
+
+    def _context(self, proposal_id: int) -> tuple[Proposal, Any]:
+        if proposal_id not in self._proposals:
+            with self.services.session() as session:
+                proposal = session.get(Proposal, proposal_id)
+                assert proposal is not None
+                change = amendment(session, proposal_id=proposal_id, version=proposal.version)
+                session.expunge_all()
+            self._proposals[proposal_id] = (proposal, change)
+        return self._proposals[proposal_id]
+
+    def for_ask(self, ask: DueAsk, row: Advice | Objection) -> dict[str, Any]:
+        proposal, change = self._context(ask.proposal_id)
+        team = self.services.config.team(proposal.team_id)
+        renderer = self.services.renderer
+        if isinstance(row, Advice):
+            told = row.answer is not None and change is not None
+            key: tuple[Any, ...] = ("advice", ask.proposal_id, told)
+            if key not in self._built:
+                self._built[key] = (
+                    build_told_amended(renderer, proposal=proposal, amendment=change, team=team)
+                    if told
+                    else build_advice_ask(renderer, proposal=proposal, team=team)
+                )
+            return self._built[key]
+        if row.answered_version is None or change is None:
+            key = ("round", ask.proposal_id)
+            if key not in self._built:
+                self._built[key] = build_round_ask(renderer, proposal=proposal, team=team)
+            return self._built[key]
+        key = ("reask", ask.proposal_id, row.answer, open_objection(row), row.id)
+        return build_round_ask(
+            renderer,
+            proposal=proposal,
+            team=team,
+            row=row,
+            amendment=change,
+            answered=answer_word(row.answer),
+        )
+
+
+def _ask_metadata(ask: DueAsk, version: int) -> dict[str, Any]:
+    return {
+        "event_type": ASK_METADATA_TYPE,
+        "event_payload": {"kind": ask.kind, "row_id": ask.row_id, "version": version},
+    }
+
+
+def _post_ask(
+    client: WebClient, ask: DueAsk, payload: dict[str, Any], version: int
+) -> slack.Delivery:
+    """Post one ask's DM, after looking for it in the person's DM when it is in doubt."""
+    metadata = _ask_metadata(ask, version)
+    if ask.in_doubt:
+        try:
+            opened = client.conversations_open(users=ask.user_id)
+            channel = (opened.get("channel") or {}).get("id")
+            if channel:
+                ts = _find_in(client, channel, ASK_METADATA_TYPE, metadata["event_payload"])
+                if ts is not None:
+                    return slack.Delivery(recipient=ask.user_id, channel=channel, ts=ts)
+        except SlackApiError:
+            logger.warning("Could not check whether %s got their ask; left in doubt", ask.user_id)
+            return slack.Delivery(recipient=ask.user_id, error=slack.TIMEOUT)
+    return slack.post(client, ask.user_id, payload, metadata=metadata)
+
+
+def send_asks(services: Services, *, now: datetime, proposal_id: int | None = None) -> SendReport:
+    """DM everyone still to be asked (one proposal's people, or every open proposal's).
+
+    Safe from any number of processes at once: each DM is claimed before it is posted.
+    """
+    report = SendReport()
+    payloads = _Payloads(services)
+    client = services.client
+    for kind in ("advice", "round"):
+        after = 0
+        while True:
+            with services.session() as session:
+                batch = asks.due_asks(
+                    session, kind=kind, now=now, proposal_id=proposal_id, after_id=after
+                )
+                if not batch:
+                    break
+                after = batch[-1].row_id
+                claimed = asks.claim(session, batch, now=now)
+            for ask in claimed:
+                _send_one(services, client, payloads, ask, report, now)
+    return report
+
+
+def _send_one(
+    services: Services,
+    client: WebClient,
+    payloads: _Payloads,
+    ask: DueAsk,
+    report: SendReport,
+    now: datetime,
+) -> None:
+    with services.session() as session:
+        row = asks.ask_row(session, ask)
+        if row is not None:
+            session.expunge(row)
+    if row is None:
+        return
+    proposal = payloads.proposal(ask.proposal_id)
+    try:
+        payload = payloads.for_ask(ask, row)
+        sent = _post_ask(client, ask, payload, proposal.version)
+    except Exception as error:  # a bug, not Slack: record it and go on with the others
+        logger.exception("Asking %s about proposal %s failed", ask.user_id, ask.proposal_id)
+        sent = slack.Delivery(recipient=ask.user_id, error=type(error).__name__)
+    report.proposals.add(ask.proposal_id)
+    with services.session() as session:
+        if sent.ok:
+            asks.record_sent(session, ask, channel=sent.channel, ts=sent.ts, now=now)
+            report.reached.append(ask.user_id)
+        elif sent.error == slack.TIMEOUT:
+            pass  # left claimed: in doubt, looked for before it is ever posted again
+        else:
+            asks.record_failed(session, ask, error=sent.error or "error")
+            report.missed[ask.user_id] = sent.error or "error"
+
+
+def update_dms(
+    client: WebClient, dms: list[tuple[str, str, str]], payloads: dict[str, dict[str, Any]]
+) -> None:
+    """Change DMs in place (``(kind, channel, ts)``), each with the payload of its kind."""
+    for kind, channel, ts in dms:
+        try:
+            client.chat_update(channel=channel, ts=ts, **payloads[kind])
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else "error"
+            logger.warning("Could not update a proposal DM: %s", code)
+
+
+def update_dm(client: WebClient, channel: str | None, ts: str | None, payload: dict) -> None:
+    """Change one DM in place, when we know where it is."""
+    if channel and ts:
+        update_dms(client, [("one", channel, ts)], {"one": payload})
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def send_reminders(services: Services, *, now: datetime) -> int:
+    """The one reminder the day before a proposal's date, to those who have not answered (and
+    an advice process's proposer); each claimed before it goes. How many were sent."""
+    with services.session() as session:
+        due = asks.reminders_due(session, config=services.config, now=now)
+        session.expunge_all()
+    sent = 0
+    for reminder in due:
+        with services.session() as session:
+            if not asks.claim_reminder(session, reminder, now=now):
+                continue
+            counts = tally(session, reminder.proposal) if reminder.kind == "proposer" else None
+        if counts is not None:
+            payload = build_proposer_reminder(
+                services.renderer, proposal=reminder.proposal, tally=counts
+            )
+        else:
+            payload = build_reminder(
+                services.renderer, proposal=reminder.proposal, kind=reminder.kind
+            )
+        if slack.post(services.client, reminder.user_id, payload).ok:
+            sent += 1
+    if due:
+        logger.info("Sent %d of %d proposal reminders due", sent, len(due))
+    return sent

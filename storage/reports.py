@@ -33,8 +33,10 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from storage.models import (
+    Advice,
     CheckinResponse,
     CheckinRound,
+    Decision,
     Feedback,
     FeedbackKind,
     Member,
@@ -351,26 +353,15 @@ def people_names(session: Session, *, team_ids: Sequence[str]) -> set[str]:
     return names
 
 
-# --- the parts other capabilities record: read when their tables are there -----------------------
-# Decisions (issue 16) and retrospectives (issue 18) add these tables in their own migrations.
-# Until this retrobot has them, :func:`table_names` says so and the report shows the part as not
-# recorded. They are named here as lightweight tables with only the columns the report reads,
-# typed as the models type them (times as UTCDateTime), so no model of theirs is imported.
+# --- the parts other capabilities record -------------------------------------------------------
+# Decisions (issue 16, bot/decisions) are read from their models' tables. Retrospectives
+# (issue 18) add theirs in their own migration: until this retrobot has them,
+# :func:`table_names` says so and the report shows the part as not recorded. They are named here
+# as lightweight tables with only the columns the report reads, typed as the models type them
+# (times as UTCDateTime), so no model of theirs is imported.
 
-_DECISION = table(
-    "decision",
-    column("id", Integer),
-    column("team_id", String),
-    column("proposal_id", Integer),
-    column("method", String),
-    column("decided_at", UTCDateTime()),
-)
-_ADVICE = table(
-    "advice",
-    column("id", Integer),
-    column("proposal_id", Integer),
-    column("answered_at", UTCDateTime()),
-)
+_DECISION = Decision.__table__
+_ADVICE = Advice.__table__
 _RETROSPECTIVE = table(
     "retrospective",
     column("id", Integer),

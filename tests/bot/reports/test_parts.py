@@ -1,5 +1,6 @@
-"""Decisions and the health check in the report, read from their capabilities' tables where this
-retrobot has them (here made with the columns the report reads, as those migrations make them)."""
+"""Decisions and the health check in the report, read from their capabilities' tables: the
+decision log's (bot/decisions) as its models make them; the retrospectives', where this retrobot
+has them (here made with the columns the report reads, as their migration will make them)."""
 
 from __future__ import annotations
 
@@ -13,29 +14,24 @@ from bot.reports import views
 from bot.reports.model import Decisions, Mean, NotRecorded, Period
 from bot.reports.service import build_report
 from prompts import Renderer
+from storage.models import (
+    Advice,
+    AdviceAnswer,
+    Decision,
+    Proposal,
+    ProposalMethod,
+    ProposalStatus,
+)
 from storage.types import UTCDateTime
 from tests.bot.reports.seed import END, NOW, START, Seeded
 
 DECIDED = datetime(2026, 6, 9, 12, tzinfo=UTC)  # W24
 
 
-def capability_tables(session: Session) -> tuple[Table, Table, Table, Table]:
-    """The decision, advice, retrospective and health_answer tables, as their migrations add
-    them (the columns the report reads, and a few it does not)."""
+def retrospective_tables(session: Session) -> tuple[Table, Table]:
+    """The retrospective and health_answer tables, as their migration adds them (the columns
+    the report reads, and a few it does not)."""
     metadata = MetaData()
-    decision = Table(
-        "decision", metadata,
-        Column("id", Integer, primary_key=True), Column("team_id", String, nullable=False),
-        Column("proposal_id", Integer, nullable=False), Column("method", String(32)),
-        Column("text", Text, nullable=False, default=""),
-        Column("decided_by", String), Column("decided_at", UTCDateTime(), nullable=False),
-    )  # fmt: skip
-    advice = Table(
-        "advice", metadata,
-        Column("id", Integer, primary_key=True), Column("proposal_id", Integer, nullable=False),
-        Column("user_id", String, nullable=False), Column("text", Text, default=""),
-        Column("answered_at", UTCDateTime()),
-    )  # fmt: skip
     retrospective = Table(
         "retrospective", metadata,
         Column("id", Integer, primary_key=True), Column("team_id", String, nullable=False),
@@ -48,7 +44,35 @@ def capability_tables(session: Session) -> tuple[Table, Table, Table, Table]:
         Column("author", String),
     )  # fmt: skip
     metadata.create_all(session.connection())
-    return decision, advice, retrospective, health
+    return retrospective, health
+
+
+def decide(session: Session, *, team_id: str, method: str, at: datetime, asked: int) -> None:
+    """A proposal adopted at ``at`` after asking ``asked`` people for advice, every other one
+    of whom answered (the first, the third, ...)."""
+    proposal = Proposal(
+        team_id=team_id, proposer="U0NANA01", text="decision-secret",
+        method=ProposalMethod(method), status=ProposalStatus.ADOPTED, decide_by=at.date(),
+    )  # fmt: skip
+    session.add(proposal)
+    session.flush()
+    assert proposal.id is not None
+    for n in range(asked):
+        answered = n % 2 == 0
+        session.add(
+            Advice(
+                proposal_id=proposal.id, user_id=f"U0ADV{n}", text="advice-secret",
+                answered_at=at if answered else None,
+                answer=AdviceAnswer.ADVICE if answered else None,
+            )
+        )  # fmt: skip
+    session.add(
+        Decision(
+            team_id=team_id, proposal_id=proposal.id, method=ProposalMethod(method),
+            text="decision-secret", decided_by="U0NANA01", decided_at=at,
+        )
+    )  # fmt: skip
+    session.flush()
 
 
 def report(session: Session, org: AppConfig):  # type: ignore[no-untyped-def]
@@ -58,41 +82,29 @@ def report(session: Session, org: AppConfig):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
-def test_without_those_tables_the_parts_are_not_recorded(
+def test_without_the_retrospectives_tables_the_health_check_is_not_recorded(
     session: Session, org: AppConfig, seeded: Seeded
 ) -> None:
     well_led = report(session, org).section("well-led").figures
-    assert [f.key for f in well_led if isinstance(f, NotRecorded)] == [
-        "health", "decisions", "roles"
-    ]  # fmt: skip
+    assert [f.key for f in well_led if isinstance(f, NotRecorded)] == ["health", "roles"]
+    [decisions] = [f for f in well_led if f.key == "decisions"]  # the decision log is here
+    assert decisions.value.decided == 0 and decisions.value.by_method == {
+        "advice": 0, "integrated": 0
+    }  # fmt: skip
 
 
 def test_decisions_by_method_and_how_widely_advice_was_sought(
     session: Session, org: AppConfig, seeded: Seeded
 ) -> None:
-    decision, advice, _, _ = capability_tables(session)
     asked = {1: 4, 2: 2, 3: 3, 4: 0}  # people asked for advice on each proposal
     for proposal, people in asked.items():
-        session.execute(
-            insert(decision).values(
-                team_id="north" if proposal < 4 else "south", proposal_id=proposal,
-                method="advice" if proposal != 3 else "integrated", text="decision-secret",
-                decided_by="U0NANA01", decided_at=DECIDED + timedelta(hours=proposal),
-            )
+        decide(
+            session, team_id="north" if proposal < 4 else "south",
+            method="advice" if proposal != 3 else "integrated",
+            at=DECIDED + timedelta(hours=proposal), asked=people,
         )  # fmt: skip
-        for n in range(people):
-            session.execute(
-                insert(advice).values(
-                    proposal_id=proposal, user_id=f"U0ADV{n}", text="advice-secret",
-                    answered_at=DECIDED if n % 2 == 0 else None,
-                )
-            )  # fmt: skip
-    session.execute(  # decided before the period: not counted
-        insert(decision).values(
-            team_id="north", proposal_id=9, method="advice",
-            decided_at=datetime(2026, 5, 20, tzinfo=UTC),
-        )
-    )  # fmt: skip
+    # Decided before the period: not counted.
+    decide(session, team_id="north", method="advice", at=datetime(2026, 5, 20, tzinfo=UTC), asked=1)
     session.commit()
     built = report(session, org)
     found = next(f for f in built.section("well-led").figures if f.key == "decisions")
@@ -111,13 +123,13 @@ def test_decisions_by_method_and_how_widely_advice_was_sought(
     assert (south.decided, south.median_asked, south.answered_share) == (1, None, None)
     page = views.html_document(Renderer(), built)
     assert "By advice process" in page and "decision-secret" not in page
-    assert "advice-secret" not in page and "U0ADV" not in page
+    assert "advice-secret" not in page and "U0ADV" not in page and "U0NANA01" not in page
 
 
 def test_the_health_check_averages_over_three_answers_or_more(
     session: Session, org: AppConfig, seeded: Seeded
 ) -> None:
-    _, _, retrospective, health = capability_tables(session)
+    retrospective, health = retrospective_tables(session)
     retros = {1: ("north", [4, 5, 3]), 2: ("south", [2, 4]), 3: ("north", [5, 5, 5])}
     for retro, (team, scores) in retros.items():
         opened = datetime(2026, 6, 4, 14, tzinfo=UTC) + timedelta(weeks=retro - 1)

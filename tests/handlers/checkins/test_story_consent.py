@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.checkins import service as checkins
+from bot.checkins import usecases as checkins
 from bot.core import ids
 from bot.services import Services
+from bot.slack import pacing
 from bot.slack.blockkit import view_problems
+from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from storage.models import CheckinResponse
@@ -26,7 +28,7 @@ STORY = "Mr K walked to the shop on his own"
 
 @pytest.fixture(autouse=True)
 def fast_pace(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checkins, "PACE", checkins.Pace(10_000, 1_000))
+    monkeypatch.setattr(pacing, "PACE", Pace(10_000, 1_000))
 
 
 @pytest.fixture

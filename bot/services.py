@@ -21,7 +21,7 @@ from bot.core.errors import CouldNotSaveError
 from bot.core.settings import Settings
 from bot.slack.client import make_client
 from prompts import Renderer
-from storage import db, queries
+from storage import db, queries, roster
 
 logger = logging.getLogger(__name__)
 
@@ -171,16 +171,21 @@ def open_services(settings: Settings, config: AppConfig) -> Services:
 
 
 def sync_teams(session: Session, config: AppConfig) -> None:
-    """Mirror app.yaml's teams, members and coaches into the database (nothing is deleted)."""
-    for team in config.teams:
-        queries.upsert_team(
-            session, team_id=team.id, name=team.name, channel=team.channel, timezone=team.timezone
-        )
-        queries.sync_members(
-            session,
-            team_id=team.id,
-            members=[(m.id, m.name, m.timezone or team.timezone) for m in team.members],
-            coaches=[(c.id, c.timezone or team.timezone) for c in team.coaches],
-            keep_unlisted_members=team.usergroup is not None,
-        )
+    """Mirror app.yaml's teams, members and coaches into the database (nothing is deleted),
+    in a few set-based statements, and commit."""
+    roster.mirror_teams(
+        session,
+        [
+            roster.TeamRoster(
+                team_id=team.id,
+                name=team.name,
+                channel=team.channel,
+                timezone=team.timezone,
+                members=[(m.id, m.name, m.timezone or team.timezone) for m in team.members],
+                coaches=[(c.id, c.timezone or team.timezone) for c in team.coaches],
+                keep_unlisted_members=team.usergroup is not None,
+            )
+            for team in config.teams
+        ],
+    )
     session.commit()

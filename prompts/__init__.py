@@ -37,9 +37,15 @@ def _finalize(value: Any) -> str:
 
 
 def mention(user_id: str | None) -> str:
-    """Mention a Slack user by id; anything that is not a user id is shown as escaped text."""
+    """Mention a Slack user by id; anything that is not a user id is shown as escaped text.
+
+    A channel id stands for the team whose channel it is: a retrospective's anonymous
+    improvements are raised by the team (bot.retros), and read "— #team-channel".
+    """
     if user_id and _USER_ID.match(user_id):
         return Mrkdwn(f"<@{user_id}>")
+    if user_id and _CHANNEL_ID.match(user_id):
+        return Mrkdwn(f"<#{user_id}>")
     return Mrkdwn(escape_mrkdwn(user_id or "someone"))
 
 
@@ -79,6 +85,13 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
+def _plain_mention(user_id: str | None) -> str:
+    """``@U123`` in plain text; a channel id (a team's own tension) reads ``#C123``."""
+    if user_id and _CHANNEL_ID.match(user_id) and not _USER_ID.match(user_id):
+        return f"#{user_id}"
+    return f"@{user_id or 'someone'}"
+
+
 def _plain_finalize(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -97,7 +110,7 @@ class Renderer:
             ),
             "plain": self._environment(
                 _plain_finalize,
-                mention=lambda user_id: f"@{user_id or 'someone'}",
+                mention=_plain_mention,
                 channel=lambda channel_id: f"#{channel_id or ''}",
                 quoted=lambda text, limit=3000: _trim_plain(text or "", limit),
                 link=lambda url, label: f"{label} ({url})" if url else label,

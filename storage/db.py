@@ -9,18 +9,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +173,8 @@ def redact_url(url: str) -> str:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic configuration for the packaged migrations, without any alembic.ini."""
+    from alembic.config import Config  # Alembic only where migrations run: `check` needs none
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -193,6 +195,9 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
 
 def migrate(engine: Engine) -> None:
     """Bring the schema up to the newest migration; concurrent callers migrate only once."""
+    from alembic import command
+    from alembic.migration import MigrationContext
+
     with engine.connect() as connection, _migration_lock(connection):
         logger.info("Migrating %s to the newest schema", redact_url(str(engine.url)))
         try:
@@ -250,6 +255,7 @@ def _check_foreign_keys(connection: Connection) -> None:
 
 def session_factory(engine: Engine) -> Callable[[], Session]:
     """A factory of sessions whose objects stay readable after commit (expire_on_commit False)."""
+    from sqlmodel import Session  # the ORM where sessions are made: `check` only pings
 
     def new_session() -> Session:
         """Open a session on the engine."""

@@ -17,17 +17,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    String,
-    Text,
     and_,
     case,
     cast,
-    column,
     func,
     inspect,
     literal,
     select,
-    table,
     true,
 )
 from sqlmodel import Session, col
@@ -39,11 +35,12 @@ from storage.models import (
     Decision,
     Feedback,
     FeedbackKind,
+    HealthAnswer,
     Member,
+    Retrospective,
     RoundStatus,
     Tension,
 )
-from storage.types import UTCDateTime
 from storage.weekly import ENDED_STATUSES, Weeks, each_chunk
 
 
@@ -354,26 +351,14 @@ def people_names(session: Session, *, team_ids: Sequence[str]) -> set[str]:
 
 
 # --- the parts other capabilities record -------------------------------------------------------
-# Decisions (issue 16, bot/decisions) are read from their models' tables. Retrospectives
-# (issue 18) add theirs in their own migration: until this retrobot has them,
-# :func:`table_names` says so and the report shows the part as not recorded. They are named here
-# as lightweight tables with only the columns the report reads, typed as the models type them
-# (times as UTCDateTime), so no model of theirs is imported.
+# Decisions (issue 16, bot/decisions) and the retrospectives' health check (issue 18,
+# bot/retros), read from their models' tables. :func:`table_names` still says which tables a
+# database has, so a database not yet migrated shows these parts as not recorded, not as zeros.
 
 _DECISION = Decision.__table__
 _ADVICE = Advice.__table__
-_RETROSPECTIVE = table(
-    "retrospective",
-    column("id", Integer),
-    column("team_id", String),
-    column("opened_at", UTCDateTime()),
-)
-_HEALTH_ANSWER = table(
-    "health_answer",
-    column("retro_id", Integer),
-    column("question", Text),
-    column("score", Integer),
-)
+_RETROSPECTIVE = Retrospective.__table__
+_HEALTH_ANSWER = HealthAnswer.__table__
 DECISION_TABLES = ("decision", "advice")
 HEALTH_TABLES = ("retrospective", "health_answer")
 

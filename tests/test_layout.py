@@ -20,11 +20,10 @@ LONGER_BECAUSE = "# Longer than 600 lines:"
 # or function in it that is split gets its line removed (the test says so).
 DEBT = {
     "bot/decisions/views.py": {"": 607, "build_proposal_modal": 138},
-    "bot/demo/__init__.py": {"run_demo": 99},
+    "bot/demo/__init__.py": {"run_demo": 96},
     "bot/demo/script.py": {
-        "": 900,
+        "": 716,
         "play_checkins": 76,
-        "play": 78,
         "play_feedback": 94,
         "play_integrated_decision": 61,
         "play_earlier_week": 63,

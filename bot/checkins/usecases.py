@@ -75,6 +75,8 @@ def send_round(
             session, round_=round_, team=team, now=now, retry_failed=retry_failed
         )
         late = now > round_.opens_at + LATE_AFTER
+        # shifts: those off shift or in do-not-disturb wait for their next working time
+        gate = delivery.shift_gate(services, team=team, round_=round_, due=snapshot.due, now=now)
         posted = delivery.send_prompts(
             services,
             session,
@@ -84,9 +86,11 @@ def send_round(
             late=late,
             pace=pace,
             workers=workers,
+            gate=gate,
         )
+    shifted = gate.finish()  # shifts: who waits for their shift, who is off shift
     report = delivery.round_report(
-        team=team, round_=round_, snapshot=snapshot, posted=posted, now=now
+        team=team, round_=round_, snapshot=snapshot, posted=posted, now=now, shifted=shifted
     )
     report.late = late
     report.roster_problem = roster.problem if roster else None
@@ -97,12 +101,15 @@ def send_round(
 def _log_round(report: DeliveryReport) -> None:
     """One line in the log for each send: how many were asked, already, away, failed."""
     logger.info(
-        "Team %s check-in for %s: %d asked, %d already, %d away, %d failed",
+        "Team %s check-in for %s: %d asked, %d already, %d away, %d waiting, %d off shift, "
+        "%d failed",
         report.team_id,
         report.meeting.date,
         len(report.asked),
         len(report.already_asked),
         len(report.away),
+        len(report.waiting),
+        len(report.off_shift),
         len(report.failed),
     )
 
@@ -125,6 +132,10 @@ def send_reminders(
         if round_ is None or round_.id is None or now >= round_.meeting_at:
             return report
         due, zones = rounds.reminders_due(session, team=team, round_=round_, now=now)
+        # shifts: a reminder waits for its person's working time, like the DM
+        gate = delivery.shift_gate(
+            services, team=team, round_=round_, due=due, now=now, reminders=True
+        )
         posted = delivery.send_reminder_dms(
             services,
             session,
@@ -134,7 +145,9 @@ def send_reminders(
             zones=zones,
             pace=pace,
             workers=workers,
+            gate=gate,
         )
+        gate.finish()
     for item in posted:
         if item.result.ok:
             report.reminded.append(item.due.user_id)

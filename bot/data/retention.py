@@ -31,7 +31,9 @@ from storage.models import (
     FeedbackRequest,
     ProcessedEvent,
     Proposal,
+    Retrospective,
     SentDigest,
+    ShiftHold,
     Tension,
 )
 
@@ -57,9 +59,14 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "proposal": lambda cutoff: and_(
         col(Proposal.created_at) < cutoff, col(Proposal.updated_at) < cutoff
     ),
+    # A retrospective by when it opened; who took part, its reflections, votes, health answers
+    # and improvements go with it (issue 18).
+    "retrospective": lambda cutoff: col(Retrospective.opened_at) < cutoff,
+    "shift_hold": lambda cutoff: col(ShiftHold.decided_at) < cutoff,  # bot/shifts
 }
-# Tables never expired: app.yaml's teams and people, and the scheduler's lease.
-KEPT = frozenset({"team", "member", "coach", "scheduler_lock"})
+# Tables never expired: app.yaml's teams and people (and the working patterns people set, kept
+# like their away dates until they change them), and the scheduler's lease.
+KEPT = frozenset({"team", "member", "coach", "scheduler_lock", "working_pattern"})
 
 
 def purge_expired(

@@ -107,6 +107,26 @@ def decisions_section(
 HOME_SECTIONS.append(decisions_section)
 
 
+def retro_section(session: Session, services: Services, user_id: str, now: datetime) -> list[Block]:
+    """The retrospective open in each of the person's teams, with Reflect or Vote (issue 18)."""
+    from bot.retros.usecases import home_section
+
+    return home_section(session, services, user_id, now)
+
+
+def shifts_section(
+    session: Session, services: Services, user_id: str, now: datetime
+) -> list[Block]:
+    """Shifts: "Your working time", what waits for it, and its buttons (bot.shifts)."""
+    from bot.shifts.usecases import home_section
+
+    return home_section(session, services, user_id, now)
+
+
+HOME_SECTIONS.append(retro_section)
+HOME_SECTIONS.append(shifts_section)
+
+
 def home_view(
     session: Session, *, services: Services, user_id: str, now: datetime
 ) -> dict[str, Any]:

@@ -182,6 +182,14 @@ class Scheduler(Jobs):
             name="feedback-reminders",
             replace_existing=True,
         )
+        # Retrospectives (issue 18): openings, closes, reminders and DMs, as the database says.
+        aps.add_job(
+            self.retros,
+            trigger=IntervalTrigger(seconds=self.sweep_every),
+            id="retros",
+            name="retros",
+            replace_existing=True,
+        )
         aps.add_job(
             self.decision_jobs,
             trigger=IntervalTrigger(minutes=5),

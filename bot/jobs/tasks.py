@@ -13,6 +13,8 @@ the agenda, summary and digests due in the meantime go out if they have not.
 - ``decisions``       every 5 minutes, deciding's asks still due, reminders, objection rounds
   closing at their date, decisions back on the agenda at their review date
   (bot.decisions.usecases.run_decision_jobs);
+- ``retros``          every minute, the retrospectives' openings, closes, reminders and DMs due
+  (bot.retros.usecases.run_due; issue 18);
 - ``retention``       daily, deletes rows older than app.yaml's ``organisation.retention``
   (bot.data.retention), when it is set.
 """
@@ -41,6 +43,7 @@ from bot.decisions.usecases import run_decision_jobs
 from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback.delivery import send_feedback_reminders
 from bot.jobs.triggers import WeeklyTrigger, coach_schedules, previous_week
+from bot.retros.usecases import run_due as run_due_retros
 from bot.services import Services
 from bot.slack.outbox import IN_DOUBT_AFTER
 from storage.models import (
@@ -247,6 +250,10 @@ class Jobs:
             refresh_posted_agendas(self.services, round_ids=report.agenda_rounds, now=now)
 
         self._guarded("decisions", "The decision jobs", work)
+
+    def retros(self) -> None:
+        """Every minute: the retrospectives' openings, closes, reminders and DMs due (issue 18)."""
+        self._guarded("retros", "The retrospectives", lambda: run_due_retros(self.services))
 
     def purge_expired(self) -> None:
         """Every day: delete what is older than the retention period (bot.data.retention)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, update
+from sqlmodel import Session, col, select, update
 
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
@@ -24,8 +24,10 @@ from bot.core.text import describe_client_identifiers, find_client_identifiers, 
 from storage.models import (
     ACTION_OUTCOMES,
     TRIAGED_STATUSES,
+    Member,
     OutcomeKind,
     ProcessedEvent,
+    Team,
     Tension,
     TensionStatus,
 )
@@ -234,7 +236,7 @@ def answer_needs_met(
 ) -> Tension:
     """The raiser's "did you get what you need?": yes closes the tension, no reopens it."""
     tension = _tension(session, tension_id)
-    if tension.raised_by != user_id:
+    if tension.raised_by != user_id and not _raised_by_team_of(session, tension, user_id):
         raise NotAllowedError("Only the person who raised this tension can answer that.")
     if tension.status not in TRIAGED_STATUSES or tension.needs_met is not None:
         raise AlreadyAnsweredError(_kept(session, tension))
@@ -249,6 +251,20 @@ def answer_needs_met(
     session.add(tension)
     session.commit()
     return tension
+
+
+def _raised_by_team_of(session: Session, tension: Tension, user_id: str) -> bool:
+    """True when the team raised the tension (its channel is the raiser: a retrospective's
+    anonymous improvement) and ``user_id`` is one of its active members, who answer for it."""
+    team = session.get(Team, tension.team_id)
+    if team is None or tension.raised_by != team.channel:
+        return False
+    member = session.exec(
+        select(Member.id).where(
+            Member.team_id == tension.team_id, Member.user_id == user_id, col(Member.active)
+        )
+    ).first()
+    return member is not None
 
 
 def mark_done(

@@ -64,6 +64,8 @@ def test_manifest_has_the_shortcut_home_tab_and_minimal_scopes(config: AppConfig
         "im:history",
         "channels:history",
         "groups:history",
+        # So that no scheduled DM wakes someone in do-not-disturb (bot/shifts).
+        "dnd:read",
     }
     # Slack wants the long description to say enough, and the names within its limits.
     assert 175 <= len(manifest["display_information"]["long_description"]) <= 4000

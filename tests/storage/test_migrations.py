@@ -45,6 +45,16 @@ TABLES = {
     "advice",
     "objection",
     "decision",
+    # Retrospective and team health (issue 18)
+    "retrospective",
+    "retro_participant",
+    "reflection",
+    "retro_vote",
+    "health_answer",
+    "retro_improvement",
+    # Shifts and do-not-disturb (bot/shifts).
+    "working_pattern",
+    "shift_hold",
 }
 
 

@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.config.key_questions import KEY_QUESTIONS
+from bot.core.config.key_questions import KeyQuestion
 from bot.core.errors import NotFoundError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -243,30 +243,6 @@ class MetricConfig(_ConfigModel):
         return self
 
 
-# --- The organisation report (issue 20) -------------------------------------------------------
-# `key_questions:`, per team or under `defaults:`: which of the regulator's five key questions
-# each of the team's metrics and checklist items answers (bot.core.config.key_questions; the
-# loader cross-checks the keys against each team's metrics and checklist).
-
-
-def _key_question(value: object) -> object:
-    """Read one of the five key questions, in any case; ``well led`` and ``well_led`` too."""
-    if isinstance(value, str):
-        word = "-".join(value.strip().lower().replace("_", " ").split())
-        if word in KEY_QUESTIONS:
-            return word
-        close = difflib.get_close_matches(word, KEY_QUESTIONS, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ValueError(
-            f"{_describe(value)} is not one of the five key questions: "
-            f"{', '.join(KEY_QUESTIONS)}{hint}"
-        )
-    raise ValueError(f"expected one of {', '.join(KEY_QUESTIONS)}, got {_describe(value)}")
-
-
-KeyQuestion = Annotated[str, BeforeValidator(_key_question)]
-
-
 class TacticalSchedule(_ConfigModel):
     """When the team's tactical meeting is, and how long before it the check-in goes out."""
 
@@ -333,6 +309,70 @@ class DigestSchedule(_ConfigModel):
     time: TimeOfDay = dt.time(8, 30)
 
 
+# --- Retrospective and team health (issue 18): `retro:` and `health:`, read by bot/retros ------
+
+DEFAULT_HEALTH_QUESTIONS = ("We help each other", "Workload is fair", "Safe to speak up")
+DEFAULT_HEALTH_QUESTIONS += ("We learn", "Our clients get what they need")
+HEALTH_QUESTIONS_MAX = 10  # each is a field of the Reflect modal
+HEALTH_QUESTION_MAX_LENGTH = 150  # a field label people read at a glance
+
+
+def _retro_off(value: object) -> object:
+    """``retro: off`` (YAML reads it as false) or ``none`` turns it off; ``on`` keeps defaults."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
+        return None
+    if value is True or (isinstance(value, str) and value.strip().lower() == "on"):
+        return {}
+    return value
+
+
+class RetroSchedule(_ConfigModel):
+    """When the team's retrospective opens (every few weeks, a local day and time), and whether
+    reflections show without names."""
+
+    every: int = 4
+    day: Weekday = "thursday"
+    time: TimeOfDay = dt.time(14, 0)
+    anonymous: bool = True
+    start_week: str | None = None
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _weeks(cls, value: Any) -> Any:
+        """``4``, ``4w`` or ``"4 weeks"``, read as the tactical meeting's ``every`` is."""
+        return TacticalSchedule._weeks(value)
+
+    @field_validator("start_week")
+    @classmethod
+    def _iso_week(cls, value: str | None) -> str | None:
+        """The retrospective counts its weeks from this ISO week."""
+        return None if value is None else TacticalSchedule._iso_week(value)
+
+
+def _health_questions(value: list[str]) -> list[str]:
+    """A few short, distinct questions, each answered 1 to 5 in the Reflect modal."""
+    if len(value) > HEALTH_QUESTIONS_MAX:
+        raise ValueError(
+            f"give at most {HEALTH_QUESTIONS_MAX} health questions (got {len(value)}); "
+            "a short check is answered more honestly"
+        )
+    seen: set[str] = set()
+    for question in value:
+        if len(question) > HEALTH_QUESTION_MAX_LENGTH:
+            raise ValueError(
+                f"{question[:40]!r}... is {len(question)} characters; keep each health question "
+                f"under {HEALTH_QUESTION_MAX_LENGTH}"
+            )
+        if question.strip().lower() in seen:
+            raise ValueError(f"{question!r} is listed twice")
+        seen.add(question.strip().lower())
+    return value
+
+
+RetroSetting = Annotated[RetroSchedule | None, BeforeValidator(_retro_off)]
+HealthQuestions = Annotated[list[Text], AfterValidator(_health_questions)]
+
+
 class TeamConfig(_ConfigModel):
     """One self-organising team: its channel, people, meeting rhythm, numbers and duties."""
 
@@ -348,6 +388,9 @@ class TeamConfig(_ConfigModel):
     metrics: list[MetricConfig] = Field(default_factory=list)
     checklist: list[Text] = Field(default_factory=list)
     questions: list[Text] | None = None
+    # Retrospective and team health (issue 18): see RetroSchedule above.
+    retro: RetroSetting = Field(default_factory=RetroSchedule)
+    health: HealthQuestions = Field(default_factory=lambda: list(DEFAULT_HEALTH_QUESTIONS))
     # The organisation report (issue 20): metric ids and checklist.<item> -> key question.
     key_questions: dict[str, KeyQuestion] = Field(default_factory=dict)
 

@@ -1,7 +1,7 @@
 """Check-ins: the teller's consent to share their story beyond the team (issue 20).
 
 Revision ID: 0010_story_consent
-Revises: 0008_decisions
+Revises: 0011_shifts
 Create Date: 2026-12-01
 
 The organisation report shows a story only when its teller ticked "my story may be shared
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_story_consent"
-down_revision: str | Sequence[str] | None = "0008_decisions"
+down_revision: str | Sequence[str] | None = "0011_shifts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

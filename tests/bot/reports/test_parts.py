@@ -1,12 +1,11 @@
 """Decisions and the health check in the report, read from their capabilities' tables: the
-decision log's (bot/decisions) as its models make them; the retrospectives', where this retrobot
-has them (here made with the columns the report reads, as their migration will make them)."""
+decision log's (bot/decisions) and the retrospectives' (bot/retros), written here through their
+models."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert
 from sqlmodel import Session
 
 from bot.core.config import AppConfig
@@ -18,33 +17,35 @@ from storage.models import (
     Advice,
     AdviceAnswer,
     Decision,
+    HealthAnswer,
     Proposal,
     ProposalMethod,
     ProposalStatus,
+    Retrospective,
 )
-from storage.types import UTCDateTime
 from tests.bot.reports.seed import END, NOW, START, Seeded
 
 DECIDED = datetime(2026, 6, 9, 12, tzinfo=UTC)  # W24
 
 
-def retrospective_tables(session: Session) -> tuple[Table, Table]:
-    """The retrospective and health_answer tables, as their migration adds them (the columns
-    the report reads, and a few it does not)."""
-    metadata = MetaData()
-    retrospective = Table(
-        "retrospective", metadata,
-        Column("id", Integer, primary_key=True), Column("team_id", String, nullable=False),
-        Column("opened_at", UTCDateTime(), nullable=False), Column("created_at", DateTime),
+def retrospective(session: Session, *, team_id: str, opened: datetime, scores: list[int]) -> None:
+    """A retrospective opened at ``opened`` whose members answered "Safe to speak up" with
+    ``scores``."""
+    retro = Retrospective(
+        team_id=team_id, period_start=opened - timedelta(weeks=4), opened_at=opened,
+        reflection_closes_at=opened + timedelta(days=2), channel="C0NORTH01",
+        health_questions=["Safe to speak up"],
     )  # fmt: skip
-    health = Table(
-        "health_answer", metadata,
-        Column("id", Integer, primary_key=True), Column("retro_id", Integer, nullable=False),
-        Column("question", Text, nullable=False), Column("score", Integer, nullable=False),
-        Column("author", String),
-    )  # fmt: skip
-    metadata.create_all(session.connection())
-    return retrospective, health
+    session.add(retro)
+    session.flush()
+    assert retro.id is not None
+    for n, score in enumerate(scores):
+        session.add(
+            HealthAnswer(
+                retro_id=retro.id, question="Safe to speak up", score=score, author=f"U0HLT{n}"
+            )
+        )
+    session.flush()
 
 
 def decide(session: Session, *, team_id: str, method: str, at: datetime, asked: int) -> None:
@@ -82,15 +83,14 @@ def report(session: Session, org: AppConfig):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
-def test_without_the_retrospectives_tables_the_health_check_is_not_recorded(
-    session: Session, org: AppConfig, seeded: Seeded
-) -> None:
+def test_only_roles_are_not_recorded(session: Session, org: AppConfig, seeded: Seeded) -> None:
     well_led = report(session, org).section("well-led").figures
-    assert [f.key for f in well_led if isinstance(f, NotRecorded)] == ["health", "roles"]
+    assert [f.key for f in well_led if isinstance(f, NotRecorded)] == ["roles"]
     [decisions] = [f for f in well_led if f.key == "decisions"]  # the decision log is here
     assert decisions.value.decided == 0 and decisions.value.by_method == {
         "advice": 0, "integrated": 0
     }  # fmt: skip
+    assert not [f for f in well_led if f.kind == "health"]  # no retrospective in the seed
 
 
 def test_decisions_by_method_and_how_widely_advice_was_sought(
@@ -129,17 +129,10 @@ def test_decisions_by_method_and_how_widely_advice_was_sought(
 def test_the_health_check_averages_over_three_answers_or_more(
     session: Session, org: AppConfig, seeded: Seeded
 ) -> None:
-    retrospective, health = retrospective_tables(session)
     retros = {1: ("north", [4, 5, 3]), 2: ("south", [2, 4]), 3: ("north", [5, 5, 5])}
     for retro, (team, scores) in retros.items():
         opened = datetime(2026, 6, 4, 14, tzinfo=UTC) + timedelta(weeks=retro - 1)
-        session.execute(insert(retrospective).values(id=retro, team_id=team, opened_at=opened))
-        for score in scores:
-            session.execute(
-                insert(health).values(
-                    retro_id=retro, question="Safe to speak up", score=score, author="U0NANA01"
-                )
-            )
+        retrospective(session, team_id=team, opened=opened, scores=scores)
     session.commit()
     built = report(session, org)
     [found] = [f for f in built.section("well-led").figures if f.kind == "health"]
@@ -149,4 +142,4 @@ def test_the_health_check_averages_over_three_answers_or_more(
     teams = {t.team.id: t.value for t in found.teams}
     assert teams["south"] == Mean(2) and teams["east"] == Mean(0)
     page = views.html_document(Renderer(), built)
-    assert "Team health check" in page and "Safe to speak up" in page
+    assert "Team health check" in page and "Safe to speak up" in page and "U0HLT" not in page

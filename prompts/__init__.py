@@ -116,6 +116,7 @@ class Renderer:
                 link=lambda url, label: f"{label} ({url})" if url else label,
             ),
         }
+        self._envs["html"] = _html_environment()  # the organisation report (issue 20)
         self._modules: dict[tuple[str, str], Any] = {}
         # A macro called with no arguments (a label, a title) always renders the same words:
         # rendered once, not on every request that builds a modal.
@@ -161,6 +162,41 @@ class Renderer:
         """Render macro ``key`` as plain text (modal labels, buttons, the terminal)."""
         return self._render("plain", key, context)
 
+    def html(self, key: str, /, **context: Any) -> str:
+        """Render macro ``key`` as HTML (the organisation report): everything interpolated is
+        HTML-escaped unless it is :class:`~markupsafe.Markup` (an inline chart)."""
+        return self._render("html", key, context)
+
 
 def _trim_plain(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- The organisation report (issue 20): HTML, autoescaped ------------------------------------
+
+
+def _number(value: float | None, digits: int = 0) -> str:
+    """``12,345`` or ``3.2``: a figure as the report prints it (nothing for None)."""
+    if value is None:
+        return ""
+    return f"{value:,.{digits}f}"
+
+
+def _percent(value: float | None) -> str:
+    """A share (0 to 1) as a whole percentage, ``81%``."""
+    return "" if value is None else f"{value * 100:.0f}%"
+
+
+def _html_environment() -> Environment:
+    """The report's environment: HTML autoescape on, None printed as nothing."""
+    env = Environment(
+        loader=PackageLoader("prompts", "templates"),
+        undefined=StrictUndefined,
+        autoescape=True,
+        finalize=lambda value: "" if value is None else value,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(day=day, number=_number, percent=_percent)
+    env.globals.update(plural=plural)
+    return env

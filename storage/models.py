@@ -210,6 +210,9 @@ class CheckinResponse(SQLModel, table=True):
     checklist: dict[str, bool] = _json_dict()
     progress: str = _text()
     story: str = _text()
+    # The teller's consent to show the story beyond the team, in the organisation report
+    # (issue 20); off unless they tick it in the check-in.
+    story_beyond_team: bool = False
     # Answers to the team's own check-in questions (app.yaml ``questions``), by question.
     answers: dict[str, str] = _json_dict()
     created_at: datetime = _created_at()

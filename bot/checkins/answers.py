@@ -152,6 +152,7 @@ def check_answers(
     answers: dict[int, str | None] | None = None,
     tension_text: str | None = None,
     shared: bool = True,
+    story_beyond_team: bool = False,  # the organisation report (issue 20)
 ) -> CheckinAnswers:
     """Check what was typed in the check-in modal; InvalidInputError names each field at fault.
 
@@ -184,6 +185,7 @@ def check_answers(
         answers=typed,
         tension=draft,
         shared=shared,
+        story_beyond_team=story_beyond_team and bool(clean_story),
     )
 
 

@@ -211,6 +211,7 @@ class CheckinAnswers:
     answers: dict[str, str] = field(default_factory=dict)
     tension: TensionDraft | None = None
     shared: bool = True
+    story_beyond_team: bool = False  # the teller's consent for the organisation report
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ def _write_response(
     response.checklist = dict(answers.checklist)
     response.progress = answers.progress
     response.story = answers.story
+    response.story_beyond_team = answers.story_beyond_team  # the organisation report
     response.answers = dict(answers.answers)
     response.updated_at = now
     session.add(response)

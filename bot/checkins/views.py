@@ -303,6 +303,13 @@ def _closing_blocks(renderer: Renderer, checkin: CheckinContext) -> list[Block]:
                 hint=renderer.plain("checkin.story_hint"),
             )
         )
+    sharing = [option(renderer.plain("checkin.share_option"), ids.CHECKIN_SHARE_VALUE)]
+    shared = [ids.CHECKIN_SHARE_VALUE] if answer is None or answer.shared else []
+    # The organisation report (issue 20): may the story leave the team?
+    if not checkin.team.questions:
+        beyond = ids.CHECKIN_STORY_BEYOND_VALUE
+        sharing.append(option(renderer.plain("checkin.story_beyond_option"), beyond))
+        shared += [beyond] if answer is not None and answer.story_beyond_team else []
     blocks += [
         text_input(
             block_id=ids.CHECKIN_TENSION_BLOCK,
@@ -318,8 +325,8 @@ def _closing_blocks(renderer: Renderer, checkin: CheckinContext) -> list[Block]:
             block_id=ids.CHECKIN_SHARE_BLOCK,
             action_id=ids.CHECKIN_SHARE_ACTION,
             label=renderer.plain("checkin.share_label"),
-            options=[option(renderer.plain("checkin.share_option"), ids.CHECKIN_SHARE_VALUE)],
-            checked=[ids.CHECKIN_SHARE_VALUE] if answer is None or answer.shared else [],
+            options=sharing,
+            checked=shared,
         ),
     ]
     blocks[-1]["hint"] = {"type": "plain_text", "text": renderer.plain("checkin.share_hint")}

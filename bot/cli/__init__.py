@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("retrobot")
 
 # The modules of bot/cli/ whose `register` adds a capability's commands, in --help order.
-CAPABILITY_COMMANDS = ("digests", "agenda", "checkins", "retros", "roles", "decisions")
+CAPABILITY_COMMANDS = ("digests", "agenda", "checkins", "retros", "roles", "decisions", "reports")
 
 
 def _parser() -> argparse.ArgumentParser:

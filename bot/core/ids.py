@@ -148,6 +148,9 @@ CHECKIN_TENSION_ACTION = "checkin_tension_input"
 CHECKIN_SHARE_BLOCK = "checkin_share"
 CHECKIN_SHARE_ACTION = "checkin_share_choice"
 CHECKIN_SHARE_VALUE = "shared"
+# The organisation report (issue 20): a second option of CHECKIN_SHARE_BLOCK, off unless
+# ticked: the story may be shared beyond the team.
+CHECKIN_STORY_BEYOND_VALUE = "story_beyond_team"
 CHECKIN_BLOCKS = {
     "mood": CHECKIN_MOOD_BLOCK,
     "note": CHECKIN_NOTE_BLOCK,

@@ -24,8 +24,10 @@ from bot.demo.cast import DEMO_APP_YAML, PEOPLE
 from bot.demo.clock import DemoClock, demo_mondays
 from bot.demo.listeners import ListenerPool
 from bot.demo.script import DemoWeek
+from bot.reports.model import Period
+from bot.reports.usecases import Scope, make_report
 from bot.server import LocalServer, make_wsgi_app
-from bot.services import open_services
+from bot.services import Services, open_services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 
@@ -131,6 +133,7 @@ def run_demo(
             summary_path = workdir / "summary.txt"
             summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
             print(summary.getvalue(), file=out, end="")
+            report_path = _write_report(services, workdir, mondays[0], last_day)
         finally:
             listeners.shutdown()
             services.engine.dispose()
@@ -138,12 +141,25 @@ def run_demo(
     if not kept:
         for leftover in database.parent.glob(database.name + "*"):  # with its -wal and -shm
             leftover.unlink()
-    elapsed = time.monotonic() - started
-    print(f"\nDone in {elapsed:.1f} s.", file=out)
-    print(f"  transcript  {transcript_path}\n  summary     {summary_path}", file=out)
-    for chart in charts:
-        print(f"  chart       {chart}", file=out)
+    files = [("transcript", transcript_path), ("summary", summary_path), ("report", report_path)]
+    files += [("chart", chart) for chart in charts]
     if kept:
-        print(f"  database    {database}\n  app.yaml    {config_path}", file=out)
-    print(f"Files are in {workdir}", file=out)
+        files += [("database", database), ("app.yaml", config_path)]
+    _print_files(out, time.monotonic() - started, files, workdir)
     return 0
+
+
+def _write_report(services: Services, workdir: Path, first: date, last: date) -> Path:
+    """The organisation report (issue 20) over the demo's weeks, as a board would read it."""
+    path = workdir / f"report-organisation-{first}-to-{last}.html"
+    document = make_report(services, scope=Scope(), period=Period(first, last))
+    path.write_text(document, encoding="utf-8")
+    return path
+
+
+def _print_files(out: TextIO, elapsed: float, files: list[tuple[str, Path]], workdir: Path) -> None:
+    """How long the demo took, and the files it wrote."""
+    print(f"\nDone in {elapsed:.1f} s.", file=out)
+    for label, path in files:
+        print(f"  {label:<12}{path}", file=out)
+    print(f"Files are in {workdir}", file=out)

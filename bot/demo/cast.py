@@ -46,6 +46,7 @@ teams:
     metrics:
       - {{id: visits, label: Client visits, unit: visits}}
       - {{id: hours, label: Hours on the road, unit: hours}}
+    key_questions: {{visits: responsive, hours: effective}}  # for the organisation report
     roles:
       - {{id: rota, name: Rota organiser, purpose: A fair rota everyone can live with,
          expertise: [rota, on-call], holders: [{BEN}]}}

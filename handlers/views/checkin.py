@@ -57,6 +57,8 @@ def read_checkin_state(values: State, team: TeamConfig | None) -> dict[str, Any]
         "tension_text": text_value(values, ids.CHECKIN_TENSION_BLOCK, ids.CHECKIN_TENSION_ACTION),
         "shared": ids.CHECKIN_SHARE_VALUE
         in selected_values(values, ids.CHECKIN_SHARE_BLOCK, ids.CHECKIN_SHARE_ACTION),
+        "story_beyond_team": ids.CHECKIN_STORY_BEYOND_VALUE  # the organisation report
+        in selected_values(values, ids.CHECKIN_SHARE_BLOCK, ids.CHECKIN_SHARE_ACTION),
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.core.config.key_questions import key_question_problem, key_question_target
 from bot.core.config.messages import message_of, suggest
 from bot.core.config.models import _NEEDS_PEOPLE, AppConfig, _describe
 from bot.core.errors import ConfigError
@@ -280,6 +281,38 @@ def _check_unique(entries: list[Any], origin: _Origin, what: str, problems: _Pro
             first[entry_id] = here.line
 
 
+def _check_key_questions(teams: list[Any], origin: _Origin, problems: _Problems) -> None:
+    """Each team's ``key_questions:`` keys must name its metrics and checklist items (the
+    organisation report, issue 20). A key set under ``defaults:`` need only name something in
+    one team (teams differ in what they count)."""
+    defaults_unmatched: dict[str, tuple[int, str]] = {}
+    defaults_matched: set[str] = set()
+    for index, team in enumerate(teams):
+        mapping = team.get("key_questions") if isinstance(team, dict) else None
+        if not isinstance(mapping, dict):
+            continue
+        metrics = [m.get("id") for m in team.get("metrics") or [] if isinstance(m, dict)]
+        metric_ids = [m for m in metrics if isinstance(m, str)]
+        checklist = [i for i in team.get("checklist") or [] if isinstance(i, str)]
+        here = origin.children[index].children["key_questions"]
+        for key in mapping:
+            where = here.children[key]
+            found = key_question_target(str(key), metric_ids, checklist)
+            if where.label.startswith("defaults."):
+                if found:
+                    defaults_matched.add(where.label)
+                else:
+                    problem = key_question_problem(str(key), metric_ids, checklist)
+                    defaults_unmatched.setdefault(where.label, (where.line, problem))
+            elif not found:
+                problems.add(
+                    where.line, where.label, key_question_problem(str(key), metric_ids, checklist)
+                )
+    for label, (line, problem) in defaults_unmatched.items():
+        if label not in defaults_matched:
+            problems.add(line, label, problem.replace("the team's", "any team's"))
+
+
 # --- Roles (bot/roles): who may hold a team's roles --------------------------------------------
 
 _NO_HOLDER = (
@@ -488,6 +521,7 @@ def _merge_defaults(
     data["teams"] = merged_teams
     root.children["teams"] = merged_origin
     _check_teams(merged_teams, merged_origin, problems)
+    _check_key_questions(merged_teams, merged_origin, problems)  # the organisation report
 
 
 def load_config(path: str | Path) -> AppConfig:

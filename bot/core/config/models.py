@@ -48,6 +48,7 @@ from bot.core.config.fields import (  # noqa: F401 (re-exported: WEEKDAYS, durat
     parse_duration,
     parse_rotation,
 )
+from bot.core.config.key_questions import KeyQuestion
 from bot.core.errors import NotFoundError
 
 
@@ -284,6 +285,8 @@ class TeamConfig(_ConfigModel):
     retro: RetroSetting = Field(default_factory=RetroSchedule)
     health: HealthQuestions = Field(default_factory=lambda: list(DEFAULT_HEALTH_QUESTIONS))
     roles: list[RoleConfig] = Field(default_factory=list)  # bot/roles: seeded once
+    # The organisation report (issue 20): metric ids and checklist.<item> -> key question.
+    key_questions: dict[str, KeyQuestion] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod

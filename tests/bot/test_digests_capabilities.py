@@ -5,7 +5,7 @@ the privacy rules (counts only for coaches; health averages only over 3 answers)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import Session
@@ -24,18 +24,13 @@ from bot.services import sync_teams
 from bot.slack.blockkit import assert_within_limits
 from prompts import Renderer
 from storage.db import make_engine, migrate, session_factory
-from storage.models import (
-    Decision,
-    HealthAnswer,
-    Proposal,
-    ProposalMethod,
-    ProposalStatus,
-    Retrospective,
-    RetroStatus,
-    Role,
-    RoleHolder,
+from storage.models import Proposal, Role, RoleHolder
+from tests.storage.factories import (
+    make_closed_retro,
+    make_decision,
+    make_proposal,
+    make_tension,
 )
-from tests.storage.factories import make_tension
 
 WEEK = "2026-W48"  # Monday 23 to Sunday 29 November 2026
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -126,56 +121,18 @@ def posted_digest(found: CoachDigest) -> str:
     return slack_text(build_digest_messages(RENDERER, found))
 
 
-def add_proposal(session: Session, *, text: str, decide_by: date, **fields: object) -> Proposal:
-    proposal = Proposal(
-        team_id="north",
-        proposer="U0ANA",
-        text=text,
-        method=ProposalMethod.ADVICE,
-        decide_by=decide_by,
-        created_at=utc(2026, 11, 20),
-        **fields,
+def add_proposal(session: Session, *, text: str, decide_by: date) -> Proposal:
+    return make_proposal(
+        session, proposer="U0ANA", text=text, decide_by=decide_by, created_at=utc(2026, 11, 20)
     )
-    session.add(proposal)
-    session.flush()
-    return proposal
 
 
 def decide(session: Session, proposal: Proposal, at: datetime) -> None:
-    proposal.status = ProposalStatus.ADOPTED
-    session.add(proposal)
-    session.add(
-        Decision(
-            team_id="north",
-            proposal_id=proposal.id or 0,
-            method=proposal.method,
-            text=proposal.text,
-            decided_by="U0ANA",
-            decided_at=at,
-        )
-    )
+    make_decision(session, proposal, decided_at=at)
 
 
 def add_retro(session: Session, *, closed: datetime, scores: dict[str, list[int]]) -> None:
-    retro = Retrospective(
-        team_id="north",
-        status=RetroStatus.CLOSED,
-        channel="C0NORTH",
-        health_questions=["We help each other", "Workload is fair"],
-        period_start=closed - timedelta(weeks=4),
-        opened_at=closed - timedelta(days=2),
-        reflection_closes_at=closed,
-        reflection_closed_at=closed,
-    )
-    session.add(retro)
-    session.flush()
-    for question, answers in scores.items():
-        for number, score in enumerate(answers):
-            session.add(
-                HealthAnswer(
-                    retro_id=retro.id or 0, question=question, score=score, author=f"U{number}"
-                )
-            )
+    make_closed_retro(session, closed=closed, scores=scores)
 
 
 # --- nothing to say: nothing said -------------------------------------------------------------

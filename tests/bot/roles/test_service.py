@@ -181,6 +181,9 @@ def test_roles_held_by_a_person_and_the_concentration_count(services: Services) 
         assert RENDERER.say("roles.digest_concentration", held=3, total=4) == (
             "one person holds 3 of the team's 4 roles."
         )
+        assert RENDERER.say("roles.digest_concentration", held=3, total=3) == (
+            "one person holds all 3 of the team's 3 roles."
+        )
 
 
 def test_the_seed_holders_of_a_config_are_checked_even_without_app_yaml(config: AppConfig) -> None:

@@ -7,6 +7,7 @@ Privacy: the coach sees nothing the team cannot, and only in aggregate).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -31,21 +32,43 @@ def decision_counts(
 ) -> DecisionCounts:
     """Decisions adopted in ``[start, end)``; proposals open now (made before ``end``), and
     those whose date is before ``today`` (the team's calendar day)."""
+    return decision_counts_by_team(
+        session, team_ids=[team_id], start=start, end=end, today=today
+    ).get(team_id, DecisionCounts())
+
+
+def decision_counts_by_team(
+    session: Session, *, team_ids: Collection[str], start: datetime, end: datetime, today: date
+) -> dict[str, DecisionCounts]:
+    """:func:`decision_counts` for many teams sharing one week (a time zone's): two grouped
+    statements, whatever the number of teams; a team with nothing to count is left out."""
+    if not team_ids:
+        return {}
     made = session.exec(
-        select(func.count()).where(
-            Decision.team_id == team_id,
+        select(Decision.team_id, func.count())
+        .where(
+            col(Decision.team_id).in_(list(team_ids)),
             col(Decision.decided_at) >= start,
             col(Decision.decided_at) < end,
         )
-    ).one()
-    open_, overdue = session.exec(
+        .group_by(col(Decision.team_id))
+    ).all()
+    pending = session.exec(
         select(
+            Proposal.team_id,
             func.count(),
             func.count().filter(col(Proposal.decide_by) < today),
-        ).where(
-            Proposal.team_id == team_id,
+        )
+        .where(
+            col(Proposal.team_id).in_(list(team_ids)),
             col(Proposal.status) == ProposalStatus.OPEN,
             col(Proposal.created_at) < end,
         )
-    ).one()
-    return DecisionCounts(made=made, open=open_, overdue=overdue)
+        .group_by(col(Proposal.team_id))
+    ).all()
+    counts = {team_id: DecisionCounts(made=count) for team_id, count in made}
+    for team_id, open_, overdue in pending:
+        counts[team_id] = DecisionCounts(
+            made=counts.get(team_id, DecisionCounts()).made, open=open_, overdue=overdue
+        )
+    return counts

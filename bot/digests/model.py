@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core.errors import RetrobotError
 from bot.core.meetings import parse_iso_week
+from bot.decisions.counts import DecisionCounts
+from bot.retros.model import HealthTrend
 from storage.models import DigestKind
 from storage.weekly import FeedbackCounts, OwnerSpread, TensionCounts
 
@@ -42,6 +44,9 @@ class SignalKind(StrEnum):
     PRIVATE_TENSIONS = "private_tensions"
     LEADERSHIP_CONCENTRATED = "leadership_concentrated"
     NO_FEEDBACK = "no_feedback"
+    PROPOSALS_OVERDUE = "proposals_overdue"  # bot/decisions: a count, never a proposal's words
+    ROLES_CONCENTRATED = "roles_concentrated"  # bot/roles: one person holds most roles
+    ISSUES_IN_COMMON = "issues_in_common"  # bot/circles: teams of a circle sensing one gap
 
 
 class DeliveryOutcome(StrEnum):
@@ -115,6 +120,11 @@ class TeamFigures:
     feedback: FeedbackCounts
     values: list[tuple[str, int]]
     first_activity: datetime | None
+    # Deciding (bot/decisions): decisions made this week, proposals open and past their date.
+    decisions: DecisionCounts = field(default_factory=DecisionCounts)
+    # The health check of the latest retrospective closed by the week's end (bot/retros):
+    # averages over at least 3 answers only; None before the team's first.
+    health: HealthTrend | None = None
 
     @property
     def this_week(self) -> WeekFigures:
@@ -156,6 +166,7 @@ class TeamFigures:
             or t.triaged
             or t.closed
             or t.actions_done
+            or self.decisions.made
             or f.appreciations
             or f.suggestions
         )

@@ -15,21 +15,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.circles.model import CommonIssue
+from bot.circles.service import issues_in_common
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import NotInTeamError
 from bot.core.meetings import iso_week, parse_iso_week, shift_week, week_bounds
+from bot.decisions.counts import DecisionCounts, decision_counts_by_team
 from bot.digests.model import (
     DIGESTS_SHOWN,
     HISTORY_WEEKS,
     MIN_ANSWERS,
     MONTH_WEEKS,
-    MOOD_DROP,
     STALE_TENSION,
     STORIES_SHOWN,
     TREND_WEEKS,
@@ -37,14 +38,16 @@ from bot.digests.model import (
     CoachTeam,
     MetricFigures,
     ReceivedDigest,
-    SignalKind,
     Story,
-    SupportSignal,
     TeamFigures,
     TeamSummary,
     WeekFigures,
     WeekNotStartedError,
 )
+from bot.digests.signals import support_signals
+from bot.retros.figures import health_trends
+from bot.retros.model import HealthTrend
+from bot.roles.service import role_concentration
 from storage import weekly
 from storage.weekly import FeedbackCounts, OwnerSpread, TensionCounts, Weeks
 
@@ -92,6 +95,8 @@ class _ZoneCounts:
     feedback: dict[str, FeedbackCounts]
     values: dict[str, dict[str, int]]
     first_rounds: dict[str, datetime]
+    decisions: dict[str, DecisionCounts]
+    health: dict[str, HealthTrend]
 
 
 def _count_zone(
@@ -111,6 +116,10 @@ def _count_zone(
         ),
         values=weekly.values_named(session, team_ids=team_ids, weeks=weeks),
         first_rounds=weekly.first_rounds(session, team_ids=team_ids),
+        decisions=decision_counts_by_team(
+            session, team_ids=team_ids, start=weeks.start, end=weeks.end, today=weeks.ref_date
+        ),
+        health=health_trends(session, team_ids=team_ids, until=weeks.ref),
     )
 
 
@@ -231,6 +240,8 @@ def _team_figures(
         first_activity=_first_activity(
             counted.first_rounds.get(team.id), tensions.first_raised, feedback.first_at
         ),
+        decisions=counted.decisions.get(team.id, DecisionCounts()),
+        health=counted.health.get(team.id),
     )
 
 
@@ -301,117 +312,6 @@ def build_team_summary(
     ]
 
 
-# --- signals ----------------------------------------------------------------------------------
-
-
-def support_signals(figures: TeamFigures) -> list[SupportSignal]:
-    """Where the team may want support this week, each with its evidence; [] when nothing shows."""
-    found = [
-        _participation_falling(figures),
-        _mood_down(figures),
-        _old_tensions(figures),
-        _private_tensions(figures),
-        _leadership_concentrated(figures),
-        _no_feedback(figures),
-    ]
-    return [signal for signal in found if signal is not None]
-
-
-def _signal(figures: TeamFigures, kind: SignalKind, **evidence: Any) -> SupportSignal:
-    return SupportSignal(kind, figures.team_id, figures.team_name, evidence)
-
-
-def _participation_falling(figures: TeamFigures) -> SupportSignal | None:
-    """Fewer answered each of the last three weeks with a check-in, this one included."""
-    rated = [(w.week, w.participation) for w in figures.weeks if w.participation is not None]
-    if len(rated) < 3 or rated[-1][0] != figures.week:
-        return None
-    (w1, p1), (w2, p2), (w3, p3) = rated[-3:]
-    if not p1 > p2 > p3:  # type: ignore[operator]
-        return None
-    return _signal(
-        figures,
-        SignalKind.PARTICIPATION_FALLING,
-        weeks=[w1, w2, w3],
-        rates=[round(p * 100) for p in (p1, p2, p3)],  # type: ignore[operator]
-    )
-
-
-def _mood_down(figures: TeamFigures) -> SupportSignal | None:
-    """This week's mood at least :data:`MOOD_DROP` below the last week's that had one."""
-    moods = [(w.week, w.mood) for w in figures.weeks if w.mood is not None]
-    if len(moods) < 2 or moods[-1][0] != figures.week:
-        return None
-    (before_week, before), (_, now_mood) = moods[-2], moods[-1]
-    # Compared as shown (one decimal), so the evidence never contradicts the claim.
-    if round(before, 1) - round(now_mood, 1) < MOOD_DROP:  # type: ignore[arg-type]
-        return None
-    return _signal(
-        figures,
-        SignalKind.MOOD_DOWN,
-        before=round(before, 1),  # type: ignore[arg-type]
-        after=round(now_mood, 1),  # type: ignore[arg-type]
-        before_week=before_week,
-    )
-
-
-def _old_tensions(figures: TeamFigures) -> SupportSignal | None:
-    """Tensions open for longer than :data:`STALE_TENSION`."""
-    tensions = figures.tensions
-    if not tensions.stale_open:
-        return None
-    return _signal(
-        figures,
-        SignalKind.OLD_TENSIONS,
-        count=tensions.stale_open,
-        weeks=STALE_TENSION.days // 7,
-        oldest_days=figures.oldest_open_days,
-    )
-
-
-def _private_tensions(figures: TeamFigures) -> SupportSignal | None:
-    """Tensions raised privately this week (how many, and how many are still open)."""
-    tensions = figures.tensions
-    if not tensions.private_raised:
-        return None
-    return _signal(
-        figures,
-        SignalKind.PRIVATE_TENSIONS,
-        count=tensions.private_raised,
-        still_open=tensions.private_open,
-    )
-
-
-def _leadership_concentrated(figures: TeamFigures) -> SupportSignal | None:
-    """One person owns more than half of the team's open actions (of three or more)."""
-    owners = figures.owners
-    if owners.actions < MIN_ANSWERS or owners.top_owner_actions * 2 <= owners.actions:
-        return None
-    return _signal(
-        figures,
-        SignalKind.LEADERSHIP_CONCENTRATED,
-        top=owners.top_owner_actions,
-        total=owners.actions,
-        owners=owners.owners,
-    )
-
-
-def _no_feedback(figures: TeamFigures) -> SupportSignal | None:
-    """No feedback in :data:`MONTH_WEEKS` weeks, in a team known for longer than that."""
-    month_start = figures.end - timedelta(weeks=MONTH_WEEKS)
-    known_a_month = figures.first_activity is not None and figures.first_activity < month_start
-    if not known_a_month or figures.feedback.month_total != 0:
-        return None
-    last = figures.feedback.last_at
-    return _signal(
-        figures,
-        SignalKind.NO_FEEDBACK,
-        weeks=MONTH_WEEKS,
-        last=last.astimezone(ZoneInfo(figures.timezone)).date() if last else None,
-        looked_back=len(figures.weeks),
-    )
-
-
 # --- coach digests ----------------------------------------------------------------------------
 
 
@@ -437,13 +337,41 @@ def build_coach_digests(
     }
     every_team = list(dict.fromkeys(t for ids in teams_of.values() for t in ids))
     figures, _ = build_team_figures(session, config=config, team_ids=every_team, week=week, now=now)
-    return {
-        coach: CoachDigest(
-            coach_id=coach,
-            week=week,
-            teams=[CoachTeam(figures[t], support_signals(figures[t])) for t in teams_of[coach]],
+    roles_held = role_concentration(session, team_ids=every_team)
+    common = _issues_by_team(session, config=config, team_ids=every_team)
+    teams = {
+        t: CoachTeam(
+            figures[t],
+            support_signals(figures[t], roles_held=roles_held.get(t), common_issues=common[t]),
         )
+        for t in every_team
+    }
+    return {
+        coach: CoachDigest(coach_id=coach, week=week, teams=[teams[t] for t in teams_of[coach]])
         for coach in coaches
+    }
+
+
+def _issues_by_team(
+    session: Session, *, config: AppConfig, team_ids: Sequence[str]
+) -> dict[str, list[tuple[str, list[CommonIssue]]]]:
+    """For each team, the issues in common of each circle it belongs to (by circle name).
+
+    Open now, as the circle's agenda shows them: two statements per circle involved.
+    """
+    wanted = set(team_ids)
+    found = {
+        circle.id: issues_in_common(session, team_ids=circle.teams)
+        for circle in config.circles
+        if wanted.intersection(circle.teams)
+    }
+    return {
+        team_id: [
+            (circle.name, found[circle.id])
+            for circle in config.circles_of(team_id)
+            if found.get(circle.id)
+        ]
+        for team_id in team_ids
     }
 
 

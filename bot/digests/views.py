@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.digests.model import (
     MIN_ANSWERS,
@@ -119,7 +121,43 @@ def figures_lines(
         say("summary.appreciation", fb=figures.feedback, values=figures.values),
         say("summary.feedback_counts", fb=figures.feedback, month_weeks=MONTH_WEEKS),
     )
-    return {"checkin": checkin, "numbers": numbers, "tensions": tensions, "feedback": feedback}
+    return {
+        "checkin": checkin,
+        "numbers": numbers,
+        "tensions": tensions,
+        "decisions": _lines(say("summary.decisions", d=figures.decisions)),
+        "feedback": feedback,
+        "health": _lines(_health_compact(say, figures)),
+    }
+
+
+def _health_compact(say: Callable[..., str], figures: TeamFigures) -> str:
+    """The coach digest's one line of team health: the averages shown (3+ answers), or ''."""
+    if figures.health is None:
+        return ""
+    shown = [h for h in figures.health.figures if h.average is not None]
+    if not shown:
+        return ""
+    return say("summary.health_compact", shown=shown, opened=_local_day(figures))
+
+
+def _local_day(figures: TeamFigures) -> date | None:
+    """The day of the team's latest retrospective, in the team's zone."""
+    if figures.health is None:
+        return None
+    return figures.health.opened_at.astimezone(ZoneInfo(figures.timezone)).date()
+
+
+def health_lines(renderer: Renderer, figures: TeamFigures, *, flavour: str = "mrkdwn") -> list[str]:
+    """The summary's team health: a line per question of the latest retrospective, an average
+    only over at least 3 answers; [] before the team's first retrospective."""
+    if figures.health is None or not figures.health.figures:
+        return []
+    say = _say(renderer, flavour)
+    return [
+        say("summary.health_intro", opened=_local_day(figures)),
+        *(say("summary.health_line", h=h, min_answers=MIN_ANSWERS) for h in figures.health.figures),
+    ]
 
 
 def summary_parts(
@@ -143,7 +181,11 @@ def summary_parts(
     if stories or figures.this_week.rounds:
         parts.append(Part(say("summary.section_stories"), stories or [say("summary.no_stories")]))
     parts.append(Part(say("summary.section_tensions"), lines["tensions"]))
+    if lines["decisions"]:
+        parts.append(Part(say("summary.section_decisions"), lines["decisions"]))
     parts.append(Part(say("summary.section_feedback"), lines["feedback"]))
+    if health := health_lines(renderer, figures, flavour=flavour):
+        parts.append(Part(say("summary.section_health"), health))
     return parts
 
 
@@ -243,7 +285,9 @@ def digest_team_lines(renderer: Renderer, team: CoachTeam, *, flavour: str = "mr
         *lines["checkin"],
         *lines["numbers"],
         *lines["tensions"],
+        *lines["decisions"],
         *lines["feedback"],
+        *lines["health"],
     ]
 
 

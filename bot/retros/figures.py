@@ -278,9 +278,12 @@ def previous_reflected(session: Session, *, retro: Retrospective) -> Retrospecti
     ).first()
 
 
-def health_trends(session: Session, *, team_ids: Sequence[str]) -> dict[str, HealthTrend]:
-    """Each team's health at its latest retrospective whose reflection closed, against the one
-    before: averages over at least 3 answers only (for the weekly summary and the coach digest).
+def health_trends(
+    session: Session, *, team_ids: Sequence[str], until: datetime | None = None
+) -> dict[str, HealthTrend]:
+    """Each team's health at its latest retrospective whose reflection closed (before ``until``
+    when given: a past week's summary), against the one before: averages over at least 3
+    answers only (for the weekly summary and the coach digest).
 
     Two statements, whatever the number of teams or of retrospectives behind them.
     """
@@ -302,6 +305,7 @@ def health_trends(session: Session, *, team_ids: Sequence[str]) -> dict[str, Hea
         .where(
             col(Retrospective.team_id).in_(list(team_ids)),
             col(Retrospective.reflection_closed_at).is_not(None),
+            *([col(Retrospective.reflection_closed_at) < until] if until is not None else []),
         )
         .subquery()
     )

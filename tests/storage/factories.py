@@ -12,12 +12,19 @@ from storage.models import (
     CheckinPrompt,
     CheckinResponse,
     CheckinRound,
+    Decision,
     DeliveryStatus,
     DigestKind,
     Feedback,
     FeedbackKind,
+    HealthAnswer,
     Member,
     PromptStatus,
+    Proposal,
+    ProposalMethod,
+    ProposalStatus,
+    Retrospective,
+    RetroStatus,
     SentDigest,
     Team,
     Tension,
@@ -145,6 +152,70 @@ def make_answered_round(
     for user_id in unanswered:
         make_prompt(session, round_id=round_.id, user_id=user_id, status=PromptStatus.SENT)
     return round_
+
+
+def make_proposal(session: Session, **overrides: Any) -> Proposal:
+    """An open advice-process proposal by U01 in team north, to decide by 10 June 2026."""
+    fields: dict[str, Any] = {
+        "team_id": "north",
+        "proposer": "U01",
+        "text": "Swap shifts through the rota organiser",
+        "method": ProposalMethod.ADVICE,
+        "decide_by": date(2026, 6, 10),
+        "created_at": MONDAY_NOON,
+    } | overrides
+    return _add(session, Proposal(**fields))
+
+
+def make_decision(session: Session, proposal: Proposal, *, decided_at: datetime) -> Decision:
+    """The proposal adopted at ``decided_at`` by its proposer."""
+    proposal.status = ProposalStatus.ADOPTED
+    session.add(proposal)
+    return _add(
+        session,
+        Decision(
+            team_id=proposal.team_id,
+            proposal_id=proposal.id or 0,
+            method=proposal.method,
+            text=proposal.text,
+            decided_by=proposal.proposer,
+            decided_at=decided_at,
+        ),
+    )
+
+
+def make_closed_retro(
+    session: Session,
+    *,
+    closed: datetime,
+    scores: dict[str, Sequence[int]],
+    team_id: str = "north",
+    channel: str = "C0NORTH",
+) -> Retrospective:
+    """A retrospective opened two days before ``closed`` and closed then, with the health
+    answers ``scores`` (by question; one author each)."""
+    retro = _add(
+        session,
+        Retrospective(
+            team_id=team_id,
+            status=RetroStatus.CLOSED,
+            channel=channel,
+            health_questions=list(scores),
+            period_start=closed - timedelta(weeks=4),
+            opened_at=closed - timedelta(days=2),
+            reflection_closes_at=closed,
+            reflection_closed_at=closed,
+        ),
+    )
+    for question, answers in scores.items():
+        for number, score in enumerate(answers):
+            session.add(
+                HealthAnswer(
+                    retro_id=retro.id or 0, question=question, score=score, author=f"U{number:02}"
+                )
+            )
+    session.flush()
+    return retro
 
 
 def _add(session: Session, row: Row) -> Row:

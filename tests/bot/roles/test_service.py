@@ -179,7 +179,10 @@ def test_roles_held_by_a_person_and_the_concentration_count(services: Services) 
         # Ben holds 3 of North's 4 roles: the digest may say "one person holds 3 of 4 roles".
         assert roles.role_concentration(session, team_ids=["north", "south"]) == {"north": (3, 4)}
         assert RENDERER.say("roles.digest_concentration", held=3, total=4) == (
-            "One person holds 3 of the team's 4 roles."
+            "one person holds 3 of the team's 4 roles."
+        )
+        assert RENDERER.say("roles.digest_concentration", held=3, total=3) == (
+            "one person holds all 3 of the team's 3 roles."
         )
 
 

@@ -16,10 +16,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from bot.core.people import is_former_member
 from bot.core.text import escape_mrkdwn, quote
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+# How a person retrobot has forgotten is shown wherever their id stays in the team's record.
+FORMER_MEMBER = "a former member"
 
 
 class Mrkdwn(str):
@@ -38,6 +41,8 @@ def _finalize(value: Any) -> str:
 
 def mention(user_id: str | None) -> str:
     """Mention a Slack user by id; anything that is not a user id is shown as escaped text."""
+    if is_former_member(user_id):
+        return Mrkdwn(FORMER_MEMBER)
     if user_id and _USER_ID.match(user_id):
         return Mrkdwn(f"<@{user_id}>")
     return Mrkdwn(escape_mrkdwn(user_id or "someone"))
@@ -79,6 +84,11 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
+def _plain_mention(user_id: str | None) -> str:
+    """``@U123`` on plain text and the terminal; a former member as such."""
+    return FORMER_MEMBER if is_former_member(user_id) else f"@{user_id or 'someone'}"
+
+
 def _plain_finalize(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -97,7 +107,7 @@ class Renderer:
             ),
             "plain": self._environment(
                 _plain_finalize,
-                mention=lambda user_id: f"@{user_id or 'someone'}",
+                mention=_plain_mention,
                 channel=lambda channel_id: f"#{channel_id or ''}",
                 quoted=lambda text, limit=3000: _trim_plain(text or "", limit),
                 link=lambda url, label: f"{label} ({url})" if url else label,

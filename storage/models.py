@@ -576,3 +576,21 @@ class Decision(SQLModel, table=True):
     # The tension that brought it back on the agenda at its review date (no foreign key, as
     # for proposal.tension_id).
     review_tension_id: int | None = None
+
+
+# --- A person's own data: `retrobot forget` (bot/data/member_forget.py) ----------------------
+
+
+class MemberErasure(SQLModel, table=True):
+    """One `retrobot forget`: who ran it, when, for which member — as a hash of their Slack id,
+    never the id — and how many rows it changed in each table. It holds no content."""
+
+    __tablename__ = "member_erasure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # sha256 of the Slack id (bot.core.people.member_hash): answers "was U… forgotten?".
+    member_hash: str = Field(index=True)
+    run_by: str
+    run_at: datetime = _datetime()
+    # {"checkin_response": {"erase": 12}, "member": {"delete": 2}, ...}
+    changes: dict[str, Any] = _json_dict()

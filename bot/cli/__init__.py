@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cli import decisions as cli_decisions
 
     cli_decisions.register(commands, load=_load)
+
+    from bot.cli import member as cli_member
+
+    cli_member.register(commands, load=_load)
     return parser
 
 

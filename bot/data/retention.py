@@ -58,8 +58,9 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
         col(Proposal.created_at) < cutoff, col(Proposal.updated_at) < cutoff
     ),
 }
-# Tables never expired: app.yaml's teams and people, and the scheduler's lease.
-KEPT = frozenset({"team", "member", "coach", "scheduler_lock"})
+# Tables never expired: app.yaml's teams and people, the scheduler's lease, and the record of
+# each erasure (`retrobot forget`), which holds no content.
+KEPT = frozenset({"team", "member", "coach", "scheduler_lock", "member_erasure"})
 
 
 def purge_expired(

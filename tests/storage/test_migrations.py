@@ -45,6 +45,8 @@ TABLES = {
     "advice",
     "objection",
     "decision",
+    # A person's own data (bot/data/member_forget.py): the record of each erasure.
+    "member_erasure",
 }
 
 

@@ -26,7 +26,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Table, cast, false, or_, select
+from sqlalchemy import JSON, ColumnElement, Select, String, Table, cast, false, or_, select
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel, col
 
 from bot.core.errors import RetrobotError
@@ -336,6 +337,14 @@ NAMES_NOBODY: dict[str, str] = {
 NOT_PEOPLE: dict[str, str] = {
     "decision.shaped_by": "words: how the advice shaped the decision",
 }
+
+
+def holds_text(column: Any) -> bool:
+    """True for a column that can hold a Slack id or a person's words: text, or JSON."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    return isinstance(kind, String | JSON)
 
 
 def registry_entry(table: str) -> PersonTable | None:

@@ -44,7 +44,7 @@ from sqlmodel import Session, SQLModel, col
 from bot.core.config import AppConfig
 from bot.core.errors import NotAllowedError, NotFoundError
 from bot.core.people import member_hash, new_former_member_id
-from bot.data.member import REGISTRY, Change, Forget, Forgetting, PersonTable
+from bot.data.member import REGISTRY, Change, Forget, Forgetting, PersonTable, holds_text
 from bot.digests.model import Story
 from prompts import FORMER_MEMBER, Renderer
 from storage.models import (
@@ -128,13 +128,13 @@ def still_listed(session: Session, *, config: AppConfig, user_id: str) -> list[s
     places += [f"a coach of {team.id}" for team in config.coached_by(user_id)]
     grouped = [team.id for team in config.teams if team.usergroup is not None]
     if grouped:
-        found = session.exec(
+        found = session.execute(
             select(Member.team_id).where(
                 col(Member.user_id) == user_id,
                 col(Member.active).is_(True),
                 col(Member.team_id).in_(grouped),
             )
-        ).all()
+        ).scalars()
         places += [f"in the Slack user group of {team_id}" for team_id in sorted(set(found))]
     return places
 
@@ -212,7 +212,7 @@ def _searched_tables() -> list[Table]:
 
 def _text_columns(table: Table) -> list[Any]:
     """The columns that may hold a Slack id: text of any length, and JSON."""
-    return [c for c in table.columns if isinstance(c.type, String | JSON) or _is_json(c)]
+    return [column for column in table.columns if holds_text(column)]
 
 
 def _is_json(column: Any) -> bool:

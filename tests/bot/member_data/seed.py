@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session
 
 from bot.core.config import AppConfig, parse_config
-from bot.digests import service as digests, views
+from bot.digests import service as digests
+from bot.digests import views
 from prompts import Renderer
 from storage.models import (
     Advice,
@@ -95,7 +96,7 @@ RECORD_WORDS = (
 )
 OTHERS_WORDS = (
     "Ana to Shay: try the checklist",
-    "Dev's anonymous thanks to Shay",
+    "Sam's anonymous thanks to Shay",
     "Ben answers Shay's request",
     "Ana's tension for <@U0SHARED> to follow up",
     "Ana's advice: ask nights too",
@@ -293,13 +294,13 @@ def _feedback(session: Session) -> None:
             created_at=at,
         ),
         Feedback(
-            team_id="north",
+            team_id="south",
             giver=None,
             anonymous=True,
             receiver=SHARED,
             kind=FeedbackKind.APPRECIATION,
             values=["Compassion"],
-            text="Dev's anonymous thanks to Shay",
+            text="Sam's anonymous thanks to Shay",
             created_at=at,
         ),
         Feedback(

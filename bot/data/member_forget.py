@@ -73,7 +73,7 @@ class ForgetPlan:
     @property
     def empty(self) -> bool:
         """True when nothing names the person."""
-        return not self.changes and not self.mentions
+        return not self.changes and not self.mentions and not self.stories
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows by table and action (``mention``: their id in other rows; ``story``: summaries
@@ -152,8 +152,14 @@ def refuse_if_listed(session: Session, *, config: AppConfig, user_id: str) -> No
 # --- the plan ---------------------------------------------------------------------------------
 
 
-def plan_forget(connection: Connection, forgetting: Forgetting) -> ForgetPlan:
-    """Read what forgetting the person changes; nothing is written."""
+def plan_forget(
+    connection: Connection, forgetting: Forgetting, *, count_mentions: bool = True
+) -> ForgetPlan:
+    """Read what forgetting the person changes; nothing is written.
+
+    ``count_mentions`` also looks through every text column for their id elsewhere (a full
+    scan); forget itself skips it and counts what it replaces instead.
+    """
     plan = ForgetPlan(user_id=forgetting.user_id)
     planned: dict[str, set[Any]] = defaultdict(set)
     for entry in REGISTRY:
@@ -163,12 +169,12 @@ def plan_forget(connection: Connection, forgetting: Forgetting) -> ForgetPlan:
             change = entry.change(row, forgetting)
             plan.changes.setdefault((entry.table, change), []).append(row[key.name])
             planned[entry.table].add(row[key.name])
-    for table, row in _rows_holding(connection, forgetting.user_id):
+    for table, row in _rows_holding(connection, forgetting.user_id) if count_mentions else ():
         [key] = table.primary_key.columns
         if row[key.name] not in planned[table.name]:
             plan.mentions[table.name] += 1
     plan.stories = len(_summaries_with_stories(connection, forgetting.user_id))
-    if plan.empty:
+    if plan.empty and count_mentions:
         raise NotFoundError(_nothing_held(connection, forgetting.user_id))
     return plan
 
@@ -259,7 +265,7 @@ def _take_out_stories(connection: Connection, user_id: str, renderer: Renderer) 
     summaries = _summaries_with_stories(connection, user_id)
     if not summaries:
         return
-    teams = {team_id for _, team_id, _ in summaries}
+    teams = sorted({team_id for _, team_id, _ in summaries})
     stories: dict[str, list[str]] = defaultdict(list)
     for team_id, story in connection.execute(
         select(CheckinRound.team_id, CheckinResponse.story)
@@ -305,13 +311,15 @@ def forget_member(
         connection.exec_driver_sql("PRAGMA secure_delete=ON")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     try:
-        plan = plan_forget(connection, forgetting)
+        plan = plan_forget(connection, forgetting, count_mentions=False)
         _take_out_stories(connection, user_id, renderer)
         for (table, change), keys in plan.changes.items():
             entry = next(e for e in REGISTRY if e.table == table)
             for start in range(0, len(keys), BATCH_SIZE):
                 _apply(connection, entry, change, keys[start : start + BATCH_SIZE], forgetting)
-        _replace_everywhere(connection, forgetting)
+        plan.mentions = _replace_everywhere(connection, forgetting)
+        if plan.empty:
+            raise NotFoundError(_nothing_held(connection, user_id))
         hashed = member_hash(user_id)
         connection.execute(
             MemberErasure.__table__.insert().values(  # type: ignore[attr-defined]
@@ -391,9 +399,10 @@ def _models() -> Iterator[type[SQLModel]]:
 _MENTION = "<@{id}(?:\\|[^>]*)?>"
 
 
-def _replace_everywhere(connection: Connection, forgetting: Forgetting) -> None:
+def _replace_everywhere(connection: Connection, forgetting: Forgetting) -> Counter[str]:
     """Replace the id in every row that still holds it: as a whole value with the former member
-    id, and in words (a mention in someone else's text) with "a former member"."""
+    id, and in words (a mention in someone else's text) with "a former member"; the rows
+    changed, by table."""
     person = forgetting.user_id
     mention = re.compile(_MENTION.format(id=re.escape(person)))
 
@@ -408,6 +417,7 @@ def _replace_everywhere(connection: Connection, forgetting: Forgetting) -> None:
             return {scrubbed(k): scrubbed(v) for k, v in value.items()}
         return value
 
+    replaced: Counter[str] = Counter()
     for table, row in _rows_holding(connection, person):
         [key] = table.primary_key.columns
         changed = {
@@ -416,3 +426,5 @@ def _replace_everywhere(connection: Connection, forgetting: Forgetting) -> None:
             if person in _as_text(row[column.name])
         }
         connection.execute(update(table).where(key == row[key.name]).values(changed))
+        replaced[table.name] += 1
+    return replaced

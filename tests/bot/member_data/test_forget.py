@@ -384,6 +384,6 @@ def test_the_preview_changes_nothing_and_says_what_forget_will_do(engine: Engine
         "  - erase 4 check-in answers: their words deleted, the rest kept for past weeks' figures"
     ) in lines
     assert '  - keep 2 decisions, naming "a former member" instead of them' in lines
-    assert "  - take 1 shared story of theirs out of the team summaries kept as sent" in lines
+    assert "  - take their shared stories out of 1 team summary kept as sent" in lines
     assert lines[-1].startswith("Past weeks' figures")
     assert member_export(engine, SHARED)["member"] == SHARED

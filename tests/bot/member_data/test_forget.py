@@ -387,3 +387,19 @@ def test_the_preview_changes_nothing_and_says_what_forget_will_do(engine: Engine
     assert "  - take their shared stories out of 1 team summary kept as sent" in lines
     assert lines[-1].startswith("Past weeks' figures")
     assert member_export(engine, SHARED)["member"] == SHARED
+
+
+def test_a_coach_who_left_is_forgotten_and_the_team_keeps_their_digests(engine: Engine) -> None:
+    config = parse_config(WITHOUT_SHAY_YAML.replace(f"    coaches: [{COACH}]\n", ""), source="x")
+
+    forget(engine, config, user_id=COACH)
+
+    with Session(engine) as session:
+        [digest] = session.exec(
+            select(SentDigest).where(col(SentDigest.kind) == DigestKind.COACH_DIGEST)
+        ).scalars()
+    assert is_former_member(digest.recipient)
+    assert digest.body == "North: 5 of 5 checked in"  # what the team can still read
+    assert traces(engine, [COACH]) == {}
+    rendered = Renderer().say("summary.story", s=digests.Story(digest.recipient, "x"))
+    assert rendered.endswith("— a former member")

@@ -83,15 +83,11 @@ def _parser() -> argparse.ArgumentParser:
 
     from bot.cli import data as cli_data
 
-    cli_data.register(commands)
+    cli_data.register(commands, load=_load)
 
     from bot.cli import decisions as cli_decisions
 
     cli_decisions.register(commands, load=_load)
-
-    from bot.cli import member as cli_member
-
-    cli_member.register(commands, load=_load)
     return parser
 
 

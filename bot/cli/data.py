@@ -11,17 +11,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `export`, `import` and `status` commands."""
+def register(commands: argparse._SubParsersAction, *, load: Callable[..., Any]) -> None:  # type: ignore[type-arg]
+    """Add the `export`, `import` and `status` commands (and `forget`, from bot/cli/member.py)."""
     export = commands.add_parser(
         "export", help="write all of one team's data, or all that is held about a person, to a file"
     )
@@ -44,17 +44,21 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     export.set_defaults(run=run_export)
 
-    load = commands.add_parser(
+    restore = commands.add_parser(
         "import", help="load an export into DATABASE_URL (restore, or move to PostgreSQL)"
     )
-    load.add_argument("file", type=Path, help="a .json or .zip file written by retrobot export")
-    load.set_defaults(run=run_import)
+    restore.add_argument("file", type=Path, help="a .json or .zip file written by retrobot export")
+    restore.set_defaults(run=run_import)
 
     status = commands.add_parser(
         "status", help="the last check-in round's and weekly deliveries' report per team"
     )
     status.add_argument("--team", help="only this team (its id in app.yaml)")
     status.set_defaults(run=run_status)
+
+    from bot.cli import member as cli_member
+
+    cli_member.register(commands, load=load, database_session=database_session)
 
 
 @contextmanager

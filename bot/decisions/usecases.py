@@ -18,7 +18,6 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.core.errors import NotAllowedError
-from bot.core.people import is_former_member
 from bot.decisions import answers, asks, checks, delivery, log, service
 from bot.decisions.home_views import (
     HOME_SHOWN,
@@ -45,7 +44,6 @@ from bot.slack import client as slack
 from bot.slack import users as slack_users
 from bot.slack.blocks import Block
 from bot.tensions import service as tensions
-from prompts import FORMER_MEMBER
 from storage.models import Advice, AdviceAnswer, Proposal, RoundAnswer
 
 logger = logging.getLogger(__name__)
@@ -579,8 +577,6 @@ def decision_log(services: Services, *, team_id: str, since: date | None, fmt: s
     config = services.config
 
     def name(user_id: str | None) -> str:
-        if is_former_member(user_id):  # forgotten (`retrobot forget`): no name, no id
-            return FORMER_MEMBER
         known = config.name_of(user_id)
         return f"{known} ({user_id})" if known else (user_id or "")
 

@@ -1,23 +1,26 @@
 """Ack latency and throughput: retrobot against a bare Bolt app, on the same server and machine.
 
-    python bench/ack_bench.py                 # SQLite, 1,000 teams, 3 runs
-    python bench/ack_bench.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    python bench/ack_bench.py                 # SQLite, 1,000 teams, 5 rounds each
+    python bench/ack_bench.py --database-url postgresql://postgres@127.0.0.1:5432/perf_bench
 
 Starts ``retrobot serve --http --workers 4 --threads 2`` (the sizing docs/deploy.md gives for two
 cores; ``--workers`` and ``--threads`` change it) on a fresh database with a generated
 1,000-team app.yaml, and the bare Bolt app (bench/bare_app.py) on gunicorn with the same workers
 and threads; each talks to its own Slack stand-in process. Both get the same load from a
 generator on 127.0.0.1 (bench/load.py): signed `/tension` commands and tension submissions, half
-each, every submission with a view id of its own so each stores a tension. For each app, in
-every run (the apps take turns going first):
+each, every submission with a view id of its own so each stores a tension. It follows the A/B
+protocol of bench/protocol.py: retrobot then the bare app, round after round (at least 5 each),
+the load generator pinned apart from the servers where the cores allow, the load average read
+at the start and between rounds. For each app, in every round:
 
 - saturated throughput: requests answered per second over 50 keep-alive connections;
 - ack latency at a fixed offered rate of 100 requests/s (open loop, from the scheduled time).
 - the serving workers' CPU time per answered request in each of the two (from /proc), which
   other load on the machine disturbs far less than throughput.
 
-It prints each run, then the medians over the runs with the ratios to the bare app (each ratio
-taken within a run, then the median), against the targets of issue 9. Afterwards it checks that
+It prints each round with its ratios, then each ratio's median and min–max over the rounds (the
+ratio is taken within a round, then the median), against the targets of issue 9, and whether
+the machine was loaded. Afterwards it checks that
 the work was really done: every answered submission stored a tension, and each app made the
 Slack calls its requests call for. With --database-url (a PostgreSQL server) it creates a scratch
 database there and drops it at the end.
@@ -36,7 +39,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import harness
+from bench import harness, protocol
 from bench.harness import median, percentile
 from bench.load import Outcome, offer, saturate
 from bench.workload import COMMAND, SUBMISSION, bare_views, tension_requests
@@ -67,7 +70,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; --smoke is a tiny run that only proves the benchmark works."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch database on")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--rounds", "--runs", dest="runs", type=int, default=protocol.MIN_ROUNDS, help="each"
+    )
+    parser.add_argument("--pin", default="auto", help="auto, off, or SERVERS:LOAD cpu lists")
     parser.add_argument("--teams", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
@@ -84,6 +90,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.runs, args.teams, args.workers, args.threads = 1, 20, 1, 4
         args.connections, args.saturation_seconds, args.warmup_seconds = 4, 1.0, 0.3
         args.rate, args.rate_seconds, args.rate_connections, args.processes = 20.0, 1.0, 4, 1
+    protocol.check_rounds(args.runs, smoke=args.smoke)
     return args
 
 
@@ -210,9 +217,9 @@ def check_work(name: str, tally: dict, sent: dict) -> list[str]:
 
 
 def show_run(number: int, results: dict[str, Figures]) -> None:
-    """One run's figures, as they come."""
+    """One round's figures and ratios, as they come."""
     ours, bare = results[RETROBOT], results[BARE]
-    print(f"run {number}:")
+    print(f"round {number}:")
     for name, figures in ((RETROBOT, ours), (BARE, bare)):
         kinds = ", ".join(f"{k} {v:.1f}" for k, v in figures.p99_by_kind.items())
         print(
@@ -228,40 +235,56 @@ def show_run(number: int, results: dict[str, Figures]) -> None:
     )
 
 
-def summary(args: argparse.Namespace, runs: list[dict[str, Figures]], machine: list[str]) -> str:
-    """The medians over the runs, with ratios and targets, as a Markdown table."""
+def summary(
+    args: argparse.Namespace,
+    runs: list[dict[str, Figures]],
+    machine: list[str],
+    *,
+    watch: protocol.LoadWatch,
+    pinning: protocol.Pinning,
+) -> str:
+    """The medians over the rounds, with ratios (median and min–max) and targets, as Markdown."""
 
     def med(name: str, attr: str) -> float:
         return median([getattr(run[name], attr) for run in runs])
 
-    def ratio(attr: str) -> float:
-        return median([getattr(run[RETROBOT], attr) / getattr(run[BARE], attr) for run in runs])
+    def ratios(attr: str) -> list[float]:
+        return [getattr(run[RETROBOT], attr) / getattr(run[BARE], attr) for run in runs]
 
-    throughput_ratio, p50_ratio, p99_ratio = ratio("throughput"), ratio("p50_ms"), ratio("p99_ms")
+    def ratio(attr: str) -> float:
+        return median(ratios(attr))
+
+    def spread(attr: str) -> str:
+        return protocol.spread(ratios(attr))
+
+    throughput_ratio, p99_ratio = ratio("throughput"), ratio("p99_ms")
     p99 = med(RETROBOT, "p99_ms")
     met_throughput = throughput_ratio >= TARGET_THROUGHPUT_RATIO
     met_p99 = p99 < TARGET_P99_MS and p99_ratio <= TARGET_P99_RATIO
     rate = f"{args.rate:g} req/s"
     lines = [
-        f"Medians of {len(runs)} run(s); ratios are retrobot ÷ bare app within each run.",
+        f"Medians of {len(runs)} round(s) each, retrobot and the bare app in turn; ratios are "
+        "retrobot ÷ bare app within each round: the median, then the min–max.",
         "",
-        "| | retrobot | bare Bolt app | ratio | target | |",
+        "| | retrobot | bare Bolt app | ratio (min–max) | target | |",
         "|---|---|---|---|---|---|",
         f"| saturated throughput ({args.connections} connections) "
         f"| {med(RETROBOT, 'throughput'):.0f} req/s | {med(BARE, 'throughput'):.0f} req/s "
-        f"| {throughput_ratio:.2f}x | ≥ {TARGET_THROUGHPUT_RATIO}x "
+        f"| {spread('throughput')} | ≥ {TARGET_THROUGHPUT_RATIO}x "
         f"| {'met' if met_throughput else 'MISSED'} |",
         f"| p50 ack at {rate} | {med(RETROBOT, 'p50_ms'):.1f} ms | {med(BARE, 'p50_ms'):.1f} ms "
-        f"| {p50_ratio:.2f}x | | |",
+        f"| {spread('p50_ms')} | | |",
         f"| p99 ack at {rate} | {p99:.1f} ms | {med(BARE, 'p99_ms'):.1f} ms "
-        f"| {p99_ratio:.2f}x | < {TARGET_P99_MS:.0f} ms and ≤ {TARGET_P99_RATIO}x "
+        f"| {spread('p99_ms')} | < {TARGET_P99_MS:.0f} ms and ≤ {TARGET_P99_RATIO}x "
         f"| {'met' if met_p99 else 'MISSED'} |",
         f"| serving workers' CPU per request, saturated | "
         f"{med(RETROBOT, 'cpu_ms_saturated'):.2f} ms | {med(BARE, 'cpu_ms_saturated'):.2f} ms "
-        f"| {ratio('cpu_ms_saturated'):.2f}x | | |",
+        f"| {spread('cpu_ms_saturated')} | | |",
         f"| serving workers' CPU per request at {rate} | "
         f"{med(RETROBOT, 'cpu_ms_offered'):.2f} ms | {med(BARE, 'cpu_ms_offered'):.2f} ms "
-        f"| {ratio('cpu_ms_offered'):.2f}x | | |",
+        f"| {spread('cpu_ms_offered')} | | |",
+        "",
+        protocol.ratio_line("Throughput ratio", ratios("throughput")),
         "",
         f"Setup: {args.teams} teams, `retrobot serve --http --workers {args.workers} "
         f"--threads {args.threads}` and the bare app on gunicorn with the same workers and "
@@ -270,6 +293,8 @@ def summary(args: argparse.Namespace, runs: list[dict[str, Figures]], machine: l
         f"{args.warmup_seconds:g} s of warm-up.",
         "",
         *(f"- {line}" for line in machine),
+        f"- {pinning.line()}",
+        f"- {watch.summary()}",
     ]
     return "\n".join(lines)
 
@@ -278,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every request was answered and its work done, else 1."""
     args = parse_args(argv)
     harness.stop_children_on_sigterm()
+    pinning = protocol.plan_pinning(args.pin)
+    watch = protocol.LoadWatch()
     with tempfile.TemporaryDirectory(prefix="retrobot-ack-bench-") as scratch:
         workdir = Path(scratch)
         with harness.scratch_database(args.database_url, workdir) as database_url:
@@ -295,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                 bare_slack, bare_slack_url, bare_stats = harness.start_standin(workdir, "slack-2")
                 children.append(bare_slack)
                 print(f"starting retrobot with {args.teams} teams...", flush=True)
+                print(pinning.line(), flush=True)
                 ours, ours_url = harness.start_retrobot(
                     workdir,
                     app_yaml=app_yaml,
@@ -302,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
                     database_url=database_url,
                     workers=args.workers,
                     threads=args.threads,
+                    prefix=pinning.server_command([]),
                 )
                 children.append(ours)
                 waited = harness.wait_idle(ours.pid)
@@ -312,22 +341,22 @@ def main(argv: list[str] | None = None) -> int:
                     slack_api_url=bare_slack_url,
                     workers=args.workers,
                     threads=args.threads,
+                    prefix=pinning.server_command([]),
                 )
                 children.append(bare)
+                pinning.pin_this_process_to_load()  # the generator processes fork from here
                 urls = {RETROBOT: f"{ours_url}/slack/events", BARE: f"{bare_url}/slack/events"}
                 masters = {RETROBOT: ours.pid, BARE: bare.pid}
                 sent: dict[str, dict] = {RETROBOT: {}, BARE: {}}
                 for name, url in urls.items():
                     warm_up(args, url, requests, sent[name])
-                runs = []
-                for number in range(1, args.runs + 1):
-                    order = [RETROBOT, BARE] if number % 2 else [BARE, RETROBOT]
-                    results = {
-                        name: measure(args, urls[name], requests, sent[name], masters[name])
-                        for name in order
-                    }
-                    show_run(number, results)
-                    runs.append(results)
+                runs = protocol.alternate(
+                    (RETROBOT, BARE),
+                    args.runs,
+                    lambda name, _: measure(args, urls[name], requests, sent[name], masters[name]),
+                    watch=watch,
+                    show=show_run,
+                ).rounds
                 problems = []
                 for name, stats in ((RETROBOT, ours_stats), (BARE, bare_stats)):
                     problems += check_work(name, wait_for_calls(stats, sent[name]), sent[name])
@@ -343,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
                 for child in reversed(children):
                     child.stop()
     print()
-    print(summary(args, runs, machine))
+    print(summary(args, runs, machine, watch=watch, pinning=pinning))
     answered = {
         name: {k: v for k, v in counts.items() if k != "errors"} for name, counts in sent.items()
     }

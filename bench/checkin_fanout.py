@@ -17,6 +17,16 @@ measures:
 ``--teams 1000`` sends 1,000 rounds of 12 at once instead of one of 12,000, as a whole
 organisation meeting at the same hour would (ten at a time, as the scheduler's job pool runs).
 ``--write-docs`` puts the figures in docs/benchmarks.md under "Check-in fan-out".
+
+Shifts (bot/shifts): ``--off-shift 0.34`` puts about a third of the members off shift — half
+in Slack's do-not-disturb until after the meeting (set in the stand-in), half with a working
+pattern that has them off now (in the database). Every DM then passes the shift gate: the
+stand-in also holds dnd.teamInfo to ``--dnd-rate`` calls a second (by default Slack's Tier 2,
+20 a minute, scaled by the same factor as chat.postMessage's rate over the app's real pace of 5
+a second) and the app is paced to it. The bound is then the members on shift ÷ rate; targets:
+within 10 % of it, at most 240 dnd.teamInfo calls (50 people each), and no DM to anyone off
+shift. ``--repeat 5`` runs it five times and gives the median with the min–max; with
+``--write-docs`` the figures go under "Check-in fan-out with a third off shift".
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import json
 import os
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +53,12 @@ if __package__ in (None, ""):
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "benchmarks.md"
 SECTION = "## Check-in fan-out"
+SHIFT_SECTION = "## Check-in fan-out with a third off shift"
+# Slack's pace for the app (bot.slack.pacing) and dnd.teamInfo's tier (Tier 2: 20 a minute):
+# the stand-in's DND limit is scaled from --rate by the same factor as chat.postMessage's.
+REAL_DM_PACE = 5.0
+REAL_DND_PACE = 20 / 60
+DND_BURST = 5
 BOT_TOKEN = "xoxb-bench-token"
 JOB_POOL = 10  # the scheduler's executor runs this many rounds at once
 
@@ -49,14 +66,26 @@ JOB_POOL = 10  # the scheduler's executor runs this many rounds at once
 # --- The stand-in, in its own process -------------------------------------------------------------
 
 
-def serve_standin(rate: float, burst: int, report: Path) -> None:
-    """Serve the stand-in with chat.postMessage rate-limited; on SIGTERM write what it saw."""
+def serve_standin(
+    rate: float,
+    burst: int,
+    report: Path,
+    dnd_rate: float | None = None,
+    dnd_file: Path | None = None,
+) -> None:
+    """Serve the stand-in with chat.postMessage (and dnd.teamInfo) rate-limited, with the DND of
+    ``dnd_file`` ([[user, start, end], ...]); on SIGTERM write what it saw."""
     from bot.standin.web_api import FakeSlack
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     fake = FakeSlack(strict_users=False, strict_channels=False, trigger_ttl=None)
     fake.rate_limit("chat.postMessage", per_second=rate, burst=burst)
+    if dnd_rate:
+        fake.rate_limit("dnd.teamInfo", per_second=dnd_rate, burst=DND_BURST)
+    if dnd_file is not None:
+        for user_id, start, end in json.loads(dnd_file.read_text()):
+            fake.set_dnd(user_id, start, end)
     with fake:
         print(f"SLACK_API_URL={fake.url}", flush=True)
         stop.wait()
@@ -67,12 +96,18 @@ def serve_standin(rate: float, burst: int, report: Path) -> None:
                 delivered[str(call.args.get("channel"))] += 1
             else:
                 refused[call.error or "error"] += 1
+    dnd = fake.calls_to("dnd.teamInfo")
     report.write_text(
         json.dumps(
             {
                 "delivered": dict(delivered),
                 "refused": dict(refused),
                 "violations": fake.limit_violations[:5],
+                "dnd_calls": sum(1 for call in dnd if call.ok),
+                "dnd_refused": sum(1 for call in dnd if not call.ok),
+                "dnd_most_users": max(
+                    (len(str(call.args.get("users", "")).split(",")) for call in dnd), default=0
+                ),
             }
         )
     )
@@ -81,8 +116,20 @@ def serve_standin(rate: float, burst: int, report: Path) -> None:
 class Standin:
     """The stand-in's process: started with a rate limit, stopped for its report."""
 
-    def __init__(self, rate: float, burst: int, folder: Path) -> None:
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        folder: Path,
+        dnd_rate: float | None = None,
+        dnd_file: Path | None = None,
+    ) -> None:
         self.report = folder / "standin.json"
+        shifts = []
+        if dnd_rate:
+            shifts += ["--dnd-rate", str(dnd_rate)]
+        if dnd_file is not None:
+            shifts += ["--dnd-file", str(dnd_file)]
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -94,6 +141,7 @@ class Standin:
                 str(burst),
                 "--report",
                 str(self.report),
+                *shifts,
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -147,16 +195,74 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def off_shift_members(members: list[str], fraction: float) -> tuple[list[str], list[str]]:
+    """Every n-th member off shift (about ``fraction`` of them): in do-not-disturb until after
+    the meeting (the first list) or with a working pattern that has them off now (the second),
+    alternately."""
+    if fraction <= 0:
+        return [], []
+    step = max(1, round(1 / fraction))
+    chosen = members[step - 1 :: step]
+    return chosen[0::2], chosen[1::2]
+
+
+def dnd_file(folder: Path, users: list[str]) -> Path | None:
+    """The stand-in's DND for ``users``: from an hour ago until ten days on (past any meeting)."""
+    if not users:
+        return None
+    now = time.time()
+    path = folder / "dnd.json"
+    path.write_text(json.dumps([[user, now - 3600, now + 10 * 86400] for user in users]))
+    return path
+
+
+def store_patterns(services: Any, team_of: dict[str, str], users: list[str]) -> None:
+    """A working pattern for each of ``users`` that has them off now: one hour, 08:00 to 09:00
+    in London, on the day after tomorrow only (held for it, or off shift if the meeting comes
+    first)."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import insert
+
+    from storage.models import PatternKind, WorkingPattern
+
+    if not users:
+        return
+    now = datetime.now(UTC)
+    day = (now.astimezone(ZoneInfo("Europe/London")) + timedelta(days=2)).weekday()
+    rows = [
+        {
+            "team_id": team_of[user],
+            "user_id": user,
+            "kind": PatternKind.DAYS,
+            "days": [day],
+            "starts": "08:00",
+            "ends": "09:00",
+            "timezone": "Europe/London",
+            "updated_at": now,
+        }
+        for user in users
+    ]
+    with services.session() as session:
+        session.execute(insert(WorkingPattern), rows)
+        session.commit()
+
+
 def run(options: argparse.Namespace) -> dict[str, Any]:
     """Send the round(s) and return the figures."""
     from bot.checkins import usecases as checkins
     from bot.core.config import parse_config
     from bot.core.settings import Settings
     from bot.services import open_services
+    from bot.shifts import dnd
     from bot.slack import pacing
 
     per_team = options.members // options.teams
     text, members = app_yaml(options.teams, per_team)
+    team_of = {member: f"team-{index // per_team:04d}" for index, member in enumerate(members)}
+    in_dnd, patterned = off_shift_members(members, options.off_shift)
+    on_shift = sorted(set(members) - set(in_dnd) - set(patterned))
     folder = Path(tempfile.mkdtemp(prefix="retrobot-fanout-"))
     database_url = options.database_url or f"sqlite:///{folder / 'fanout.db'}"
     if options.database_url and options.database_url.startswith("postgresql"):
@@ -164,7 +270,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     elif options.database_url and options.database_url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):  # a fresh file, as for PostgreSQL a fresh schema
             Path(options.database_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-    standin = Standin(options.rate, options.burst, folder)
+    dnd_rate = options.dnd_rate or options.rate * REAL_DND_PACE / REAL_DM_PACE
+    standin = Standin(options.rate, options.burst, folder, dnd_rate, dnd_file(folder, in_dnd))
     stats: dict[str, Any] = {}
     try:
         config = parse_config(text, source=str(folder / "app.yaml"))
@@ -172,9 +279,11 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             bot_token=BOT_TOKEN, slack_api_url=standin.url, database_url=database_url
         )
         services = open_services(settings, config)  # migrated, members mirrored (as at start-up)
+        store_patterns(services, team_of, patterned)
         # The app is told Slack's rate, not its burst: it spends no burst, so Slack's bucket stays
-        # full and absorbs the jitter of requests in flight.
+        # full and absorbs the jitter of requests in flight. Its DND reads are paced likewise.
         pacing.PACE = pacing.Pace(options.pace or options.rate, pacing.DM_BURST)
+        dnd.PACE = pacing.Pace(dnd_rate, 1)
         team_ids = [team.id for team in config.teams]
         cpu_before, wall_before = cpu_seconds(), time.monotonic()
         if len(team_ids) == 1:
@@ -199,16 +308,26 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         "rate": options.rate,
         "burst": options.burst,
         "pace": options.pace or options.rate,
+        "dnd_rate": dnd_rate,
         "senders": pacing.SEND_WORKERS,
         "database_url": database_url,
         "wall": wall,
-        "bound": len(members) / options.rate,
+        "bound": len(on_shift) / options.rate,
         "cpu": cpu,
         "asked": asked,
+        "on_shift": len(on_shift),
+        "in_dnd": len(in_dnd),
+        "patterned": len(patterned),
+        "waiting": sum(len(r.waiting) for r in reports),
+        "off_shift": sum(len(r.off_shift) for r in reports),
+        "leaked": sum(delivered.get(user, 0) for user in (*in_dnd, *patterned)),
+        "dnd_calls": stats["dnd_calls"],
+        "dnd_refused": stats["dnd_refused"],
+        "dnd_most_users": stats["dnd_most_users"],
         "failed": sum(len(r.failed) for r in reports),
         "delivered": sum(delivered.values()),
         "duplicates": sum(count - 1 for count in delivered.values() if count > 1),
-        "missing": len(set(members) - set(delivered)),
+        "missing": len(set(on_shift) - set(delivered)),
         "refused": stats["refused"],
         "violations": stats["violations"],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -258,34 +377,115 @@ def describe(figures: dict[str, Any]) -> list[str]:
     ]
 
 
-def write_docs(runs: list[list[str]], command: str) -> None:
-    """Replace (or add) this benchmark's section of docs/benchmarks.md; others' stay as they are."""
-    body = [
-        SECTION,
-        "",
-        "A check-in round DMs every member through `bot.checkins.usecases.send_round` (what the "
-        "scheduler and `retrobot checkin send` run) against the Slack stand-in, in its own "
-        "process, whose chat.postMessage is rate-limited (a token bucket; over-rate calls get "
-        "429 with Retry-After). CPU and memory are this process's alone (the stand-in's are "
-        "not counted); a run's peak memory is the process's peak so far, earlier runs included. "
-        "Rerun with:",
-        "",
-        f"    {command}",
-        "",
-    ]
+INTRO = (
+    "A check-in round DMs every member through `bot.checkins.usecases.send_round` (what the "
+    "scheduler and `retrobot checkin send` run) against the Slack stand-in, in its own "
+    "process, whose chat.postMessage is rate-limited (a token bucket; over-rate calls get "
+    "429 with Retry-After). CPU and memory are this process's alone (the stand-in's are "
+    "not counted); a run's peak memory is the process's peak so far, earlier runs included. "
+    "Rerun with:"
+)
+SHIFT_INTRO = (
+    "The same round with about a third of the members off shift (bot/shifts): half in Slack's "
+    "do-not-disturb until after the meeting (set in the stand-in), half with a working pattern "
+    "that has them off now. Every DM passes the shift gate, which reads dnd.teamInfo 50 people "
+    "a call ahead of the sending; the stand-in limits it to Slack's Tier 2 (20 a minute) scaled "
+    "by the same factor as chat.postMessage (the app's real pace is 5 DMs a second), and the "
+    "app is paced to both. The bound is the members on shift ÷ rate; each figure is the median "
+    "of the runs, with the min–max. Rerun with:"
+)
+
+
+def _section_bounds(text: str, title: str) -> tuple[int, int] | None:
+    """Where the section titled exactly ``title`` starts and ends in ``text``."""
+    start = 0
+    while (start := text.find(title, start)) != -1:
+        line_end = text.find("\n", start)
+        if text[start : line_end if line_end != -1 else len(text)].rstrip() == title:
+            end = text.find("\n## ", start + len(title))
+            return start, len(text) if end == -1 else end + 1
+        start += len(title)
+    return None
+
+
+def write_docs(
+    runs: list[list[str]], command: str, *, title: str = SECTION, intro: str = INTRO
+) -> None:
+    """Replace (or add, after the fan-out's own) this benchmark's section of docs/benchmarks.md;
+    the other sections stay as they are."""
+    body = [title, "", intro, "", f"    {command}", ""]
     for lines in runs:
         body += [*lines, ""]
-    section = "\n".join(body)
+    section = "\n".join(body).rstrip("\n") + "\n"
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
+    found = _section_bounds(text, title)
+    if found is None:
+        after = _section_bounds(text, SECTION)
+        at = after[1] if after is not None else len(text)
+        before = text[:at].rstrip("\n") + "\n\n"
+        rest = text[at:]
+        text = before + section + ("\n" + rest if rest else "")
     else:
-        end = text.find("\n## ", start + len(SECTION))
-        rest = "" if end == -1 else "\n" + text[end + 1 :]
-        text = text[:start] + section.rstrip("\n") + "\n" + rest
+        start, end = found
+        rest = text[end:]
+        text = text[:start] + section + ("\n" + rest if rest else "")
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def _median_range(values: list[float], fmt: str) -> str:
+    """``median (min–max)`` of the runs' values."""
+    shown = format(statistics.median(values), fmt)
+    if len(values) == 1:
+        return shown
+    return f"{shown} ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+
+def describe_shifts(runs: list[dict[str, Any]]) -> list[str]:
+    """The runs with a third off shift against their targets, medians with min–max."""
+    from bench.harness import machine_lines
+
+    first = runs[0]
+    ratios = [r["wall"] / r["bound"] for r in runs]
+    per_dm = [r["cpu"] / max(r["delivered"], 1) * 1000 for r in runs]
+    calls = [float(r["dnd_calls"]) for r in runs]
+    clean = all(
+        r["leaked"] == 0 and r["duplicates"] == 0 and r["missing"] == 0 and r["failed"] == 0
+        for r in runs
+    )
+    shape = (
+        f"{first['members']:,} members in one team"
+        if first["teams"] == 1
+        else f"{first['members']:,} members in {first['teams']:,} teams, rounds sent "
+        f"{JOB_POOL} at a time"
+    )
+    return [
+        f"- Round: {shape}, {len(runs)} runs; {first['in_dnd']:,} in do-not-disturb past the "
+        f"meeting and {first['patterned']:,} off by their working pattern "
+        f"({first['in_dnd'] + first['patterned']:,} off shift, {first['on_shift']:,} on shift); "
+        f"chat.postMessage limited to {first['rate']:g}/s (bursts of {first['burst']}), "
+        f"dnd.teamInfo to {first['dnd_rate']:.2f}/s (bursts of {DND_BURST}); the app paced to "
+        "both.",
+        f"- Wall time: {_median_range([r['wall'] for r in runs], '.1f')} s against the bound "
+        f"on shift / rate = {first['bound']:.1f} s: {_median_range(ratios, '.3f')}× (target "
+        f"at most 1.1×: {'met' if max(ratios) <= 1.1 else 'NOT met'}).",
+        f"- dnd.teamInfo: {_median_range(calls, '.0f')} calls, at most "
+        f"{max(r['dnd_most_users'] for r in runs)} people each (target at most 240 calls: "
+        f"{'met' if max(calls) <= 240 else 'NOT met'}); refused "
+        f"{sum(r['dnd_refused'] for r in runs)} times. Those whose pattern has them off now "
+        "are not read.",
+        f"- Off shift: held for later {_median_range([r['waiting'] for r in runs], '.0f')}, "
+        f"skipped until after the meeting {_median_range([r['off_shift'] for r in runs], '.0f')}"
+        f"; DMs to anyone off shift: {sum(r['leaked'] for r in runs)} (target none).",
+        f"- DMs: {_median_range([r['delivered'] for r in runs], ',.0f')} delivered for "
+        f"{first['on_shift']:,} on shift; duplicates, missing and failed: "
+        f"{sum(r['duplicates'] + r['missing'] + r['failed'] for r in runs)} "
+        f"(target none: {'met' if clean else 'NOT met'}).",
+        f"- App CPU: {_median_range(per_dm, '.2f')} ms per DM sent (target under 2 ms: "
+        f"{'met' if statistics.median(per_dm) < 2 else 'NOT met'}); peak memory "
+        f"{max(r['peak_rss_mb'] for r in runs):.0f} MB.",
+        *[f"- {line}" for line in machine_lines(first["database_url"])],
+    ]
 
 
 def rerun_command(argv: list[str]) -> str:
@@ -319,29 +519,58 @@ def main(argv: list[str] | None = None) -> int:
         help="repeatable; default: a new SQLite file. A database named here is emptied "
         "first: give one for the benchmark alone",
     )
+    parser.add_argument(
+        "--off-shift",
+        type=float,
+        default=0.0,
+        help="the share of members off shift, half in DND and half by working pattern (0.34)",
+    )
+    parser.add_argument("--dnd-rate", type=float, help="dnd.teamInfo calls/s (default: scaled)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each setting (median)")
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--serve-standin", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dnd-file", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.serve_standin:
-        serve_standin(options.rate, options.burst, options.report)
+        serve_standin(
+            options.rate, options.burst, options.report, options.dnd_rate, options.dnd_file
+        )
         return 0
     import logging
 
     logging.basicConfig(level=logging.WARNING)
     runs = []
+    work_done = True
     for teams in options.teams or [1]:
         for url in options.database_url or [None]:
             one = argparse.Namespace(**{**vars(options), "teams": teams, "database_url": url})
-            figures = run(one)
-            lines = describe(figures)
-            print("Check-in fan-out", "\n".join(lines), sep="\n", flush=True)
-            if figures["violations"]:
-                print("Block Kit problems the stand-in saw:", *figures["violations"], sep="\n  ")
-            runs.append(lines)
+            results = []
+            for _ in range(max(1, options.repeat)):
+                figures = run(one)
+                results.append(figures)
+                if figures["violations"]:
+                    print(
+                        "Block Kit problems the stand-in saw:", *figures["violations"], sep="\n  "
+                    )
+                work_done = work_done and figures["leaked"] == 0 and figures["missing"] == 0
+                work_done = work_done and figures["duplicates"] == 0
+            if options.off_shift > 0:
+                lines = describe_shifts(results)
+                print("Check-in fan-out, off shift", "\n".join(lines), sep="\n", flush=True)
+                runs.append(lines)
+            else:
+                for figures in results:
+                    lines = describe(figures)
+                    print("Check-in fan-out", "\n".join(lines), sep="\n", flush=True)
+                    runs.append(lines)
     if options.write_docs:
-        write_docs(runs, rerun_command(argv if argv is not None else sys.argv[1:]))
-    return 0
+        command = rerun_command(argv if argv is not None else sys.argv[1:])
+        if options.off_shift > 0:
+            write_docs(runs, command, title=SHIFT_SECTION, intro=SHIFT_INTRO)
+        else:
+            write_docs(runs, command)
+    return 0 if work_done else 1
 
 
 if __name__ == "__main__":

@@ -278,8 +278,11 @@ def start_retrobot(
     database_url: str,
     workers: int,
     threads: int,
+    prefix: Sequence[str] = (),
 ) -> tuple[Child, str]:
-    """Start ``retrobot serve --http`` and wait for /healthz; return it and its base URL."""
+    """Start ``retrobot serve --http`` and wait for /healthz; return it and its base URL.
+
+    ``prefix`` goes before the command (``taskset -c 0,1``: see bench.protocol)."""
     port = free_port()
     env = child_env(
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -288,7 +291,7 @@ def start_retrobot(
         DATABASE_URL=database_url,
         RETROBOT_CONFIG=str(app_yaml),
     )
-    args = [sys.executable, "-m", "bot.cli", "serve", "--http", "--port", str(port)]
+    args = [*prefix, sys.executable, "-m", "bot.cli", "serve", "--http", "--port", str(port)]
     args += ["--workers", str(workers), "--threads", str(threads)]
     child = Child("retrobot", args, env, workdir / "retrobot.log")
     base = f"http://127.0.0.1:{port}"
@@ -297,7 +300,13 @@ def start_retrobot(
 
 
 def start_bare_app(
-    workdir: Path, *, views: Path, slack_api_url: str, workers: int, threads: int
+    workdir: Path,
+    *,
+    views: Path,
+    slack_api_url: str,
+    workers: int,
+    threads: int,
+    prefix: Sequence[str] = (),
 ) -> tuple[Child, str]:
     """Start the bare Bolt app on gunicorn and wait for it; return it and its base URL."""
     port = free_port()
@@ -306,7 +315,7 @@ def start_bare_app(
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack_api_url,
     )
-    args = [sys.executable, str(REPO / "bench" / "bare_app.py"), "--port", str(port)]
+    args = [*prefix, sys.executable, str(REPO / "bench" / "bare_app.py"), "--port", str(port)]
     args += ["--workers", str(workers), "--threads", str(threads), "--views", str(views)]
     child = Child("bare app", args, env, workdir / "bare.log")
     base = f"http://127.0.0.1:{port}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.core.errors import NotInTeamError, RetrobotError
 from bot.core.logs import keep_typed_text_out_of_logs
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack.client import make_client
 from bot.slack.signature import VerifySignature
@@ -26,8 +27,14 @@ logger = logging.getLogger(__name__)
 LISTENER_THREADS = 32
 
 
-def create_app(services: Services, *, socket_mode: bool = False) -> App:
-    """Build the Bolt app for these services, with every listener registered."""
+def create_app(
+    services: Services, *, socket_mode: bool = False, listener_executor: Executor | None = None
+) -> App:
+    """Build the Bolt app for these services, with every listener registered.
+
+    ``listener_executor`` runs the listeners (default: a pool of LISTENER_THREADS threads); the
+    demo gives one that knows when the app has finished what it was asked.
+    """
     settings = services.settings
     keep_typed_text_out_of_logs()  # before the App, whose loggers copy the filter
     app = App(
@@ -38,12 +45,16 @@ def create_app(services: Services, *, socket_mode: bool = False) -> App:
         before_authorize=None if socket_mode else VerifySignature(settings.signing_secret or ""),
         token_verification_enabled=False,
         logger=logging.getLogger("retrobot.bolt"),
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
     app.use(ProvideServices(services))
     app.error(error_handler(services))
     handlers.register(app)
+    # Roles seeded from app.yaml before the first request (once), so circles know their
+    # representatives from the start (bot/roles, bot/circles).
+    roles.ensure_seeded(services)
     return app
 
 

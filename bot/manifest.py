@@ -22,6 +22,8 @@ BOT_SCOPES = [
     "im:history",
     "channels:history",
     "groups:history",
+    # Read so that no scheduled DM wakes someone in do-not-disturb (bot/shifts).
+    "dnd:read",
 ]
 BOT_EVENTS = ["app_home_opened"]
 
@@ -40,7 +42,13 @@ SLASH_COMMANDS = [
     ),
     (ids.CHECKIN_COMMAND, "Open this week's check-in", "", False),
     (ids.TACTICAL_COMMAND, "Post the tactical-meeting agenda in this channel", "", False),
-    (ids.RETRO_COMMAND, "retrobot help, and what your coaches received", "help | digest", False),
+    (
+        ids.RETRO_COMMAND,
+        "Your team's retrospective; retrobot help; what your coaches received",
+        "[help | digest]",
+        False,
+    ),
+    (ids.ROLES_COMMAND, "Your teams' roles, or the roles a colleague holds", "[@person]", True),
     # Deciding (bot/decisions).
     (
         ids.PROPOSE_COMMAND,

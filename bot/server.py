@@ -112,7 +112,10 @@ class LocalServer:
         self._server = make_server(
             host, port, wsgi_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # It looks for stop() this often: the default half second is a wait at every stop.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -144,7 +147,7 @@ def serve_http(
     host: str = "127.0.0.1",
     port: int = 3000,
     workers: int = 1,
-    threads: int = 8,
+    threads: int = 2,
     scheduler: bool = True,
 ) -> None:
     """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each.

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Connection, Engine
@@ -20,7 +21,7 @@ from bot.core.errors import CouldNotSaveError
 from bot.core.settings import Settings
 from bot.slack.client import make_client
 from prompts import Renderer
-from storage import db, queries
+from storage import circles, db, queries, roster
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class Services:
         of such a team, and everything that asks who is in a team asks ``config``."""
         listed = self._listed = self.listed_config  # app.yaml may have been loaded again
         self._rosters_read = time.monotonic()
-        team_ids = listed.usergroup_team_ids
+        team_ids = listed.roster_team_ids  # user groups' people, and circles' representatives
         if not team_ids:
             self.config = self._with_rosters = listed
             return
@@ -119,13 +120,43 @@ class Services:
             with self.autocommit() as connection, db.waiting_at_most(connection, SAVE_WAIT_SECONDS):
                 yield connection
         except (OperationalError, DBAPIError, PoolTimeoutError) as error:
-            # The error's class only: its message and parameters may quote what was typed.
-            logger.warning("Could not store a submission in time (%s)", type(error).__name__)
-            raise CouldNotSaveError("couldn't save just now") from None
+            _could_not_save(error)
+
+    @contextmanager
+    def saving_session(self) -> Iterator[Session]:
+        """A session for storing what a person has just submitted, before their modal closes,
+        where the rules that store it take a Session: like :meth:`saving`, it waits for a busy
+        database at most :data:`SAVE_WAIT_SECONDS`, and a database that cannot take it now
+        (busy, or out of reach) becomes :class:`CouldNotSaveError`. One that refuses it for good
+        (a broken schema) is a fault, not a reason to try again: its error goes on, to be logged
+        with its traceback and the person told. The session commits as the rules do."""
+        try:
+            with (
+                self.engine.connect() as connection,
+                db.waiting_at_most(connection, SAVE_WAIT_SECONDS),
+                Session(bind=connection, expire_on_commit=False) as session,
+            ):
+                try:
+                    yield session
+                except BaseException:
+                    session.rollback()
+                    raise
+        except (DBAPIError, PoolTimeoutError) as error:
+            if not db.is_busy_or_unreachable(error):
+                raise
+            _could_not_save(error)
 
     def now(self) -> datetime:
         """The current moment in UTC."""
         return self.clock()
+
+
+def _could_not_save(error: Exception) -> NoReturn:
+    """Say in the log that a submission could not be stored in time, and raise the error that
+    keeps its modal open."""
+    # The error's class only: its message and parameters may quote what was typed.
+    logger.warning("Could not store a submission in time (%s)", type(error).__name__)
+    raise CouldNotSaveError("couldn't save just now") from None
 
 
 def open_services(settings: Settings, config: AppConfig) -> Services:
@@ -140,16 +171,51 @@ def open_services(settings: Settings, config: AppConfig) -> Services:
 
 
 def sync_teams(session: Session, config: AppConfig) -> None:
-    """Mirror app.yaml's teams, members and coaches into the database (nothing is deleted)."""
+    """Mirror app.yaml's teams, members and coaches into the database (nothing is deleted),
+    in a few set-based statements; a circle's members are its member teams' representatives,
+    as their roles stand."""
+    roster.mirror_teams(
+        session,
+        [
+            roster.TeamRoster(
+                team_id=team.id,
+                name=team.name,
+                channel=team.channel,
+                timezone=team.timezone,
+                members=[(m.id, m.name, m.timezone or team.timezone) for m in team.members],
+                coaches=[(c.id, c.timezone or team.timezone) for c in team.coaches],
+                keep_unlisted_members=team.usergroup is not None,
+            )
+            for team in config.teams
+            if config.find_circle(team.id) is None
+        ],
+    )
     for team in config.teams:
-        queries.upsert_team(
-            session, team_id=team.id, name=team.name, channel=team.channel, timezone=team.timezone
-        )
+        if config.find_circle(team.id) is not None:  # its members: sync_circle_members, below
+            queries.upsert_team(
+                session,
+                team_id=team.id,
+                name=team.name,
+                channel=team.channel,
+                timezone=team.timezone,
+            )
+    sync_circle_members(session, config)
+    session.commit()
+
+
+def sync_circle_members(session: Session, config: AppConfig) -> None:
+    """Make each circle's members its representatives: the holders of its representatives'
+    role in its member teams (bot/circles). Flushed, not committed."""
+    if not config.circles:
+        return
+    reps = circles.representatives(
+        session, [(c.id, c.teams, c.representatives) for c in config.circles]
+    )
+    for circle in config.circles:
         queries.sync_members(
             session,
-            team_id=team.id,
-            members=[(m.id, m.name, m.timezone or team.timezone) for m in team.members],
-            coaches=[(c.id, c.timezone or team.timezone) for c in team.coaches],
-            keep_unlisted_members=team.usergroup is not None,
+            team_id=circle.id,
+            members=[(user_id, None, None) for user_id in reps.get(circle.id, [])],
+            coaches=[],
         )
-    session.commit()
+    session.flush()

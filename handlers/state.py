@@ -55,3 +55,8 @@ def selected_date(values: State, block_id: str, action_id: str) -> str | None:
 def selected_user(values: State, block_id: str, action_id: str) -> str | None:
     """The user id chosen in a (single) users_select, or None when left empty."""
     return _text(_element(values, block_id, action_id).get("selected_user"))
+
+
+def selected_time(values: State, block_id: str, action_id: str) -> str | None:
+    """A time picker's chosen time as HH:mm, or None when left empty."""
+    return _text(_element(values, block_id, action_id).get("selected_time"))

@@ -40,11 +40,18 @@ def _finalize(value: Any) -> str:
 
 
 def mention(user_id: str | None) -> str:
-    """Mention a Slack user by id; anything that is not a user id is shown as escaped text."""
+    """Mention a Slack user by id; anything that is not a user id is shown as escaped text.
+
+    A channel id stands for the team whose channel it is: a retrospective's anonymous
+    improvements are raised by the team (bot.retros), and read "— #team-channel". A person
+    retrobot has forgotten reads "a former member".
+    """
     if is_former_member(user_id):
         return Mrkdwn(FORMER_MEMBER)
     if user_id and _USER_ID.match(user_id):
         return Mrkdwn(f"<@{user_id}>")
+    if user_id and _CHANNEL_ID.match(user_id):
+        return Mrkdwn(f"<#{user_id}>")
     return Mrkdwn(escape_mrkdwn(user_id or "someone"))
 
 
@@ -85,8 +92,13 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 
 
 def _plain_mention(user_id: str | None) -> str:
-    """``@U123`` on plain text and the terminal; a former member as such."""
-    return FORMER_MEMBER if is_former_member(user_id) else f"@{user_id or 'someone'}"
+    """``@U123`` in plain text; a channel id (a team's own tension) reads ``#C123``; a former
+    member as such."""
+    if is_former_member(user_id):
+        return FORMER_MEMBER
+    if user_id and _CHANNEL_ID.match(user_id) and not _USER_ID.match(user_id):
+        return f"#{user_id}"
+    return f"@{user_id or 'someone'}"
 
 
 def _plain_finalize(value: Any) -> str:

@@ -9,17 +9,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +173,8 @@ def redact_url(url: str) -> str:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic configuration for the packaged migrations, without any alembic.ini."""
+    from alembic.config import Config  # Alembic only where migrations run: `check` needs none
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -192,6 +195,9 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
 
 def migrate(engine: Engine) -> None:
     """Bring the schema up to the newest migration; concurrent callers migrate only once."""
+    from alembic import command
+    from alembic.migration import MigrationContext
+
     with engine.connect() as connection, _migration_lock(connection):
         logger.info("Migrating %s to the newest schema", redact_url(str(engine.url)))
         try:
@@ -249,6 +255,7 @@ def _check_foreign_keys(connection: Connection) -> None:
 
 def session_factory(engine: Engine) -> Callable[[], Session]:
     """A factory of sessions whose objects stay readable after commit (expire_on_commit False)."""
+    from sqlmodel import Session  # the ORM where sessions are made: `check` only pings
 
     def new_session() -> Session:
         """Open a session on the engine."""
@@ -275,18 +282,63 @@ def waiting_at_most(connection: Connection, seconds: float) -> Iterator[Connecti
 
     For a submission whose person is waiting on it: SQLite's busy timeout, PostgreSQL's lock
     timeout (a connection refused fails at once). Past it the statement fails, and the caller
-    says "couldn't save just now" instead of answering Slack too late.
+    says "couldn't save just now" instead of answering Slack too late. The connection must have
+    no work in progress: each setting is committed as it is made.
     """
     milliseconds = max(1, int(seconds * 1000))
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={milliseconds}")
-        try:
-            yield connection
-        finally:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        return
-    connection.exec_driver_sql(f"SET lock_timeout = {milliseconds}")
+        set_wait = f"PRAGMA busy_timeout={milliseconds}"
+        reset_wait = f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+    else:
+        set_wait, reset_wait = f"SET lock_timeout = {milliseconds}", "RESET lock_timeout"
+    _set_for_connection(connection, set_wait)
     try:
         yield connection
     finally:
-        connection.exec_driver_sql("RESET lock_timeout")
+        _set_for_connection(connection, reset_wait)
+
+
+def _set_for_connection(connection: Connection, statement: str) -> None:
+    """Run a setting and commit it at once: PostgreSQL forgets a SET whose transaction rolls
+    back (as a connection's does on its way back to the pool), and a session bound to the
+    connection afterwards must begin, and so commit, its own transaction."""
+    connection.exec_driver_sql(statement)
+    connection.commit()
+
+
+# SQLite's primary result codes for a database another connection is writing to.
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+# PostgreSQL's SQLSTATEs for a wait cut short or a server not taking work now; class 08 (a
+# connection lost or refused) is matched by its prefix.
+_POSTGRESQL_BUSY_STATES = frozenset(
+    {
+        "55P03",  # lock_not_available: the lock timeout of waiting_at_most passed
+        "57014",  # query_canceled: a statement timeout passed
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "53300",  # too_many_connections
+        "57P01",  # admin_shutdown
+        "57P02",  # crash_shutdown
+        "57P03",  # cannot_connect_now: starting up or shutting down
+    }
+)
+
+
+def is_busy_or_unreachable(error: BaseException) -> bool:
+    """True when ``error`` says the database could not take a statement now — busy with
+    another writer, past its wait, or out of reach — so the same statement may well succeed in
+    a moment; False for one it refused for good (a broken schema, a constraint)."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    if isinstance(cause, sqlite3.Error):
+        return (getattr(cause, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_BUSY_CODES
+    state = getattr(cause, "sqlstate", None)
+    if state is None:
+        # psycopg's own errors (a connection refused, the server gone) carry no SQLSTATE.
+        return isinstance(error, OperationalError)
+    return state in _POSTGRESQL_BUSY_STATES or state.startswith("08")

@@ -6,15 +6,23 @@ one naming convention, so later migrations (batch mode on SQLite included) can a
 Rows are never deleted when someone leaves a team: they are marked inactive, so history stays.
 """
 
+# Longer than 600 lines: every table is here, so Alembic, the export and the tests read one
+# metadata; each capability's tables are one block (the newest, retrospectives, at the end).
+
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
-from sqlalchemy.ext.mutable import MutableDict, MutableList
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import StrEnumType, UTCDateTime, utc_now
+from storage.columns import created_at as _created_at
+from storage.columns import datetime_column as _datetime
+from storage.columns import json_dict as _json_dict
+from storage.columns import json_list as _json_list
+from storage.columns import text as _text
+from storage.columns import updated_at as _updated_at
+from storage.types import StrEnumType
 
 # Deterministic constraint names on every database; the initial migration spells out the same.
 SQLModel.metadata.naming_convention = {
@@ -44,6 +52,8 @@ class PromptStatus(StrEnum):
     AWAY = "away"
     SKIPPED = "skipped"
     ANSWERED = "answered"
+    # Off shift (bot/shifts): outside their working time or in do-not-disturb until the meeting.
+    OFF_SHIFT = "off_shift"
 
 
 class TensionStatus(StrEnum):
@@ -65,6 +75,7 @@ class OutcomeKind(StrEnum):
     PROPOSAL = "proposal"
     RESOLVED = "resolved"
     DROPPED = "dropped"
+    CIRCLE = "circle"  # taken to a circle the team belongs to (bot/circles)
 
 
 # Outcomes that make a tension someone's work to do (and to mark done), and the statuses of a
@@ -93,40 +104,6 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
-
-
-def _datetime(*, nullable: bool = False, index: bool = False, **kwargs: Any) -> Any:
-    """A UTC datetime field; ``kwargs`` go to :class:`sqlmodel.Field` (default, default_factory)."""
-    return Field(sa_type=UTCDateTime(), nullable=nullable, index=index, **kwargs)
-
-
-def _created_at(*, index: bool = False) -> Any:
-    """A creation timestamp that defaults to now, for rows made outside a use case."""
-    return _datetime(default_factory=utc_now, index=index)
-
-
-def _updated_at() -> Any:
-    """A change timestamp that defaults to now and moves on every UPDATE unless set explicitly."""
-    return _datetime(default_factory=utc_now, sa_column_kwargs={"onupdate": utc_now})
-
-
-def _text(default: str = "") -> Any:
-    """Free text a person typed: unbounded, never NULL."""
-    return Field(default=default, sa_type=Text(), nullable=False)
-
-
-def _json_dict() -> Any:
-    """A JSON object column whose in-place changes (``d[key] = value``) are saved."""
-    return Field(
-        default_factory=dict, sa_column=Column(MutableDict.as_mutable(JSON()), nullable=False)
-    )
-
-
-def _json_list() -> Any:
-    """A JSON array column whose in-place changes (``append``) are saved."""
-    return Field(
-        default_factory=list, sa_column=Column(MutableList.as_mutable(JSON()), nullable=False)
-    )
 
 
 class Team(SQLModel, table=True):
@@ -394,6 +371,8 @@ class AskStatus(StrEnum):
     SENDING = "sending"  # claimed by one process, which is posting the DM right now
     SENT = "sent"
     FAILED = "failed"
+    # Off shift (bot/shifts): outside their working time or in do-not-disturb until the date.
+    OFF_SHIFT = "off_shift"
 
 
 class AdviceAnswer(StrEnum):
@@ -578,6 +557,216 @@ class Decision(SQLModel, table=True):
     review_tension_id: int | None = None
 
 
+# --- Retrospective and team health (issue 18) -------------------------------------------------
+# Who took part is kept apart from what anyone wrote (retro_participant vs reflection and
+# health_answer); once reflection closes, an anonymous reflection and every health answer lose
+# their author (bot.retros.service.close_reflection), and once voting closes the votes are
+# counted onto the reflections and the ballots deleted.
+
+
+class RetroStatus(StrEnum):
+    """Where a retrospective stands."""
+
+    REFLECTING = "reflecting"
+    VOTING = "voting"
+    CLOSED = "closed"
+
+
+class ReflectionKind(StrEnum):
+    """The three questions of the Reflect modal."""
+
+    WENT_WELL = "went_well"
+    COULD_BE_BETTER = "could_be_better"
+    IDEA = "idea"
+
+
+class Retrospective(SQLModel, table=True):
+    """One team's retrospective: the period it looks back on, and its reflection and voting.
+
+    At most one per team is in progress: ``in_progress_team`` holds the team's id until it
+    closes, and is unique. Its channel message and thread replies are recorded in ``messages``
+    by part name, each ``{"ts": ..., "digest": ...}``, so publishing again updates them and
+    never posts twice.
+    """
+
+    __tablename__ = "retrospective"
+    __table_args__ = (
+        UniqueConstraint("in_progress_team"),
+        Index("ix_retrospective_team_id_opened_at", "team_id", "opened_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id")
+    status: RetroStatus = Field(
+        default=RetroStatus.REFLECTING, sa_type=StrEnumType(RetroStatus), index=True
+    )
+    in_progress_team: str | None = None  # the team's id while reflecting or voting, else None
+    anonymous: bool = True
+    # The questions asked this time, in order (app.yaml's `health:` may change later).
+    health_questions: list[str] = _json_list()
+    period_start: datetime = _datetime()
+    opened_at: datetime = _datetime()  # also the end of the period looked back on
+    reflection_closes_at: datetime = _datetime()
+    reflection_closed_at: datetime | None = _datetime(nullable=True, default=None)
+    voting_closes_at: datetime | None = _datetime(nullable=True, default=None)
+    voting_closed_at: datetime | None = _datetime(nullable=True, default=None)
+    reflect_reminders_at: datetime | None = _datetime(nullable=True, default=None)
+    vote_reminders_at: datetime | None = _datetime(nullable=True, default=None)
+    channel: str
+    message_ts: str | None = None
+    messages: dict[str, Any] = _json_dict()
+    chart_posted: bool = False
+    created_at: datetime = _created_at()
+
+
+class RetroParticipant(SQLModel, table=True):
+    """A member asked to reflect: their DM, and whether they reflected and voted — never what."""
+
+    __tablename__ = "retro_participant"
+    __table_args__ = (UniqueConstraint("retro_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    retro_id: int = Field(foreign_key="retrospective.id")
+    user_id: str = Field(index=True)
+    status: PromptStatus = Field(default=PromptStatus.PENDING, sa_type=StrEnumType(PromptStatus))
+    not_before: datetime | None = _datetime(nullable=True, default=None)
+    claimed_at: datetime | None = _datetime(nullable=True, default=None)
+    dm_channel: str | None = None
+    dm_ts: str | None = None
+    error: str | None = Field(default=None, sa_type=Text())
+    reflected: bool = False
+    voted: bool = False
+    reflect_reminded: bool = False
+    vote_reminded: bool = False
+
+
+class Reflection(SQLModel, table=True):
+    """One thing someone noticed: what went well, what could be better, or an idea to try.
+
+    ``author`` is kept while reflection is open (so its author can edit it) and for a team that
+    reflects with names; it is removed when reflection closes on an anonymous retrospective.
+    ``votes`` is filled in when voting closes, never before.
+    """
+
+    __tablename__ = "reflection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    retro_id: int = Field(foreign_key="retrospective.id", index=True)
+    kind: ReflectionKind = Field(sa_type=StrEnumType(ReflectionKind))
+    text: str = _text()
+    author: str | None = None
+    votes: int | None = None
+
+
+class RetroVote(SQLModel, table=True):
+    """One of a member's three votes while voting is open; deleted once they are counted.
+
+    ``slot`` (1 to 3) makes a fourth vote impossible whatever runs at once: the pair
+    (retro, voter, slot) is unique, and so is a voter's vote on one reflection.
+    """
+
+    __tablename__ = "retro_vote"
+    __table_args__ = (
+        UniqueConstraint("retro_id", "voter", "slot"),
+        UniqueConstraint("reflection_id", "voter"),
+        CheckConstraint("slot BETWEEN 1 AND 3", name="slot_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    retro_id: int = Field(foreign_key="retrospective.id", index=True)
+    reflection_id: int = Field(foreign_key="reflection.id")
+    voter: str
+    slot: int
+
+
+class HealthAnswer(SQLModel, table=True):
+    """An answer, 1 to 5, to one of the team's health questions; shown only as an average over
+    at least 3 answers. ``author`` goes when reflection closes."""
+
+    __tablename__ = "health_answer"
+    __table_args__ = (
+        UniqueConstraint("retro_id", "author", "question"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    retro_id: int = Field(foreign_key="retrospective.id", index=True)
+    question: str = _text()
+    score: int
+    author: str | None = None
+
+
+class RetroImprovement(SQLModel, table=True):
+    """A reflection the team voted for, and the tension it became on the tactical agenda."""
+
+    __tablename__ = "retro_improvement"
+    __table_args__ = (UniqueConstraint("retro_id", "reflection_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    retro_id: int = Field(foreign_key="retrospective.id", index=True)
+    reflection_id: int = Field(foreign_key="reflection.id", index=True)
+    tension_id: int = Field(foreign_key="tension.id", index=True)
+    votes: int = 0
+
+
+# --- Shifts and do-not-disturb: working patterns, and DMs held for them (bot/shifts) ---------
+
+
+class PatternKind(StrEnum):
+    """How a person's working time repeats."""
+
+    DAYS = "days"  # the same hours on each working day
+    NIGHTS = "nights"  # a shift that starts on each chosen evening and ends the next morning
+    PART_TIME = "part_time"  # the chosen days only, at the day's usual hours
+
+
+class WorkingPattern(SQLModel, table=True):
+    """When a member works, as they set it on the App Home: retrobot's scheduled DMs wait for it.
+
+    One row per team the person is in, written together so they always agree (a pattern is the
+    person's, and each team's export carries it). ``starts`` and ``ends`` are local wall-clock
+    times ("HH:MM") in ``timezone``; a night shift ends on the next day.
+    """
+
+    __tablename__ = "working_pattern"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id")
+    user_id: str = Field(index=True)
+    kind: PatternKind = Field(sa_type=StrEnumType(PatternKind))
+    days: list[int] = _json_list()  # 0 is Monday … 6 Sunday
+    starts: str
+    ends: str
+    timezone: str
+    updated_at: datetime = _updated_at()
+
+
+class ShiftHold(SQLModel, table=True):
+    """When retrobot decided a scheduled DM should go, because its person was off shift or in
+    do-not-disturb: at ``send_at``, or (``send_at`` None) not at all, off shift until the DM's
+    ``deadline`` (the meeting, the decision date, the end of reflection).
+
+    ``kind`` names what the DM is and ``ref_id`` its row in that capability's table (a check-in
+    prompt, an advice request...), so a restart neither sends it early nor forgets it.
+    """
+
+    __tablename__ = "shift_hold"
+    __table_args__ = (UniqueConstraint("kind", "ref_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    ref_id: int
+    user_id: str = Field(index=True)
+    # The team whose DM it is (None for a DM no team owns, a feedback request across teams).
+    team_id: str | None = Field(default=None, foreign_key="team.id", index=True)
+    send_at: datetime | None = _datetime(nullable=True, default=None)
+    deadline: datetime = _datetime()
+    # Why: "pattern" (outside their working time), "dnd" (Slack's do-not-disturb), or both.
+    reason: str = Field(default="", max_length=20)
+    decided_at: datetime = _datetime(index=True)
+
+
 # --- A person's own data: `retrobot forget` (bot/data/member_forget.py) ----------------------
 
 
@@ -594,3 +783,28 @@ class MemberErasure(SQLModel, table=True):
     run_at: datetime = _datetime()
     # {"checkin_response": {"erase": 12}, "member": {"delete": 2}, ...}
     changes: dict[str, Any] = _json_dict()
+
+
+# Roles and circles (bot/roles, bot/circles) have their tables in a module of their own, part of
+# the same metadata: everything imports them from here.
+from storage.role_tables import (  # noqa: E402
+    CircleNotice,
+    Role,
+    RoleChange,
+    RoleChangeKind,
+    RoleHolder,
+    RoleTurn,
+    TensionRole,
+    TurnDelivery,
+)
+
+__all__ = [
+    "CircleNotice",
+    "Role",
+    "RoleChange",
+    "RoleChangeKind",
+    "RoleHolder",
+    "RoleTurn",
+    "TensionRole",
+    "TurnDelivery",
+]

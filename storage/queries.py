@@ -28,6 +28,7 @@ from storage.models import (
     Tension,
     TensionStatus,
 )
+from storage.roster import Person, reconcile
 
 
 def upsert_team(session: Session, *, team_id: str, name: str, channel: str, timezone: str) -> Team:
@@ -53,12 +54,13 @@ def sync_members(
     coaches: list[tuple[str, str | None]],
     keep_unlisted_members: bool = False,
 ) -> None:
-    """Make the team's members and coaches those listed: add, reactivate, deactivate; flushes.
+    """Make one team's members and coaches those listed: add, reactivate, deactivate; flushes.
 
     ``members`` holds (user id, name, time zone) and ``coaches`` (user id, time zone). Nobody is
     deleted, so history stays; a name or time zone given as None keeps the one already known.
     ``keep_unlisted_members`` leaves members who are not listed as they are: a team whose people
     come from a Slack user group learns who is in it only when a check-in round reads the group.
+    (The whole of app.yaml is mirrored at start by storage.roster.mirror_teams, by the same rules.)
     """
     _sync_members(session, team_id=team_id, members=members, keep_unlisted=keep_unlisted_members)
     _sync_coaches(session, team_id=team_id, coaches=coaches)
@@ -73,44 +75,40 @@ def _sync_members(
     keep_unlisted: bool,
 ) -> None:
     """Add or reactivate the listed members, deactivate the others (unless kept)."""
-    listed_members = {user_id: (name, timezone) for user_id, name, timezone in members}
-    known_members = {
+    known = {
         member.user_id: member
         for member in session.exec(select(Member).where(Member.team_id == team_id))
     }
-    for user_id, (name, timezone) in listed_members.items():
-        member = known_members.get(user_id)
-        if member is None:
-            session.add(Member(team_id=team_id, user_id=user_id, name=name, timezone=timezone))
-            continue
-        member.active = True
-        if name is not None:
-            member.name = name
-        if timezone is not None:
-            member.timezone = timezone
-    for user_id, member in known_members.items():
-        if user_id not in listed_members and not keep_unlisted:
-            member.active = False
+    added, changed = reconcile(
+        {user_id: Person(m.name, m.timezone, m.active) for user_id, m in known.items()},
+        members,
+        keep_unlisted=keep_unlisted,
+    )
+    for user_id, person in added.items():
+        session.add(
+            Member(team_id=team_id, user_id=user_id, name=person.name, timezone=person.timezone)
+        )
+    for user_id, person in changed.items():
+        member = known[user_id]
+        member.name, member.timezone, member.active = person.name, person.timezone, person.active
 
 
 def _sync_coaches(session: Session, *, team_id: str, coaches: list[tuple[str, str | None]]) -> None:
     """Add or reactivate the listed coaches, deactivate the others."""
-    listed_coaches = dict(coaches)
-    known_coaches = {
+    known = {
         coach.user_id: coach
         for coach in session.exec(select(Coach).where(Coach.team_id == team_id))
     }
-    for user_id, timezone in listed_coaches.items():
-        coach = known_coaches.get(user_id)
-        if coach is None:
-            session.add(Coach(team_id=team_id, user_id=user_id, timezone=timezone))
-            continue
-        coach.active = True
-        if timezone is not None:
-            coach.timezone = timezone
-    for user_id, coach in known_coaches.items():
-        if user_id not in listed_coaches:
-            coach.active = False
+    added, changed = reconcile(
+        {user_id: Person(None, c.timezone, c.active) for user_id, c in known.items()},
+        [(user_id, None, timezone) for user_id, timezone in coaches],
+        keep_unlisted=False,
+    )
+    for user_id, person in added.items():
+        session.add(Coach(team_id=team_id, user_id=user_id, timezone=person.timezone))
+    for user_id, person in changed.items():
+        coach = known[user_id]
+        coach.timezone, coach.active = person.timezone, person.active
 
 
 def teams_of_user(session: Session, user_id: str) -> list[str]:

@@ -39,7 +39,8 @@ from storage.models import (
 # bound parameters; 1,000 teams take one statement per aggregate.
 TEAMS_PER_STATEMENT = 2000
 ENDED_STATUSES = (TensionStatus.CLOSED, TensionStatus.WITHDRAWN)
-NOT_ASKED = (PromptStatus.AWAY, PromptStatus.SKIPPED)
+# Not asked, so never counted silent: away, skipped this week, off shift (bot/shifts).
+NOT_ASKED = (PromptStatus.AWAY, PromptStatus.SKIPPED, PromptStatus.OFF_SHIFT)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class CheckinWeek:
     asked: int = 0
     away: int = 0
     skipped: int = 0
+    off_shift: int = 0  # no working time before the meeting (bot/shifts)
     answered: int = 0
     moods: int = 0
     mood_total: float = 0.0
@@ -207,12 +209,14 @@ def checkin_weeks(
     query = _CheckinWeekQuery(weeks, sorted(set(metric_ids)))
     found: dict[tuple[str, int], dict[str, Any]] = {}
     for chunk in each_chunk(team_ids):
-        for team_id, index, rounds, away, skipped, asked in session.execute(query.prompts(chunk)):
+        for row in session.execute(query.prompts(chunk)):
+            team_id, index, rounds, away, skipped, asked, off_shift = row
             found[(team_id, index)] = {
                 "rounds": int(rounds),
                 "away": int(away or 0),
                 "skipped": int(skipped or 0),
                 "asked": int(asked or 0),
+                "off_shift": int(off_shift or 0),
             }
         for row in session.execute(query.answers(chunk)):
             query.add_answers(found, row)
@@ -235,7 +239,7 @@ class _CheckinWeekQuery:
         )
 
     def prompts(self, chunk: list[str]) -> Any:
-        """Rounds, away, skipped and asked per (team, week)."""
+        """Rounds, away, skipped, asked and off shift per (team, week)."""
         week = self.week
         per_round = (
             select(
@@ -244,6 +248,7 @@ class _CheckinWeekQuery:
                 _count(col(CheckinPrompt.status) == PromptStatus.AWAY).label("away"),
                 _count(col(CheckinPrompt.status) == PromptStatus.SKIPPED).label("skipped"),
                 _count(self.counted_prompt).label("asked"),
+                _count(col(CheckinPrompt.status) == PromptStatus.OFF_SHIFT).label("off_shift"),
             )
             .select_from(CheckinRound)
             .outerjoin(CheckinPrompt, col(CheckinPrompt.round_id) == col(CheckinRound.id))
@@ -258,6 +263,7 @@ class _CheckinWeekQuery:
             func.sum(per_round.c.away),
             func.sum(per_round.c.skipped),
             func.sum(per_round.c.asked),
+            func.sum(per_round.c.off_shift),
         ).group_by(per_round.c.team_id, per_round.c.week)
 
     def answers(self, chunk: list[str]) -> Any:

@@ -104,6 +104,16 @@ def fresh_database(kind: str, directory: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def fast_dnd_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack's do-not-disturb read without Tier 2's pace (bot.shifts.dnd): the stand-in sets
+    no limit on it unless a test does, and a suite of rounds would otherwise wait minutes."""
+    from bot.shifts import dnd
+    from bot.slack.pacing import Pace
+
+    monkeypatch.setattr(dnd, "PACE", Pace(10_000, 1_000))
+
+
 @pytest.fixture
 def config() -> AppConfig:
     """The test organisation's app.yaml."""

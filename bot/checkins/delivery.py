@@ -34,6 +34,8 @@ from bot.checkins.views import build_prompt_message, build_reminder_message
 from bot.core.config import TeamConfig
 from bot.core.meetings import Meeting
 from bot.services import Services
+from bot.shifts import service as shifts
+from bot.shifts.gate import GateReport, ScheduledDm, ShiftGate
 from bot.slack import client as slack
 from bot.slack import outbox, pacing
 from bot.slack.client import Delivery
@@ -164,29 +166,36 @@ def send_prompts(
     late: bool,
     pace: Pace | None = None,
     workers: int = SEND_WORKERS,
+    gate: ShiftGate[DuePrompt] | None = None,
 ) -> list[Posted]:
-    """DM each member the snapshot says is due, in their own time zone; each once."""
-    payload_for = _per_zone(
-        snapshot.zones,
-        team.zone,
-        lambda zone: build_prompt_message(
-            services.renderer,
-            team_name=team.name,
-            round_id=round_.id,
-            meeting_at=round_.meeting_at,
-            zone=zone,
-            late=late,
-        ),
-    )
+    """DM each member the snapshot says is due, in their own time zone; each once (and, through
+    ``gate``, only those on shift and not in do-not-disturb now)."""
+    payloads = {
+        flag: _per_zone(
+            snapshot.zones,
+            team.zone,
+            lambda zone, flag=flag: build_prompt_message(
+                services.renderer,
+                team_name=team.name,
+                round_id=round_.id,
+                meeting_at=round_.meeting_at,
+                zone=zone,
+                late=flag,
+            ),
+        )
+        for flag in {late, False}
+    }
     chosen = pace or pacing.PACE
     client = paced_client(services.client, chosen)
 
     def send(item: DuePrompt) -> Delivery:
+        # A DM held for its member's morning or shift comes when meant to: it is not late.
+        held = snapshot.not_before.get(item.user_id) is not None
         # Looked for first when an earlier claim was left, or the last try was not answered.
         return outbox.send_once(
             client,
             item.user_id,
-            payload_for(item.user_id),
+            payloads[late and not held](item.user_id),
             prompt_envelope(item.prompt_id, round_.id or 0),
             look_first=item.in_doubt_since is not None or item.look_first,
             pace=chosen,
@@ -197,7 +206,7 @@ def send_prompts(
         session,
         snapshot.due,
         send=send,
-        claim=rounds.claim_prompts,
+        claim=gate.wrap(rounds.claim_prompts) if gate else rounds.claim_prompts,  # shifts
         record=rounds.record_prompts,
         workers=workers,
     )
@@ -210,8 +219,10 @@ def round_report(
     snapshot: RoundSnapshot,
     posted: Sequence[Posted],
     now: datetime,
+    shifted: GateReport | None = None,
 ) -> DeliveryReport:
-    """The round as this run found it and left it, sorted into the report's piles."""
+    """The round as this run found it and left it, sorted into the report's piles (with what
+    the shift gate held or skipped: ``shifted``)."""
     report = DeliveryReport(
         team_id=team.id,
         team_name=team.name,
@@ -220,6 +231,11 @@ def round_report(
         round_id=round_.id or 0,
     )
     status, error = dict(snapshot.status), dict(snapshot.error)
+    held = dict(snapshot.not_before)
+    if shifted is not None:  # shifts: held for their working time, or off shift until the meeting
+        held.update(shifted.waiting)
+        status.update(dict.fromkeys(shifted.off_shift, PromptStatus.OFF_SHIFT))
+        report.dnd_problem = shifted.dnd_failed
     for item in posted:
         user = item.due.user_id
         if item.result.ok:
@@ -229,20 +245,33 @@ def round_report(
         else:
             status[user], error[user] = PromptStatus.FAILED, item.result.error
     for user in sorted(status):
-        if user in report.asked:
-            continue
-        if status[user] in ASKED:
-            report.already_asked.append(user)
-        elif status[user] == PromptStatus.AWAY:
-            report.away.append(user)
-        elif status[user] == PromptStatus.FAILED:
-            report.failed[user] = error.get(user) or "unknown error"
-        elif (held := snapshot.not_before.get(user)) is not None and held > now:
-            report.waiting[user] = held
-        else:
-            report.in_progress.append(user)
+        if user not in report.asked:
+            _pile(report, user, status[user], error.get(user), held.get(user), now)
     report.asked.sort()
     return report
+
+
+def _pile(
+    report: DeliveryReport,
+    user: str,
+    status: PromptStatus,
+    error: str | None,
+    held: datetime | None,
+    now: datetime,
+) -> None:
+    """Put one member not asked by this run on the report's pile for where they stand."""
+    if status in ASKED:
+        report.already_asked.append(user)
+    elif status == PromptStatus.AWAY:
+        report.away.append(user)
+    elif status == PromptStatus.FAILED:
+        report.failed[user] = error or "unknown error"
+    elif status == PromptStatus.OFF_SHIFT:  # shifts: no working time before the meeting
+        report.off_shift.append(user)
+    elif held is not None and held > now:
+        report.waiting[user] = held
+    else:
+        report.in_progress.append(user)
 
 
 def send_reminder_dms(
@@ -255,8 +284,10 @@ def send_reminder_dms(
     zones: dict[str, ZoneInfo],
     pace: Pace | None = None,
     workers: int = SEND_WORKERS,
+    gate: ShiftGate[DuePrompt] | None = None,
 ) -> list[Posted]:
-    """Remind each due member, once, with the DM's buttons, in their own time zone."""
+    """Remind each due member, once, with the DM's buttons, in their own time zone (and,
+    through ``gate``, only those on shift and not in do-not-disturb now)."""
     payload_for = _per_zone(
         zones,
         team.zone,
@@ -280,9 +311,42 @@ def send_reminder_dms(
         session,
         due,
         send=send,
-        claim=rounds.claim_reminders,
+        claim=gate.wrap(rounds.claim_reminders) if gate else rounds.claim_reminders,  # shifts
         record=rounds.record_reminders,
         workers=workers,
+    )
+
+
+# --- Shifts and do-not-disturb (bot/shifts) ---------------------------------------------------
+
+
+def shift_gate(
+    services: Services,
+    *,
+    team: TeamConfig,
+    round_: CheckinRound,
+    due: Sequence[DuePrompt],
+    now: datetime,
+    reminders: bool = False,
+) -> ShiftGate[DuePrompt]:
+    """The shift gate of a round's DMs (or its reminders): a DM held for its person's working
+    time keeps it as its prompt's ``not_before`` (the sweep sends it then), one that cannot go
+    before the meeting is marked off shift; a held reminder waits in shift_hold alone."""
+    kind = shifts.CHECKIN_REMINDER if reminders else shifts.CHECKIN
+
+    def describe(item: DuePrompt) -> ScheduledDm:
+        in_doubt = item.in_doubt_since is not None or item.look_first
+        return ScheduledDm(
+            kind, item.prompt_id, item.user_id, round_.meeting_at, team.id, in_doubt=in_doubt
+        )
+
+    return ShiftGate(
+        services,
+        due,
+        describe=describe,
+        now=now,
+        what=f"team {team.id}'s check-in {'reminders' if reminders else 'round'}",
+        mark=None if reminders else shifts.hold_checkin_prompts,
     )
 
 

@@ -153,10 +153,13 @@ class DeliveryReport:
     asked: list[str] = field(default_factory=list)
     already_asked: list[str] = field(default_factory=list)
     away: list[str] = field(default_factory=list)
-    waiting: dict[str, datetime] = field(default_factory=dict)  # held for a sensible hour
+    waiting: dict[str, datetime] = field(default_factory=dict)  # held for a sensible hour or shift
     in_progress: list[str] = field(default_factory=list)  # another process is sending these
     failed: dict[str, str] = field(default_factory=dict)  # user id → Slack's error
     roster_problem: str | None = None
+    # Shifts (bot/shifts): off shift until the meeting (not asked); DND not readable, and why.
+    off_shift: list[str] = field(default_factory=list)
+    dnd_problem: str | None = None
 
 
 @dataclass

@@ -8,7 +8,10 @@ line call these, not the database rules or the sending underneath.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -16,7 +19,6 @@ from bot.checkins import answers as checks
 from bot.checkins import delivery, rounds, service
 from bot.checkins.model import (
     LATE_AFTER,
-    CheckinAnswers,
     CheckinContext,
     DeliveryReport,
     NextCheckin,
@@ -24,8 +26,9 @@ from bot.checkins.model import (
     SavedCheckin,
 )
 from bot.checkins.views import build_prompt_state_message
+from bot.core import ids
 from bot.core.config import TeamConfig
-from bot.core.errors import StaleActionError
+from bot.core.errors import CouldNotSaveError, InvalidInputError, RetrobotError, StaleActionError
 from bot.core.meetings import next_meeting
 from bot.services import Services
 from bot.slack.pacing import SEND_WORKERS, Pace
@@ -72,6 +75,8 @@ def send_round(
             session, round_=round_, team=team, now=now, retry_failed=retry_failed
         )
         late = now > round_.opens_at + LATE_AFTER
+        # shifts: those off shift or in do-not-disturb wait for their next working time
+        gate = delivery.shift_gate(services, team=team, round_=round_, due=snapshot.due, now=now)
         posted = delivery.send_prompts(
             services,
             session,
@@ -81,9 +86,11 @@ def send_round(
             late=late,
             pace=pace,
             workers=workers,
+            gate=gate,
         )
+    shifted = gate.finish()  # shifts: who waits for their shift, who is off shift
     report = delivery.round_report(
-        team=team, round_=round_, snapshot=snapshot, posted=posted, now=now
+        team=team, round_=round_, snapshot=snapshot, posted=posted, now=now, shifted=shifted
     )
     report.late = late
     report.roster_problem = roster.problem if roster else None
@@ -94,12 +101,15 @@ def send_round(
 def _log_round(report: DeliveryReport) -> None:
     """One line in the log for each send: how many were asked, already, away, failed."""
     logger.info(
-        "Team %s check-in for %s: %d asked, %d already, %d away, %d failed",
+        "Team %s check-in for %s: %d asked, %d already, %d away, %d waiting, %d off shift, "
+        "%d failed",
         report.team_id,
         report.meeting.date,
         len(report.asked),
         len(report.already_asked),
         len(report.away),
+        len(report.waiting),
+        len(report.off_shift),
         len(report.failed),
     )
 
@@ -122,6 +132,10 @@ def send_reminders(
         if round_ is None or round_.id is None or now >= round_.meeting_at:
             return report
         due, zones = rounds.reminders_due(session, team=team, round_=round_, now=now)
+        # shifts: a reminder waits for its person's working time, like the DM
+        gate = delivery.shift_gate(
+            services, team=team, round_=round_, due=due, now=now, reminders=True
+        )
         posted = delivery.send_reminder_dms(
             services,
             session,
@@ -131,7 +145,9 @@ def send_reminders(
             zones=zones,
             pace=pace,
             workers=workers,
+            gate=gate,
         )
+        gate.finish()
     for item in posted:
         if item.result.ok:
             report.reminded.append(item.due.user_id)
@@ -180,29 +196,61 @@ def open_checkin(services: Services, *, round_id: int, user_id: str) -> CheckinC
         )
 
 
-def save_checkin(
-    services: Services, *, round_id: int, user_id: str, answers: CheckinAnswers
-) -> SavedCheckin:
-    """Store the member's checked answers for the round; submitting again edits them."""
-    with services.session() as session:
-        return service.save_checkin(
-            session,
-            config=services.config,
-            round_id=round_id,
-            user_id=user_id,
-            answers=answers,
-            now=services.now(),
-        )
+@dataclass(frozen=True)
+class CheckinForm:
+    """What the check-in modal holds when it is submitted: its team and round, and the answers
+    as :func:`bot.checkins.answers.check_answers` reads them."""
+
+    team_id: str
+    round_id: int
+    answers: Mapping[str, Any]
 
 
-def raise_checkin_tension(
-    services: Services, *, user_id: str, answers: CheckinAnswers, request_key: str
-) -> Tension | None:
-    """Put the tension typed in the check-in on the agenda (once per submitted modal)."""
-    with services.session() as session:
-        return service.raise_checkin_tension(
-            session, user_id=user_id, answers=answers, now=services.now(), request_key=request_key
-        )
+@dataclass(frozen=True)
+class SubmittedCheckin:
+    """A submission's outcome: field errors (block id -> words) to show in the modal, or the
+    check-in stored and the tension it raised, if any (None as well for the same modal
+    submitted twice: raised once)."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    saved: SavedCheckin | None = None
+    tension: Tension | None = None
+
+
+def submit_checkin(
+    services: Services, *, user_id: str, form: CheckinForm, request_key: str
+) -> SubmittedCheckin:
+    """Check and store the member's check-in for the round, and the tension typed in it, before
+    the modal closes; submitting again edits the check-in and raises the tension once."""
+    config = services.config
+    try:
+        team = config.team(form.team_id)
+        answers = checks.check_answers(config=config, team=team, user_id=user_id, **form.answers)
+        now = services.now()
+        with services.saving_session() as session:
+            saved = service.save_checkin(
+                session,
+                config=config,
+                round_id=form.round_id,
+                user_id=user_id,
+                answers=answers,
+                now=now,
+            )
+        # A session of its own: the same modal raising its tension twice rolls back, which
+        # would expire the check-in just saved in a shared session.
+        with services.saving_session() as session:
+            tension = service.raise_checkin_tension(
+                session, user_id=user_id, answers=answers, now=now, request_key=request_key
+            )
+    except InvalidInputError as error:
+        errors = {ids.checkin_field_block(f): text for f, text in error.field_errors.items()}
+        return SubmittedCheckin(errors=errors)
+    except CouldNotSaveError:
+        text = services.renderer.plain("errors.could_not_save")
+        return SubmittedCheckin(errors={ids.CHECKIN_MOOD_BLOCK: text})
+    except RetrobotError as error:
+        return SubmittedCheckin(errors={ids.CHECKIN_MOOD_BLOCK: str(error)})
+    return SubmittedCheckin(saved=saved, tension=tension)
 
 
 def skip_checkin(services: Services, *, round_id: int, user_id: str) -> CheckinPrompt:

@@ -16,10 +16,8 @@ from bot.checkins.model import (
     PROGRESS_LIMIT,
     STORY_LIMIT,
     CheckinContext,
-    DeliveryReport,
     TeamCheckin,
     checklist_key,
-    describe_error,
 )
 from bot.core import ids
 from bot.slack.blocks import (
@@ -419,40 +417,3 @@ def build_checkin_home_section(
             )
         )
     return blocks
-
-
-# --- The terminal's report --------------------------------------------------------------------
-
-
-def format_report(report: DeliveryReport) -> str:
-    """The delivery report as the terminal shows it, one figure a line, failures with reasons."""
-    when = report.meeting.at.astimezone(report.zone).strftime("%A %-d %B at %H:%M")
-    lines = [
-        f"{report.team_name} ({report.team_id}): check-in for the tactical meeting on {when} "
-        f"({report.zone.key})" + (" — sent late" if report.late else ""),
-        f"  asked now:      {len(report.asked)}",
-        f"  already asked:  {len(report.already_asked)}",
-        f"  away:           {len(report.away)}" + _names(report.away),
-    ]
-    if report.waiting:
-        held = ", ".join(
-            f"{user} until {moment.astimezone(report.zone):%a %H:%M}"
-            for user, moment in sorted(report.waiting.items())
-        )
-        lines.append(f"  waiting:        {len(report.waiting)}  (night in their time zone: {held})")
-    if report.in_progress:
-        lines.append(f"  being sent:     {len(report.in_progress)}  (by another retrobot process)")
-    lines.append(f"  failed:         {len(report.failed)}")
-    lines += [
-        f"    {user}: {describe_error(error)}" for user, error in sorted(report.failed.items())
-    ]
-    if report.roster_problem:
-        lines.append(f"  note: {report.roster_problem}; the members already known were asked")
-    return "\n".join(lines)
-
-
-def _names(users: list[str], shown: int = 10) -> str:
-    if not users:
-        return ""
-    more = f" and {len(users) - shown} more" if len(users) > shown else ""
-    return f"  ({', '.join(users[:shown])}{more})"

@@ -1,22 +1,33 @@
-"""The `retrobot` command line (DESIGN.md, The interface)."""
+"""The `retrobot` command line (DESIGN.md, The interface).
+
+A command imports what it uses when it runs: `retrobot --help`, `check --config-only` and
+`manifest` never load SQLAlchemy, Alembic or the tables, and `check` loads no tables (each
+import below points down the layers, so none makes a cycle).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-
-from bot.core.config import AppConfig, load_config
 from bot.core.errors import ConfigError, RetrobotError
 from bot.core.logs import keep_typed_text_out_of_logs
-from bot.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.core.config import AppConfig
+    from bot.core.settings import Settings
 
 logger = logging.getLogger("retrobot")
+
+# The modules of bot/cli/ whose `register` adds a capability's commands, in --help order
+# (`member`: `retrobot forget`, which reads app.yaml; `export --member` is bot/cli/data.py's).
+CAPABILITY_COMMANDS = ("digests", "agenda", "checkins", "retros", "roles", "decisions", "member")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _register_own_commands(commands)
+    for name in CAPABILITY_COMMANDS:
+        importlib.import_module(f"bot.cli.{name}").register(commands, load=_load)
+    importlib.import_module("bot.cli.data").register(commands)  # needs no app.yaml
+    return parser
 
+
+def _register_own_commands(commands: argparse._SubParsersAction) -> None:
+    """serve, check, manifest and demo: the commands of the app itself."""
     serve = commands.add_parser("serve", help="run the app (Socket Mode if SLACK_APP_TOKEN is set)")
     serve.add_argument(
         "--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set"
@@ -69,33 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
 
-    from bot.cli import digests as cli_digests
-
-    cli_digests.register(commands, load=_load)
-
-    from bot.cli import agenda as cli_agenda
-
-    cli_agenda.register(commands, load=_load)
-
-    from bot.cli import checkins as cli_checkins
-
-    cli_checkins.register(commands, load=_load)
-
-    from bot.cli import data as cli_data
-
-    cli_data.register(commands, load=_load)
-
-    from bot.cli import decisions as cli_decisions
-
-    cli_decisions.register(commands, load=_load)
-    return parser
-
 
 def _config_path(args: argparse.Namespace, settings: Settings) -> Path:
     return args.config or settings.config_path
 
 
 def _load(args: argparse.Namespace) -> tuple[Settings, AppConfig]:
+    from bot.core.config import load_config
+    from bot.core.settings import load_settings
+
     settings = load_settings()
     return settings, load_config(_config_path(args, settings))
 
@@ -121,7 +122,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from storage import db
+    from bot.core.config import load_config
+    from bot.core.settings import load_settings
 
     settings = load_settings()
     path = _config_path(args, settings)
@@ -133,16 +135,7 @@ def _check(args: argparse.Namespace) -> int:
         config = None
     if not args.config_only:
         problems += settings.problems(http=not settings.socket_mode)
-        try:
-            engine = db.make_engine(settings.database_url)
-        except Exception as error:  # a malformed URL names itself
-            problems.append(f"DATABASE_URL cannot be used: {error}")
-        else:
-            if not db.ping(engine):
-                problems.append(
-                    f"DATABASE_URL: cannot reach {db.redact_url(settings.database_url)}."
-                )
-            engine.dispose()
+        problems += _database_problems(settings)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
@@ -150,8 +143,10 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     assert config is not None
     members = sum(len(team.members) for team in config.teams)
+    circles = f", {len(config.circles)} circle(s)" if config.circles else ""  # bot/circles
     print(
-        f"{path}: OK — {config.organisation.name}, {len(config.teams)} team(s), "
+        f"{path}: OK — {config.organisation.name}, "
+        f"{len(config.teams) - len(config.circles)} team(s){circles}, "
         f"{members} member(s) listed."
     )
     if not args.config_only:
@@ -159,7 +154,25 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_problems(settings: Settings) -> list[str]:
+    """What stops retrobot from using DATABASE_URL: a URL it cannot use, a database not there."""
+    from storage import db
+
+    try:
+        engine = db.make_engine(settings.database_url)
+    except Exception as error:  # a malformed URL names itself
+        return [f"DATABASE_URL cannot be used: {error}"]
+    try:
+        if not db.ping(engine):
+            return [f"DATABASE_URL: cannot reach {db.redact_url(settings.database_url)}."]
+        return []
+    finally:
+        engine.dispose()
+
+
 def _manifest(args: argparse.Namespace) -> int:
+    import yaml
+
     from bot.manifest import build_manifest
 
     if args.url and not args.url.startswith("https://"):

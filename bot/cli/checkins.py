@@ -36,8 +36,8 @@ def register(commands: argparse._SubParsersAction, *, load: Loader) -> None:  # 
 
 def run_checkin_send(args: argparse.Namespace, load: Loader) -> int:
     """Send the round and print its delivery report; 0 even when some members failed."""
+    from bot.checkins.report import format_report
     from bot.checkins.usecases import send_round
-    from bot.checkins.views import format_report
     from bot.core.errors import ConfigError
     from bot.services import open_services
 

@@ -1,5 +1,5 @@
 """`retrobot export`, `retrobot import` and `retrobot status`: a team's data and deliveries (and
-with `export --member`, one person's: bot/cli/member.py has `retrobot forget`).
+with `export --member`, one person's; bot/cli/member.py has `retrobot forget`).
 
 They need only ``DATABASE_URL`` (not app.yaml, not Slack): export and status read the database,
 import writes to it. Each migrates the database to the newest schema first, so an export from an
@@ -11,17 +11,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 
-def register(commands: argparse._SubParsersAction, *, load: Callable[..., Any]) -> None:  # type: ignore[type-arg]
-    """Add the `export`, `import` and `status` commands (and `forget`, from bot/cli/member.py)."""
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `export`, `import` and `status` commands (`export --member` included)."""
     export = commands.add_parser(
         "export", help="write all of one team's data, or all that is held about a person, to a file"
     )
@@ -55,10 +55,6 @@ def register(commands: argparse._SubParsersAction, *, load: Callable[..., Any]) 
     )
     status.add_argument("--team", help="only this team (its id in app.yaml)")
     status.set_defaults(run=run_status)
-
-    from bot.cli import member as cli_member
-
-    cli_member.register(commands, load=load, database_session=database_session)
 
 
 @contextmanager

@@ -15,14 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 
-def register(
-    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-    *,
-    load: Callable[..., Any],
-    database_session: Callable[[], Any],
-) -> None:
-    """Add the `forget` command; ``load`` reads app.yaml, ``database_session`` opens the
-    database (bot/cli/data.py's, which registers this command)."""
+def register(commands: argparse._SubParsersAction, *, load: Callable[..., Any]) -> None:  # type: ignore[type-arg]
+    """Add the `forget` command; ``load`` reads the settings and app.yaml."""
     forget = commands.add_parser(
         "forget",
         help="erase one person who has left app.yaml: their words deleted, "
@@ -32,13 +26,12 @@ def register(
     forget.add_argument(
         "--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)"
     )
-    forget.set_defaults(run=lambda args: run_forget(args, load, database_session))
+    forget.set_defaults(run=lambda args: run_forget(args, load))
 
 
-def run_forget(
-    args: argparse.Namespace, load: Callable[..., Any], database_session: Callable[[], Any]
-) -> int:
+def run_forget(args: argparse.Namespace, load: Callable[..., Any]) -> int:
     """Check, show the plan, confirm, forget, and say what was done."""
+    from bot.cli.data import database_session
     from bot.core.errors import RetrobotError
     from bot.data.member import check_member_id
     from bot.data.member_forget import forget_member, preview_forget, refuse_if_listed

@@ -24,11 +24,15 @@ TENSION_TEAM_ACTION = "tension_team_select"
 TENSION_PRIVATE_BLOCK = "tension_private"
 TENSION_PRIVATE_ACTION = "tension_private_choice"
 TENSION_PRIVATE_VALUE = "private"
+# The tension modal's choice of one of the team's roles (value "<team id>:<role id>", bot/roles).
+TENSION_ROLE_BLOCK = "tension_role"
+TENSION_ROLE_ACTION = "tension_role_select"
 TENSION_BLOCKS = {
     "text": TENSION_TEXT_BLOCK,
     "area": TENSION_AREA_BLOCK,
     "team": TENSION_TEAM_BLOCK,
     "private": TENSION_PRIVATE_BLOCK,
+    "role": TENSION_ROLE_BLOCK,
 }
 
 # App Home.
@@ -173,6 +177,12 @@ def checkin_field_block(field: str) -> str:
     return CHECKIN_BLOCKS[field]
 
 
+# --- Roles (bot/roles) -------------------------------------------------------------------------
+ROLES_COMMAND = "/roles"
+# Message metadata of a rotation's announcement in the team channel, to find it after a crash.
+ROLE_TURNS_METADATA = "retrobot_role_turns"
+
+
 # --- Deciding (bot/decisions): proposals, advice, the objection round, the decision log. ------
 PROPOSE_COMMAND = "/propose"
 DECISIONS_COMMAND = "/decisions"
@@ -249,3 +259,58 @@ OBJECTION_WITHDRAW = "objection_withdraw"
 DRAFT_PROPOSAL = "draft_proposal"
 # The App Home's "Make a proposal".
 HOME_PROPOSE = "home_propose"
+# --- Retrospective and team health (issue 18) -------------------------------------------------
+# Reflect (channel message, DM, reminder, App Home) and Vote (the channel message, the vote
+# reminder, the App Home) carry the retrospective's id; Vote on a reflection in the thread
+# carries the reflection's id.
+RETRO_REFLECT = "retro_reflect"
+RETRO_OPEN_VOTE = "retro_open_vote"
+RETRO_VOTE = "retro_vote"
+RETRO_REFLECT_MODAL = "retro_reflect_modal"
+RETRO_VOTE_MODAL = "retro_vote_modal"
+RETRO_NOTICE_MODAL = "retro_notice_modal"
+RETRO_WENT_WELL_BLOCK = "retro_went_well"
+RETRO_BETTER_BLOCK = "retro_could_be_better"
+RETRO_IDEA_BLOCK = "retro_idea"
+RETRO_TEXT_ACTION = "retro_text_input"
+RETRO_HEALTH_BLOCK = "retro_health"  # one block per question: retro_health_0, retro_health_1...
+RETRO_HEALTH_ACTION = "retro_health_choice"
+RETRO_VOTES_BLOCK = "retro_votes"
+RETRO_VOTES_ACTION = "retro_votes_choice"
+# The Reflect modal's fields by the names its domain errors use ("health:<n>" is numbered).
+RETRO_BLOCKS = {
+    "went_well": RETRO_WENT_WELL_BLOCK,
+    "could_be_better": RETRO_BETTER_BLOCK,
+    "idea": RETRO_IDEA_BLOCK,
+    "votes": RETRO_VOTES_BLOCK,
+}
+
+
+def retro_field_block(field: str) -> str:
+    """The Reflect or Vote modal's block for a field named by a domain error."""
+    kind, _, key = field.partition(":")
+    if kind == "health":
+        return numbered_block(RETRO_HEALTH_BLOCK, key)
+    return RETRO_BLOCKS[field]
+
+
+# Shifts and do-not-disturb (bot/shifts): the App Home's buttons and the working-pattern modal.
+# Block ids are named after the fields they carry, so a check of the field "days" lands on
+# PATTERN_BLOCKS["days"].
+HOME_SET_PATTERN = "home_set_pattern"
+HOME_CLEAR_PATTERN = "home_clear_pattern"
+PATTERN_MODAL = "working_pattern_modal"
+PATTERN_KIND_BLOCK = "pattern_kind"
+PATTERN_KIND_ACTION = "pattern_kind_choice"
+PATTERN_DAYS_BLOCK = "pattern_days"
+PATTERN_DAYS_ACTION = "pattern_days_choice"
+PATTERN_STARTS_BLOCK = "pattern_starts"
+PATTERN_STARTS_ACTION = "pattern_starts_time"
+PATTERN_ENDS_BLOCK = "pattern_ends"
+PATTERN_ENDS_ACTION = "pattern_ends_time"
+PATTERN_BLOCKS = {
+    "kind": PATTERN_KIND_BLOCK,
+    "days": PATTERN_DAYS_BLOCK,
+    "starts": PATTERN_STARTS_BLOCK,
+    "ends": PATTERN_ENDS_BLOCK,
+}

@@ -27,11 +27,15 @@ from sqlmodel import Session, SQLModel, col
 from bot.core.config import AppConfig
 from storage.models import (
     CheckinRound,
+    CircleNotice,
     Feedback,
     FeedbackRequest,
     ProcessedEvent,
     Proposal,
+    Retrospective,
+    RoleTurn,
     SentDigest,
+    ShiftHold,
     Tension,
 )
 
@@ -52,15 +56,37 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "feedback": lambda cutoff: col(Feedback.created_at) < cutoff,
     "sent_digest": lambda cutoff: col(SentDigest.created_at) < cutoff,
     "processed_event": lambda cutoff: col(ProcessedEvent.received_at) < cutoff,
+    # bot/roles, bot/circles: who held a rotating role at a meeting, by the meeting; what a
+    # circle posted once, by when (a tension's role goes with its tension).
+    "role_turn": lambda cutoff: col(RoleTurn.meeting_at) < cutoff,
+    "circle_notice": lambda cutoff: col(CircleNotice.created_at) < cutoff,
     # A proposal untouched for that long goes with its advice, objections, amendments and
     # decision: the decision log keeps what the retention period keeps, like the tensions.
     "proposal": lambda cutoff: and_(
         col(Proposal.created_at) < cutoff, col(Proposal.updated_at) < cutoff
     ),
+    # A retrospective by when it opened; who took part, its reflections, votes, health answers
+    # and improvements go with it (issue 18).
+    "retrospective": lambda cutoff: col(Retrospective.opened_at) < cutoff,
+    "shift_hold": lambda cutoff: col(ShiftHold.decided_at) < cutoff,  # bot/shifts
 }
-# Tables never expired: app.yaml's teams and people, the scheduler's lease, and the record of
+# Tables never expired: app.yaml's teams and people (and the working patterns people set, kept
+# like their away dates until they change them), the scheduler's lease, the teams' roles with
+# their holders and history (the decisions that made them stay readable), and the record of
 # each erasure (`retrobot forget`), which holds no content.
-KEPT = frozenset({"team", "member", "coach", "scheduler_lock", "member_erasure"})
+KEPT = frozenset(
+    {
+        "team",
+        "member",
+        "coach",
+        "scheduler_lock",
+        "working_pattern",
+        "role",
+        "role_holder",
+        "role_change",
+        "member_erasure",
+    }
+)
 
 
 def purge_expired(

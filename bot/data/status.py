@@ -1,11 +1,12 @@
 """`retrobot status`: what became of each team's last check-in round and last weekly deliveries.
 
-For each team: how many members its last check-in round asked, how many answered, were away or
-skipped, how many DMs (or reminders) failed and with which Slack error; and for the latest week of
-each kind of weekly delivery (coach digest, team summary), how many went out, failed (and why) or
-wait (and why, when unconfirmed: Slack timed out, or could not say whether it arrived —
-``in_doubt``; the next run looks for them in Slack before sending). Every
-figure is counted in SQL, in a fixed number of statements whatever the number of teams.
+For each team: how many members its last check-in round asked, how many answered, were away,
+skipped or off shift (no working time before the meeting, bot/shifts), how many DMs (or
+reminders) failed and with which Slack error; and for the latest week of each kind of weekly
+delivery (coach digest, team summary), how many went out, failed (and why) or wait (and why,
+when unconfirmed: Slack timed out, or could not say whether it arrived — ``in_doubt``; the next
+run looks for them in Slack before sending). Every figure is counted in SQL, in a fixed number
+of statements whatever the number of teams.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ class RoundReport:
         return self.prompts.get(PromptStatus.SKIPPED, 0)
 
     @property
+    def off_shift(self) -> int:
+        """Members not asked: off shift or in do-not-disturb until the meeting (bot/shifts)."""
+        return self.prompts.get(PromptStatus.OFF_SHIFT, 0)
+
+    @property
     def failed(self) -> int:
         """Members whose DM Slack refused."""
         return self.prompts.get(PromptStatus.FAILED, 0)
@@ -76,7 +82,13 @@ class RoundReport:
     @property
     def not_sent_yet(self) -> int:
         """Members whose DM is still waiting to go (pending, or being sent right now)."""
-        settled = {*ASKED, PromptStatus.AWAY, PromptStatus.SKIPPED, PromptStatus.FAILED}
+        settled = {
+            *ASKED,
+            PromptStatus.AWAY,
+            PromptStatus.SKIPPED,
+            PromptStatus.OFF_SHIFT,
+            PromptStatus.FAILED,
+        }
         return sum(count for status, count in self.prompts.items() if status not in settled)
 
 
@@ -300,6 +312,8 @@ def _failures(
 # --- on the terminal --------------------------------------------------------------------------
 
 _KIND_LABELS = {"coach_digest": "coach digest", "team_summary": "team summary"}
+ROUND_COLUMNS = ("TEAM", "CHECK-IN ROUND", "ASKED", "ANSWERED", "AWAY", "SKIPPED", "OFF SHIFT")
+ROUND_COLUMNS += ("FAILED", "NOT SENT")
 _RECIPIENTS_SHOWN = 6
 
 
@@ -307,9 +321,7 @@ def format_report(report: list[TeamStatus]) -> str:
     """The report as plain-text tables for the terminal."""
     if not report:
         return "No teams in the database yet: `retrobot serve` adds app.yaml's teams.\n"
-    rounds = [
-        ["TEAM", "CHECK-IN ROUND", "ASKED", "ANSWERED", "AWAY", "SKIPPED", "FAILED", "NOT SENT"]
-    ]
+    rounds = [list(ROUND_COLUMNS)]
     round_failures: list[list[str]] = []
     digests = [["TEAM", "WEEKLY DELIVERY", "WEEK", "SENT", "FAILED", "PENDING"]]
     digest_failures: list[list[str]] = []
@@ -318,7 +330,8 @@ def format_report(report: list[TeamStatus]) -> str:
         if last is None:
             rounds.append([team.team_id, "no round yet"])
         else:
-            figures = (last.asked, last.answered, last.away, last.skipped, last.failed)
+            figures = (last.asked, last.answered, last.away, last.skipped)
+            figures += (last.off_shift, last.failed)
             rounds.append(
                 [
                     team.team_id,

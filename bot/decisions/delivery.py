@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -22,7 +22,8 @@ from sqlmodel import col, select, update
 
 from bot.decisions import asks
 from bot.decisions.answers import answer_word, open_objection
-from bot.decisions.asks import DueAsk
+from bot.decisions.asks import DueAsk, DueReminder
+from bot.decisions.checks import closes_at
 from bot.decisions.service import amendment, decision_of, tally
 from bot.decisions.views import (
     ASK_METADATA_TYPE,
@@ -36,6 +37,8 @@ from bot.decisions.views import (
     build_told_amended,
 )
 from bot.services import Services
+from bot.shifts import service as shifts
+from bot.shifts.gate import ScheduledDm, ShiftGate
 from bot.slack import client as slack
 from storage.models import Advice, Objection, Proposal
 
@@ -51,6 +54,9 @@ class SendReport:
     reached: list[str] = field(default_factory=list)
     missed: dict[str, str] = field(default_factory=dict)
     proposals: set[int] = field(default_factory=set)
+    # Shifts (bot/shifts): asked at their next working time, or off shift until the date.
+    waiting: dict[str, datetime] = field(default_factory=dict)
+    off_shift: list[str] = field(default_factory=list)
 
 
 # --- the channel message ----------------------------------------------------------------------
@@ -254,10 +260,12 @@ def send_asks(services: Services, *, now: datetime, proposal_id: int | None = No
                 batch = asks.due_asks(
                     session, kind=kind, now=now, proposal_id=proposal_id, after_id=after
                 )
-                if not batch:
-                    break
-                after = batch[-1].row_id
-                claimed = asks.claim(session, batch, now=now)
+            if not batch:
+                break
+            after = batch[-1].row_id
+            ready = _on_shift(services, payloads, batch, report, now)  # shifts
+            with services.session() as session:
+                claimed = asks.claim(session, ready, now=now)
             for ask in claimed:
                 _send_one(services, client, payloads, ask, report, now)
     return report
@@ -323,6 +331,7 @@ def send_reminders(services: Services, *, now: datetime) -> int:
     with services.session() as session:
         due = asks.reminders_due(session, config=services.config, now=now)
         session.expunge_all()
+    due = _reminders_on_shift(services, due, now)  # shifts
     sent = 0
     for reminder in due:
         with services.session() as session:
@@ -342,3 +351,62 @@ def send_reminders(services: Services, *, now: datetime) -> int:
     if due:
         logger.info("Sent %d of %d proposal reminders due", sent, len(due))
     return sent
+
+
+# --- Shifts and do-not-disturb (bot/shifts) ---------------------------------------------------
+
+
+def _deadline(services: Services, proposal: Proposal) -> datetime:
+    """When asking about a proposal is of no more use: the end of its date, in its team's zone."""
+    team = services.config.find_team(proposal.team_id)
+    return (
+        closes_at(team, proposal.decide_by)
+        if team is not None
+        else datetime.max.replace(tzinfo=UTC)
+    )
+
+
+def _on_shift(
+    services: Services, payloads: _Payloads, batch: list[DueAsk], report: SendReport, now: datetime
+) -> list[DueAsk]:
+    """The asks whose person is on shift and not in do-not-disturb now; the others wait for
+    their next working time (in shift_hold), or are marked off shift when it comes after the
+    proposal's date. An ask in doubt is never held: it may have arrived."""
+
+    def describe(ask: DueAsk) -> ScheduledDm:
+        proposal = payloads.proposal(ask.proposal_id)
+        deadline = _deadline(services, proposal)
+        return ScheduledDm(
+            ask.kind, ask.row_id, ask.user_id, deadline, proposal.team_id, in_doubt=ask.in_doubt
+        )
+
+    gate = ShiftGate(
+        services, batch, describe=describe, now=now, what="proposals' asks", mark=shifts.skip_asks
+    )
+    ready = gate.admit(batch)
+    shifted = gate.finish()
+    report.waiting.update(shifted.waiting)
+    report.off_shift += shifted.off_shift
+    return ready
+
+
+def _reminders_on_shift(
+    services: Services, due: list[DueReminder], now: datetime
+) -> list[DueReminder]:
+    """The reminders whose person is on shift and not in do-not-disturb now; the others wait
+    (in shift_hold) for their next working time before the proposal's date, or do not go."""
+
+    def describe(reminder: DueReminder) -> ScheduledDm:
+        proposal = reminder.proposal
+        return ScheduledDm(
+            f"{reminder.kind}_reminder",
+            reminder.row_id or proposal.id or 0,
+            reminder.user_id,
+            _deadline(services, proposal),
+            proposal.team_id,
+        )
+
+    gate = ShiftGate(services, due, describe=describe, now=now, what="proposals' reminders")
+    ready = gate.admit(due)
+    gate.finish()
+    return ready

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.core.errors import NotAllowedError
-from bot.decisions import answers, asks, checks, delivery, log, service
+from bot.decisions import answers, asks, checks, delivery, links, service
 from bot.decisions.home_views import (
     HOME_SHOWN,
-    FoundDecision,
     HomeProposal,
     build_home_section,
-    build_search_results,
 )
 from bot.decisions.model import TEXT_LIMIT, WHY_LIMIT, Clicked, default_decide_by
 from bot.decisions.views import (
@@ -81,6 +79,9 @@ def proposal_modal(
         team = next((t for t in own if t.id == tension.team_id), team)
         why, text, permalink = tension.text, text or tension.triage_note, tension.source_permalink
     mine = {t.id for t in own}
+    role_options, suggested = links.advisors_for_modal(
+        services, user_id=user_id, teams=own, team_id=team.id, text=f"{text} {why}"
+    )
     return build_proposal_modal(
         services.renderer,
         organisation=config.organisation,
@@ -92,6 +93,8 @@ def proposal_modal(
         why=why[:WHY_LIMIT],
         permalink=permalink,
         tension=tension,
+        suggested=suggested,
+        roles=role_options,
     )
 
 
@@ -100,6 +103,11 @@ def submit_proposal(
 ) -> Proposal | None:
     """Check and store a proposal; None when this very submission was stored before."""
     config = services.config
+    form = form | {  # the holders of the roles chosen are asked, as people
+        "people": links.with_role_holders(
+            services, user_id=user_id, people=form.get("people", ()), chosen=form.get("roles", ())
+        )
+    }
     known = {u: config.name_of(u) for u in form.get("people", ()) if config.teams_with(u)}
     accounts = slack_users.look_up(client, form.get("people", ()), known=known)
     draft = checks.check_proposal(
@@ -244,6 +252,7 @@ def announce_closed(services: Services, client: WebClient, *, closed: service.Cl
     delivery.update_dms(client, closed.waiting_dms, {"advice": ended, "round": ended})
     if decision is None:
         return
+    links.post_to_member_teams(services, decision=decision)  # a circle's: to its teams
     with services.session() as session:
         advised = service.advisors_who_advised(session, proposal.id or 0)
     told = build_note(renderer, "decided_note", proposal=proposal, decision=decision)
@@ -548,51 +557,6 @@ def _team_name(services: Services, team_id: str) -> str:
     return team.name if team is not None else team_id
 
 
-def search_decisions(services: Services, *, user_id: str, words: str) -> dict[str, Any]:
-    """`/decisions [words]`: the newest matching decisions of the person's teams (members and
-    coaches alike: decisions are the team's, and visible to it)."""
-    teams = services.config.teams_with(user_id)
-    if not teams:
-        return {
-            "response_type": "ephemeral",
-            "text": services.renderer.say("decisions.search_not_in_team"),
-        }
-    names = {team.id: team.name for team in teams}
-    with services.session() as session:
-        found = log.search(session, team_ids=list(names), words=words)
-    return build_search_results(
-        services.renderer,
-        words=words.strip(),
-        found=[
-            FoundDecision(f.decision, f.proposal, names[f.decision.team_id], f.asked, f.answered)
-            for f in found
-        ],
-        team_names=list(names.values()),
-    )
-
-
-def decision_log(services: Services, *, team_id: str, since: date | None, fmt: str) -> Any:
-    """The team's decision log as text, JSON or CSV, a piece at a time (`retrobot decisions`)."""
-    team = services.config.team(team_id)
-    config = services.config
-
-    def name(user_id: str | None) -> str:
-        known = config.name_of(user_id)
-        return f"{known} ({user_id})" if known else (user_id or "")
-
-    def pieces() -> Any:
-        with services.session() as session:
-            entries = log.log_entries(session, team_id=team.id, since=since, name=name)
-            if fmt == "json":
-                yield from log.as_json(team.id, entries)
-            elif fmt == "csv":
-                yield from log.as_csv(entries)
-            else:
-                any_entry = False
-                for entry in entries:
-                    any_entry = True
-                    yield services.renderer.plain("decisions.log_entry", entry=entry) + "\n\n"
-                if not any_entry:
-                    yield services.renderer.plain("decisions.log_none", team_name=team.name) + "\n"
-
-    return pieces()
+# Finding decisions lives in bot.decisions.finding; listeners and the command line call it here.
+from bot.decisions.finding import decision_log as decision_log  # noqa: E402
+from bot.decisions.finding import search_decisions as search_decisions  # noqa: E402

@@ -20,8 +20,10 @@ from typing import TextIO
 from bot.app import create_app
 from bot.core.config import load_config
 from bot.core.settings import Settings
+from bot.demo.cast import DEMO_APP_YAML, PEOPLE
 from bot.demo.clock import DemoClock, demo_mondays
-from bot.demo.script import DEMO_APP_YAML, PEOPLE, DemoWeek
+from bot.demo.listeners import ListenerPool
+from bot.demo.script import DemoWeek
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import open_services
 from bot.standin.sender import SlackSender
@@ -33,6 +35,18 @@ DEMO_BOT_TOKEN = "xoxb-demo-token"
 # last week is the one after the clocks went forward in London (earlier weeks cross the change).
 LAST_WEEK = date(2026, 3, 30)
 MAX_WEEKS = 12
+
+
+def _refusal(weeks: int, db_path: Path | None) -> str | None:
+    """Why the demo cannot start as asked, or None."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        return f"--weeks must be from 1 to {MAX_WEEKS}, not {weeks}."
+    if db_path is not None and Path(db_path).exists():
+        return (
+            f"{db_path} already exists. The demo starts from a fresh database: "
+            "give a new path, or remove that file first."
+        )
+    return None
 
 
 def run_demo(
@@ -50,15 +64,9 @@ def run_demo(
     temporary folder by default), and kept; the database is kept with ``keep`` or ``db_path``.
     """
     out = stream or sys.stdout
-    if not 1 <= weeks <= MAX_WEEKS:
-        print(f"retrobot demo: --weeks must be from 1 to {MAX_WEEKS}, not {weeks}.", file=out)
-        return 2
-    if db_path is not None and Path(db_path).exists():
-        print(
-            f"retrobot demo: {db_path} already exists. The demo starts from a fresh database: "
-            "give a new path, or remove that file first.",
-            file=out,
-        )
+    problem = _refusal(weeks, db_path)
+    if problem:
+        print(f"retrobot demo: {problem}", file=out)
         return 2
     started = time.monotonic()
     workdir = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="retrobot-demo-"))
@@ -96,10 +104,12 @@ def run_demo(
         )
         services = open_services(settings, config)
         services.clock = clock
+        listeners = ListenerPool()
+        app = create_app(services, listener_executor=listeners)
         try:
-            with LocalServer(make_wsgi_app(create_app(services), services)) as server:
+            with LocalServer(make_wsgi_app(app, services)) as server:
                 sender = SlackSender(f"{server.url}/slack/events", DEMO_SIGNING_SECRET, fake)
-                week = DemoWeek(fake, sender, services, random.Random(seed), out, clock)
+                week = DemoWeek(fake, sender, services, random.Random(seed), out, clock, listeners)
                 for index, monday in enumerate(mondays[:-1]):
                     week.monday = monday
                     week.play_earlier_week(index)
@@ -122,6 +132,7 @@ def run_demo(
             summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
             print(summary.getvalue(), file=out, end="")
         finally:
+            listeners.shutdown()
             services.engine.dispose()
     kept = keep or db_path is not None
     if not kept:

@@ -2,249 +2,50 @@
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import ids
-from bot.demo.clock import DemoClock
-from bot.demo.transcript import boxed, render_message, render_view
-from bot.services import Services
-from bot.standin.sender import SlackSender
-from bot.standin.web_api import FakeSlack
-
-ANA, BEN, CARA, DEV, EVE, FRAN = (
-    "U0DEMOANA",
-    "U0DEMOBEN",
-    "U0DEMOCARA",
-    "U0DEMODEV",
-    "U0DEMOEVE",
-    "U0DEMOFRAN",
+from bot.demo import night_shift
+from bot.demo.cast import (
+    ANA,
+    APPRECIATIONS,
+    BEN,
+    CARA,
+    CHECKIN_NOTES,
+    CHECKIN_STORIES,
+    COACH,
+    DEV,
+    EARLIER_TENSIONS,
+    EVE,
+    FRAN,
+    MEMBERS,
+    NORTH,
+    OUTCOMES,
+    PEOPLE,
+    TENSIONS,
+    VISITOR,
+    metric_field,
 )
-COACH = "U0DEMOKIM"
-VISITOR = "U0DEMOOLU"
-NORTH = "C0DEMONORTH"
-
-PEOPLE = {
-    ANA: "Ana",
-    BEN: "Ben",
-    CARA: "Cara",
-    DEV: "Dev",
-    EVE: "Eve",
-    FRAN: "Fran",
-    COACH: "Kim (coach)",
-    VISITOR: "Olu",
-    NORTH: "north-team",
-}
-
-DEMO_APP_YAML = f"""\
-# The demo organisation: one team of six in London, with a coach.
-organisation:
-  name: Riverside Community Care
-  values: [Compassion, Trust, Accountability, Courage]
-defaults:
-  timezone: Europe/London
-  tactical: {{day: tuesday, time: "10:00", checkin_lead: 24h, reminder_after: 4h, agenda_lead: 30m}}
-  digest: {{day: monday, time: "08:30"}}
-teams:
-  - id: north
-    name: North Neighbourhood Team
-    channel: {NORTH}
-    members: [{ANA}, {BEN}, {CARA}, {DEV}, {EVE}, {FRAN}]
-    coaches: [{COACH}]
-    metrics:
-      - {{id: visits, label: Client visits, unit: visits}}
-      - {{id: hours, label: Hours on the road, unit: hours}}
-"""
-
-CHECKIN_STORIES = [
-    "Mrs K walked to the corner shop on her own for the first time since her fall",
-    "The new starter shadowed me all week and already knows every key safe",
-]
-
-MEMBERS = (ANA, BEN, CARA, DEV, EVE, FRAN)
-
-TENSIONS = [
-    "Friday handovers keep running past 6pm",
-    "We have no shared view of who covers the weekend on-call",
-    "The new referral form asks for the same details three times",
-    "Mileage claims take weeks to come back",
-]
+from bot.demo.retro import RetroScenes
+from bot.demo.steps import DemoSteps, Scene
+from bot.demo.transcript import boxed, render_message
+from bot.roles import usecases as roles
 
 
-# The quieter weeks before the one shown in full: what the team raised, felt and said.
-EARLIER_TENSIONS = [
-    "The pool car's tyres need checking before the weekend",
-    "Nobody knows who reorders gloves and aprons",
-    "Two of us booked the same training day",
-    "The Sunday out-of-hours handover gets missed",
-    "Care plans at three addresses are out of date",
-    "The office is double-booked on Tuesday mornings",
-    "Our shared calendar shows last month's rota",
-    "The key safe code at Elm Court changed without notice",
-    "Nobody has checked the first aid kits this year",
-    "The referral inbox is only read on Mondays",
-]
-CHECKIN_NOTES = [
-    "Tired but OK",
-    "Good week, lots of laughs on the road",
-    "A heavy visit on Thursday stayed with me",
-    "Feeling settled",
-    "Running to catch up after leave",
-    "Proud of how we covered the sickness",
-]
-APPRECIATIONS = [
-    "You picked up my late visit without being asked",
-    "Your calm on the phone with the GP got Mr T seen the same day",
-    "Thank you for showing me the new dressing technique",
-    "You noticed I was struggling and made me a cup of tea",
-    "Your handover notes are the clearest on the team",
-]
-OUTCOMES = ("next_action", "project", "information")
-
-
-def metric_field(metric_id: str) -> str:
-    """The check-in modal's input for one of the team's metrics, as the sender names it."""
-    return f"{ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, metric_id)}.{ids.CHECKIN_METRIC_ACTION}"
-
-
-@dataclass
-class Scene:
-    """One thing a person saw: a DM, a modal, their Home tab, or an answer to a command."""
-
-    who: str
-    title: str
-    lines: list[str]
-
-
-@dataclass
-class DemoWeek:
-    """Plays the demo week step by step, printing progress, collecting what people saw."""
-
-    fake: FakeSlack
-    slack: SlackSender
-    services: Services
-    rng: random.Random
-    out: TextIO
-    clock: DemoClock | None = None
-    scenes: list[Scene] = field(default_factory=list)
-    step: int = 0
-    monday: date | None = None
-    earlier: list[str] = field(default_factory=list)
-
-    def say(self, text: str) -> None:
-        """One progress line on the terminal."""
-        self.step += 1
-        print(f"  {self.step:>2}. {text}", file=self.out, flush=True)
-
-    def at(self, weekday: int, when: str) -> None:
-        """Move the demo clock to ``when`` (local) on a day of the week being played
-        (0 is its Monday, 7 the next Monday). Without a demo clock, time is real."""
-        if self.clock is not None and self.monday is not None:
-            self.clock.set(self.monday + timedelta(days=weekday), when)
-
-    def later(self, minutes: int = 5) -> None:
-        """A few minutes pass on the demo clock."""
-        if self.clock is not None:
-            self.clock.tick(minutes)
-
-    def name(self, user_id: str) -> str:
-        """A person's demo name."""
-        return PEOPLE.get(user_id, user_id)
-
-    def saw_view(self, who: str, title: str, view: dict[str, Any]) -> None:
-        """Remember a modal or Home tab the person saw."""
-        self.scenes.append(Scene(self.name(who), title, render_view(view, PEOPLE)))
-
-    def saw_message(self, who: str, title: str, payload: dict[str, Any]) -> None:
-        """Remember a message the person saw."""
-        self.scenes.append(Scene(self.name(who), title, render_message(payload, PEOPLE)))
-
-    def latest_dm(self, user_id: str, count_before: int) -> Any:
-        """Wait for a new DM to the person and return it."""
-        return self.fake.wait_for(
-            lambda: (
-                self.fake.dms(user_id)[-1] if len(self.fake.dms(user_id)) > count_before else None
-            )
-        )
-
-    def open_home(self, user_id: str) -> dict[str, Any]:
-        """The person opens retrobot's Home tab; returns it as published for them."""
-
-        def published() -> int:
-            calls = self.fake.calls_to("views.publish")
-            return sum(1 for call in calls if call.args.get("user_id") == user_id)
-
-        # Listeners finish their work after the ack: a Home tab published by an earlier step
-        # must not be mistaken for the one the person opens.
-        self.fake.wait_quiet()
-        before = published()
-        self.slack.app_home_opened(user_id)
-        self.fake.wait_for(lambda: published() > before)
-        self.fake.wait_quiet()
-        return self.fake.home(user_id) or {}
-
-    def open_modal(self, user_id: str, send: Any) -> dict[str, Any]:
-        """Do what opens a modal (a command, a shortcut) and return the modal the person sees."""
-        opened = len(self.fake.views_opened(user_id))
-        send()
-        return self.fake.wait_for(
-            lambda: (
-                self.fake.views_opened(user_id)[-1]
-                if len(self.fake.views_opened(user_id)) > opened
-                else None
-            )
-        )
-
-    def tension_command(self, user_id: str, text: str = "") -> dict[str, Any]:
-        """`/tension text` in the team channel; returns the modal it opens."""
-        return self.open_modal(
-            user_id,
-            lambda: self.slack.command(
-                ids.TENSION_COMMAND, text, user_id=user_id, channel_id=NORTH
-            ),
-        )
-
-    def raise_by_command(
-        self, user_id: str, text: str, *, private: bool = False, show: bool = True
-    ) -> None:
-        """`/tension text`, the modal, submit, the confirmation DM."""
-        view = self.tension_command(user_id, text)
-        if show:
-            self.saw_view(user_id, f"/tension {text[:30]}… opens a modal", view)
-        dms = len(self.fake.dms(user_id))
-        values: dict[str, Any] = {ids.TENSION_TEXT_ACTION: text}
-        if private:
-            values[ids.TENSION_PRIVATE_ACTION] = [ids.TENSION_PRIVATE_VALUE]
-        self.slack.submit_view(view, user_id=user_id, values=values)
-        dm = self.latest_dm(user_id, dms)
-        if show:
-            self.saw_message(user_id, "DM from retrobot", dm.to_dict())
-
-    def checkin_dm(self, user_id: str) -> Any:
-        """The person's check-in DM (the latest one retrobot sent them)."""
-        return next(
-            m for m in reversed(self.fake.dms(user_id)) if m.metadata and "event_type" in m.metadata
-        )
-
-    def redrawn(self, dm: Any, words: str) -> Any:
-        """Wait until the check-in DM has been redrawn to say ``words``; return it."""
-        return self.fake.wait_for(
-            lambda: (now := self.fake.message(dm.channel, dm.ts)) and words in now.all_text and now
-        )
+class DemoWeek(DemoSteps, RetroScenes):
+    """Plays the demo week step by step through the real app (bot.demo.steps' moves)."""
 
     def play_checkins(self) -> None:
         """The week begins: the check-in round goes out; most answer, one is away, one skips."""
-        from bot.checkins import usecases as checkins
-        from bot.checkins.views import format_report
+        from bot.checkins.report import format_report
         from bot.core.meetings import next_meeting
 
-        self.at(0, "10:00")
+        night_shift.set_working_time_then_open(self, DEV)  # shifts: asked at 20:00, not 10:00
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
-        report = checkins.send_round(self.services, team_id="north")
+        report = self.send_round()
         self.scenes.append(
             Scene(
                 "the admin",
@@ -259,7 +60,6 @@ class DemoWeek:
             (ANA, "4", "Rested after a quiet weekend", "23", "11.5", CHECKIN_STORIES[0], ""),
             (BEN, "3", "Busy, but fine", "about 20", "9", "", ""),
             (CARA, "5", "Loving the new rota", "18", "7", CHECKIN_STORIES[1], ""),
-            (DEV, "2", "Stretched: two visits ran long on Friday", "27", "14", "", TENSIONS[3]),
         ]
         for user, mood, note, visit_count, road_hours, story, tension in answers:
             self.later(12)
@@ -316,6 +116,15 @@ class DemoWeek:
     def play(self) -> None:
         """The week, as the team lives it."""
         self.play_checkins()
+        self.play_tensions()
+        self.play_tensions_refused()
+        night_shift.ask_at_his_shift_then_meet(self, DEV)  # shifts: Dev answers at 20:00
+        self.play_feedback()
+        self.play_decisions()  # deciding (bot/decisions)
+        self.play_retrospective()
+
+    def play_tensions(self) -> None:
+        """Monday afternoon: tensions raised by command and from a message."""
         self.at(0, "14:00")
         self.say(f"{self.name(ANA)} opens retrobot's Home tab")
         self.open_home(ANA)
@@ -344,6 +153,9 @@ class DemoWeek:
         self.slack.submit_view(view, user_id=BEN, values={ids.TENSION_AREA_ACTION: "Rota"})
         self.saw_message(BEN, "DM from retrobot", self.latest_dm(BEN, dms).to_dict())
 
+    def play_tensions_refused(self) -> None:
+        """What retrobot refuses, kindly: an empty tension, a client's NHS number, someone in no
+        team; and a private tension only the coach hears of."""
         self.later(25)
         self.say(f"{self.name(CARA)} submits an empty tension, and is asked for a few words")
         view = self.tension_command(CARA)
@@ -388,18 +200,6 @@ class DemoWeek:
         self.later(25)
         self.say(f"{self.name(FRAN)} opens the Home tab and sees the team's tensions")
         self.saw_view(FRAN, "Home tab", self.open_home(FRAN))
-        self.play_meeting()
-        self.play_feedback()
-        self.play_decisions()  # deciding (bot/decisions)
-
-    def feedback_command(self, user_id: str, text: str = "") -> dict[str, Any]:
-        """`/feedback text` in the team channel; returns the modal it opens."""
-        return self.open_modal(
-            user_id,
-            lambda: self.slack.command(
-                ids.FEEDBACK_COMMAND, text, user_id=user_id, channel_id=NORTH
-            ),
-        )
 
     def play_feedback(self) -> None:
         """Peer feedback: a shared appreciation, a private suggestion, a request and its
@@ -498,20 +298,11 @@ class DemoWeek:
 
     # --- deciding (bot/decisions) -------------------------------------------------------------
 
-    def propose_command(self, user_id: str, text: str) -> dict[str, Any]:
-        """`/propose text` in the team channel; returns the modal it opens."""
-        return self.open_modal(
-            user_id,
-            lambda: self.slack.command(
-                ids.PROPOSE_COMMAND, text, user_id=user_id, channel_id=NORTH
-            ),
-        )
-
     def proposal_card(self, before: int) -> Any:
         """The newest proposal message in #north-team after ``before`` top-level posts."""
         top = lambda: [m for m in self.fake.messages(NORTH) if not m.thread_ts]  # noqa: E731
         posted = self.fake.wait_for(lambda: top()[before] if len(top()) > before else None)
-        self.fake.wait_quiet()
+        self.settle()
         return self.fake.message(posted.channel, posted.ts) or posted
 
     def asked_dm(self, user_id: str, action_id: str) -> Any:
@@ -554,7 +345,7 @@ class DemoWeek:
             values={ids.ADVICE_TEXT_ACTION: "Let the part-timers choose their shifts first"},
         )
         self.slack.click(self.asked_dm(COACH, ids.ADVICE_NONE), ids.ADVICE_NONE, user_id=COACH)
-        self.fake.wait_quiet()
+        self.settle()
         self.later(60)
         self.say(f"{self.name(ANA)} decides; {self.name(CARA)}, who did not answer, is recorded")
         card = self.fake.message(card.channel, card.ts) or card
@@ -601,7 +392,7 @@ class DemoWeek:
         )
         for member in (ANA, BEN, EVE, FRAN):
             self.slack.click(first[member], ids.ROUND_NO_OBJECTION, user_id=member)
-        self.fake.wait_quiet()
+        self.settle()
         self.saw_message(
             NORTH,
             "The proposal, blocked",
@@ -632,7 +423,7 @@ class DemoWeek:
         self.fake.wait_for(
             lambda: "Adopted" in (self.fake.message(card.channel, card.ts) or card).all_text
         )
-        self.fake.wait_quiet()
+        self.settle()
         self.saw_message(
             NORTH, "The proposal, adopted", self.fake.message(card.channel, card.ts).to_dict()
         )
@@ -641,35 +432,16 @@ class DemoWeek:
         answer = self.slack.command(ids.DECISIONS_COMMAND, "", user_id=FRAN, channel_id=NORTH)
         self.saw_message(FRAN, "Only you can see this", answer.json or {"text": answer.body})
 
-    def post_agenda(self) -> tuple[Any, Any]:
-        """`/tactical` in #north-team: the agenda message, and the facilitator's ephemeral."""
-        told = len(self.fake.ephemerals(DEV))
-        self.slack.command(ids.TACTICAL_COMMAND, user_id=DEV, channel_id=NORTH)
-        reply = self.fake.wait_for(
-            lambda: len(self.fake.ephemerals(DEV)) > told and self.fake.ephemerals(DEV)
-        )[-1]
-        return self.fake.wait_for(self.agenda_message), reply
-
-    def answer_checkin(self, user_id: str, values: dict[str, Any]) -> Any:
-        """Check in from the DM's button with ``values``; the DM as redrawn."""
-        view = self.open_modal(
-            user_id,
-            lambda: self.slack.click(self.checkin_dm(user_id), ids.CHECKIN_OPEN, user_id=user_id),
-        )
-        self.slack.submit_view(view, user_id=user_id, values=values)
-        return self.redrawn(self.checkin_dm(user_id), "checked in")
-
     def play_earlier_week(self, index: int) -> None:
         """One of the weeks before the one shown in full, played quickly through the same
         handlers: check-ins with moods that lift over the weeks, a tension or two triaged,
         an appreciation, and the summary and digest the next Monday. One progress line."""
-        from bot.checkins import usecases as checkins
 
         rng = self.rng
         if not self.earlier:
             self.earlier = rng.sample(EARLIER_TENSIONS, len(EARLIER_TENSIONS))
         self.at(0, "10:00")
-        checkins.send_round(self.services, team_id="north")
+        self.send_round()
         moods: list[int] = []
         for user in MEMBERS:
             self.later(rng.randint(3, 25))
@@ -744,14 +516,6 @@ class DemoWeek:
             )
         return week
 
-    def agenda_message(self) -> Any:
-        """The agenda message in #north-team, as it is now."""
-        for posted in reversed(self.fake.messages(NORTH)):
-            now = self.fake.message(NORTH, posted.ts)
-            if posted.thread_ts is None and now is not None and "Tactical meeting" in now.all_text:
-                return now
-        return None
-
     def triage_button(self, agenda: Any, words: str) -> str:
         """The value of the Triage button next to the tension that says ``words``."""
         for block in agenda.blocks:
@@ -772,6 +536,19 @@ class DemoWeek:
         self.slack.submit_view(view, user_id=DEV, values=values)
         self.fake.wait_for(lambda: value not in str(self.agenda_message().blocks))
 
+    def post_agenda_and_brief(self) -> tuple[Any, Any]:
+        """`/tactical` posts the agenda; then the scheduler's roles job: Dev holds the rotating
+        facilitator role this meeting and gets the brief with the agenda's link (next week the
+        role passes to Eve)."""
+        briefs = len(self.fake.dms(DEV))
+        agenda, reply = self.post_agenda()
+        self.saw_message(NORTH, "Posted in #north-team", agenda.to_dict())
+        roles.rotate_roles(self.services, now=self.services.now())
+        self.saw_message(
+            DEV, "DM from retrobot (the facilitator's brief)", self.latest_dm(DEV, briefs).to_dict()
+        )
+        return agenda, reply
+
     def play_meeting(self) -> None:
         """The tactical meeting: the agenda, triage into outcomes, progress, the raiser's yes."""
         self.at(1, "09:30")
@@ -779,8 +556,7 @@ class DemoWeek:
             f"Tuesday 09:30: {self.name(DEV)} facilitates: `/tactical` in #north-team posts "
             "the agenda"
         )
-        agenda, reply = self.post_agenda()
-        self.saw_message(NORTH, "Posted in #north-team", agenda.to_dict())
+        agenda, reply = self.post_agenda_and_brief()
         self.scenes.append(
             Scene(
                 self.name(DEV),
@@ -874,7 +650,8 @@ class DemoWeek:
 
     def print_summaries(self, folder: Path, week: str | None = None) -> list[Path]:
         """Print the demo week's team summary and its coach's digest (as the CLI prints them),
-        and save both charts in ``folder``; returns the chart files."""
+        and save both charts in ``folder``, with a retrospective's health chart when one was
+        played; returns the chart files."""
         from bot.core.meetings import iso_week
         from bot.digests import charts
         from bot.digests.usecases import week_digest, week_summary
@@ -895,7 +672,7 @@ class DemoWeek:
         digest_png = folder / f"coach-digest-{week}.png"
         summary_png.write_bytes(charts.summary_chart(renderer, summary.figures))
         digest_png.write_bytes(charts.digest_chart(renderer, [t.figures for t in digest.teams]))
-        return [summary_png, digest_png]
+        return [summary_png, digest_png, *self.save_retro_charts(folder)]
 
     def transcript(self) -> str:
         """Everything people saw, in order."""

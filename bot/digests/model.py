@@ -66,6 +66,7 @@ class WeekFigures:
     answered: int = 0
     away: int = 0
     skipped: int = 0  # said "Skip this week": neither asked nor counted as silent
+    off_shift: int = 0  # no working time before the meeting (bot/shifts): not silent either
     moods: int = 0
     mood: float | None = None  # None below MIN_ANSWERS moods
     metrics: dict[str, float | None] = field(default_factory=dict)

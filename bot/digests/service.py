@@ -157,6 +157,7 @@ def _week_figures(team: TeamConfig, counted: weekly.CheckinWeek, label: str) -> 
         answered=counted.answered,
         away=counted.away,
         skipped=counted.skipped,
+        off_shift=counted.off_shift,
         moods=moods,
         mood=mood_total / moods if moods >= MIN_ANSWERS else None,
         metrics=metrics,

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import NotFoundError
+from bot.core.meetings import local_moment
 from bot.feedback import service as feedback
-from bot.feedback.model import AskedForFeedback, GivenFeedback, Reply, Thanks
+from bot.feedback.model import AskedForFeedback, DueReminder, GivenFeedback, Reply, Thanks
+from bot.feedback.rules import zone_of
 from bot.feedback.views import (
     build_feedback_dm,
     build_giver_confirmation,
@@ -29,6 +31,7 @@ from bot.feedback.views import (
     build_thanks_note,
 )
 from bot.services import Services
+from bot.shifts.gate import ScheduledDm, ShiftGate
 from bot.slack import client as delivery
 from bot.slack import outbox
 from bot.slack.outbox import Envelope
@@ -169,6 +172,7 @@ def send_feedback_reminders(services: Services, *, now: datetime) -> int:
     """
     with services.session() as session:
         due = feedback.reminders_due(session, config=services.config, now=now)
+    due = _on_shift(services, due, now)  # shifts: held for their working time, or skipped
     sent = 0
     for item in due:
         with services.session() as session:
@@ -183,3 +187,26 @@ def send_feedback_reminders(services: Services, *, now: datetime) -> int:
     if due:
         logger.info("Sent %d of %d feedback reminders due", sent, len(due))
     return sent
+
+
+# --- Shifts and do-not-disturb (bot/shifts) ---------------------------------------------------
+
+
+def _on_shift(services: Services, due: list[DueReminder], now: datetime) -> list[DueReminder]:
+    """The reminders whose person is on shift and not in do-not-disturb now. The others wait
+    (in shift_hold) for the next hourly run in their working time before the end of the due
+    date, where they are; after it, they do not go."""
+
+    def describe(item: DueReminder) -> ScheduledDm:
+        request, asked = item.request, item.asked
+        zone = zone_of(services.config, asked.user_id, request.team_id)
+        assert request.due_date is not None  # reminders_due only returns dated requests
+        deadline = local_moment(request.due_date + timedelta(days=1), time(0, 0), zone)
+        return ScheduledDm(
+            "feedback_reminder", asked.id or 0, asked.user_id, deadline, request.team_id
+        )
+
+    gate = ShiftGate(services, due, describe=describe, now=now, what="feedback reminders")
+    ready = gate.admit(due)
+    gate.finish()
+    return ready

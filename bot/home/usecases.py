@@ -18,6 +18,7 @@ from bot.core.meetings import local_today, next_meeting
 from bot.feedback import service as feedback
 from bot.feedback.views import build_feedback_home_section
 from bot.home.views import build_home, build_tensions_section
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack.blocks import Block
 from bot.tensions import service as tensions
@@ -95,6 +96,14 @@ def checkin_section(
 HOME_SECTIONS.append(checkin_section)
 
 
+def roles_section(session: Session, services: Services, user_id: str, now: datetime) -> list[Block]:
+    """Roles: "Your roles" and each of the person's teams' roles (bot.roles)."""
+    return roles.home_section(session, services, user_id, now)
+
+
+HOME_SECTIONS.append(roles_section)
+
+
 def decisions_section(
     session: Session, services: Services, user_id: str, now: datetime
 ) -> list[Block]:
@@ -105,6 +114,26 @@ def decisions_section(
 
 
 HOME_SECTIONS.append(decisions_section)
+
+
+def retro_section(session: Session, services: Services, user_id: str, now: datetime) -> list[Block]:
+    """The retrospective open in each of the person's teams, with Reflect or Vote (issue 18)."""
+    from bot.retros.usecases import home_section
+
+    return home_section(session, services, user_id, now)
+
+
+def shifts_section(
+    session: Session, services: Services, user_id: str, now: datetime
+) -> list[Block]:
+    """Shifts: "Your working time", what waits for it, and its buttons (bot.shifts)."""
+    from bot.shifts.usecases import home_section
+
+    return home_section(session, services, user_id, now)
+
+
+HOME_SECTIONS.append(retro_section)
+HOME_SECTIONS.append(shifts_section)
 
 
 def home_view(

@@ -10,10 +10,10 @@ SQLite exactly while the workers are forked: bench/ack_bench.py saw whole worker
 answering, every ack timing out after 3 s.
 
 So the master starts the scheduler as a fresh interpreter (fork and exec, which carries no locks
-over), hands it the settings and the configuration on its stdin, forwards SIGHUP to it (app.yaml
-is read again) and stops it with SIGTERM on exit (the jobs finish and the lock is given up). The
-scheduler process also stops by itself when the master is gone, so a killed server never leaves
-a scheduler holding the lock.
+over), hands it the settings and the configuration on its stdin (a file it reads when ready),
+forwards SIGHUP to it (app.yaml is read again) and stops it with SIGTERM on exit (the jobs
+finish and the lock is given up). The scheduler process also stops by itself when the master
+is gone, so a killed server never leaves a scheduler holding the lock.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,16 +88,18 @@ class SchedulerProcess:
         package_root = str(Path(__file__).resolve().parents[1])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.jobs.process import main; main()"],
-            stdin=subprocess.PIPE,
-            stderr=self._stderr,
-            env=env,
-        )
-        assert process.stdin is not None
-        process.stdin.write(pickle.dumps(launch))
-        process.stdin.close()
-        self._process = process
+        # The launch goes in a file, not a pipe: a 1,000-team configuration pickles to more
+        # than a pipe holds, and writing it would keep the master waiting until the new
+        # interpreter had imported everything and read it — before gunicorn forks any worker.
+        with tempfile.TemporaryFile() as launch_file:
+            pickle.dump(launch, launch_file)
+            launch_file.seek(0)
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", "from bot.jobs.process import main; main()"],
+                stdin=launch_file,
+                stderr=self._stderr,
+                env=env,
+            )
         return self
 
     def reload(self) -> None:

@@ -39,6 +39,7 @@ CATCH_UP_EVERY = 3600.0  # seconds between catch-ups (the first runs on taking t
 EXECUTOR_THREADS = 10  # jobs running at once (each round sends from its own small pool)
 RETENTION_EVERY = timedelta(days=1)
 RETENTION_FIRST_AFTER = timedelta(minutes=5)  # after the catch-up has had its turn
+ROLES_EVERY = timedelta(minutes=5)  # bot/roles: rotation, announcements, facilitator briefs
 
 
 class Scheduler(Jobs):
@@ -159,45 +160,33 @@ class Scheduler(Jobs):
                 name=spec.id,
                 replace_existing=True,
             )
-        aps.add_job(
-            self.sweep,
-            trigger=IntervalTrigger(seconds=self.sweep_every),
-            id="sweep",
-            name="sweep",
-            replace_existing=True,
-        )
-        aps.add_job(
-            self.catch_up,
-            trigger=IntervalTrigger(seconds=CATCH_UP_EVERY),
-            next_run_time=datetime.now(UTC),  # at once on taking over, then hourly
-            id="catch-up",
-            name="catch-up",
-            replace_existing=True,
-        )
-        aps.add_job(
-            self.feedback_reminders,
-            trigger=IntervalTrigger(hours=1),
-            next_run_time=self.services.now(),  # at once on taking over, then hourly
-            id="feedback-reminders",
-            name="feedback-reminders",
-            replace_existing=True,
-        )
-        aps.add_job(
-            self.decision_jobs,
-            trigger=IntervalTrigger(minutes=5),
-            next_run_time=self.services.now(),
-            id="decisions",
-            name="decisions",
-            replace_existing=True,
-        )
-        aps.add_job(
-            self.purge_expired,
-            trigger=IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
-            next_run_time=self.services.now() + RETENTION_FIRST_AFTER,
-            id="retention",
-            name="retention",
-            replace_existing=True,
-        )
+        for job_id, action, every, first in self._periodic_jobs():
+            when = {} if first is None else {"next_run_time": first}  # None would pause it
+            aps.add_job(
+                action,
+                trigger=IntervalTrigger(seconds=every.total_seconds()),
+                id=job_id,
+                name=job_id,
+                replace_existing=True,
+                **when,
+            )
+
+    def _periodic_jobs(self) -> list[tuple[str, Callable[[], Any], timedelta, datetime | None]]:
+        """The jobs that run every so often whatever app.yaml says: their id, action, period
+        and first run (None: one period after taking over)."""
+        now = self.services.now()
+        sweep = timedelta(seconds=self.sweep_every)
+        return [
+            ("sweep", self.sweep, sweep, None),
+            ("catch-up", self.catch_up, timedelta(seconds=CATCH_UP_EVERY), datetime.now(UTC)),
+            ("feedback-reminders", self.feedback_reminders, timedelta(hours=1), now),
+            # Retrospectives: openings, closes, reminders and DMs, as the database says.
+            ("retros", self.retros, sweep, None),
+            # Roles: rotation, its announcements and the facilitator's brief.
+            ("roles", self.rotate_roles, ROLES_EVERY, now),
+            ("decisions", self.decision_jobs, timedelta(minutes=5), now),
+            ("retention", self.purge_expired, RETENTION_EVERY, now + RETENTION_FIRST_AFTER),
+        ]
 
     def reload(self, config: AppConfig | None = None) -> bool:
         """Read app.yaml again (or take ``config``), mirror it, and derive the jobs anew.

@@ -10,9 +10,14 @@ the agenda, summary and digests due in the meantime go out if they have not.
 - ``catch-up``        on taking the lock, then hourly (above);
 - ``feedback-reminders`` every hour, the one gentle reminder of a feedback request due tomorrow
   (bot.feedback.delivery.send_feedback_reminders);
+- ``roles``           every few minutes, who holds each rotating role at each coming meeting,
+  announced, and the facilitator's brief; circles' representatives and issues in common
+  (bot.roles.usecases.rotate_roles, bot.circles.usecases.run_circle_jobs);
 - ``decisions``       every 5 minutes, deciding's asks still due, reminders, objection rounds
   closing at their date, decisions back on the agenda at their review date
   (bot.decisions.usecases.run_decision_jobs);
+- ``retros``          every minute, the retrospectives' openings, closes, reminders and DMs due
+  (bot.retros.usecases.run_due; issue 18);
 - ``retention``       daily, deletes rows older than app.yaml's ``organisation.retention``
   (bot.data.retention), when it is set.
 """
@@ -34,6 +39,7 @@ from bot.agenda.service import post_agenda, refresh_posted_agendas
 from bot.checkins import rounds as checkin_rounds
 from bot.checkins import usecases as checkins
 from bot.checkins.model import worth_retrying
+from bot.circles import usecases as circles
 from bot.core.config import TeamConfig
 from bot.core.meetings import meetings_from
 from bot.data.retention import purge_now
@@ -41,6 +47,8 @@ from bot.decisions.usecases import run_decision_jobs
 from bot.digests.usecases import send_coach_digest, send_team_summary
 from bot.feedback.delivery import send_feedback_reminders
 from bot.jobs.triggers import WeeklyTrigger, coach_schedules, previous_week
+from bot.retros.usecases import run_due as run_due_retros
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack.outbox import IN_DOUBT_AFTER
 from storage.models import (
@@ -238,6 +246,18 @@ class Jobs:
 
         self._guarded("feedback-reminders", "The feedback reminders", work)
 
+    def rotate_roles(self) -> None:
+        """Every few minutes (bot/roles, bot/circles): record who holds each rotating role at
+        each team's coming meeting, announce it, brief the facilitators whose agenda is out;
+        then keep each circle's members its representatives and post its issues in common."""
+
+        def work() -> None:
+            now = self.services.now()
+            roles.rotate_roles(self.services, now=now)
+            circles.run_circle_jobs(self.services, now=now)  # representatives, issues in common
+
+        self._guarded("roles", "The roles' rotation", work)
+
     def decision_jobs(self) -> None:
         """Every 5 minutes: proposals' asks still due, reminders, rounds closing, reviews."""
 
@@ -247,6 +267,10 @@ class Jobs:
             refresh_posted_agendas(self.services, round_ids=report.agenda_rounds, now=now)
 
         self._guarded("decisions", "The decision jobs", work)
+
+    def retros(self) -> None:
+        """Every minute: the retrospectives' openings, closes, reminders and DMs due (issue 18)."""
+        self._guarded("retros", "The retrospectives", lambda: run_due_retros(self.services))
 
     def purge_expired(self) -> None:
         """Every day: delete what is older than the retention period (bot.data.retention)."""

@@ -130,10 +130,11 @@ def checkboxes(
     options: Sequence[dict[str, Any]],
     checked: Iterable[str] = (),
     optional: bool = True,
+    hint: str | None = None,
 ) -> Block:
     """An input block of checkboxes; ``checked`` names the values ticked initially."""
     element = _choices("checkboxes", action_id, options, limit=None, selected=checked, many=True)
-    return _input(block_id, label, element, optional=optional)
+    return _input(block_id, label, element, optional=optional, hint=hint)
 
 
 def radio_buttons(
@@ -232,6 +233,22 @@ def datepicker(
     element: dict[str, Any] = {"type": "datepicker", "action_id": action_id}
     if initial_date:
         element["initial_date"] = initial_date
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def timepicker(
+    *,
+    block_id: str,
+    action_id: str,
+    label: str,
+    initial_time: str | None = None,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    """An input block holding a time picker; ``initial_time`` is HH:mm."""
+    element: dict[str, Any] = {"type": "timepicker", "action_id": action_id}
+    if initial_time:
+        element["initial_time"] = initial_time
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 

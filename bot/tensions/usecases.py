@@ -18,6 +18,7 @@ from bot.agenda.service import refresh_agendas, refresh_posted_agendas
 from bot.core import ids
 from bot.core.errors import CouldNotSaveError, InvalidInputError, NotInTeamError, RetrobotError
 from bot.core.text import strip_slack_links
+from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack import client as delivery
 from bot.tensions import service as tensions
@@ -43,15 +44,19 @@ class TensionForm:
     area: str | None
     private: bool
     permalink: str | None = None
+    # The role chosen among the person's teams' roles ("<team id>:<role id>", bot/roles).
+    role: str | None = None
 
 
 @dataclass(frozen=True)
 class Submitted:
     """A submission's outcome: field errors (block id -> words) to show in the modal, or what
-    was stored (None for the same modal submitted twice: stored and confirmed once)."""
+    was stored (None for the same modal submitted twice: stored and confirmed once), and the
+    role of its team it was raised about, whose holders are then told."""
 
     errors: dict[str, str] = field(default_factory=dict)
     raised: RaisedTension | None = None
+    role_key: str | None = None
 
 
 def team_for_modal(services: Services, *, user_id: str, channel_id: str | None) -> str:
@@ -64,13 +69,16 @@ def team_for_modal(services: Services, *, user_id: str, channel_id: str | None) 
 def tension_modal(
     services: Services, *, user_id: str, team_id: str, text: str = "", permalink: str | None = None
 ) -> dict[str, Any]:
-    """The tension modal, starting on ``team_id``, prefilled with the words given."""
+    """The tension modal, starting on ``team_id``, prefilled with the words given; it offers
+    the roles of the person's teams."""
+    teams = services.config.teams_of(user_id)
     return build_tension_modal(
         services.renderer,
-        teams=services.config.teams_of(user_id),
+        teams=teams,
         team_id=team_id,
         text=strip_slack_links(text)[:SHORTCUT_TEXT_LIMIT],
         permalink=permalink,
+        role_choice=roles.tension_role_choice(services, teams=teams),
     )
 
 
@@ -99,9 +107,12 @@ def message_tension_modal(
 
 
 def home_tension_modal(services: Services, *, user_id: str) -> dict[str, Any]:
-    """The empty tension modal the Home tab's button opens."""
+    """The empty tension modal the Home tab's button opens, offering the teams' roles."""
     teams = tensions.teams_for(services.config, user_id)
-    return build_tension_modal(services.renderer, teams=teams, from_home=True)
+    role_choice = roles.tension_role_choice(services, teams=teams)
+    return build_tension_modal(
+        services.renderer, teams=teams, from_home=True, role_choice=role_choice
+    )
 
 
 def check_form(services: Services, *, user_id: str, form: TensionForm) -> TensionDraft:
@@ -130,6 +141,7 @@ def submit_tension(
     """Check and store a new tension before its modal closes, once per modal (its view id)."""
     try:
         draft = check_form(services, user_id=user_id, form=form)
+        role_key = _checked_role(services, form=form, team_id=draft.team_id)
         team, now = services.config.team(draft.team_id), services.now()
         with services.saving() as connection:
             raised = tensions.raise_tension_onto_agenda(
@@ -144,14 +156,33 @@ def submit_tension(
         return Submitted(errors=error.field_errors)
     except CouldNotSaveError:
         return Submitted(errors=_could_not_save(services))
-    return Submitted(raised=raised)
+    return Submitted(raised=raised, role_key=role_key)
 
 
-def announce_tension(services: Services, client: WebClient, *, raised: RaisedTension) -> None:
-    """Confirm a stored tension to its raiser; tell the coaches of a private one, or put a
-    public one on the agenda already posted."""
+def _checked_role(services: Services, *, form: TensionForm, team_id: str) -> str | None:
+    """The role chosen for the tension's own team (None for none); InvalidInputError, on the
+    modal's role block, when the role chosen is another team's."""
+    try:
+        return roles.check_role_choice(form.role, team_id=team_id, renderer=services.renderer)
+    except InvalidInputError as error:
+        errors = {ids.TENSION_BLOCKS[name]: text for name, text in error.field_errors.items()}
+        raise InvalidInputError(errors) from None
+
+
+def announce_tension(
+    services: Services,
+    client: WebClient,
+    *,
+    raised: RaisedTension,
+    role_key: str | None = None,
+) -> None:
+    """Confirm a stored tension to its raiser; tell the holders of the role it is about (not
+    for a private one); tell the coaches of a private one, or put a public one on the agenda
+    already posted."""
     tension = raised.tension
     team = services.config.team(tension.team_id)
+    if role_key:  # first, so the confirmation and the agenda show the role as its area
+        roles.route_tension(services, client, tension=tension, role_key=role_key)
     confirmation = build_tension_confirmation(
         services.renderer, tension=tension, team_name=team.name
     )
@@ -166,19 +197,22 @@ def announce_tension(services: Services, client: WebClient, *, raised: RaisedTen
 def edit_tension(
     services: Services, client: WebClient, *, user_id: str, tension_id: int, form: TensionForm
 ) -> dict[str, str]:
-    """Save the raiser's changes to their open tension; the field errors to show, if any.
+    """Save the raiser's changes to their open tension before its modal closes; the field
+    errors to show, if any (what to fix, why it can't change now, or "couldn't save just now").
 
     A tension made private is now the coaches' (they are told); every agenda follows.
     """
     now = services.now()
     try:
         draft = check_form(services, user_id=user_id, form=form)
-        with services.session() as session:
+        with services.saving_session() as session:
             tension, became_private = tensions.edit_tension(
                 session, user_id=user_id, tension_id=tension_id, draft=draft, now=now
             )
     except InvalidInputError as error:
         return error.field_errors
+    except CouldNotSaveError:
+        return _could_not_save(services)
     except RetrobotError as refused:
         return {ids.TENSION_TEXT_BLOCK: str(refused)}
     team = services.config.team(tension.team_id)

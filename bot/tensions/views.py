@@ -9,6 +9,7 @@ from typing import Any
 from bot.core import ids
 from bot.core.config import TeamConfig
 from bot.slack.blocks import (
+    Block,
     checkboxes,
     context,
     message,
@@ -34,12 +35,14 @@ def build_tension_modal(
     permalink: str | None = None,
     editing: Tension | None = None,
     from_home: bool = False,
+    role_choice: Block | None = None,
 ) -> dict[str, Any]:
     """The modal that raises a tension, prefilled with whatever is already known.
 
     With ``editing`` it is the raiser's own open tension, prefilled, to change in place (its
     team stays as it is). ``from_home`` marks a modal opened on the Home tab, which is then
-    published again once the tension is raised (the person is looking at it).
+    published again once the tension is raised (the person is looking at it). ``role_choice``
+    (bot.roles) offers the teams' roles, whose holders are then told of the tension.
     """
     if editing is not None:
         team_id, text, area, private = editing.team_id, editing.text, editing.area, editing.private
@@ -52,47 +55,10 @@ def build_tension_modal(
     blocks = [section(intro)]
     if permalink:
         blocks.append(context(renderer.say("tension.source_context", permalink=permalink)))
-    blocks.append(
-        text_input(
-            block_id=ids.TENSION_TEXT_BLOCK,
-            action_id=ids.TENSION_TEXT_ACTION,
-            label=renderer.plain("tension.text_label"),
-            placeholder=renderer.plain("tension.text_placeholder"),
-            initial=text,
-            multiline=True,
-            max_length=TEXT_LIMIT,
-        )
-    )
-    blocks.append(
-        text_input(
-            block_id=ids.TENSION_AREA_BLOCK,
-            action_id=ids.TENSION_AREA_ACTION,
-            label=renderer.plain("tension.area_label"),
-            placeholder=renderer.plain("tension.area_placeholder"),
-            initial=area,
-            max_length=AREA_LIMIT,
-            optional=True,
-        )
-    )
-    if len(teams) > 1:
-        blocks.append(
-            static_select(
-                block_id=ids.TENSION_TEAM_BLOCK,
-                action_id=ids.TENSION_TEAM_ACTION,
-                label=renderer.plain("tension.team_label"),
-                options=[option(t.name, t.id) for t in teams],
-                initial_value=team_id or teams[0].id,
-            )
-        )
-    private_block = checkboxes(
-        block_id=ids.TENSION_PRIVATE_BLOCK,
-        action_id=ids.TENSION_PRIVATE_ACTION,
-        label=renderer.plain("tension.private_label"),
-        options=[option(renderer.plain("tension.private_option"), ids.TENSION_PRIVATE_VALUE)],
-        checked=[ids.TENSION_PRIVATE_VALUE] if private else [],
-    )
-    private_block["hint"] = {"type": "plain_text", "text": renderer.plain("tension.private_hint")}
-    blocks.append(private_block)
+    blocks += _words_blocks(renderer, text=text, area=area)
+    if role_choice is not None and editing is None:
+        blocks.append(role_choice)
+    blocks += _team_and_private_blocks(renderer, teams=teams, team_id=team_id, private=private)
     metadata: dict[str, Any] = {
         "permalink": permalink,
         "team_id": teams[0].id if len(teams) == 1 else None,
@@ -115,6 +81,57 @@ def build_tension_modal(
         blocks=blocks,
         private_metadata=json.dumps(metadata),
     )
+
+
+def _words_blocks(renderer: Renderer, *, text: str, area: str) -> list[Block]:
+    """The tension modal's words: the tension, and the role or area it is about."""
+    return [
+        text_input(
+            block_id=ids.TENSION_TEXT_BLOCK,
+            action_id=ids.TENSION_TEXT_ACTION,
+            label=renderer.plain("tension.text_label"),
+            placeholder=renderer.plain("tension.text_placeholder"),
+            initial=text,
+            multiline=True,
+            max_length=TEXT_LIMIT,
+        ),
+        text_input(
+            block_id=ids.TENSION_AREA_BLOCK,
+            action_id=ids.TENSION_AREA_ACTION,
+            label=renderer.plain("tension.area_label"),
+            placeholder=renderer.plain("tension.area_placeholder"),
+            initial=area,
+            max_length=AREA_LIMIT,
+            optional=True,
+        ),
+    ]
+
+
+def _team_and_private_blocks(
+    renderer: Renderer, *, teams: Sequence[TeamConfig], team_id: str | None, private: bool
+) -> list[Block]:
+    """The team to raise it in (when the person has several) and "only for the coaches"."""
+    blocks: list[Block] = []
+    if len(teams) > 1:
+        blocks.append(
+            static_select(
+                block_id=ids.TENSION_TEAM_BLOCK,
+                action_id=ids.TENSION_TEAM_ACTION,
+                label=renderer.plain("tension.team_label"),
+                options=[option(t.name, t.id) for t in teams],
+                initial_value=team_id or teams[0].id,
+            )
+        )
+    private_block = checkboxes(
+        block_id=ids.TENSION_PRIVATE_BLOCK,
+        action_id=ids.TENSION_PRIVATE_ACTION,
+        label=renderer.plain("tension.private_label"),
+        options=[option(renderer.plain("tension.private_option"), ids.TENSION_PRIVATE_VALUE)],
+        checked=[ids.TENSION_PRIVATE_VALUE] if private else [],
+    )
+    private_block["hint"] = {"type": "plain_text", "text": renderer.plain("tension.private_hint")}
+    blocks.append(private_block)
+    return blocks
 
 
 def build_withdraw_modal(renderer: Renderer, *, tension: Tension, team_name: str) -> dict[str, Any]:

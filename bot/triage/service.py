@@ -16,18 +16,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, update
+from sqlmodel import Session, col, select, update
 
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import InvalidInputError, NotAllowedError, NotFoundError, StaleActionError
 from bot.core.text import describe_client_identifiers, find_client_identifiers, normalise_input
-from storage.models import ACTION_OUTCOMES, TRIAGED_STATUSES, OutcomeKind, Tension, TensionStatus
+from storage.models import (
+    ACTION_OUTCOMES,
+    TRIAGED_STATUSES,
+    Member,
+    OutcomeKind,
+    ProcessedEvent,
+    Team,
+    Tension,
+    TensionStatus,
+)
 
 NOTE_LIMIT = 1000
 # Outcomes that end the tension at once; the raiser may still say it did not meet their need.
 CLOSING_OUTCOMES = (OutcomeKind.RESOLVED, OutcomeKind.DROPPED)
 # In the order the triage modal offers them.
-OUTCOMES = tuple(OutcomeKind)
+# A circle (bot/circles) is offered by name in the modal, not as an outcome of its own.
+OUTCOMES = tuple(kind for kind in OutcomeKind if kind is not OutcomeKind.CIRCLE)
 
 
 def _kept(session: Session, tension: Tension) -> Tension:
@@ -162,6 +172,16 @@ def triage_target(session: Session, *, config: AppConfig, user_id: str, tension_
     return tension
 
 
+def submission_key(request_key: str) -> str:
+    """The processed-event key that remembers one triage modal's submission."""
+    return f"triage:{request_key}"
+
+
+def triage_recorded(session: Session, *, request_key: str) -> bool:
+    """True when the triage modal ``request_key`` names (its view id) was recorded already."""
+    return session.get(ProcessedEvent, submission_key(request_key)) is not None
+
+
 def triage_tension(
     session: Session,
     *,
@@ -171,11 +191,14 @@ def triage_tension(
     round_id: int | None,
     decision: TriageDecision,
     now: datetime,
+    request_key: str | None = None,
 ) -> Tension:
     """Record the outcome of an open tension, once (a second, later triage is refused).
 
     Resolved and dropped tensions close at once; the others wait for the raiser's answer. A
-    proposal is marked for governance.
+    proposal is marked for governance. ``request_key`` names the submission (the modal's view
+    id), remembered with the outcome so that the same modal sent again is known
+    (:func:`triage_recorded`).
     """
     tension = triage_target(session, config=config, user_id=user_id, tension_id=tension_id)
     closing = decision.outcome in CLOSING_OUTCOMES
@@ -201,6 +224,8 @@ def triage_tension(
         )
     )
     changed = session.exec(statement).rowcount
+    if changed == 1 and request_key:
+        session.add(ProcessedEvent(event_id=submission_key(request_key), received_at=now))
     session.commit()
     tension = _tension(session, tension_id)
     if changed != 1:
@@ -213,7 +238,7 @@ def answer_needs_met(
 ) -> Tension:
     """The raiser's "did you get what you need?": yes closes the tension, no reopens it."""
     tension = _tension(session, tension_id)
-    if tension.raised_by != user_id:
+    if tension.raised_by != user_id and not _raised_by_team_of(session, tension, user_id):
         raise NotAllowedError("Only the person who raised this tension can answer that.")
     if tension.status not in TRIAGED_STATUSES or tension.needs_met is not None:
         raise AlreadyAnsweredError(_kept(session, tension))
@@ -228,6 +253,20 @@ def answer_needs_met(
     session.add(tension)
     session.commit()
     return tension
+
+
+def _raised_by_team_of(session: Session, tension: Tension, user_id: str) -> bool:
+    """True when the team raised the tension (its channel is the raiser: a retrospective's
+    anonymous improvement) and ``user_id`` is one of its active members, who answer for it."""
+    team = session.get(Team, tension.team_id)
+    if team is None or tension.raised_by != team.channel:
+        return False
+    member = session.exec(
+        select(Member.id).where(
+            Member.team_id == tension.team_id, Member.user_id == user_id, col(Member.active)
+        )
+    ).first()
+    return member is not None
 
 
 def mark_done(

@@ -73,14 +73,16 @@ def _users_select(
 
 
 def build_triage_modal(
-    renderer: Renderer, *, tension: Tension, team: TeamConfig, round_id: int | None
+    renderer: Renderer,
+    *,
+    tension: Tension,
+    team: TeamConfig,
+    round_id: int | None,
+    circles: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
-    """The modal that turns an agenda's tension into an outcome with an owner."""
-    outcomes = []
-    for kind in OUTCOMES:
-        choice = option(renderer.plain("triage.outcome_label", kind=kind), kind.value)
-        choice["description"] = plain(renderer.plain("triage.outcome_hint", kind=kind))
-        outcomes.append(choice)
+    """The modal that turns an agenda's tension into an outcome with an owner. ``circles``
+    (id, name) are the circles the team is in (bot/circles): "Take to <circle>" each."""
+    outcomes = _outcome_options(renderer, circles=circles)
     blocks: list[Block] = [section(renderer.say("triage.modal_tension", tension=tension))]
     if tension.source_permalink:
         blocks.append(
@@ -123,6 +125,37 @@ def build_triage_modal(
         blocks=blocks,
         private_metadata=json.dumps({"tension_id": tension.id, "round_id": round_id}),
     )
+
+
+def _outcome_options(
+    renderer: Renderer, *, circles: Sequence[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The triage modal's outcomes, then "Take to <circle>" for each circle the team is in."""
+    outcomes = []
+    for kind in OUTCOMES:
+        choice = option(renderer.plain("triage.outcome_label", kind=kind), kind.value)
+        choice["description"] = plain(renderer.plain("triage.outcome_hint", kind=kind))
+        outcomes.append(choice)
+    for circle_id, circle_name in circles[: 10 - len(OUTCOMES)]:  # radio buttons hold 10
+        choice = option(
+            renderer.plain("circles.circle_option", circle_name=circle_name),
+            circle_outcome_value(circle_id),
+        )
+        choice["description"] = plain(renderer.plain("circles.circle_hint"))
+        outcomes.append(choice)
+    return outcomes
+
+
+def circle_outcome_value(circle_id: str) -> str:
+    """The triage modal's value for "Take to <circle>"."""
+    return f"circle:{circle_id}"
+
+
+def parse_circle_outcome(value: str | None) -> str | None:
+    """The circle id a triage outcome names, or None for the other outcomes."""
+    if value and value.startswith("circle:"):
+        return value.removeprefix("circle:")
+    return None
 
 
 def build_owner_dm(renderer: Renderer, *, tension: Tension, team_name: str) -> dict[str, Any]:

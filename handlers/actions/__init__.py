@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import ids
-from handlers.actions import decisions
+from handlers.actions import decisions, retro, shifts
 from handlers.actions.checkin import (
     handle_checkin_away,
     handle_checkin_back,
@@ -46,3 +46,5 @@ def register(app: App) -> None:
     app.action(ids.HOME_FEEDBACK_PREVIOUS)(handle_home_feedback_page)
     app.action(ids.HOME_FEEDBACK_NEXT)(handle_home_feedback_page)
     decisions.register(app)  # deciding (bot/decisions)
+    retro.register(app)  # the retrospective (bot/retros)
+    shifts.register(app)  # working time (bot/shifts)

@@ -6,10 +6,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.feedback import delivery as feedback_delivery
-from bot.feedback import rules as feedback_rules
-from bot.feedback import service as feedback
-from bot.feedback.views import build_feedback_modal, build_reply_modal, build_request_modal
+from bot.feedback import usecases
 from bot.home.usecases import FEEDBACK_PAGE
 from bot.services import Services
 from handlers.events.app_home import publish_home
@@ -24,14 +21,11 @@ def handle_feedback_thanks(ack: Any, body: dict, client: WebClient, services: Se
     """Record the receiver's thanks, show it on their DM, and tell the giver (unless anonymous)."""
     ack()
     container = body.get("container") or {}
-    with services.session() as session:
-        thanks = feedback.thank_for_feedback(
-            session, feedback_id=_clicked_id(body), user_id=body["user"]["id"], now=services.now()
-        )
-    feedback_delivery.deliver_thanks(
+    usecases.thank_for_feedback(
         services,
         client,
-        thanks=thanks,
+        user_id=body["user"]["id"],
+        feedback_id=_clicked_id(body),
         channel=container.get("channel_id"),
         ts=container.get("message_ts"),
     )
@@ -40,11 +34,7 @@ def handle_feedback_thanks(ack: Any, body: dict, client: WebClient, services: Se
 def handle_feedback_open_reply(ack: Any, body: dict, client: WebClient, services: Services) -> None:
     """Open the private-reply modal for feedback the person received from someone named."""
     ack()
-    with services.session() as session:
-        received = feedback.feedback_to_reply_to(
-            session, feedback_id=_clicked_id(body), user_id=body["user"]["id"]
-        )
-    view = build_reply_modal(services.renderer, feedback=received)
+    view = usecases.reply_modal(services, user_id=body["user"]["id"], feedback_id=_clicked_id(body))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -53,37 +43,23 @@ def handle_feedback_answer_request(
 ) -> None:
     """Open the give-modal prefilled with the requester and their question."""
     ack()
-    with services.session() as session:
-        asked = feedback.request_to_answer(
-            session, request_id=_clicked_id(body), user_id=body["user"]["id"]
-        )
-    view = build_feedback_modal(
-        services.renderer,
-        organisation=services.config.organisation,
-        receivers=[asked.request.requester],
-        request=asked.request,
-        answered=asked.answered,
-    )
+    user_id, request_id = body["user"]["id"], _clicked_id(body)
+    view = usecases.answer_request_modal(services, user_id=user_id, request_id=request_id)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_home_give_feedback(ack: Any, body: dict, client: WebClient, services: Services) -> None:
     """Open an empty give-modal from the Home tab."""
     ack()
-    feedback_rules.require_teams(services.config, body["user"]["id"])
-    view = build_feedback_modal(services.renderer, organisation=services.config.organisation)
+    view = usecases.give_modal(services, user_id=body["user"]["id"])
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_home_ask_feedback(ack: Any, body: dict, client: WebClient, services: Services) -> None:
     """Open the request modal from the Home tab."""
     ack()
-    user_id = body["user"]["id"]
-    feedback_rules.require_teams(services.config, user_id)
-    due = feedback_rules.default_due_date(services.config, user_id, services.now())
-    client.views_open(
-        trigger_id=body["trigger_id"], view=build_request_modal(services.renderer, due_date=due)
-    )
+    view = usecases.request_modal(services, user_id=body["user"]["id"])
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_home_feedback_page(ack: Any, body: dict, client: WebClient, services: Services) -> None:

@@ -6,19 +6,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.agenda.service import refresh_agendas
 from bot.agenda.views import parse_triage_value
 from bot.core import ids
 from bot.core.errors import RetrobotError
 from bot.services import Services
-from bot.triage import delivery as triage_delivery
-from bot.triage import service as triage
-from bot.triage.views import (
-    build_done_confirmation,
-    build_needs_met_answer,
-    build_notice_modal,
-    build_triage_modal,
-)
+from bot.triage import usecases
+from bot.triage.views import build_done_confirmation, build_needs_met_answer, build_notice_modal
 from handlers.events.app_home import publish_home
 
 
@@ -36,17 +29,7 @@ def refuse(
     body: dict, client: WebClient, respond: Any, services: Services, error: RetrobotError
 ) -> None:
     """Tell the clicker why nothing happened: someone was quicker, or it is not theirs to do."""
-    renderer, config = services.renderer, services.config
-    if isinstance(error, triage.AlreadyTriagedError):
-        zone = config.team(error.tension.team_id).zone_of(body["user"]["id"])
-        text = renderer.say("triage.already_triaged", tension=error.tension, zone=zone)
-    elif isinstance(error, triage.AlreadyAnsweredError):
-        text = renderer.say("triage.already_answered", tension=error.tension)
-    elif isinstance(error, triage.AlreadyDoneError):
-        zone = config.team(error.tension.team_id).zone_of(body["user"]["id"])
-        text = renderer.say("triage.already_done", tension=error.tension, zone=zone)
-    else:
-        text = renderer.say("triage.refused", reason=str(error))
+    text = usecases.refusal(services, user_id=body["user"]["id"], error=error)
     tell(body, client, respond, services, text)
 
 
@@ -56,17 +39,13 @@ def handle_agenda_triage(
     """Open the triage modal for a member; anyone else, or a stale button, is told why not."""
     ack()
     tension_id, round_id = parse_triage_value(action["value"])
-    config, renderer = services.config, services.renderer
     try:
-        with services.session() as session:
-            tension = triage.triage_target(
-                session, config=config, user_id=body["user"]["id"], tension_id=tension_id
-            )
+        view = usecases.triage_modal(
+            services, user_id=body["user"]["id"], tension_id=tension_id, round_id=round_id
+        )
     except RetrobotError as error:
         refuse(body, client, respond, services, error)
         return
-    team = config.team(tension.team_id)
-    view = build_triage_modal(renderer, tension=tension, team=team, round_id=round_id)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -75,24 +54,19 @@ def handle_needs_met(
 ) -> None:
     """The raiser's answer: yes closes the tension, no puts it back on the next agenda."""
     ack()
-    user_id, now = body["user"]["id"], services.now()
+    user_id = body["user"]["id"]
+    met = action["action_id"] == ids.NEEDS_MET_YES
     try:
-        with services.session() as session:
-            tension = triage.answer_needs_met(
-                session,
-                user_id=user_id,
-                tension_id=int(action["value"]),
-                met=action["action_id"] == ids.NEEDS_MET_YES,
-                now=now,
-            )
+        tension = usecases.answer_needs_met(
+            services, user_id=user_id, tension_id=int(action["value"]), met=met
+        )
     except RetrobotError as error:
         refuse(body, client, respond, services, error)
         return
     respond(replace_original=True, **build_needs_met_answer(services.renderer, tension=tension))
-    if not tension.needs_met:
-        triage_delivery.announce_reopened(services, client, tension=tension, now=now)
-        if tension.owner and tension.owner != user_id:
-            publish_home(client, services, tension.owner)
+    usecases.announce_needs_met(services, client, tension=tension)
+    if not tension.needs_met and tension.owner and tension.owner != user_id:
+        publish_home(client, services, tension.owner)
     publish_home(client, services, user_id)
 
 
@@ -101,19 +75,17 @@ def handle_action_done(
 ) -> None:
     """Mark a next action or project done, from its DM or the App Home."""
     ack()
-    user_id, now = body["user"]["id"], services.now()
-    config, renderer = services.config, services.renderer
+    user_id = body["user"]["id"]
     try:
-        with services.session() as session:
-            tension = triage.mark_done(
-                session, config=config, user_id=user_id, tension_id=int(action["value"]), now=now
-            )
+        tension = usecases.mark_done(services, user_id=user_id, tension_id=int(action["value"]))
     except RetrobotError as error:
         refuse(body, client, respond, services, error)
         return
     if (body.get("container") or {}).get("type") == "message":
-        respond(replace_original=True, **build_done_confirmation(renderer, tension=tension))
-    refresh_agendas(services, team_id=tension.team_id, now=now)
+        respond(
+            replace_original=True, **build_done_confirmation(services.renderer, tension=tension)
+        )
+    usecases.announce_done(services, tension=tension)
     for person in dict.fromkeys((user_id, tension.owner)):
         if person:
             publish_home(client, services, person)

@@ -9,6 +9,7 @@ from handlers.commands import decisions
 from handlers.commands.checkin import handle_checkin_command
 from handlers.commands.feedback import handle_feedback_command
 from handlers.commands.retro import handle_retro_command
+from handlers.commands.roles import handle_roles_command
 from handlers.commands.tactical import handle_tactical_command
 
 
@@ -18,4 +19,5 @@ def register(app: App) -> None:
     app.command(ids.TACTICAL_COMMAND)(handle_tactical_command)
     app.command(ids.FEEDBACK_COMMAND)(handle_feedback_command)
     app.command(ids.RETRO_COMMAND)(handle_retro_command)
+    app.command(ids.ROLES_COMMAND)(handle_roles_command)  # bot/roles
     decisions.register(app)  # deciding (bot/decisions)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core import ids
-from handlers.views import decisions
+from handlers.views import decisions, retro, shifts
 from handlers.views.checkin import handle_away_submission, handle_checkin_submission
 from handlers.views.feedback import (
     handle_feedback_reply_submission,
@@ -31,3 +31,5 @@ def register(app: App) -> None:
     app.view(ids.FEEDBACK_REQUEST_MODAL)(handle_feedback_request_submission)
     app.view(ids.FEEDBACK_REPLY_MODAL)(handle_feedback_reply_submission)
     decisions.register(app)  # deciding (bot/decisions)
+    retro.register(app)  # the retrospective (bot/retros)
+    shifts.register(app)  # working time (bot/shifts)

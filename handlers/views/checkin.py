@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.checkins import usecases
-from bot.checkins.answers import check_answers
+from bot.checkins.usecases import CheckinForm
 from bot.core import ids
 from bot.core.config import TeamConfig
 from bot.core.errors import InvalidInputError, RetrobotError
@@ -23,8 +23,12 @@ def _ticked(values: State, prefix: str, action_id: str) -> list[str]:
     return [value for block_id in blocks for value in selected_values(values, block_id, action_id)]
 
 
-def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
-    """The check-in modal's state as the keyword arguments of :func:`check_answers`."""
+def read_checkin_state(values: State, team: TeamConfig | None) -> dict[str, Any]:
+    """The check-in modal's state as the keyword arguments of
+    :func:`bot.checkins.answers.check_answers`; for a team app.yaml no longer has (None), no
+    metrics or questions (the use case says the team is gone)."""
+    metrics = team.metrics if team is not None else []
+    questions = (team.questions if team is not None else None) or []
     return {
         "mood": selected_value(values, ids.CHECKIN_MOOD_BLOCK, ids.CHECKIN_MOOD_ACTION),
         "note": text_value(values, ids.CHECKIN_NOTE_BLOCK, ids.CHECKIN_NOTE_ACTION),
@@ -34,7 +38,7 @@ def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
                 ids.numbered_block(ids.CHECKIN_METRIC_BLOCK, metric.id),
                 ids.CHECKIN_METRIC_ACTION,
             )
-            for metric in team.metrics
+            for metric in metrics
         },
         "checklist_ticked": _ticked(
             values, ids.CHECKIN_CHECKLIST_BLOCK, ids.CHECKIN_CHECKLIST_ACTION
@@ -48,7 +52,7 @@ def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
                 ids.numbered_block(ids.CHECKIN_QUESTION_BLOCK, index),
                 ids.CHECKIN_QUESTION_ACTION,
             )
-            for index in range(len(team.questions or []))
+            for index in range(len(questions))
         },
         "tension_text": text_value(values, ids.CHECKIN_TENSION_BLOCK, ids.CHECKIN_TENSION_ACTION),
         "shared": ids.CHECKIN_SHARE_VALUE
@@ -59,38 +63,37 @@ def read_checkin_state(values: State, team: TeamConfig) -> dict[str, Any]:
 def handle_checkin_submission(
     ack: Any, body: dict, view: dict, client: WebClient, services: Services
 ) -> None:
-    """Store the check-in (or the edit), or show in the modal what to fix; nothing typed is lost."""
+    """Store the check-in (or the edit) before the modal closes, or show in it what to fix;
+    nothing typed is lost."""
     user_id = body["user"]["id"]
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    try:
-        team = services.config.team(str(metadata.get("team_id")))
-        answers = check_answers(
-            config=services.config,
-            team=team,
-            user_id=user_id,
-            **read_checkin_state(view["state"]["values"], team),
-        )
-        saved = usecases.save_checkin(
-            services,
-            round_id=int(metadata.get("round_id") or 0),
-            user_id=user_id,
-            answers=answers,
-        )
-    except InvalidInputError as error:
-        errors = {ids.checkin_field_block(f): text for f, text in error.field_errors.items()}
-        ack(response_action="errors", errors=errors)
-        return
-    except RetrobotError as error:
-        ack(response_action="errors", errors={ids.CHECKIN_MOOD_BLOCK: str(error)})
+    submitted = usecases.submit_checkin(
+        services, user_id=user_id, form=_form(view, services), request_key=view["id"]
+    )
+    saved = submitted.saved
+    if saved is None:
+        ack(response_action="errors", errors=submitted.errors)
         return
     ack()
-    tension = usecases.raise_checkin_tension(
-        services, user_id=user_id, answers=answers, request_key=view["id"]
-    )
     usecases.redraw_checkin_dm(
-        services, client, saved.prompt, edited=saved.edited, tension_added=tension is not None
+        services,
+        client,
+        saved.prompt,
+        edited=saved.edited,
+        tension_added=submitted.tension is not None,
     )
     publish_home(client, services, user_id)
+
+
+def _form(view: dict, services: Services) -> CheckinForm:
+    """The modal's answers, and the team and round it carries, as plain values."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    team_id = str(metadata.get("team_id"))
+    team = services.config.find_team(team_id)
+    return CheckinForm(
+        team_id=team_id,
+        round_id=int(metadata.get("round_id") or 0),
+        answers=read_checkin_state(view["state"]["values"], team),
+    )
 
 
 def handle_away_submission(

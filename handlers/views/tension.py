@@ -31,7 +31,9 @@ def handle_tension_submission(
     ack()
     if submitted.raised is None:
         return  # the same modal submitted twice: recorded (and confirmed) once
-    usecases.announce_tension(services, client, raised=submitted.raised)
+    usecases.announce_tension(
+        services, client, raised=submitted.raised, role_key=submitted.role_key
+    )
     if _metadata(view).get("from_home"):
         # Only then is the person looking at their Home; anyone else sees it fresh when they
         # open it (app_home_opened), so building it now would be work for nobody.
@@ -85,4 +87,5 @@ def _form(view: dict) -> TensionForm:
         private=ids.TENSION_PRIVATE_VALUE
         in selected_values(values, ids.TENSION_PRIVATE_BLOCK, ids.TENSION_PRIVATE_ACTION),
         permalink=metadata.get("permalink"),
+        role=selected_value(values, ids.TENSION_ROLE_BLOCK, ids.TENSION_ROLE_ACTION),
     )

@@ -56,3 +56,23 @@ def test_the_memory_benchmark_measures_a_serving_worker(database_args: list[str]
     out = run_benchmark("memory_bench.py", *database_args)
     assert "| RSS after serving |" in out
     assert "CPU: " in out and "Database: " in out
+
+
+def test_the_fanout_with_a_third_off_shift_messages_none_of_them() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RETROBOT_"))}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "checkin_fanout.py"),
+            *("--members", "300", "--rate", "600", "--off-shift", "0.34"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr  # 1: someone off shift was messaged
+    assert "100 off shift, 200 on shift" in done.stdout
+    assert "DMs to anyone off shift: 0 (target none)" in done.stdout
+    assert "at most 50 people each" in done.stdout

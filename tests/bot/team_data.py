@@ -79,9 +79,15 @@ def value_for(table: Table, name: str, number: int, team_id: str, parents: dict)
         return members[number % len(members)]
     if kind == "str":
         text = TRICKY_TEXTS[(number * 5 + list(table.columns).index(column)) % len(TRICKY_TEXTS)]
-        return f"{text} #{team_id}{number}" if name in _unique_columns(table) else text
+        unique = name in _unique_columns(table)
+        if unique:
+            text = f"{text} #{team_id}{number}"
+        length = getattr(column.type, "length", None)
+        if length is None or len(text) <= length:
+            return text
+        return text[-length:] if unique else text[:length]  # a unique value keeps its number
     if kind == "int":
-        return 1 + number % 5  # inside the check-in mood's range too
+        return 1 + number % 3  # inside the check-in mood's (1-5) and a vote slot's (1-3) ranges
     if kind == "float":
         return number + 0.25
     if kind == "bool":

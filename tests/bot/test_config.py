@@ -199,8 +199,10 @@ def test_the_example_app_yaml_loads() -> None:
     assert config.source == str(EXAMPLE)
     assert config.organisation.name == "Riverside Community Care"
     assert config.organisation.values == ["Compassion", "Trust", "Accountability", "Courage"]
-    north, south = config.teams
-    assert (north.id, south.id) == ("north", "south")
+    north, south, training = config.teams  # the example's circle is a team of its own too
+    assert (north.id, south.id, training.id) == ("north", "south", "training")
+    assert config.circles[0].teams == ["north", "south"]
+    assert [role.id for role in north.roles] == ["rota", "facilitator", "rep-training"]
     assert 3 <= len(north.members) <= 4
     assert [metric.id for metric in north.metrics] == ["visits", "travel"]
     assert "Medication audits up to date" in north.checklist

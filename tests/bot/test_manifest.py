@@ -17,10 +17,13 @@ def test_socket_mode_manifest_has_no_urls(config: AppConfig) -> None:
         "/checkin",
         "/tactical",
         "/retro",
+        "/roles",
         "/propose",
         "/decisions",
     ]
     assert all("url" not in c for c in commands)
+    roles = next(c for c in commands if c["command"] == "/roles")
+    assert roles["should_escape"] is True  # a mention arrives as <@U123|name>: an id
 
 
 def test_http_manifest_points_every_url_at_slack_events(config: AppConfig) -> None:
@@ -64,6 +67,8 @@ def test_manifest_has_the_shortcut_home_tab_and_minimal_scopes(config: AppConfig
         "im:history",
         "channels:history",
         "groups:history",
+        # So that no scheduled DM wakes someone in do-not-disturb (bot/shifts).
+        "dnd:read",
     }
     # Slack wants the long description to say enough, and the names within its limits.
     assert 175 <= len(manifest["display_information"]["long_description"]) <= 4000

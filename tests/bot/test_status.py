@@ -56,6 +56,7 @@ def deliveries(session: Session) -> None:  # noqa: F811
         ("U07", PromptStatus.FAILED, "user_not_found"),
         ("U08", PromptStatus.FAILED, "user_disabled"),
         ("U09", PromptStatus.PENDING, None),
+        ("U11", PromptStatus.OFF_SHIFT, None),  # no working time before the meeting
     ]:
         make_prompt(session, round_id=last.id, user_id=user, status=status, error=error)
     for user in ("U01", "U02", "U10"):  # U10 answered with /checkin, without a DM
@@ -91,6 +92,7 @@ def test_the_last_open_round_and_latest_week_of_each_team(
     assert last is not None
     assert (last.meeting_date, last.status) == (date(2026, 6, 9), "open")
     assert (last.asked, last.answered, last.away, last.skipped, last.failed) == (3, 3, 1, 1, 3)
+    assert last.off_shift == 1  # not asked, and not waiting to be: not "not sent yet"
     assert last.not_sent_yet == 1
     assert last.failures == (
         Failure("user_disabled", 2, ("U06", "U08")),
@@ -108,8 +110,10 @@ def test_the_report_reads_as_tables(session: Session, deliveries: None) -> None:
     text = format_report(delivery_report(session, now=NOW))
 
     assert text == (
-        "TEAM   CHECK-IN ROUND          ASKED  ANSWERED  AWAY  SKIPPED  FAILED  NOT SENT\n"
-        "north  Tue 09 Jun 2026 (open)      3         3     1        1       3         1\n"
+        "TEAM   CHECK-IN ROUND          ASKED  ANSWERED  AWAY  SKIPPED  OFF SHIFT  FAILED  "
+        "NOT SENT\n"
+        "north  Tue 09 Jun 2026 (open)      3         3     1        1          1       3         "
+        "1\n"
         "south  no round yet\n"
         "\n"
         "Check-in DMs that failed:\n"

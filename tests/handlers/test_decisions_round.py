@@ -161,7 +161,10 @@ def test_a_concern_is_shared_and_does_not_block(
         )
 
     fake_slack.wait_for(lambda: decision(services, proposal.id))
-    assert any("has a concern" in m.all_text for m in thread(fake_slack, proposal))
+    # The concern's note is posted after its ack, and may come after the adoption: wait for it.
+    fake_slack.wait_for(
+        lambda: any("has a concern" in m.all_text for m in thread(fake_slack, proposal))
+    )
 
 
 def test_the_proposer_coaches_and_outsiders_never_answer_the_round(

@@ -47,7 +47,11 @@ def test_two_weeks_play_with_progress_and_say_where_the_files_are(two_weeks: Pla
     assert "Traceback" not in printed
     assert (two_weeks.folder / "retrobot-demo.db").exists()  # kept, as asked
     charts = sorted(two_weeks.folder.glob("*.png"))
-    assert [c.name for c in charts] == ["coach-digest-2026-W14.png", "summary-north-2026-W14.png"]
+    assert [c.name for c in charts] == [
+        "coach-digest-2026-W14.png",
+        "retro-health-north.png",
+        "summary-north-2026-W14.png",
+    ]
     assert all(c.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for c in charts)
 
 
@@ -56,7 +60,13 @@ def test_the_transcript_shows_every_feature(two_weeks: Played) -> None:
     assert transcript in two_weeks.printed
     assert "WHAT EACH PERSON SAW" in transcript
     # The check-in round: answers, a field error, an absence and a skip.
-    assert "retrobot checkin send --team north" in transcript and "asked now:      6" in transcript
+    assert "retrobot checkin send --team north" in transcript and "asked now:      5" in transcript
+    # Dev works nights: he sets his working time, and is asked at 20:00, when his shift starts.
+    assert "You work nights starting Mon, Tue, Wed, Thu, Sun, 20:00 to 08:00" in transcript
+    assert "waiting:        1  (their morning, or their shift: U0DEMODEV until Mon" in transcript
+    night = transcript.split("Dev — DM from retrobot, at the start of his shift", 1)[1]
+    assert "Time to check in" in night.split("└─", 1)[0]
+    assert "later than planned" not in night.split("└─", 1)[0]
     assert "Tuesday 31 March at 10:00" in transcript  # the meeting, after the clocks went forward
     assert "Please enter a number of visits, like 12." in transcript
     assert "You're away until" in transcript and "You're skipping" in transcript
@@ -74,6 +84,11 @@ def test_the_transcript_shows_every_feature(two_weeks: Played) -> None:
     assert "Adopted Fri 3 Apr — decided by @Ana" in transcript
     assert "Blocked by 1 open objection" in transcript and "[ It's integrated ]" in transcript
     assert "Adopted Fri 3 Apr — by consent" in transcript and "Decision log of North" in transcript
+    # The retrospective: the period, reflections without names, health, votes, the chosen.
+    assert "RETROSPECTIVE · NORTH NEIGHBOURHOOD TEAM" in transcript
+    assert "Reflect opens a modal" in transcript and "What could be better (3)" in transcript
+    assert "• We help each other: 4.0" in transcript
+    assert "The team chose — now tensions on the next tactical agenda" in transcript
     # The next Monday: the summary in the channel, the digest in the coach's DMs.
     assert "north-team — Monday 08:30, posted in #north-team" in transcript
     assert "Kim (coach) — Monday 08:30, DM from retrobot" in transcript
@@ -91,7 +106,8 @@ def test_the_summary_covers_the_week_played_with_its_trend(two_weeks: Played) ->
     assert "first week" not in team  # the week before is history, so trends mean something
     assert "Client visits: 88 visits this week" in team
     assert "• Mrs K walked to the corner shop on her own" in team
-    assert "4 tensions raised, 3 triaged and 1 closed this week." in team
+    # The four raised in the week, and the three improvements its retrospective chose.
+    assert "7 tensions raised, 3 triaged and 1 closed this week." in team
     assert "naming Compassion (1)" in team
     # The coach: aggregates of the same week, never a person or their words.
     assert "To: @Kim (coach)" in digest and "1 private tension was raised" in digest

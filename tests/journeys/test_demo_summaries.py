@@ -13,7 +13,8 @@ import pytest
 from bot.core.config import parse_config
 from bot.core.meetings import iso_week, week_bounds
 from bot.core.settings import Settings
-from bot.demo.script import ANA, BEN, CARA, COACH, DEMO_APP_YAML, DemoWeek
+from bot.demo.cast import ANA, BEN, CARA, COACH, DEMO_APP_YAML
+from bot.demo.script import DemoWeek
 from bot.services import Services, open_services
 from bot.standin.web_api import FakeSlack
 from tests.storage.factories import make_answered_round

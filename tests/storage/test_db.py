@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import ast
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import select
+from sqlmodel import Session, select
 
 import storage
-from storage.db import make_engine, migrate, ping, redact_url, session_factory
+from storage.db import (
+    is_busy_or_unreachable,
+    make_engine,
+    migrate,
+    ping,
+    redact_url,
+    session_factory,
+    waiting_at_most,
+)
 from storage.models import Team
 from tests.storage.factories import make_team
 
@@ -145,6 +154,80 @@ def test_sessions_see_the_migrated_schema(engine: Engine) -> None:
     with session_factory(engine)() as session:
         assert session.exec(select(Team)).all() == []
         assert session.connection().execute(text("SELECT 1")).scalar_one() == 1
+
+
+def _wait_for_a_busy_database(connection: Connection) -> str:
+    """How long the connection's statements wait for a busy database, as the database says."""
+    if connection.dialect.name == "sqlite":
+        return str(connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+    return str(connection.exec_driver_sql("SHOW lock_timeout").scalar_one())
+
+
+def test_a_short_wait_holds_inside_and_is_gone_after_even_when_transactions_roll_back(
+    engine: Engine,
+) -> None:
+    with engine.connect() as connection:
+        usual = _wait_for_a_busy_database(connection)
+        connection.rollback()
+        with waiting_at_most(connection, 1.5):
+            connection.rollback()  # a session's rollback must not lift the short wait
+            assert _wait_for_a_busy_database(connection) in ("1500", "1500ms")
+            connection.rollback()
+        connection.rollback()  # as the pool's reset does, taking the connection back
+        assert _wait_for_a_busy_database(connection) == usual
+
+
+def test_a_session_on_a_connection_that_waits_briefly_commits_its_own_work(engine: Engine) -> None:
+    with (
+        engine.connect() as connection,
+        waiting_at_most(connection, 1.5),
+        Session(bind=connection) as session,
+    ):
+        make_team(session)
+        session.commit()
+    with session_factory(engine)() as other:
+        assert [team.id for team in other.exec(select(Team))] == ["north"]
+
+
+def _refusal(engine: Engine, statement: str) -> DBAPIError:
+    """The error ``statement`` meets, on a connection that waits a tenth of a second at most."""
+    with engine.connect() as connection, waiting_at_most(connection, 0.1):
+        with pytest.raises(DBAPIError) as refused:
+            connection.exec_driver_sql(statement)
+        connection.rollback()
+    return refused.value
+
+
+def test_a_busy_database_is_told_apart_from_one_that_refuses_for_good(engine: Engine) -> None:
+    insert = "INSERT INTO team (id, name, channel, timezone) VALUES ('x', 'X', 'C1', 'UTC')"
+    if engine.dialect.name == "sqlite":
+        other = sqlite3.connect(engine.url.database or "", timeout=0)
+        other.execute("BEGIN IMMEDIATE")
+    else:
+        holder = engine.connect()
+        holder.exec_driver_sql("LOCK TABLE team IN EXCLUSIVE MODE")
+    try:
+        busy = _refusal(engine, insert)
+    finally:
+        if engine.dialect.name == "sqlite":
+            other.rollback()
+            other.close()
+        else:
+            holder.rollback()
+            holder.close()
+    assert is_busy_or_unreachable(busy), busy
+    assert not is_busy_or_unreachable(_refusal(engine, "INSERT INTO no_such_table VALUES (1)"))
+    assert not is_busy_or_unreachable(ValueError("not the database's"))
+
+
+def test_a_database_out_of_reach_is_busy_or_unreachable() -> None:
+    engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
+    try:
+        with pytest.raises(DBAPIError) as refused:
+            engine.connect()
+    finally:
+        engine.dispose()
+    assert is_busy_or_unreachable(refused.value)
 
 
 def test_storage_imports_nothing_of_the_rest_of_the_app() -> None:

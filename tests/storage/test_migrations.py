@@ -39,12 +39,30 @@ TABLES = {
     "sent_digest",
     "processed_event",
     "scheduler_lock",
+    # Roles (bot/roles)
+    "role",
+    "role_holder",
+    "role_change",
+    "role_turn",
+    "tension_role",
+    # Circles (bot/circles)
+    "circle_notice",
     # Deciding (bot/decisions).
     "proposal",
     "proposal_amendment",
     "advice",
     "objection",
     "decision",
+    # Retrospective and team health (issue 18)
+    "retrospective",
+    "retro_participant",
+    "reflection",
+    "retro_vote",
+    "health_answer",
+    "retro_improvement",
+    # Shifts and do-not-disturb (bot/shifts).
+    "working_pattern",
+    "shift_hold",
     # A person's own data (bot/data/member_forget.py): the record of each erasure.
     "member_erasure",
 }

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from bot.core.config.models import _NEEDS_PEOPLE, _NO_TEAMS, AppConfig, _describe
 from bot.core.errors import ConfigError
 
-_TOP_KEYS = ("organisation", "defaults", "teams")
+_TOP_KEYS = ("organisation", "defaults", "teams", "circles")
 
 
 # --- From YAML text to located values ---------------------------------------------------------
@@ -247,6 +247,8 @@ def _check_teams(teams: list[Any], origin: _Origin, problems: _Problems) -> None
             entries = team.get(key)
             if isinstance(entries, list):
                 _check_unique(entries, here.children[key], what, problems)
+        if isinstance(team.get("roles"), list):
+            _check_roles(team, here, problems)
 
 
 def _check_unique(entries: list[Any], origin: _Origin, what: str, problems: _Problems) -> None:
@@ -265,6 +267,115 @@ def _check_unique(entries: list[Any], origin: _Origin, what: str, problems: _Pro
             )
         else:
             first[entry_id] = here.line
+
+
+# --- Roles (bot/roles): who may hold a team's roles --------------------------------------------
+
+_NO_HOLDER = (
+    "a role needs holders: (Slack user ids of the team's members), "
+    "or rotates: every meeting (or every N weeks) to pass it around"
+)
+
+
+def _check_roles(team: dict[str, Any], here: _Origin, problems: _Problems) -> None:
+    """Unique role ids; each role held by some of the team's members, and never by a coach."""
+    roles, origin = team["roles"], here.children["roles"]
+    _check_unique(roles, origin, "role", problems)
+    members = {_person_id(m) for m in team.get("members") or [] if _person_id(m)}
+    coaches = {_person_id(c) for c in team.get("coaches") or [] if _person_id(c)}
+    check_members = bool(members) and team.get("usergroup") is None
+    for index, role in enumerate(roles):
+        if not isinstance(role, dict):
+            continue
+        role_origin = origin.children[index]
+        holders = role.get("holders")
+        if holders in (None, []) and role.get("rotates") is None:
+            problems.add(role_origin.line, role_origin.label, _NO_HOLDER)
+        if not isinstance(holders, list):
+            continue
+        for place, holder in enumerate(holders):
+            if not isinstance(holder, str):
+                continue
+            at = role_origin.children["holders"].children[place]
+            if holder in coaches:
+                problems.add(
+                    at.line,
+                    at.label,
+                    f"{holder!r} coaches this team; coaches hold no role in a team",
+                )
+            elif check_members and holder not in members:
+                problems.add(
+                    at.line,
+                    at.label,
+                    f"{holder!r} is not one of the team's members; only members hold its roles",
+                )
+
+
+def _person_id(entry: Any) -> str | None:
+    """The user id of a ``members:`` or ``coaches:`` entry (a bare id or a mapping)."""
+    value = entry.get("id") if isinstance(entry, dict) else entry
+    return value if isinstance(value, str) else None
+
+
+# --- Circles (bot/circles): teams linking with teams -------------------------------------------
+
+# The team keys a circle takes from defaults: (it meets, and has a digest day, as a team does).
+_CIRCLE_DEFAULTS = ("timezone", "tactical", "digest")
+
+
+def _merge_circle_defaults(data: dict[str, Any], root: _Origin, defaults: Any) -> None:
+    """Merge ``defaults:``' time zone, meeting and digest schedule into each circle."""
+    if not isinstance(defaults, dict):
+        return
+    shared = {key: defaults[key] for key in _CIRCLE_DEFAULTS if key in defaults}
+    d_origin = root.children["defaults"]
+    circles, origin = data["circles"], root.children["circles"]
+    for index, circle in enumerate(circles):
+        if isinstance(circle, dict):
+            circles[index], origin.children[index] = _merge(
+                shared, d_origin, circle, origin.children[index]
+            )
+
+
+def _check_circles(data: dict[str, Any], root: _Origin, problems: _Problems) -> None:
+    """A circle's id is nobody else's; its teams exist; some member team has its reps' role."""
+    teams = [t for t in data.get("teams") or [] if isinstance(t, dict)]
+    team_ids = {t.get("id") for t in teams}
+    roles_of = {
+        t.get("id"): {r.get("id") for r in t.get("roles") or [] if isinstance(r, dict)}
+        for t in teams
+    }
+    origin = root.children["circles"]
+    _check_unique(data["circles"], origin, "circle", problems)
+    for index, circle in enumerate(data["circles"]):
+        if not isinstance(circle, dict):
+            continue
+        here = origin.children[index]
+        if circle.get("id") in team_ids:
+            at = here.children["id"]
+            problems.add(
+                at.line, at.label, f"{circle['id']!r} is a team's id too; give the circle its own"
+            )
+        members = circle.get("teams")
+        if isinstance(members, list):
+            for place, team_id in enumerate(members):
+                if isinstance(team_id, str) and team_id not in team_ids:
+                    at = here.children["teams"].children[place]
+                    known = ", ".join(str(t.get("id")) for t in teams if t.get("id"))
+                    problems.add(at.line, at.label, f"no team {team_id!r} (teams are: {known})")
+        role = circle.get("representatives")
+        if (
+            isinstance(role, str)
+            and isinstance(members, list)
+            and not any(role in roles_of.get(team_id, set()) for team_id in members)
+        ):
+            at = here.children["representatives"]
+            problems.add(
+                at.line,
+                at.label,
+                f"no member team has a role {role!r}: each team fills it to sit in the circle "
+                "(add it to the teams' roles:)",
+            )
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -386,6 +497,9 @@ def parse_config(text: str, source: str = "app.yaml") -> AppConfig:
         )
     if isinstance(data.get("teams"), list):
         _merge_defaults(data, root, defaults, problems)
+    if isinstance(data.get("circles"), list):
+        _merge_circle_defaults(data, root, defaults)
+        _check_circles(data, root, problems)
     data["source"] = source
     try:
         config = AppConfig.model_validate(data)

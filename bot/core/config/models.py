@@ -2,197 +2,53 @@
 
 Each model refuses unknown keys and explains a bad value in the admin's terms (``'Europe/Londn'
 is not an IANA time zone``); ``bot.core.config.loader`` places those messages at the file, line
-and key they came from. ``parse_duration`` and ``format_duration`` read and write app.yaml's
-durations (``1h30m``).
+and key they came from; the checks of single values live in ``bot.core.config.fields``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     field_validator,
     model_validator,
 )
 
-from bot.core.errors import NotFoundError
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
-_TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_DURATION = re.compile(r"^(?:\s*\d+\s*[a-z]+)+\s*$")
-_DURATION_PART = re.compile(r"(\d+)\s*([a-z]+)")
-
-_SECONDS = {
-    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 7 * 86400),
-    **dict.fromkeys(("d", "day", "days"), 86400),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
-}
-# Retention is counted in months and years; a month is 30 days and a year 365, which is
-# precise enough for deciding when old rows may be deleted.
-_LONG_SECONDS = {
-    **_SECONDS,
-    **dict.fromkeys(("mo", "month", "months"), 30 * 86400),
-    **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 365 * 86400),
-}
-
-_NEEDS_PEOPLE = "a team needs members: (Slack user ids) or usergroup: (a Slack user group), or both"
-_NO_TEAMS = "there are no teams; add at least one (id, name, channel, members, tactical)"
-_MEMBER_FORMS = (
-    "write a Slack user id such as U0A1B2C3D, "
-    "or a mapping {id: U0A1B2C3D, name: Ana, timezone: Europe/Madrid}"
+from bot.core.config.fields import (  # noqa: F401 (re-exported: WEEKDAYS, durations, rotations)
+    _CHANNEL_ID,
+    _ISO_WEEK,
+    _MEMBER_FORMS,
+    _NEEDS_PEOPLE,
+    _NO_TEAMS,
+    _TEAM_ID,
+    _USERGROUP_ID,
+    WEEKDAYS,
+    Duration,
+    Text,
+    TimeOfDay,
+    UserId,
+    Weekday,
+    ZoneName,
+    _ConfigModel,
+    _describe,
+    _retention,
+    _rotation,
+    format_duration,
+    format_rotation,
+    parse_duration,
+    parse_rotation,
 )
-
-
-def _describe(value: object) -> str:
-    """Say what a YAML value is, briefly, for an error message."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _parse_span(text: str, units: dict[str, int], examples: str) -> dt.timedelta:
-    """Add up ``<number><unit>`` parts such as ``1h30m`` using the given unit table."""
-    cleaned = text.strip().lower() if isinstance(text, str) else ""
-    if not _DURATION.match(cleaned):
-        raise ValueError(f"{_describe(text)} is not a duration (for example {examples})")
-    seconds = 0
-    for number, unit in _DURATION_PART.findall(cleaned):
-        if unit not in units:
-            raise ValueError(
-                f"{_describe(text)} is not a duration: unknown unit {unit!r} "
-                f"(for example {examples})"
-            )
-        seconds += int(number) * units[unit]
-    return dt.timedelta(seconds=seconds)
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """Read a duration such as ``24h``, ``30m``, ``90s``, ``2d``, ``1h30m`` or ``2w``."""
-    return _parse_span(text, _SECONDS, "24h, 30m, 1h30m or 2d")
-
-
-def format_duration(span: dt.timedelta) -> str:
-    """Write a duration the way app.yaml does (``1h30m``), for messages."""
-    seconds = int(span.total_seconds())
-    if seconds == 0:
-        return "0m"
-    parts = []
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
-
-
-def _duration(value: object) -> object:
-    """Turn app.yaml's duration text into a timedelta; a bare number has no unit to trust."""
-    if isinstance(value, dt.timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f"{value} is not a duration: give a unit (for example {value}m or 24h)")
-    return parse_duration(value)  # type: ignore[arg-type]
-
-
-def _retention(value: object) -> object:
-    """Turn a retention period such as ``2y`` or ``18 months`` into a timedelta."""
-    if value is None or isinstance(value, dt.timedelta):
-        return value
-    span = _parse_span(value, _LONG_SECONDS, "2y, 18 months or 90d")  # type: ignore[arg-type]
-    if span < dt.timedelta(days=1):
-        raise ValueError(f"{_describe(value)} is too short: keep data at least 1 day (1d)")
-    return span
-
-
-def _time_of_day(value: object) -> object:
-    """Read a 24-hour ``HH:MM`` time of day."""
-    if isinstance(value, dt.time):
-        return value
-    if isinstance(value, str) and (match := _TIME_OF_DAY.match(value.strip())):
-        return dt.time(int(match[1]), int(match[2]))
-    raise ValueError(f"{_describe(value)} is not a time of day (24-hour HH:MM, for example 10:00)")
-
-
-def _weekday(value: object) -> object:
-    """Read a day of the week, full or three-letter, in any case; return it in lower case."""
-    hint = "monday to sunday"
-    if isinstance(value, str):
-        word = value.strip().lower()
-        for day in WEEKDAYS:
-            if word in (day, day[:3]):
-                return day
-        if close := difflib.get_close_matches(word, WEEKDAYS, n=1):
-            hint = f"did you mean {close[0]}?"
-    raise ValueError(f"{_describe(value)} is not a day of the week ({hint})")
-
-
-def _zone_name(value: str) -> str:
-    """Check that a time zone is an IANA name zoneinfo knows."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"{value!r} is not an IANA time zone (for example Europe/London)"
-        ) from None
-    return value
-
-
-def _user_id(value: str) -> str:
-    """Check a Slack user id (U… or W… on Enterprise Grid)."""
-    if not _USER_ID.match(value):
-        raise ValueError(f"{value!r} is not a Slack user id (for example U0A1B2C3D)")
-    return value
-
-
-def _text(value: str) -> str:
-    """Refuse blank text: a blank label or question would show as nothing in Slack."""
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value
-
-
-ZoneName = Annotated[str, AfterValidator(_zone_name)]
-UserId = Annotated[str, AfterValidator(_user_id)]
-Text = Annotated[str, AfterValidator(_text)]
-Weekday = Annotated[str, BeforeValidator(_weekday)]
-TimeOfDay = Annotated[dt.time, BeforeValidator(_time_of_day)]
-Duration = Annotated[dt.timedelta, BeforeValidator(_duration)]
-
-
-class _ConfigModel(BaseModel):
-    """Base of the app.yaml models: an unknown key is a mistake, not something to ignore."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+from bot.core.errors import NotFoundError
 
 
 class MemberConfig(_ConfigModel):
@@ -308,6 +164,100 @@ class DigestSchedule(_ConfigModel):
     time: TimeOfDay = dt.time(8, 30)
 
 
+# --- Retrospective and team health (issue 18): `retro:` and `health:`, read by bot/retros ------
+
+DEFAULT_HEALTH_QUESTIONS = ("We help each other", "Workload is fair", "Safe to speak up")
+DEFAULT_HEALTH_QUESTIONS += ("We learn", "Our clients get what they need")
+HEALTH_QUESTIONS_MAX = 10  # each is a field of the Reflect modal
+HEALTH_QUESTION_MAX_LENGTH = 150  # a field label people read at a glance
+
+
+def _retro_off(value: object) -> object:
+    """``retro: off`` (YAML reads it as false) or ``none`` turns it off; ``on`` keeps defaults."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("off", "none")):
+        return None
+    if value is True or (isinstance(value, str) and value.strip().lower() == "on"):
+        return {}
+    return value
+
+
+class RetroSchedule(_ConfigModel):
+    """When the team's retrospective opens (every few weeks, a local day and time), and whether
+    reflections show without names."""
+
+    every: int = 4
+    day: Weekday = "thursday"
+    time: TimeOfDay = dt.time(14, 0)
+    anonymous: bool = True
+    start_week: str | None = None
+
+    @field_validator("every", mode="before")
+    @classmethod
+    def _weeks(cls, value: Any) -> Any:
+        """``4``, ``4w`` or ``"4 weeks"``, read as the tactical meeting's ``every`` is."""
+        return TacticalSchedule._weeks(value)
+
+    @field_validator("start_week")
+    @classmethod
+    def _iso_week(cls, value: str | None) -> str | None:
+        """The retrospective counts its weeks from this ISO week."""
+        return None if value is None else TacticalSchedule._iso_week(value)
+
+
+def _health_questions(value: list[str]) -> list[str]:
+    """A few short, distinct questions, each answered 1 to 5 in the Reflect modal."""
+    if len(value) > HEALTH_QUESTIONS_MAX:
+        raise ValueError(
+            f"give at most {HEALTH_QUESTIONS_MAX} health questions (got {len(value)}); "
+            "a short check is answered more honestly"
+        )
+    seen: set[str] = set()
+    for question in value:
+        if len(question) > HEALTH_QUESTION_MAX_LENGTH:
+            raise ValueError(
+                f"{question[:40]!r}... is {len(question)} characters; keep each health question "
+                f"under {HEALTH_QUESTION_MAX_LENGTH}"
+            )
+        if question.strip().lower() in seen:
+            raise ValueError(f"{question!r} is listed twice")
+        seen.add(question.strip().lower())
+    return value
+
+
+RetroSetting = Annotated[RetroSchedule | None, BeforeValidator(_retro_off)]
+HealthQuestions = Annotated[list[Text], AfterValidator(_health_questions)]
+
+
+# --- Roles (bot/roles): a team's roles as app.yaml seeds them -------------------------------
+
+
+class RoleConfig(_ConfigModel):
+    """A role a team seeds from app.yaml (afterwards it changes only by decision)."""
+
+    id: str
+    name: Text
+    purpose: str = ""
+    accountabilities: list[Text] = Field(default_factory=list)
+    expertise: list[Text] = Field(default_factory=list)
+    holders: list[UserId] = Field(default_factory=list)
+    rotates: Annotated[str | None, BeforeValidator(_rotation)] = None
+
+    @field_validator("id")
+    @classmethod
+    def _role_id(cls, value: str) -> str:
+        """A role id is typed in decisions and kept with every change, so it is one word."""
+        if not _TEAM_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a valid role id (lower-case letters, digits, - and _)"
+            )
+        return value
+
+    @property
+    def rotation_weeks(self) -> int | None:
+        """0 for ``every meeting``, N for ``every N weeks``, None when the role does not rotate."""
+        return None if self.rotates is None else parse_rotation(self.rotates)
+
+
 class TeamConfig(_ConfigModel):
     """One self-organising team: its channel, people, meeting rhythm, numbers and duties."""
 
@@ -323,6 +273,10 @@ class TeamConfig(_ConfigModel):
     metrics: list[MetricConfig] = Field(default_factory=list)
     checklist: list[Text] = Field(default_factory=list)
     questions: list[Text] | None = None
+    # Retrospective and team health (issue 18): see RetroSchedule above.
+    retro: RetroSetting = Field(default_factory=RetroSchedule)
+    health: HealthQuestions = Field(default_factory=lambda: list(DEFAULT_HEALTH_QUESTIONS))
+    roles: list[RoleConfig] = Field(default_factory=list)  # bot/roles: seeded once
 
     @field_validator("id")
     @classmethod
@@ -392,6 +346,75 @@ class TeamConfig(_ConfigModel):
         return self.zone
 
 
+# --- Circles (bot/circles): teams linking with teams ----------------------------------------
+
+
+class CircleConfig(_ConfigModel):
+    """A circle: teams that link to decide what they share, through representatives.
+
+    Its id works wherever a team's does (``retrobot agenda post --team training``): the circle
+    is also a team of ``AppConfig.teams`` (:meth:`as_team`), whose members are the holders of the
+    ``representatives`` role in its member teams (read from the database, as roles change by
+    decision and rotation).
+    """
+
+    id: str
+    name: Text
+    channel: str
+    teams: list[str]
+    purpose: str = ""
+    domain: list[Text] = Field(default_factory=list)
+    representatives: str
+    timezone: ZoneName = "Europe/London"
+    tactical: TacticalSchedule
+    digest: DigestSchedule = Field(default_factory=DigestSchedule)
+
+    @field_validator("id")
+    @classmethod
+    def _circle_id(cls, value: str) -> str:
+        """Typed on the command line like a team's (``--team training``): one plain word."""
+        if not _TEAM_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a valid circle id (lower-case letters, digits, - and _; "
+                "it is typed on the command line)"
+            )
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _circle_channel(cls, value: str) -> str:
+        """The circle's channel, by id, as a team's."""
+        if not _CHANNEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel id (for example C0A1B2C3D)")
+        return value
+
+    @field_validator("teams")
+    @classmethod
+    def _some_teams(cls, value: list[str]) -> list[str]:
+        """A circle links teams: it needs at least two."""
+        if len(set(value)) < 2:
+            raise ValueError("a circle links at least two teams (their ids under teams:)")
+        return value
+
+    def as_team(self) -> TeamConfig:
+        """The circle as a team: its channel, schedule and zone; members come from the roles."""
+        return TeamConfig.model_construct(
+            id=self.id,
+            name=self.name,
+            channel=self.channel,
+            members=[],
+            usergroup=None,
+            coaches=[],
+            timezone=self.timezone,
+            tactical=self.tactical,
+            digest=self.digest,
+            metrics=[],
+            checklist=[],
+            questions=None,
+            roles=[],
+        )
+
+
 class OrganisationConfig(_ConfigModel):
     """The organisation: its name, its values, and its feedback and retention rules."""
 
@@ -442,11 +465,20 @@ class AppConfig(_ConfigModel):
 
     organisation: OrganisationConfig
     teams: list[TeamConfig]
+    circles: list[CircleConfig] = Field(default_factory=list)  # bot/circles
     source: str = "app.yaml"
     _index: _PeopleIndex | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any, /) -> None:
-        """Index the people once, as the configuration is made (equal configs, equal indexes)."""
+        """Index the people once, as the configuration is made (equal configs, equal indexes).
+
+        Each circle joins ``teams`` as a team of its own (bot/circles), so that everything a
+        team does — check-ins, tensions, agenda, triage, the command line — a circle does too.
+        """
+        listed = {team.id for team in self.teams}
+        circles = [circle.as_team() for circle in self.circles if circle.id not in listed]
+        if circles:
+            self.teams = [*self.teams, *circles]
         self._index = _PeopleIndex.of(self.teams)
 
     def _people(self) -> _PeopleIndex:
@@ -509,6 +541,22 @@ class AppConfig(_ConfigModel):
         """The teams whose people come (also) from a Slack user group, in file order."""
         return [team.id for team in self.teams if team.usergroup is not None]
 
+    # --- Circles (bot/circles) ---------------------------------------------------------------
+
+    def find_circle(self, team_id: str) -> CircleConfig | None:
+        """The circle with this id, or None (a plain team, or nothing)."""
+        return next((c for c in self.circles if c.id == team_id), None)
+
+    def circles_of(self, team_id: str) -> list[CircleConfig]:
+        """The circles this team is a member of, in file order."""
+        return [c for c in self.circles if team_id in c.teams]
+
+    @property
+    def roster_team_ids(self) -> list[str]:
+        """The teams whose people the database knows better than app.yaml: those of a Slack
+        user group, and the circles (their representatives hold a role)."""
+        return [*self.usergroup_team_ids, *(c.id for c in self.circles)]
+
     def with_rosters(self, rosters: Mapping[str, Iterable[str]]) -> AppConfig:
         """This configuration with the people last found in each team's Slack user group
         (``rosters``: team id to user ids) added to its members, so that everything that asks
@@ -517,7 +565,8 @@ class AppConfig(_ConfigModel):
         for team in self.teams:
             listed = set(team.member_ids)
             found = [u for u in dict.fromkeys(rosters.get(team.id, ())) if u not in listed]
-            if team.usergroup is None or not found:
+            from_roster = team.usergroup is not None or self.find_circle(team.id) is not None
+            if not from_roster or not found:
                 teams.append(team)
                 continue
             added = [MemberConfig.model_construct(id=user_id) for user_id in found]

@@ -24,7 +24,8 @@ The package, one module per part:
 - ``model.py``: the records tests read (:class:`ApiCall`, :class:`Message`...) and the rest
 - ``wire.py``: reading arguments, paging, filling in block ids
 - one module per Web API family: ``auth.py``, ``chat.py``, ``conversations.py``, ``users.py``
-  (with usergroups.*), ``views.py`` (with triggers and view acks), ``files.py``
+  (with usergroups.*), ``dnd.py`` (do-not-disturb, set by tests), ``views.py`` (with triggers
+  and view acks), ``files.py``
 - ``responses.py`` (response_url and command acks), ``faults.py``, ``queries.py``
 """
 

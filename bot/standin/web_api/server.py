@@ -21,6 +21,7 @@ from typing import Any
 from bot.standin.web_api.auth import AuthMethods
 from bot.standin.web_api.chat import ChatMethods
 from bot.standin.web_api.conversations import ConversationMethods
+from bot.standin.web_api.dnd import DndMethods
 from bot.standin.web_api.faults import FaultInjection
 from bot.standin.web_api.files import FileMethods
 from bot.standin.web_api.model import DROPPED, ApiCall, SlackApiFailure
@@ -40,6 +41,7 @@ class FakeSlack(
     ChatMethods,
     ConversationMethods,
     UserMethods,
+    DndMethods,
     ViewMethods,
     FileMethods,
     ResponseUrls,
@@ -108,6 +110,8 @@ class FakeSlack(
             "users.info": self._users_info,
             "users.list": self._users_list,
             "usergroups.users.list": self._usergroups_users_list,
+            "dnd.teamInfo": self._dnd_team_info,
+            "dnd.info": self._dnd_info,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,

@@ -5,14 +5,12 @@ stored twice when the person tries again."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
 from bot.core import ids
@@ -20,6 +18,8 @@ from bot.services import Services
 from bot.tensions import usecases
 from bot.tensions.usecases import TensionForm
 from storage.models import Tension
+from tests.bot import held_database
+from tests.bot.held_database import could_not_save
 from tests.conftest import ANA
 
 TYPED = "Friday handovers run late and the night team waits"
@@ -29,22 +29,8 @@ FORM = TensionForm(team_id="north", text=TYPED, area=None, private=False)
 @contextmanager
 def database_held(services: Services) -> Iterator[None]:
     """Another connection holds the tension table for writing, as a long job would."""
-    url = services.engine.url
-    if url.get_backend_name() == "sqlite":
-        other = sqlite3.connect(url.database or "", timeout=0)
-        other.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            other.rollback()
-            other.close()
-        return
-    with services.engine.connect() as other:
-        other.execute(text("LOCK TABLE tension IN EXCLUSIVE MODE"))
-        try:
-            yield
-        finally:
-            other.rollback()
+    with held_database.database_held(services, "tension"):
+        yield
 
 
 def stored(services: Services) -> list[Tension]:
@@ -96,3 +82,33 @@ def test_the_database_freed_during_the_wait_takes_the_tension(services: Services
     holder.join()
     assert submitted.errors == {} and submitted.raised is not None
     assert len(stored(services)) == 1
+
+
+def test_an_edit_the_database_cannot_take_keeps_the_modal_open_and_is_saved_once_on_retry(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = TensionForm(team_id="north", text="Handovers run late", area=None, private=False)
+    raised = usecases.submit_tension(services, user_id=ANA, form=before, request_key="V-raise")
+    assert raised.raised is not None and raised.raised.tension.id is not None
+    tension_id = raised.raised.tension.id
+    modal = usecases.edit_modal(services, user_id=ANA, tension_id=tension_id)
+    caplog.set_level(logging.DEBUG)
+    with database_held(services):
+        started = time.monotonic()
+        errors = usecases.edit_tension(
+            services, services.client, user_id=ANA, tension_id=tension_id, form=FORM
+        )
+        waited = time.monotonic() - started
+    assert errors == could_not_save(services, modal)
+    assert waited < 2.5, "the ack waits for the database, well inside Slack's 3 s"
+    assert stored(services) == [], "the edit is not half made"
+    assert TYPED not in caplog.text
+
+    for _ in ("retry", "the same modal once more"):
+        assert (
+            usecases.edit_tension(
+                services, services.client, user_id=ANA, tension_id=tension_id, form=FORM
+            )
+            == {}
+        )
+    assert [tension.id for tension in stored(services)] == [tension_id]

@@ -18,6 +18,7 @@ from slack_bolt import App, BoltRequest
 
 from bot.app import create_app
 from bot.core import ids
+from bot.server import LocalServer
 from bot.slack.signature import VerifySignature
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
@@ -156,13 +157,15 @@ UNVERIFIABLE: dict[str, Callable[[bytes], tuple[bytes, dict[str, str]]]] = {
 @pytest.mark.parametrize("kind", ["command", "interaction", "event"])
 @pytest.mark.parametrize("variant", list(UNVERIFIABLE))
 def test_any_request_that_cannot_be_verified_is_401_with_one_log_line(
-    slack: SlackSender,
+    app_server: LocalServer,
     fake_slack: FakeSlack,
     services,
     caplog: pytest.LogCaptureFixture,
     kind: str,
     variant: str,
 ) -> None:
+    """Over real HTTP: the server's own check refuses what Bolt would never see."""
+    slack = SlackSender(f"{app_server.url}/slack/events", SIGNING_SECRET, fake_slack)
     caplog.set_level(logging.INFO)
     body, content_type = bodies(slack, fake_slack)[kind]
     body, headers = UNVERIFIABLE[variant](body)

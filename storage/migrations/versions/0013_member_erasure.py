@@ -1,7 +1,7 @@
 """A person's own data: the record of each `retrobot forget`.
 
-Revision ID: 0009_member_erasure
-Revises: 0008_decisions
+Revision ID: 0013_member_erasure
+Revises: 0012_roles
 Create Date: 2026-12-10
 
 One row per erasure: who ran it, when, a hash of the member's Slack id (never the id) and how
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_member_erasure"
-down_revision: str | Sequence[str] | None = "0008_decisions"
+revision: str = "0013_member_erasure"
+down_revision: str | Sequence[str] | None = "0012_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Circles: teams linking with teams through representatives (DESIGN.md, Circles)."""

@@ -1,0 +1,1 @@
+"""Roles: distributed leadership — a team's roles, their holders, rotation and history."""

@@ -4,7 +4,8 @@
 (:mod:`bot.data.member_forget`) both read :data:`REGISTRY`: one :class:`PersonTable` per table
 that holds a Slack member id, saying
 
-- which columns name a person (``people``; ``people_lists`` for JSON lists of ids), and which
+- which columns name a person (``people``; ``people_lists`` for JSON holding ids, in lists or
+  objects: a role change's holders before and after), and which
   hold what a person typed (``words``);
 - what forget does with a row that names them (``forget``): **delete** it, **erase** it (their
   words blanked, their id replaced by a former member id; the row stays, so the figures of past
@@ -33,6 +34,7 @@ from sqlmodel import SQLModel, col
 from bot.core.errors import RetrobotError
 from bot.core.people import SLACK_BOT_ID, SLACK_MEMBER_ID, SLACKBOT, is_former_member
 from bot.data import member_parts as parts
+from bot.data import member_parts_rhythm as rhythm
 from bot.data.member_parts import Part
 from storage.models import (
     AskStatus,
@@ -42,7 +44,10 @@ from storage.models import (
     Proposal,
     ProposalAmendment,
     ProposalStatus,
+    Retrospective,
+    RetroStatus,
     RoundStatus,
+    TurnDelivery,
 )
 
 # What a delivery not made reads once its person is forgotten (a check-in DM, a request for
@@ -216,6 +221,50 @@ def _round_answer(row: Mapping[str, Any], forgetting: Forgetting) -> Change:
     return Change(Forget.ERASE, tuple(values.items()))
 
 
+def _with_retro_status(table: Table) -> Select[Any]:
+    return select(table, col(Retrospective.status).label("retro_status")).join(
+        Retrospective, col(Retrospective.id) == table.c.retro_id
+    )
+
+
+def _retro_dm(row: Mapping[str, Any], forgetting: Forgetting) -> Change:
+    """Who took part keeps its figures (reflected, voted); in a retrospective still in progress
+    their DM is not sent, nor any reminder (neither goes to a DM that did not reach them)."""
+    settled = (PromptStatus.AWAY, PromptStatus.OFF_SHIFT)
+    if row["retro_status"] != RetroStatus.CLOSED and row["status"] not in settled:
+        return Change(Forget.ERASE, (("status", PromptStatus.FAILED), ("error", FORGOTTEN)))
+    return Change(Forget.ERASE)
+
+
+def _reflection(row: Mapping[str, Any], forgetting: Forgetting) -> Change:
+    """While reflection is open, nobody has voted on it yet: it goes. Once voting opened it is
+    on the team's board and counted (votes, an improvement): its words go, the row stays."""
+    if row["retro_status"] == RetroStatus.REFLECTING:
+        return Change(Forget.DELETE)
+    return Change(Forget.ERASE)
+
+
+def _health_answer(row: Mapping[str, Any], forgetting: Forgetting) -> Change:
+    """An answer still has its author only while reflection is open, before anything counted
+    it: it goes. (Were one counted, only its author would go: its score stays in the average.)"""
+    if row["retro_status"] == RetroStatus.REFLECTING:
+        return Change(Forget.DELETE)
+    return Change(Forget.ANONYMISE)
+
+
+def _role_turn(row: Mapping[str, Any], forgetting: Forgetting) -> Change:
+    """Who held a rotating role at a meeting is the team's record; a brief not yet sent to them
+    is not sent."""
+    if row["holder"] == forgetting.user_id and row["brief_status"] in (
+        TurnDelivery.PENDING,
+        TurnDelivery.SENDING,
+    ):
+        return Change(
+            Forget.ANONYMISE, (("brief_status", TurnDelivery.FAILED), ("error", FORGOTTEN))
+        )
+    return Change(Forget.ANONYMISE)
+
+
 def _amendments_not_adopted(user_id: str) -> ColumnElement[bool]:
     """The amendments of their proposals that were not adopted (adopted ones are the record)."""
     return col(ProposalAmendment.proposal_id).in_(
@@ -322,6 +371,61 @@ REGISTRY: tuple[PersonTable, ...] = (
         forget=Forget.ANONYMISE,
         parts=(parts.DECISIONS_DECIDED,),
     ),
+    # Retrospectives (bot/retros). Who took part stays counted; what they wrote goes (a
+    # reflection or health answer on an anonymous retrospective no longer names anyone once
+    # reflection closed, so nothing of it is found). Their ballots, while voting is open, go.
+    PersonTable(
+        "retro_participant",
+        people=("user_id",),
+        cleared={"user_id": ("dm_channel", "dm_ts")},
+        forget=_retro_dm,
+        rows=_with_retro_status,
+        parts=(rhythm.RETROS_ASKED,),
+    ),
+    PersonTable(
+        "reflection",
+        people=("author",),
+        words=("text",),
+        forget=_reflection,
+        rows=_with_retro_status,
+        parts=(rhythm.REFLECTIONS,),
+    ),
+    PersonTable("retro_vote", people=("voter",), forget=Forget.DELETE, parts=(rhythm.RETRO_VOTES,)),
+    PersonTable(
+        "health_answer",
+        people=("author",),
+        forget=_health_answer,
+        rows=_with_retro_status,
+        parts=(rhythm.HEALTH_ANSWERS,),
+    ),
+    # Shifts (bot/shifts): when they work, and the DMs held for it, are theirs alone.
+    PersonTable(
+        "working_pattern",
+        people=("user_id",),
+        forget=Forget.DELETE,
+        parts=(rhythm.WORKING_PATTERNS,),
+    ),
+    PersonTable(
+        "shift_hold", people=("user_id",), forget=Forget.DELETE, parts=(rhythm.SHIFT_HOLDS,)
+    ),
+    # Roles (bot/roles): a role they hold now is given up; its history (who held it, each
+    # change's holders before and after, each meeting's turn) is the team's, and reads "a
+    # former member".
+    PersonTable(
+        "role_holder", people=("user_id",), forget=Forget.DELETE, parts=(rhythm.ROLES_HELD,)
+    ),
+    PersonTable(
+        "role_change",
+        people_lists=("before", "after"),
+        forget=Forget.ANONYMISE,
+        parts=(rhythm.ROLE_HISTORY,),
+    ),
+    PersonTable(
+        "role_turn",
+        people=("holder", "previous"),
+        forget=_role_turn,
+        parts=(rhythm.ROLE_TURNS,),
+    ),
 )
 
 # Tables that name nobody, and why.
@@ -331,6 +435,11 @@ NAMES_NOBODY: dict[str, str] = {
     "processed_event": "Slack event ids already handled",
     "scheduler_lock": "which process leads the scheduler",
     "member_erasure": "a hash of a forgotten member's id, never the id",
+    "retrospective": "a team's retrospective: its dates, questions, channel and message ids",
+    "retro_improvement": "a reflection the team voted for, and the tension it became",
+    "role": "a team's role: its name, purpose, accountabilities and expertise",
+    "tension_role": "the role a tension was raised about",
+    "circle_notice": "what a circle posted once, and where",
 }
 
 # Columns whose names sound like a person's but hold something else.

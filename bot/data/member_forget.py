@@ -369,13 +369,23 @@ def _apply(
     if change.action == Forget.ERASE:
         values |= {name: _empty(table, name) for name in entry.words}
     values |= dict(change.values)
-    connection.execute(update(table).where(key.in_(keys)).values(values))
+    if values:
+        connection.execute(update(table).where(key.in_(keys)).values(values))
     for name in entry.people_lists:
         column = table.c[name]
         for row_key, listed in connection.execute(select(key, column).where(key.in_(keys))):
-            replaced = [forgetting.former_id if item == person else item for item in listed]
+            replaced = _replace_id(listed, person, forgetting.former_id)
             if replaced != listed:
                 connection.execute(update(table).where(key == row_key).values({name: replaced}))
+
+
+def _replace_id(value: Any, person: str, former_id: str) -> Any:
+    """JSON with each value that is the person's id (in a list or an object) replaced."""
+    if isinstance(value, list):
+        return [_replace_id(item, person, former_id) for item in value]
+    if isinstance(value, dict):
+        return {key: _replace_id(item, person, former_id) for key, item in value.items()}
+    return former_id if value == person else value
 
 
 def _empty(table: Table, name: str) -> Any:

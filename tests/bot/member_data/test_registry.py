@@ -64,7 +64,7 @@ def test_a_new_table_with_a_person_column_fails_until_it_is_registered() -> None
     for table in SQLModel.metadata.tables.values():
         table.to_metadata(grown)
     Table(
-        "role_holder",
+        "circle_rep_link",
         grown,
         Column("id", String, primary_key=True),
         Column("role_id", String),
@@ -72,7 +72,7 @@ def test_a_new_table_with_a_person_column_fails_until_it_is_registered() -> None
     )
     grown.tables["tension"].append_column(Column("reviewed_by", String))
 
-    assert undeclared(grown) == {"role_holder": ["user_id"], "tension": ["reviewed_by"]}
+    assert undeclared(grown) == {"circle_rep_link": ["user_id"], "tension": ["reviewed_by"]}
 
 
 def test_what_the_registry_declares_is_there() -> None:

@@ -16,7 +16,7 @@ that holds a Slack member id, saying
 - the parts of the export the table feeds (:mod:`bot.data.member_parts`).
 
 Every other table is listed in :data:`NAMES_NOBODY`, with why. A capability that adds a table
-adds it to one or the other (tests/bot/data/test_member_registry.py fails until it does).
+adds it to one or the other (tests/bot/member_data/test_registry.py fails until it does).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Erasing one person who has left: `retrobot forget --member U… [--yes]`.
 
 In one transaction, for every row of the registry (:mod:`bot.data.member`) that names them:
-their places in teams are deleted; their words are blanked (check-in notes and stories, tensions
-they raised and did not hand over, feedback they gave, requests, advice, objections, proposals
-not adopted) and their id is replaced by a former member id; in what the team keeps as its
-record (an adopted decision, a tension handed to an owner, feedback they received, a coach
-digest) only their id is replaced. Rows stay where they count in a past week's figures, so every
+their places in teams, working patterns, ballots still open and current roles are deleted; their
+words are blanked (check-in notes and stories, tensions they raised and did not hand over,
+feedback they gave, requests, advice, objections, proposals not adopted, reflections) and their
+id is replaced by a former member id; in what the team keeps as its record (an adopted decision,
+a tension handed to an owner, feedback they received, a coach digest, a role's history) only
+their id is replaced. Rows stay where they count in a past week's figures, so every
 summary and digest already sent stays true. Then:
 
 - the shared stories of theirs that team summaries kept as sent are taken out of those texts;

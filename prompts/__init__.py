@@ -16,10 +16,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from bot.core.people import is_former_member
 from bot.core.text import escape_mrkdwn, quote
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+# How a person retrobot has forgotten is shown wherever their id stays in the team's record.
+FORMER_MEMBER = "a former member"
 
 
 class Mrkdwn(str):
@@ -40,8 +43,11 @@ def mention(user_id: str | None) -> str:
     """Mention a Slack user by id; anything that is not a user id is shown as escaped text.
 
     A channel id stands for the team whose channel it is: a retrospective's anonymous
-    improvements are raised by the team (bot.retros), and read "— #team-channel".
+    improvements are raised by the team (bot.retros), and read "— #team-channel". A person
+    retrobot has forgotten reads "a former member".
     """
+    if is_former_member(user_id):
+        return Mrkdwn(FORMER_MEMBER)
     if user_id and _USER_ID.match(user_id):
         return Mrkdwn(f"<@{user_id}>")
     if user_id and _CHANNEL_ID.match(user_id):
@@ -86,7 +92,10 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 
 
 def _plain_mention(user_id: str | None) -> str:
-    """``@U123`` in plain text; a channel id (a team's own tension) reads ``#C123``."""
+    """``@U123`` in plain text; a channel id (a team's own tension) reads ``#C123``; a former
+    member as such."""
+    if is_former_member(user_id):
+        return FORMER_MEMBER
     if user_id and _CHANNEL_ID.match(user_id) and not _USER_ID.match(user_id):
         return f"#{user_id}"
     return f"@{user_id or 'someone'}"

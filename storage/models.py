@@ -770,6 +770,24 @@ class ShiftHold(SQLModel, table=True):
     decided_at: datetime = _datetime(index=True)
 
 
+# --- A person's own data: `retrobot forget` (bot/data/member_forget.py) ----------------------
+
+
+class MemberErasure(SQLModel, table=True):
+    """One `retrobot forget`: who ran it, when, for which member — as a hash of their Slack id,
+    never the id — and how many rows it changed in each table. It holds no content."""
+
+    __tablename__ = "member_erasure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # sha256 of the Slack id (bot.core.people.member_hash): answers "was U… forgotten?".
+    member_hash: str = Field(index=True)
+    run_by: str
+    run_at: datetime = _datetime()
+    # {"checkin_response": {"erase": 12}, "member": {"delete": 2}, ...}
+    changes: dict[str, Any] = _json_dict()
+
+
 # Roles and circles (bot/roles, bot/circles) have their tables in a module of their own, part of
 # the same metadata: everything imports them from here.
 from storage.role_tables import (  # noqa: E402

@@ -25,8 +25,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("retrobot")
 
-# The modules of bot/cli/ whose `register` adds a capability's commands, in --help order.
-CAPABILITY_COMMANDS = ("digests", "agenda", "checkins", "retros", "roles", "decisions", "reports")
+# The modules of bot/cli/ whose `register` adds a capability's commands, in --help order
+# (`member`: `retrobot forget`, which reads app.yaml; `export --member` is bot/cli/data.py's).
+CAPABILITY_COMMANDS = (
+    "digests",
+    "agenda",
+    "checkins",
+    "retros",
+    "roles",
+    "decisions",
+    "reports",
+    "member",
+)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""`retrobot export`, `retrobot import` and `retrobot status`: a team's data and deliveries.
+"""`retrobot export`, `retrobot import` and `retrobot status`: a team's data and deliveries (and
+with `export --member`, one person's; bot/cli/member.py has `retrobot forget`).
 
 They need only ``DATABASE_URL`` (not app.yaml, not Slack): export and status read the database,
 import writes to it. Each migrates the database to the newest schema first, so an export from an
@@ -20,9 +21,15 @@ if TYPE_CHECKING:
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `export`, `import` and `status` commands."""
-    export = commands.add_parser("export", help="write all of one team's data to a file")
-    export.add_argument("--team", required=True, help="the team's id (as in app.yaml)")
+    """Add the `export`, `import` and `status` commands (`export --member` included)."""
+    export = commands.add_parser(
+        "export", help="write all of one team's data, or all that is held about a person, to a file"
+    )
+    whose = export.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--team", help="the team's id (as in app.yaml)")
+    whose.add_argument(
+        "--member", help="a person's Slack member id (U…): everything held about them, every team"
+    )
     export.add_argument(
         "--format",
         choices=("json", "csv"),
@@ -32,15 +39,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     export.add_argument(
         "--out",
         help="file to write, or - for standard output "
-        "(default: retrobot-TEAM-YYYYMMDD.json or .zip here)",
+        "(default: retrobot-TEAM-YYYYMMDD.json or .zip here; retrobot-member-U…-YYYYMMDD.… "
+        "for --member)",
     )
     export.set_defaults(run=run_export)
 
-    load = commands.add_parser(
+    restore = commands.add_parser(
         "import", help="load an export into DATABASE_URL (restore, or move to PostgreSQL)"
     )
-    load.add_argument("file", type=Path, help="a .json or .zip file written by retrobot export")
-    load.set_defaults(run=run_import)
+    restore.add_argument("file", type=Path, help="a .json or .zip file written by retrobot export")
+    restore.set_defaults(run=run_import)
 
     status = commands.add_parser(
         "status", help="the last check-in round's and weekly deliveries' report per team"
@@ -80,10 +88,12 @@ def database_session() -> Iterator[Session]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """`retrobot export --team ID [--format json|csv] [--out PATH]`."""
+    """`retrobot export --team ID [--format json|csv] [--out PATH]` (or ``--member U…``)."""
     from bot.data.export import default_export_name, export_team, export_team_to_file
     from bot.services import utcnow
 
+    if args.member is not None:
+        return run_member_export(args)
     now = utcnow()
     with database_session() as session:
         if args.out == "-":
@@ -108,6 +118,55 @@ def run_export(args: argparse.Namespace) -> int:
         f"({args.format}) to {where}.",
         file=tell,
     )
+    return 0
+
+
+def run_member_export(args: argparse.Namespace) -> int:
+    """`retrobot export --member U… [--format json|csv] [--out PATH]`: a subject access request."""
+    from bot.data.member import check_member_id
+    from bot.data.member_export import (
+        default_member_export_name,
+        export_member,
+        export_member_to_file,
+    )
+    from bot.services import utcnow
+    from prompts import Renderer
+
+    user_id = check_member_id(args.member)
+    now, renderer = utcnow(), Renderer()
+    with database_session() as session:
+        if args.out == "-":
+            report = export_member(
+                session,
+                user_id=user_id,
+                export_format=args.format,
+                out=sys.stdout.buffer,
+                now=now,
+                renderer=renderer,
+            )
+            sys.stdout.buffer.flush()
+            where, tell = "standard output", sys.stderr
+        else:
+            path = Path(args.out or default_member_export_name(user_id, args.format, now))
+            report = export_member_to_file(
+                session,
+                user_id=user_id,
+                export_format=args.format,
+                path=path,
+                now=now,
+                renderer=renderer,
+            )
+            where, tell = str(path), sys.stdout
+    parts = sum(1 for count in report.rows.values() if count)
+    said = renderer.plain(
+        "member.exported",
+        user_id=user_id,
+        rows=report.total,
+        parts=parts,
+        fmt=args.format,
+        where=where,
+    )
+    print(said, file=tell)
     return 0
 
 

@@ -29,12 +29,12 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -62,11 +62,12 @@ FORMAT_VERSION = 1
 BATCH_SIZE = 500
 TEAM_TABLE = "team"
 # Tables that hold no team's data: the app's own bookkeeping, never exported.
-NOT_TEAM_DATA = frozenset({"processed_event", "scheduler_lock"})
+NOT_TEAM_DATA = frozenset({"processed_event", "scheduler_lock", "member_erasure"})
 MANIFEST = "manifest.json"
 CSV_ENCODING = "utf-8-sig"  # the BOM tells spreadsheets the file is UTF-8
 
 Format = Literal["json", "csv"]
+Written = TypeVar("Written")
 Kind = Literal["str", "int", "float", "bool", "date", "datetime", "json"]
 
 NULL_CELL = "\\N"  # PostgreSQL's and MySQL's text-format spelling of an empty (NULL) value
@@ -256,7 +257,7 @@ def export_team(
     began, so rows written meanwhile (a check-in answered during the export) are either all in
     the file or all left out, never a prompt without its round.
     """
-    connection = _snapshot(session)
+    connection = snapshot(session)
     if connection.execute(select(Team.id).where(Team.id == team_id)).first() is None:
         known = connection.execute(select(Team.id).order_by(Team.id)).scalars().all()
         listed = ", ".join(known) if known else "none yet"
@@ -270,7 +271,7 @@ def export_team(
     return report
 
 
-def _snapshot(session: Session) -> Connection:
+def snapshot(session: Session) -> Connection:
     """A connection in a new read-only transaction that keeps one view of the database."""
     session.rollback()
     connection = session.connection()
@@ -289,6 +290,21 @@ def export_team_to_file(
 
     Its folder must be there already: a mistyped folder is said, not made.
     """
+    report = write_whole_file(
+        path,
+        lambda out: export_team(
+            session, team_id=team_id, export_format=export_format, out=out, now=now
+        ),
+    )
+    report.path = path
+    return report
+
+
+def write_whole_file(path: Path, write: Callable[[BinaryIO], Written]) -> Written:
+    """Call ``write`` with a file next to ``path``, then put it in place: all of it, or nothing.
+
+    Its folder must be there already: a mistyped folder is said, not made.
+    """
     _check_writable(path)
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -296,9 +312,7 @@ def export_team_to_file(
         raise ExportFileError(f"{path} cannot be written: {error.strerror}.") from None
     try:
         with os.fdopen(handle, "wb") as out:
-            report = export_team(
-                session, team_id=team_id, export_format=export_format, out=out, now=now
-            )
+            written = write(out)
         os.replace(temporary, path)
     except IsADirectoryError:  # a folder made there meanwhile
         Path(temporary).unlink(missing_ok=True)
@@ -306,8 +320,7 @@ def export_team_to_file(
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    report.path = path
-    return report
+    return written
 
 
 def _check_writable(path: Path) -> None:

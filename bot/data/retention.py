@@ -71,8 +71,9 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     "shift_hold": lambda cutoff: col(ShiftHold.decided_at) < cutoff,  # bot/shifts
 }
 # Tables never expired: app.yaml's teams and people (and the working patterns people set, kept
-# like their away dates until they change them), the scheduler's lease, and the teams' roles
-# with their holders and history (the decisions that made them stay readable).
+# like their away dates until they change them), the scheduler's lease, the teams' roles with
+# their holders and history (the decisions that made them stay readable), and the record of
+# each erasure (`retrobot forget`), which holds no content.
 KEPT = frozenset(
     {
         "team",
@@ -83,6 +84,7 @@ KEPT = frozenset(
         "role",
         "role_holder",
         "role_change",
+        "member_erasure",
     }
 )
 

@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from bot.core.people import is_former_member
 from bot.core.text import normalise_input
 from bot.decisions.model import SEARCH_RESULTS, SEARCH_WORDS_LIMIT
+from prompts import FORMER_MEMBER
 from storage.models import (
     Advice,
     AdviceAnswer,
@@ -156,6 +158,7 @@ def log_entries(
     session: Session, *, team_id: str, since: date | None, name: Namer
 ) -> Iterator[LogEntry]:
     """The team's adopted decisions, oldest first, from ``since`` (a date, UTC) on."""
+    name = _naming_former_members(name)
     after: tuple[datetime, int] | None = None
     while True:
         statement = (
@@ -204,6 +207,11 @@ def log_entries(
         last = rows[-1][0]
         after = (last.decided_at, last.id or 0)
         session.expunge_all()
+
+
+def _naming_former_members(name: Namer) -> Namer:
+    """``name``, but a person `retrobot forget` erased is "a former member", never an id."""
+    return lambda user_id: FORMER_MEMBER if is_former_member(user_id) else name(user_id)
 
 
 def _by_proposal(rows: Iterable[Any]) -> defaultdict[int, list[Any]]:

@@ -63,6 +63,8 @@ TABLES = {
     # Shifts and do-not-disturb (bot/shifts).
     "working_pattern",
     "shift_hold",
+    # A person's own data (bot/data/member_forget.py): the record of each erasure.
+    "member_erasure",
 }
 
 

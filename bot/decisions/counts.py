@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Proposal, ProposalStatus
@@ -30,8 +30,9 @@ class DecisionCounts:
 def decision_counts(
     session: Session, *, team_id: str, start: datetime, end: datetime, today: date
 ) -> DecisionCounts:
-    """Decisions adopted in ``[start, end)``; proposals open now (made before ``end``), and
-    those whose date is before ``today`` (the team's calendar day)."""
+    """Decisions adopted in ``[start, end)``; proposals open at ``end`` (made before it, neither
+    decided nor withdrawn before it), and those whose date is before ``today`` (the team's
+    calendar day)."""
     return decision_counts_by_team(
         session, team_ids=[team_id], start=start, end=end, today=today
     ).get(team_id, DecisionCounts())
@@ -59,10 +60,15 @@ def decision_counts_by_team(
             func.count(),
             func.count().filter(col(Proposal.decide_by) < today),
         )
+        .outerjoin(Decision, col(Decision.proposal_id) == col(Proposal.id))
         .where(
             col(Proposal.team_id).in_(list(team_ids)),
-            col(Proposal.status) == ProposalStatus.OPEN,
             col(Proposal.created_at) < end,
+            # Open at the period's end: not withdrawn, nor decided, before it (a proposal
+            # withdrawn later, by its proposer or by `retrobot forget`, was open then).
+            or_(col(Proposal.withdrawn_at).is_(None), col(Proposal.withdrawn_at) >= end),
+            or_(col(Decision.decided_at).is_(None), col(Decision.decided_at) >= end),
+            or_(col(Proposal.status) == ProposalStatus.OPEN, col(Proposal.updated_at) >= end),
         )
         .group_by(col(Proposal.team_id))
     ).all()

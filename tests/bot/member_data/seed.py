@@ -1,4 +1,5 @@
-"""A seeded organisation in which Shay (U0SHARED) is a member of north and of south.
+"""A seeded organisation in which Shay (U0SHARED) is a member of north and of south, and sat in
+the links circle (north's and south's representatives) where they raised a tension.
 
 Everything Shay typed starts ``SHAY-`` (their words: forget deletes them) or ``RECORD-`` (what
 became the team's record: an adopted decision, a tension handed to an owner — kept, by "a former
@@ -77,6 +78,7 @@ SHAY_WORDS = (
     "SHAY-TENSION-own-action",
     "SHAY-TENSION-private",
     "SHAY-TENSION-withdrawn",
+    "SHAY-TENSION-circle",
     "SHAY-FEEDBACK-to-ana",
     "SHAY-FEEDBACK-answer-to-cara",
     "SHAY-REQUEST-about",
@@ -146,7 +148,17 @@ def _teams(session: Session) -> None:
             timezone="Europe/London",
         ),
     )
-    people = {"north": (ANA, BEN, CARA, DEV, SHARED), "south": (SHARED, SAM)}
+    # A circle is a team of its own in the database (bot/circles): its members are its teams'
+    # representatives, Shay among them until they left.
+    _add(
+        session,
+        Team(id="links", name="Links circle", channel="C0LINKS", timezone="Europe/London"),
+    )
+    people = {
+        "north": (ANA, BEN, CARA, DEV, SHARED),
+        "south": (SHARED, SAM),
+        "links": (SHARED, SAM),
+    }
     for team_id, members in people.items():
         for user_id in members:
             name = "Shay" if user_id == SHARED else None
@@ -222,6 +234,7 @@ def _tensions(session: Session, rounds: dict[tuple[str, int], CheckinRound]) -> 
     _add(
         session,
         Tension(team_id="north", raised_by=SHARED, text="SHAY-TENSION-open", created_at=first),
+        Tension(team_id="links", raised_by=SHARED, text="SHAY-TENSION-circle", created_at=first),
         Tension(
             team_id="north",
             raised_by=SHARED,

@@ -130,7 +130,7 @@ def test_forget_with_yes(
     assert main(["forget", "--member", SHARED, "--yes"]) == 0
 
     out = capsys.readouterr().out
-    assert "  - delete 2 places in a team\n" in out
+    assert "  - delete 3 places in a team\n" in out  # north, south and the links circle
     assert out.splitlines()[-1].startswith("Forgot U0SHARED: ")
     assert "recorded as " in out and "Backups still hold them until they age out" in out
     assert main(["export", "--member", SHARED, "--out", "-"]) == 1

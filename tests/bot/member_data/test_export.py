@@ -104,7 +104,7 @@ def test_a_readable_summary_on_top_says_what_each_part_is_and_the_period(
     assert list(doc)[:5] == ["format_version", "kind", "member", "exported_at", "summary"]
     assert raw.index('"summary"') < raw.index('"parts"')
     assert summary["period"] == {"from": "2026-06-01", "to": "2026-06-09"}
-    assert summary["teams"] == ["north", "south"]
+    assert summary["teams"] == ["links", "north", "south"]  # a circle is a team of its own
     text = "\n".join(summary["text"])
     assert text.startswith("Everything retrobot holds about U0SHARED, exported 1 July 2026")
     assert "It covers 1 June 2026 to 9 June 2026." in text

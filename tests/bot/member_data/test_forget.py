@@ -83,9 +83,9 @@ def member_export(engine: Engine, user_id: str) -> dict[str, Any]:
 
 
 def team_exports(engine: Engine) -> bytes:
-    """North's and south's exports, JSON and CSV (zipped CSV is compressed: its text is read)."""
+    """North's, south's and the links circle's exports."""
     found = b""
-    for team in ("north", "south"):
+    for team in ("north", "south", "links"):
         out = io.BytesIO()
         with session_factory(engine)() as session:
             export_team(session, team_id=team, export_format="json", out=out, now=NOW)
@@ -314,7 +314,7 @@ def test_the_erasure_is_recorded_without_content(engine: Engine) -> None:
     assert record.member_hash == hashlib.sha256(b"U0SHARED").hexdigest() == report.member_hash
     assert (record.run_by, record.run_at) == ("admin@host", LATER)
     assert record.changes["checkin_response"] == {"erase": 4}
-    assert record.changes["member"] == {"delete": 2}
+    assert record.changes["member"] == {"delete": 3}
     assert record.changes == report.plan.counts()
 
 
@@ -379,7 +379,7 @@ def test_the_preview_changes_nothing_and_says_what_forget_will_do(engine: Engine
     lines = plan.lines(Renderer())
 
     assert lines[0] == "retrobot forget U0SHARED will, in one transaction:"
-    assert "  - delete 2 places in a team" in lines
+    assert "  - delete 3 places in a team" in lines
     assert (
         "  - erase 4 check-in answers: their words deleted, the rest kept for past weeks' figures"
     ) in lines

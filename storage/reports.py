@@ -38,6 +38,8 @@ from storage.models import (
     HealthAnswer,
     Member,
     Retrospective,
+    Role,
+    RoleHolder,
     RoundStatus,
     Tension,
 )
@@ -361,6 +363,7 @@ _RETROSPECTIVE = Retrospective.__table__
 _HEALTH_ANSWER = HealthAnswer.__table__
 DECISION_TABLES = ("decision", "advice")
 HEALTH_TABLES = ("retrospective", "health_answer")
+ROLE_TABLES = ("role", "role_holder")
 
 
 def table_names(session: Session) -> set[str]:
@@ -443,3 +446,33 @@ def health_sums(
         for team_id, index, question, count, total in session.execute(statement):
             sums[(team_id, int(index), str(question))] = (int(count), int(total or 0))
     return sums
+
+
+def roles_per_person(session: Session, *, team_ids: Sequence[str]) -> dict[str, dict[int, int]]:
+    """Per team, how many of its active members hold how many of its roles, as the roles
+    stand now: {roles held: people} (0 counts the members who hold none) — one statement per
+    chunk of teams, and no one's id leaves it."""
+    m, r, h = Member.__table__.c, Role.__table__.c, RoleHolder.__table__.c  # type: ignore[attr-defined]
+    found: dict[str, dict[int, int]] = {}
+    for chunk in each_chunk(team_ids):
+        held = (
+            select(m.team_id, func.count(h.id).label("held"))
+            .select_from(
+                Member.__table__.outerjoin(  # type: ignore[attr-defined]
+                    Role.__table__,
+                    and_(r.team_id == m.team_id, r.active == true()),  # type: ignore[attr-defined]
+                ).outerjoin(
+                    RoleHolder.__table__,  # type: ignore[attr-defined]
+                    and_(h.role_id == r.id, h.user_id == m.user_id),
+                )
+            )
+            .where(m.team_id.in_(chunk), m.active == true())
+            .group_by(m.team_id, m.user_id)
+            .subquery()
+        )
+        statement = select(held.c.team_id, held.c.held, func.count()).group_by(
+            held.c.team_id, held.c.held
+        )
+        for team_id, roles, people in session.execute(statement):
+            found.setdefault(team_id, {})[int(roles)] = int(people)
+    return found

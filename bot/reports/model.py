@@ -156,6 +156,17 @@ class Decisions:
 
 
 @dataclass(frozen=True)
+class RolesHeld:
+    """How leadership is distributed: how many people hold how many roles, as the roles stand
+    when the report is made (``by_count``: "0", "1", "2", "3+" -> people). Shown only over at
+    least K people (``people`` says how many there are either way)."""
+
+    people: int = 0
+    roles_held: int = 0
+    by_count: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
 class WeekDecisions:
     """Decisions adopted in one week."""
 
@@ -186,7 +197,8 @@ class Figure:
     ``kind`` says which value type it holds: participation (:class:`Participation`), mood and
     health (:class:`Mean`), metric (:class:`Total`), checklist (:class:`Share`), tensions
     (:class:`TensionCounts`), feedback (:class:`FeedbackCounts`), decisions
-    (:class:`Decisions`). ``teams`` is empty when the report is about one team.
+    (:class:`Decisions`), roles (:class:`RolesHeld`). ``teams`` is empty when the report is
+    about one team.
     """
 
     kind: str

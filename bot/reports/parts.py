@@ -1,11 +1,10 @@
 """The report's parts that other capabilities record: decisions, the health check, roles.
 
 Their tables come with their capabilities (decisions: ``decision`` and ``advice``;
-retrospectives: ``retrospective`` and ``health_answer``). Where this retrobot has them, the
-report reads them (storage/reports.py) and these functions make the figures; where it does not,
-the part is :class:`~bot.reports.model.NotRecorded` — shown as "not recorded by this retrobot",
-never as a zero. Roles have no table yet anywhere: their part is always not recorded, until the
-roles capability gives it one (docs/report.md, Seams).
+retrospectives: ``retrospective`` and ``health_answer``; roles: ``role`` and ``role_holder``).
+Where this retrobot has them, the report reads them (storage/reports.py) and these functions
+make the figures; where it does not, the part is :class:`~bot.reports.model.NotRecorded` —
+shown as "not recorded by this retrobot", never as a zero (docs/report.md, Seams).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from bot.reports.model import (
     K,
     Mean,
     NotRecorded,
+    RolesHeld,
     TeamRef,
     TeamValue,
     WeekDecisions,
@@ -118,3 +118,28 @@ def health_figures(
         shown = teams if by_team else []
         figures.append(Figure("health", f"health:{question}", question, "", value, weeks, shown))
     return figures
+
+
+def _roles_held(histograms: list[dict[int, int]]) -> RolesHeld:
+    """People by the number of roles they hold, "3+" together; shown over at least K people."""
+    counts = {"0": 0, "1": 0, "2": 0, "3+": 0}
+    people = held = 0
+    for histogram in histograms:
+        for roles, how_many in histogram.items():
+            counts["3+" if roles >= 3 else str(roles)] += how_many
+            people += how_many
+            held += roles * how_many
+    return RolesHeld(people, held, counts if people >= K else None)
+
+
+def roles_figure(
+    *, refs: dict[str, TeamRef], by_team: bool, found: dict[str, dict[int, int]] | None
+) -> Figure | NotRecorded:
+    """How leadership is distributed: roles per person, as a distribution, for the scope and
+    by team; not recorded when this retrobot keeps no roles."""
+    if found is None:
+        return not_recorded("roles")
+    per_team = {team_id: found.get(team_id, {}) for team_id in refs}
+    teams = [TeamValue(refs[t], _roles_held([h])) for t, h in per_team.items()]
+    value = _roles_held(list(per_team.values()))
+    return Figure("roles", "roles", "", "", value, [], teams if by_team else [])

@@ -41,7 +41,7 @@ from bot.reports.model import (
     Total,
     Weekly,
 )
-from bot.reports.parts import decisions_figure, health_figures, not_recorded
+from bot.reports.parts import decisions_figure, health_figures, roles_figure
 from bot.reports.tallies import feedback_figure, tension_figure
 from storage import reports as queries
 from storage import weekly
@@ -85,6 +85,7 @@ class Counts:
     # None where this retrobot has no such tables (their capability is not installed).
     decisions: dict[str, queries.DecisionTally] | None = None
     health: dict[tuple[str, int, str], tuple[int, int]] | None = None
+    roles: dict[str, dict[int, int]] | None = None
 
 
 def gather_counts(
@@ -125,6 +126,8 @@ def gather_counts(
             counts.health.update(queries.health_sums(session, team_ids=ids, weeks=weeks))
         if progress:
             progress(f"time zone {zone}")
+    if present.issuperset(queries.ROLE_TABLES):
+        counts.roles = queries.roles_per_person(session, team_ids=[team.id for team in teams])
     counts.names = queries.people_names(session, team_ids=[team.id for team in teams])
     return counts
 
@@ -355,7 +358,7 @@ def build_report(
     sections["well-led"] += health_figures(**shape, found=counts.health)
     sections["well-led"] += [
         decisions_figure(**shape, found=counts.decisions),
-        not_recorded("roles"),  # no capability records roles yet (docs/report.md, Seams)
+        roles_figure(refs=builder.refs, by_team=builder.by_team, found=counts.roles),
     ]
     sections["responsive"].append(tension_figure(**shape, found=counts.tensions))
     sections["caring"] += [

@@ -22,6 +22,8 @@ from storage.models import (
     ProposalMethod,
     ProposalStatus,
     Retrospective,
+    Role,
+    RoleHolder,
 )
 from tests.bot.reports.seed import END, NOW, START, Seeded
 
@@ -83,14 +85,49 @@ def report(session: Session, org: AppConfig):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
-def test_only_roles_are_not_recorded(session: Session, org: AppConfig, seeded: Seeded) -> None:
+def test_every_part_is_recorded_now_roles_too(
+    session: Session, org: AppConfig, seeded: Seeded
+) -> None:
     well_led = report(session, org).section("well-led").figures
-    assert [f.key for f in well_led if isinstance(f, NotRecorded)] == ["roles"]
+    assert [f.key for f in well_led if isinstance(f, NotRecorded)] == []
     [decisions] = [f for f in well_led if f.key == "decisions"]  # the decision log is here
     assert decisions.value.decided == 0 and decisions.value.by_method == {
         "advice": 0, "integrated": 0
     }  # fmt: skip
     assert not [f for f in well_led if f.kind == "health"]  # no retrospective in the seed
+    [roles] = [f for f in well_led if f.key == "roles"]  # no team seeds roles: nobody holds one
+    assert roles.value.roles_held == 0 and roles.value.by_count["0"] == roles.value.people > 0
+
+
+def give_roles(session: Session, team_id: str, holders: list[list[str]]) -> None:
+    """One role per entry of ``holders``, held by those people."""
+    for number, people in enumerate(holders):
+        role = Role(team_id=team_id, key=f"role-{number}", name=f"Role {number}")
+        session.add(role)
+        session.flush()
+        for user_id in people:
+            session.add(RoleHolder(role_id=role.id, user_id=user_id))
+    session.commit()
+
+
+def test_how_leadership_is_distributed_counts_people_by_the_roles_they_hold(
+    session: Session, org: AppConfig, seeded: Seeded
+) -> None:
+    north = org.team("north").member_ids
+    one, two = north[0], north[1]
+    give_roles(session, "north", [[one], [one, two], [one], []])
+    build = build_report(
+        session, config=org, teams=org.teams, scope="organisation", period=Period(START, END),
+        now=NOW,
+    )  # fmt: skip
+    [roles] = [f for f in build.section("well-led").figures if f.key == "roles"]
+    by_team = {row.team.id: row.value for row in roles.teams}
+    assert by_team["north"].by_count == {"0": len(north) - 2, "1": 1, "2": 0, "3+": 1}
+    assert by_team["north"].roles_held == 4 and by_team["north"].people == len(north)
+    assert roles.value.roles_held == 4
+    page = views.html_document(Renderer(), build)
+    assert "How leadership is distributed" in page and "Three or more" in page
+    assert one not in page and two not in page  # people counted, nobody named
 
 
 def test_decisions_by_method_and_how_widely_advice_was_sought(

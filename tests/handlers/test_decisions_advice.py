@@ -269,7 +269,9 @@ def test_amend_tells_those_who_answered_and_refreshes_the_others_dm(
     fake_slack.wait_for(lambda: "14:45" in dm_current(fake_slack, CARA).all_text)
     assert len(fake_slack.dms(CARA)) == 1  # changed in place, not a second DM
     fake_slack.wait_for(lambda: "amended (v2)" in card(fake_slack, proposal).all_text)
-    assert any("What changed" in m.all_text for m in thread(fake_slack, proposal))
+    fake_slack.wait_for(
+        lambda: any("What changed" in m.all_text for m in thread(fake_slack, proposal))
+    )
     # A click on the first version's DM is told the proposal moved on, and Ben may advise again.
     modal = click_for_modal(slack, fake_slack, told, ids.ADVICE_GIVE, BEN)
     submit(slack, modal, BEN, {ids.ADVICE_TEXT_ACTION: "Better"})

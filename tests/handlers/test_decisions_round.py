@@ -119,7 +119,10 @@ def test_an_objection_needs_its_reason_and_blocks_until_withdrawn(
         )
     fake_slack.wait_for(lambda: stored(services, proposal.id).round_closed_at is not None)
     fake_slack.wait_for(lambda: "Blocked" in card(fake_slack, proposal).all_text)
-    assert any("is blocked" in m.all_text for m in thread(fake_slack, proposal))
+    # The thread's note is posted after the card is updated, both after the ack: wait for it.
+    fake_slack.wait_for(
+        lambda: any("is blocked" in m.all_text for m in thread(fake_slack, proposal))
+    )
     assert decision(services, proposal.id) is None
     late = click_for_notice(slack, fake_slack, ben_dm, ids.ROUND_NO_OBJECTION, BEN)
     assert "already answered" in late

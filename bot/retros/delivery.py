@@ -398,21 +398,37 @@ def _invitation_payload(services: Services, session: Any, retro_id: int) -> dict
     return build_invitation(services.renderer, retro=retro, team_name=name, zone=zone)
 
 
-def send_reminders(services: Services, *, retro_id: int, voting: bool) -> int:
-    """The one reminder to reflect (or to vote), to those who have not and are not away."""
+def send_reminders(services: Services, *, retro_id: int, voting: bool, held: bool = False) -> int:
+    """The one reminder to reflect (or to vote), to those who have not and are not away; or,
+    ``held``, the reminders a shift held whose time has come. Each passes the shift gate
+    (bot/shifts): whoever is off shift or in do-not-disturb now is reminded at their next
+    working time before the phase closes, or not at all."""
+    now = services.now()
     with services.session() as session:
         retro = session.get(Retrospective, retro_id)
-        if retro is None:
+        team = services.config.find_team(retro.team_id) if retro is not None else None
+        if retro is None or team is None:
             return 0
-        team = services.config.find_team(retro.team_id)
-        if team is None:
-            return 0
-        people = rounds.claim_reminders(
-            session, retro_id=retro_id, voting=voting, now=services.now(), team=team
-        )
+        owe = rounds.reminders_come_due if held else rounds.claim_reminders
+        owed = owe(session, retro_id=retro_id, voting=voting, now=now, team=team)
         retro = session.get(Retrospective, retro_id, populate_existing=True)
+        session.expunge_all()
     if retro is None or retro.status not in (RetroStatus.REFLECTING, RetroStatus.VOTING):
         return 0
+    deadline = retro.voting_closes_at if voting else retro.reflection_closes_at
+    gate = ShiftGate(
+        services,
+        owed,
+        describe=lambda item: ScheduledDm(
+            rounds.REMINDER_KINDS[voting], item.participant_id, item.user_id, deadline, team.id
+        ),
+        now=now,
+        what="retrospective reminders",
+    )
+    ready = gate.admit(owed)
+    gate.finish()
+    with services.session() as session:
+        people = rounds.take_reminders(session, ready, voting=voting)
     payload = build_reminder(
         services.renderer, retro=retro, team_name=team.name, zone=team.zone, voting=voting
     )

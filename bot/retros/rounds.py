@@ -8,9 +8,10 @@ sent again (bot.retros.delivery). A reminder is claimed once per retrospective a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -18,7 +19,13 @@ from sqlmodel import Session, col, select
 from bot.core.config import TeamConfig
 from bot.retros.model import IN_PROGRESS, REMIND_AFTER
 from storage import queries
-from storage.models import PromptStatus, RetroParticipant, Retrospective, RetroStatus
+from storage.models import (
+    PromptStatus,
+    RetroParticipant,
+    Retrospective,
+    RetroStatus,
+    ShiftHold,
+)
 
 IN_DOUBT_AFTER = timedelta(minutes=10)  # a DM claimed this long ago and not recorded is looked up
 INVITATION_BATCH = 25
@@ -66,11 +73,26 @@ def due_phases(session: Session, *, now: datetime) -> DuePhases:
     return due
 
 
+# The kinds of scheduled DM (shift_hold.kind) the reminders are, by phase (voting or not).
+REMINDER_KINDS = {False: "retro_reflect_reminder", True: "retro_vote_reminder"}
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One person owed a phase's reminder: their participant row and who they are."""
+
+    participant_id: int
+    user_id: str
+
+
 def claim_reminders(
     session: Session, *, retro_id: int, voting: bool, now: datetime, team: TeamConfig
-) -> list[str]:
-    """Take the retrospective's one reminder (reflect, or vote) and the people to remind: those
-    asked who have not reflected (or voted) and are not away today. [] if it was taken."""
+) -> list[Reminder]:
+    """Take the retrospective's one reminder (reflect, or vote) and the people owed it: those
+    asked who have not reflected (or voted) and are not away today. [] if it was taken.
+
+    Each person's reminder is taken on its own as it is sent (:func:`take_reminders`): one held
+    for a shift (bot/shifts) goes later, from :func:`reminders_come_due`."""
     status, stamp = (
         (RetroStatus.VOTING, Retrospective.vote_reminders_at)
         if voting
@@ -88,28 +110,92 @@ def claim_reminders(
     if not taken.rowcount:
         session.rollback()
         return []
-    done = RetroParticipant.voted if voting else RetroParticipant.reflected
-    asked = (PromptStatus.SENT, PromptStatus.SKIPPED) if voting else (PromptStatus.SENT,)
-    people = session.exec(
-        select(RetroParticipant).where(
-            RetroParticipant.retro_id == retro_id,
-            col(done).is_(False),
-            col(RetroParticipant.status).in_(asked),
-        )
-    ).all()
-    remind = []
-    for participant in people:
-        today = now.astimezone(team.zone_of(participant.user_id)).date()
-        if queries.is_away(session, user_id=participant.user_id, day=today):
-            continue
-        if voting:
-            participant.vote_reminded = True
-        else:
-            participant.reflect_reminded = True
-        session.add(participant)
-        remind.append(participant.user_id)
+    owed = _owed(session, retro_id=retro_id, voting=voting, now=now, team=team)
     session.commit()
-    return remind
+    return owed
+
+
+def _owed(
+    session: Session,
+    *,
+    retro_id: int,
+    voting: bool,
+    now: datetime,
+    team: TeamConfig,
+    only: Collection[int] | None = None,
+) -> list[Reminder]:
+    """Who is owed the phase's reminder now: asked, not done, not reminded, not away today."""
+    done = RetroParticipant.voted if voting else RetroParticipant.reflected
+    reminded = RetroParticipant.vote_reminded if voting else RetroParticipant.reflect_reminded
+    asked = (PromptStatus.SENT, PromptStatus.SKIPPED) if voting else (PromptStatus.SENT,)
+    query = select(RetroParticipant.id, RetroParticipant.user_id).where(
+        RetroParticipant.retro_id == retro_id,
+        col(done).is_(False),
+        col(reminded).is_(False),
+        col(RetroParticipant.status).in_(asked),
+    )
+    if only is not None:
+        query = query.where(col(RetroParticipant.id).in_(list(only)))
+    owed = []
+    for participant_id, user_id in session.exec(query.order_by(col(RetroParticipant.id))):
+        today = now.astimezone(team.zone_of(user_id)).date()
+        if not queries.is_away(session, user_id=user_id, day=today):
+            owed.append(Reminder(participant_id, user_id))  # type: ignore[arg-type]
+    return owed
+
+
+def _come_due(now: datetime) -> Any:
+    """The reminders a shift held whose time has come, before their phase closes."""
+    return (
+        select(RetroParticipant.retro_id, ShiftHold.kind, ShiftHold.ref_id)
+        .join(RetroParticipant, col(RetroParticipant.id) == col(ShiftHold.ref_id))
+        .where(
+            col(ShiftHold.kind).in_(list(REMINDER_KINDS.values())),
+            col(ShiftHold.send_at).is_not(None),
+            col(ShiftHold.send_at) <= now,
+            col(ShiftHold.deadline) > now,
+        )
+    )
+
+
+def held_reminders_due(session: Session, *, now: datetime) -> list[tuple[int, bool]]:
+    """The (retrospective, voting) phases with a reminder a shift held that may go now."""
+    phases = {
+        (retro_id, kind == REMINDER_KINDS[True])
+        for retro_id, kind, _ in session.exec(_come_due(now))
+    }
+    return sorted(phases)
+
+
+def reminders_come_due(
+    session: Session, *, retro_id: int, voting: bool, now: datetime, team: TeamConfig
+) -> list[Reminder]:
+    """The people of this phase whose held reminder may go now, and who are still owed it."""
+    held = [
+        ref_id
+        for held_retro, kind, ref_id in session.exec(_come_due(now))
+        if held_retro == retro_id and kind == REMINDER_KINDS[voting]
+    ]
+    if not held:
+        return []
+    return _owed(session, retro_id=retro_id, voting=voting, now=now, team=team, only=held)
+
+
+def take_reminders(session: Session, reminders: Sequence[Reminder], *, voting: bool) -> list[str]:
+    """Take each of these reminders for this process (a person is reminded once, whichever
+    process sends it); the people whose reminder this process took. Committed."""
+    reminded = RetroParticipant.vote_reminded if voting else RetroParticipant.reflect_reminded
+    taken = []
+    for reminder in reminders:
+        result = session.exec(
+            update(RetroParticipant)
+            .where(col(RetroParticipant.id) == reminder.participant_id, col(reminded).is_(False))
+            .values({reminded.key: True})  # type: ignore[attr-defined]
+        )
+        if result.rowcount:
+            taken.append(reminder.user_id)
+    session.commit()
+    return taken
 
 
 # --- the reflection DMs -----------------------------------------------------------------------

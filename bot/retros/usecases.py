@@ -219,6 +219,12 @@ def run_due(services: Services) -> DueReport:
         report.reminded += delivery.send_reminders(services, retro_id=retro_id, voting=False)
     for retro_id in due.remind_vote:
         report.reminded += delivery.send_reminders(services, retro_id=retro_id, voting=True)
+    with services.session() as session:
+        held = rounds.held_reminders_due(session, now=now)
+    for retro_id, is_vote in held:  # reminders a shift held, now that their time has come
+        report.reminded += delivery.send_reminders(
+            services, retro_id=retro_id, voting=is_vote, held=True
+        )
     return report
 
 

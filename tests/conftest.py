@@ -4,12 +4,15 @@ configuration, the local Slack stand-in, and the real app served over HTTP on 12
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import freezegun
+import psycopg
 import pytest
 
 from bot.app import create_app
@@ -19,7 +22,7 @@ from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
-from storage.db import make_engine, normalise_url
+from storage.db import make_engine, migrate, normalise_url
 
 # pytest times each test with clocks it imported from `time` into _pytest.timing; freezegun would
 # swap them for its frozen ones, and --durations would print years. Only that module: ignoring
@@ -70,31 +73,127 @@ def _postgresql_schema_url(base_url: str, schema: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a fresh SQLite file, or a new PostgreSQL schema (dropped afterwards).
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, schema_templates: SchemaTemplates
+) -> Iterator[str]:
+    """A database at the newest schema with no rows: a fresh SQLite file, or a new PostgreSQL
+    schema (dropped afterwards), each a copy of one migrated once per test process
+    (:class:`SchemaTemplates`). Tests of the migrations themselves start from
+    :func:`fresh_database` instead.
 
     A schema of its own per test keeps PostgreSQL runs repeatable and lets several run side by
     side on one server.
     """
-    with fresh_database(request.param, tmp_path) as url:
+    with fresh_database(request.param, tmp_path, templates=schema_templates) as url:
         yield url
 
 
+class SchemaTemplates:
+    """The newest schema, migrated once per test process and copied for each test: a SQLite
+    file copied, or the DDL of a migrated PostgreSQL schema (``pg_dump``) replayed under a new
+    name. Migrating from nothing takes 0.2 s on SQLite and nearly 1 s on PostgreSQL, for each
+    of some three thousand tests; a copy takes milliseconds. Without ``pg_dump`` each test's
+    schema is migrated as before."""
+
+    TOKEN = "retrobot_template_schema"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._sqlite: Path | None = None
+        self._scripts: dict[str, str | None] = {}
+
+    def sqlite_copy(self, target: Path) -> None:
+        if self._sqlite is None:
+            path = self.directory / "template.db"
+            engine = make_engine(f"sqlite:///{path}")
+            migrate(engine)
+            engine.dispose()
+            self._sqlite = path
+        shutil.copyfile(self._sqlite, target)
+
+    def postgresql_script(self, base_url: str) -> str | None:
+        """The DDL (and the alembic_version row) of a migrated schema named TOKEN; None when
+        pg_dump cannot give it."""
+        if base_url not in self._scripts:
+            self._scripts[base_url] = self._dump(base_url)
+        return self._scripts[base_url]
+
+    def _dump(self, base_url: str) -> str | None:
+        pg_dump = shutil.which("pg_dump")
+        if pg_dump is None:
+            return None
+        schema = f"template_{uuid.uuid4().hex[:16]}"
+        admin = make_engine(base_url, pool_size=1)
+        try:
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            engine = make_engine(_postgresql_schema_url(base_url, schema))
+            migrate(engine)
+            engine.dispose()
+            dumped = subprocess.run(
+                [
+                    pg_dump,
+                    f"--schema={schema}",
+                    "--inserts",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--dbname={_libpq_url(base_url)}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            admin.dispose()
+        if dumped.returncode != 0:
+            return None
+        # psql's own commands (\restrict) are not SQL; the rest names the schema throughout.
+        lines = [line for line in dumped.stdout.splitlines() if not line.startswith("\\")]
+        return "\n".join(lines).replace(schema, self.TOKEN)
+
+
+@pytest.fixture(scope="session")
+def schema_templates(tmp_path_factory: pytest.TempPathFactory) -> SchemaTemplates:
+    return SchemaTemplates(tmp_path_factory.mktemp("schema-template"))
+
+
+def _libpq_url(base_url: str) -> str:
+    return (
+        normalise_url(base_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+
 @contextmanager
-def fresh_database(kind: str, directory: Path) -> Iterator[str]:
-    """The URL of an empty ``kind`` ("sqlite" or "postgresql") database, for any fixture scope;
-    a PostgreSQL schema is dropped afterwards, and without TEST_DATABASE_URL the test skips."""
+def fresh_database(
+    kind: str, directory: Path, *, templates: SchemaTemplates | None = None
+) -> Iterator[str]:
+    """The URL of a ``kind`` ("sqlite" or "postgresql") database, for any fixture scope: empty,
+    or with ``templates`` at the newest schema; a PostgreSQL schema is dropped afterwards, and
+    without TEST_DATABASE_URL the test skips."""
     if kind == "sqlite":
+        if templates is not None:
+            templates.sqlite_copy(directory / "retrobot.db")
         yield f"sqlite:///{directory / 'retrobot.db'}"
         return
     base_url = os.environ.get("TEST_DATABASE_URL")
     if not base_url:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
     schema = f"test_{uuid.uuid4().hex[:16]}"
+    script = templates.postgresql_script(base_url) if templates is not None else None
     admin = make_engine(base_url, pool_size=1)
     try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        if script is not None:
+            with psycopg.connect(_libpq_url(base_url), autocommit=True) as connection:
+                connection.execute(script.replace(SchemaTemplates.TOKEN, schema).encode())
+        else:
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            if templates is not None:  # no pg_dump: migrated here, as before
+                engine = make_engine(_postgresql_schema_url(base_url, schema))
+                migrate(engine)
+                engine.dispose()
         yield _postgresql_schema_url(base_url, schema)
         with admin.begin() as connection:
             # A connection a test forgot to close would otherwise make this wait for ever.

@@ -8,14 +8,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 import storage
 from storage.db import (
+    alembic_config,
     is_busy_or_unreachable,
     make_engine,
     migrate,
@@ -26,6 +29,7 @@ from storage.db import (
 )
 from storage.models import Team
 from tests.storage.factories import make_team
+from tests.storage.test_migrations import schema_differences
 
 
 def sqlite_pragmas(engine: Engine) -> tuple[str, int, int]:
@@ -271,3 +275,20 @@ def test_a_database_error_and_the_engines_logs_never_hold_what_was_typed(
     assert typed not in str(refused.value)
     assert "SELECT text FROM story" in caplog.text  # the statements are logged, not the values
     assert typed not in caplog.text
+
+
+def test_the_suite_s_database_is_a_faithful_copy_of_the_newest_schema(database_url: str) -> None:
+    """The suite's databases are copies of one migrated per test process (tests/conftest.py):
+    the copy must hold exactly the models' schema, at the newest revision, with no rows."""
+    engine = make_engine(database_url)
+    try:
+        assert schema_differences(engine, SQLModel.metadata) == []
+        with engine.connect() as connection:
+            head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
+            assert MigrationContext.configure(connection).get_current_revision() == head
+            for table in inspect(connection).get_table_names():
+                if table != "alembic_version":
+                    count = connection.exec_driver_sql(f'SELECT count(*) FROM "{table}"')
+                    assert count.scalar() == 0, table
+    finally:
+        engine.dispose()

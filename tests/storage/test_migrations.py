@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import logging
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,15 @@ from storage.db import (
     migrate,
     render_migration_item,
 )
+from tests.conftest import fresh_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (not the suite's migrated copy): these tests migrate it themselves."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
 
 TABLES = {
     "team",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,15 @@ from sqlmodel import Session, SQLModel
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from storage.db import alembic_config, make_engine, migrate
+from tests.conftest import fresh_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (not the suite's migrated copy): these tests migrate it themselves."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
 
 FIRST = "0001"
 T = datetime(2026, 6, 1, 9, 0)  # stored as naive UTC, as storage.types.UTCDateTime writes it

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.errors import RetrobotError
 from bot.core.meetings import parse_iso_week
+from bot.core.privacy import MIN_ANSWERS as MIN_ANSWERS
 from bot.decisions.counts import DecisionCounts
 from bot.retros.model import HealthTrend
 from storage.models import DigestKind
@@ -23,7 +24,6 @@ from storage.weekly import FeedbackCounts, OwnerSpread, TensionCounts
 
 HISTORY_WEEKS = 12  # the chart's span; the last is the week summarised
 TREND_WEEKS = 8  # mood trend and the averages this week is compared with
-MIN_ANSWERS = 3  # a mood or a number from fewer answers would be someone's own answer
 STALE_TENSION = timedelta(weeks=3)
 MONTH_WEEKS = 4  # "no feedback in a month"
 MOOD_DROP = 1.0
@@ -76,6 +76,10 @@ class WeekFigures:
     mood: float | None = None  # None below MIN_ANSWERS moods
     metrics: dict[str, float | None] = field(default_factory=dict)
     metric_answers: dict[str, int] = field(default_factory=dict)
+    # Not shown because counting the answers kept from the team would give one away
+    # (bot.core.privacy), rather than for want of answers.
+    mood_withheld: bool = False
+    metrics_withheld: tuple[str, ...] = ()
 
     @property
     def participation(self) -> float | None:
@@ -96,6 +100,7 @@ class MetricFigures:
     answers: int
     average: float | None
     history: list[float | None]
+    withheld: bool = False  # this week's not shown: it would give a kept answer away
 
 
 @dataclass(frozen=True)

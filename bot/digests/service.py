@@ -25,11 +25,11 @@ from bot.circles.service import issues_in_common
 from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import NotInTeamError
 from bot.core.meetings import iso_week, parse_iso_week, shift_week, week_bounds
+from bot.core.privacy import MOOD_SCALE, Scale, countable
 from bot.decisions.counts import DecisionCounts, decision_counts_by_team
 from bot.digests.model import (
     DIGESTS_SHOWN,
     HISTORY_WEEKS,
-    MIN_ANSWERS,
     MONTH_WEEKS,
     STALE_TENSION,
     STORIES_SHOWN,
@@ -123,19 +123,6 @@ def _count_zone(
     )
 
 
-def _countable(answers: int, total: float, kept: int, kept_total: float) -> tuple[int, float]:
-    """The answers a mood or number may be made of, as (how many, their sum).
-
-    The team reads every shared answer in its agenda. A figure over all the week's answers
-    would then give away the one or two its writers kept from the team (the figure less the
-    shared answers), so with one or two kept only the shared answers count. Three or more
-    kept answers stay hidden in their sum, as any answer does in a figure over three.
-    """
-    if answers >= MIN_ANSWERS and 0 < kept < MIN_ANSWERS:
-        return answers - kept, total - kept_total
-    return answers, total
-
-
 def _by_zone(teams: Iterable[TeamConfig]) -> dict[str, list[TeamConfig]]:
     zones: dict[str, list[TeamConfig]] = defaultdict(list)
     for team in teams:
@@ -143,21 +130,26 @@ def _by_zone(teams: Iterable[TeamConfig]) -> dict[str, list[TeamConfig]]:
     return zones
 
 
-def _week_figures(team: TeamConfig, counted: weekly.CheckinWeek, label: str) -> WeekFigures:
-    """One week of the team's check-ins, applying the 3-answer threshold."""
+def week_figures(team: TeamConfig, counted: weekly.CheckinWeek, label: str) -> WeekFigures:
+    """One week of the team's check-ins, under the 3-answer threshold and the rule that no
+    figure gives away an answer kept from the team (:func:`bot.core.privacy.countable`)."""
     metrics: dict[str, float | None] = {}
     metric_answers: dict[str, int] = {}
+    metrics_kept_out: set[str] = set()
     for metric in team.metrics:
-        answers, total = _countable(
+        given = countable(
             counted.metric_answers.get(metric.id, 0),
             counted.metric_totals.get(metric.id, 0.0),
             counted.kept_metric_answers.get(metric.id, 0),
             counted.kept_metric_totals.get(metric.id, 0.0),
+            Scale(metric.min, metric.max),
         )
-        metrics[metric.id] = total if answers >= MIN_ANSWERS else None
-        metric_answers[metric.id] = answers
-    moods, mood_total = _countable(
-        counted.moods, counted.mood_total, counted.kept_moods, counted.kept_mood_total
+        metrics[metric.id] = given.total if given.shown else None
+        metric_answers[metric.id] = given.answers
+        if given.withheld:
+            metrics_kept_out.add(metric.id)
+    moods = countable(
+        counted.moods, counted.mood_total, counted.kept_moods, counted.kept_mood_total, MOOD_SCALE
     )
     return WeekFigures(
         week=label,
@@ -167,10 +159,12 @@ def _week_figures(team: TeamConfig, counted: weekly.CheckinWeek, label: str) -> 
         away=counted.away,
         skipped=counted.skipped,
         off_shift=counted.off_shift,
-        moods=moods,
-        mood=mood_total / moods if moods >= MIN_ANSWERS else None,
+        moods=moods.answers,
+        mood=moods.average,
+        mood_withheld=moods.withheld,
         metrics=metrics,
         metric_answers=metric_answers,
+        metrics_withheld=tuple(sorted(metrics_kept_out)),
     )
 
 
@@ -187,6 +181,7 @@ def _metric_figures(
             answers=history[-1].metric_answers.get(metric.id, 0),
             average=_mean(w.metrics[metric.id] for w in earlier),
             history=[w.metrics[metric.id] for w in history],
+            withheld=metric.id in history[-1].metrics_withheld,
         )
         for metric in team.metrics
     ]
@@ -210,7 +205,7 @@ def _team_figures(
 ) -> TeamFigures:
     """Put one team's counts together, applying the 3-answer threshold."""
     history = [
-        _week_figures(team, counted.checkins.get((team.id, index), weekly.CheckinWeek()), label)
+        week_figures(team, counted.checkins.get((team.id, index), weekly.CheckinWeek()), label)
         for index, label in zip(range(weeks.count), labels, strict=True)
     ]
     earlier = history[-TREND_WEEKS - 1 : -1]

@@ -17,12 +17,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core.config import KEY_QUESTIONS
+from bot.core.privacy import MIN_ANSWERS
 
 SCHEMA = "retrobot.report"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a figure says when it is withheld to keep a kept answer private
 # A mood, number, share or median made of fewer answers than this is not shown: it would be
 # (nearly) one person's own answer. The same threshold as the coach digest's.
-K = 3
+K = MIN_ANSWERS
 OTHER = "other"
 SECTIONS = (*KEY_QUESTIONS, OTHER)
 # At most this many consented stories per team in one report (the latest); the rest counted.
@@ -76,6 +77,7 @@ class Mean:
 
     answers: int = 0
     mean: float | None = None
+    withheld: bool = False  # not shown: it would give away an answer kept private
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Total:
     answers: int = 0
     total: float | None = None
     weeks: int = 0
+    withheld: bool = False  # not shown: it would give away an answer kept private
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Share:
     answers: int = 0
     ticked: int = 0
     share: float | None = None
+    withheld: bool = False  # not shown: it would give away an answer kept private
 
 
 @dataclass(frozen=True)

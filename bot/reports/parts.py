@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bot.core.privacy import HEALTH_SCALE, anonymous_average
 from bot.reports.model import (
     Decisions,
     Figure,
@@ -100,13 +101,14 @@ def health_figures(
             row = []
             for index in range(len(labels)):
                 n, total = found.get((team_id, index, question), (0, 0))
-                row.append(Mean(n, total / n) if n >= K else Mean(n))
+                given = anonymous_average(n, total, HEALTH_SCALE)
+                row.append(Mean(n, given.average, given.withheld))
             cells[team_id] = row
 
         def combine(parts: list[Mean]) -> Mean:
             shown = [p for p in parts if p.mean is not None]
             if not shown:
-                return Mean(sum(p.answers for p in parts))
+                return Mean(sum(p.answers for p in parts), None, any(p.withheld for p in parts))
             n = sum(p.answers for p in shown)
             return Mean(n, sum(p.mean * p.answers for p in shown if p.mean is not None) / n)
 

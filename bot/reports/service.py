@@ -15,12 +15,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.core.config import AppConfig, TeamConfig, key_question_target
 from bot.core.meetings import local_moment
+from bot.core.privacy import MOOD_SCALE, TICK_SCALE, Scale, countable
 from bot.core.text import find_client_identifiers
 from bot.reports.model import (
     OTHER,
@@ -135,16 +137,25 @@ def gather_counts(
 # --- the k rule ----------------------------------------------------------------------------------
 
 
-def countable(answers: int, total: float, kept: int, kept_total: float) -> tuple[int, float]:
-    """The answers a figure may be made of, as (how many, their sum).
+def _withheld(parts: Iterable[Any]) -> bool:
+    """True when a figure none of whose parts is shown left out one to keep a kept answer
+    private (the page then says so, rather than "fewer than 3 answers")."""
+    return any(part.withheld for part in parts)
 
-    The team reads its shared answers in the agenda, so a figure over all of a week's answers
-    would give away the one or two kept from the team; with one or two kept, only the shared
-    answers count (the coach digest's rule, bot.digests.service).
-    """
-    if answers >= K and 0 < kept < K:
-        return answers - kept, total - kept_total
-    return answers, total
+
+def _metric_week(week: weekly.CheckinWeek, metric_id: str, scale: Scale) -> Total:
+    """One team's week of one metric: its total, unless it rests on fewer than K answers or
+    would give away an answer kept from the team (then only the shared ones count)."""
+    given = countable(
+        week.metric_answers.get(metric_id, 0),
+        week.metric_totals.get(metric_id, 0.0),
+        week.kept_metric_answers.get(metric_id, 0),
+        week.kept_metric_totals.get(metric_id, 0.0),
+        scale,
+    )
+    if given.shown:
+        return Total(given.answers, given.total, 1)
+    return Total(given.answers, None, 0, given.withheld)
 
 
 def _rate(asked: int, answered: int) -> Participation:
@@ -158,7 +169,7 @@ def _mean(answers: int, total: float) -> Mean:
 def _sum_totals(cells: Iterable[Total]) -> Total:
     shown = [cell for cell in cells if cell.total is not None]
     if not shown:
-        return Total(sum(cell.answers for cell in cells))
+        return Total(sum(cell.answers for cell in cells), None, 0, _withheld(cells))
     return Total(
         sum(c.answers for c in shown),
         sum(c.total for c in shown if c.total is not None),
@@ -226,16 +237,16 @@ class Builder:
         for team in self.teams:
             row: list[object] = []
             for week in self.checkin_rows[team.id]:
-                n, total = countable(
-                    week.moods, week.mood_total, week.kept_moods, week.kept_mood_total
+                given = countable(
+                    week.moods, week.mood_total, week.kept_moods, week.kept_mood_total, MOOD_SCALE
                 )
-                row.append(_mean(n, total) if n >= K else Mean(n))
+                row.append(Mean(given.answers, given.average, given.withheld))
             cells[team.id] = row
 
         def combine(parts: list[object]) -> object:
             shown = [p for p in parts if p.mean is not None]  # type: ignore[attr-defined]
             if not shown:
-                return Mean(sum(p.answers for p in parts))  # type: ignore[attr-defined]
+                return Mean(sum(p.answers for p in parts), None, _withheld(parts))  # type: ignore[attr-defined]
             answers = sum(p.answers for p in shown)  # type: ignore[attr-defined]
             total = sum(p.mean * p.answers for p in shown)  # type: ignore[attr-defined]
             return _mean(answers, total)
@@ -247,14 +258,10 @@ class Builder:
         cells: dict[str, list[object]] = {}
         for team in teams:
             row: list[object] = []
+            config = next(m for m in team.metrics if m.id == metric_id)
+            scale = Scale(config.min, config.max)
             for week in self.checkin_rows[team.id]:
-                n, total = countable(
-                    week.metric_answers.get(metric_id, 0),
-                    week.metric_totals.get(metric_id, 0.0),
-                    week.kept_metric_answers.get(metric_id, 0),
-                    week.kept_metric_totals.get(metric_id, 0.0),
-                )
-                row.append(Total(n, total, 1) if n >= K else Total(n))
+                row.append(_metric_week(week, metric_id, scale))
             cells[team.id] = row
         config = next(m for m in teams[0].metrics if m.id == metric_id)
         return self._figure(
@@ -266,13 +273,20 @@ class Builder:
         cells: dict[str, list[object]] = {}
         for team in teams:
             got = self.counts.checklist.get((team.id, item), queries.ChecklistCount())
-            n, ticked = countable(got.answers, got.ticked, got.kept_answers, got.kept_ticked)
-            cells[team.id] = [Share(n, int(ticked), ticked / n if n >= K else None)]
+            given = countable(
+                got.answers, got.ticked, got.kept_answers, got.kept_ticked, TICK_SCALE
+            )
+            n, ticked = given.answers, round(given.total)
+            cells[team.id] = [
+                Share(n, ticked, ticked / n, False)
+                if given.shown
+                else Share(n, ticked, None, given.withheld)
+            ]
 
         def combine(parts: list[object]) -> object:
             shown = [p for p in parts if p.share is not None]  # type: ignore[attr-defined]
             if not shown:
-                return Share(sum(p.answers for p in parts))  # type: ignore[attr-defined]
+                return Share(sum(p.answers for p in parts), 0, None, _withheld(parts))  # type: ignore[attr-defined]
             n = sum(p.answers for p in shown)  # type: ignore[attr-defined]
             ticked = sum(p.ticked for p in shown)  # type: ignore[attr-defined]
             return Share(n, ticked, ticked / n)

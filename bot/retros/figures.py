@@ -3,8 +3,8 @@ what became of them, who took part (counted), the reflections, and the team's he
 
 The figures come from the same aggregate queries as the weekly summary (storage.weekly), over
 the weeks of the period and the as many weeks before it. A mood, a number or a health average
-from fewer than 3 answers is not shown (None), and an average never mixes shared check-in
-answers with one or two kept ones in a way that gives those away. Health averages appear only
+from fewer than 3 answers is not shown (None), and no figure gives away an answer kept from the
+team, nor a health answer (bot.core.privacy). Health averages appear only
 once reflection has closed: watching them move as each person answered would show each answer.
 """
 
@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
-from bot.core.config import TeamConfig
+from bot.core.config import MetricConfig, TeamConfig
+from bot.core.privacy import HEALTH_SCALE, MOOD_SCALE, Scale, anonymous_average, countable
 from bot.retros.model import (
-    MIN_ANSWERS,
     STORIES_SHOWN,
     Chosen,
     Fate,
@@ -55,16 +55,6 @@ STALE_AFTER = timedelta(days=28)  # storage.weekly asks; the retrospective does 
 Averages = dict[tuple[int, str], tuple[int, float]]
 
 
-def _countable(answers: int, total: float, kept: int, kept_total: float) -> tuple[int, float]:
-    """The answers a mood or number may be made of, as (how many, their sum) — the weekly
-    summary's rule (bot.digests): with one or two answers kept from the team, only the shared
-    ones count, or the figure less the shared answers (which the team reads) would give the
-    kept ones away; three or more kept stay hidden in their sum."""
-    if answers >= MIN_ANSWERS and 0 < kept < MIN_ANSWERS:
-        return answers - kept, total - kept_total
-    return answers, total
-
-
 def _mean(values: Sequence[float | None]) -> float | None:
     known = [value for value in values if value is not None]
     return sum(known) / len(known) if known else None
@@ -86,6 +76,26 @@ class _Checkins:
     totals: dict[str, list[float | None]]
 
 
+def week_mood(week: weekly.CheckinWeek) -> float | None:
+    """A week's mood as the retrospective shows it: over at least 3 answers, none of those kept
+    from the team given away (bot.core.privacy)."""
+    return countable(
+        week.moods, week.mood_total, week.kept_moods, week.kept_mood_total, MOOD_SCALE
+    ).average
+
+
+def week_total(week: weekly.CheckinWeek, metric: MetricConfig) -> float | None:
+    """A week's total of one metric, under the same rule as its mood."""
+    given = countable(
+        week.metric_answers.get(metric.id, 0),
+        week.metric_totals.get(metric.id, 0.0),
+        week.kept_metric_answers.get(metric.id, 0),
+        week.kept_metric_totals.get(metric.id, 0.0),
+        Scale(metric.min, metric.max),
+    )
+    return given.total if given.shown else None
+
+
 def _checkins(session: Session, *, team: TeamConfig, retro: Retrospective) -> _Checkins:
     count, end = period_weeks(retro), retro.opened_at
     bounds = tuple(end - timedelta(weeks=back) for back in range(2 * count, -1, -1))
@@ -98,18 +108,9 @@ def _checkins(session: Session, *, team: TeamConfig, retro: Retrospective) -> _C
     for index in range(2 * count):
         week = counted.get((team.id, index), weekly.CheckinWeek())
         for metric in team.metrics:
-            given, summed = _countable(
-                week.metric_answers.get(metric.id, 0),
-                week.metric_totals.get(metric.id, 0.0),
-                week.kept_metric_answers.get(metric.id, 0),
-                week.kept_metric_totals.get(metric.id, 0.0),
-            )
-            found.totals[metric.id].append(summed if given >= MIN_ANSWERS else None)
+            found.totals[metric.id].append(week_total(week, metric))
         if index >= count:  # a week of the period itself
-            moods, total = _countable(
-                week.moods, week.mood_total, week.kept_moods, week.kept_mood_total
-            )
-            found.moods.append(total / moods if moods >= MIN_ANSWERS else None)
+            found.moods.append(week_mood(week))
             asked += week.asked
             answered += week.answered
     return _Checkins(asked, answered, found.moods, found.totals)
@@ -248,17 +249,21 @@ def health_figures(
     retro_id: int,
     previous_id: int | None,
 ) -> list[HealthFigure]:
-    """Each question's average this time and last, None under 3 answers."""
+    """Each question's average this time and last: None under 3 answers, and None when the
+    answers all sit at one end of the scale (each would be known: bot.core.privacy)."""
     figures = []
     for question in questions:
         answers, average = averages.get((retro_id, question), (0, 0.0))
         before, previous = averages.get((previous_id or -1, question), (0, 0.0))
+        this_time = anonymous_average(answers, answers * average, HEALTH_SCALE)
+        last_time = anonymous_average(before, before * previous, HEALTH_SCALE)
         figures.append(
             HealthFigure(
                 question=question,
                 answers=answers,
-                average=average if answers >= MIN_ANSWERS else None,
-                previous=previous if before >= MIN_ANSWERS else None,
+                average=this_time.average,
+                previous=last_time.average,
+                withheld=this_time.withheld,
             )
         )
     return figures

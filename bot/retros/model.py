@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.config import RetroSchedule, TeamConfig
 from bot.core.meetings import CADENCE_ANCHOR, WEEKDAY_INDEX, local_moment, parse_iso_week
+from bot.core.privacy import MIN_ANSWERS as MIN_ANSWERS
 from storage.models import Reflection, ReflectionKind, Retrospective, RetroStatus, Tension
 
 REFLECTION_OPEN_FOR = timedelta(days=2)
@@ -26,7 +27,6 @@ LATE_OPENING_WITHIN = REFLECTION_OPEN_FOR
 VOTES_EACH = 3
 IMPROVEMENTS_CHOSEN = 3  # the most-voted items become tensions, ties with the third kept
 IMPROVEMENTS_AT_MOST = 10  # ...but never more than this (a tie across the whole board)
-MIN_ANSWERS = 3  # an average of fewer answers would be someone's own answer
 REFLECTION_LIMIT = 500  # characters in one reflection
 REFLECTIONS_PER_KIND = 10  # one person's reflections of one kind (one a line)
 FIELD_LIMIT = 3000  # a Reflect modal text field (Slack's plain_text_input maximum)
@@ -177,6 +177,7 @@ class HealthFigure:
     answers: int
     average: float | None
     previous: float | None
+    withheld: bool = False  # not shown: every answer sat at one end of the scale
 
     @property
     def change(self) -> float | None:

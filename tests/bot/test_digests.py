@@ -30,8 +30,14 @@ from bot.digests.service import (
     last_complete_week,
     support_signals,
 )
-from bot.digests.views import digest_document, summary_document
+from bot.digests.views import (
+    build_digest_messages,
+    build_summary_messages,
+    digest_document,
+    summary_document,
+)
 from bot.services import sync_teams
+from bot.slack.blockkit import message_problems
 from prompts import Renderer
 from storage.db import make_engine, migrate, session_factory
 from storage.models import CheckinResponse, OutcomeKind, TensionStatus
@@ -182,6 +188,43 @@ def test_one_or_two_answers_kept_from_the_team_never_count_in_its_figures(
     three = kept("U0CARA")
     assert three.this_week.moods == 4 and three.this_week.mood == pytest.approx(13 / 4)
     assert three.metrics[0].this_week == 28
+
+
+def test_a_mood_that_would_give_away_three_answers_kept_at_one_end_is_not_shown(
+    session: Session, config: AppConfig
+) -> None:
+    """Issue 15, item 17: Ana shared a 5; Ben, Cara and Dev kept theirs from the team and each
+    answered 1. "Mood 2.0 over 4 answers" beside Ana's 5 in the agenda would tell the team all
+    three. The summary and the coach digest say why the mood is missing instead (and the shared
+    5 alone is under 3 answers); the visits, which could be many things, are shown as ever."""
+    round_ = make_answered_round(
+        session,
+        meeting_at=MEETING,
+        answers=[("U0ANA", 5), ("U0BEN", 1), ("U0CARA", 1), ("U0DEV", 1)],
+        metric_values={"visits": 7},
+    )
+    for answer in session.exec(
+        select(CheckinResponse).where(CheckinResponse.round_id == round_.id)
+    ):
+        answer.shared = answer.user_id == "U0ANA"
+        session.add(answer)
+    summary = summary_of(session, config)
+    week = summary.figures.this_week
+    assert (week.answered, week.moods, week.mood, week.mood_withheld) == (4, 1, None, True)
+    assert summary.figures.metrics[0].this_week == 28  # kept 7s could be anything: counted
+    headline, thread = build_summary_messages(Renderer(), summary)
+    for payload in (headline, *thread):
+        assert message_problems(payload) == []
+    digest = build_coach_digest(session, config=config, coach_id="U0COACH", week=WEEK, now=NOW)
+    for shown in (
+        json.dumps([headline, *thread]),
+        summary_document(Renderer(), summary),
+        digest_document(Renderer(), digest),
+        *(json.dumps(m) for m in build_digest_messages(Renderer(), digest)),
+    ):
+        assert "Mood not shown: it would give away an answer someone kept private." in shown
+        assert "2.0" not in shown and "over 4 answers" not in shown
+        assert "28 visits this week" in shown
 
 
 def test_trends_and_eight_week_averages(session: Session, config: AppConfig) -> None:

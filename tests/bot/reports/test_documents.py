@@ -34,7 +34,7 @@ def test_the_json_has_a_schema_version_and_the_same_figures(
     session: Session, org: AppConfig, seeded: Seeded
 ) -> None:
     data = json.loads(views.json_document(build(session, org)))
-    assert (data["schema"], data["version"]) == (SCHEMA, SCHEMA_VERSION) == ("retrobot.report", 1)
+    assert (data["schema"], data["version"]) == (SCHEMA, SCHEMA_VERSION) == ("retrobot.report", 2)
     assert data["period"] == {"from": "2026-06-01", "to": "2026-06-21"}
     assert (data["scope"], data["k"], data["weeks"]) == ("organisation", 3, WEEKS)
     assert [t["id"] for t in data["teams"]] == ["north", "south", "east"]
@@ -43,7 +43,8 @@ def test_the_json_has_a_schema_version_and_the_same_figures(
     mood = next(f for f in sections["well-led"] if f["key"] == "mood")
     assert mood["value"]["answers"] == 21 and round(mood["value"]["mean"], 3) == 3.524
     east = next(t for t in mood["teams"] if t["team"]["id"] == "east")
-    assert east["value"] == {"answers": 6, "mean": None}  # held back: null, never a number
+    # held back: null, never a number (under 3 answers, not to keep a kept answer private)
+    assert east["value"] == {"answers": 6, "mean": None, "withheld": False}
     kinds = [f["kind"] for f in sections["well-led"]][2:]
     assert kinds == ["decisions", "roles"]  # no retrospective in the seed
 

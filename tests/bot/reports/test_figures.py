@@ -10,9 +10,12 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from bot.core.config import AppConfig, parse_config
+from bot.core.privacy import MOOD_SCALE, Countable, countable
+from bot.reports import views
 from bot.reports.model import Mean, NotRecorded, Period, Report, Stories
-from bot.reports.service import build_report, countable, period_weeks
+from bot.reports.service import build_report, period_weeks
 from bot.services import sync_teams
+from prompts import Renderer
 from tests.bot.reports.seed import END, NOW, START, WEEKS, Seeded
 from tests.storage.factories import make_prompt, make_response, make_round
 
@@ -171,9 +174,10 @@ def test_roles_and_decisions_are_counted_not_made_up(
 
 
 def test_one_or_two_answers_kept_from_the_team_are_left_out_of_the_mood() -> None:
-    assert countable(4, 14.0, 1, 5.0) == (3, 9.0)
-    assert countable(6, 20.0, 3, 9.0) == (6, 20.0)  # three kept stay hidden in the sum
-    assert countable(2, 6.0, 1, 3.0) == (2, 6.0)  # not shown anyway
+    assert countable(4, 14.0, 1, 5.0, MOOD_SCALE) == Countable(3, 9.0, kept_out=True)
+    assert countable(6, 20.0, 3, 9.0, MOOD_SCALE) == Countable(6, 20.0)  # hidden in their sum
+    assert countable(6, 14.0, 3, 3.0, MOOD_SCALE) == Countable(3, 11.0, kept_out=True)  # 1, 1, 1
+    assert countable(2, 6.0, 1, 3.0, MOOD_SCALE).average is None  # not shown anyway
 
 
 def test_a_week_with_one_kept_answer_shows_the_shared_ones_only(
@@ -198,6 +202,35 @@ def test_a_week_with_one_kept_answer_shows_the_shared_ones_only(
     session.commit()
     mood = figure(report_of(session, org, "north"), "mood")
     assert mood.weeks[0].value == Mean(3, 4.0)  # not (4+4+4+1)/4: the kept 1 would show
+
+
+def test_a_week_whose_kept_answers_all_sit_at_one_end_says_why_its_mood_is_missing(
+    session: Session, org: AppConfig
+) -> None:
+    """Issue 15, item 17: one shared 5 and three kept 1s. An average of 2.0 over 4 would tell
+    the team each kept answer; the page and the JSON say the mood was withheld for privacy,
+    never "fewer than 3 answers" (there were 4), and never the 2.0."""
+    sync_teams(session, org)
+    meeting = datetime(2026, 6, 2, 9, tzinfo=UTC)
+    found = make_round(session, team_id="north", meeting_at=meeting, meeting_date=meeting.date())
+    people = [("U0NANA01", 5, True), ("U0NBEN02", 1, False), ("U0NCAR03", 1, False)]
+    for n, (uid, mood, shared) in enumerate([*people, ("U0NDEV04", 1, False)]):
+        make_prompt(session, round_id=found.id, user_id=uid)
+        make_response(
+            session, round_id=found.id, user_id=uid, mood=mood, shared=shared,
+            created_at=meeting - timedelta(hours=n + 1),
+        )  # fmt: skip
+    session.commit()
+    report = report_of(session, org, "north")
+    mood = figure(report, "mood")
+    assert mood.weeks[0].value == Mean(1, None, True)
+    assert mood.value == Mean(1, None, True)
+    page = views.html_document(Renderer(), report)
+    assert "not shown: it would give away an answer someone kept private" in page
+    assert "Average mood <strong>" not in page and ">2.0</td>" not in page
+    sections = {s["id"]: s["figures"] for s in views.as_data(report)["sections"]}
+    data = next(f for f in sections["well-led"] if f["key"] == "mood")
+    assert data["weeks"][0]["value"] == {"answers": 1, "mean": None, "withheld": True}
 
 
 def _organisation(teams: int) -> AppConfig:

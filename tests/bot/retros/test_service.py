@@ -3,6 +3,7 @@ close of reflection, three votes each and never after the close, the chosen impr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -10,9 +11,11 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.core.errors import InvalidInputError, NotAllowedError
-from bot.retros import figures, rounds, service, voting
+from bot.retros import figures, rounds, service, views, voting
 from bot.retros.model import Fate
 from bot.services import Services
+from bot.slack.blockkit import message_problems
+from prompts import Renderer
 from storage.models import (
     HealthAnswer,
     Member,
@@ -533,6 +536,27 @@ def test_health_is_averaged_over_three_answers_or_not_shown_and_compared_with_la
     assert trend.team_id == "north" and trend.opened_at == NOW
     assert trend.figures[0].average == pytest.approx(17 / 4)
     assert trend.figures[0].change == pytest.approx(0.25)
+
+
+def test_a_health_average_that_would_give_every_answer_away_is_not_shown(
+    services: Services, session: Session, retro: Retrospective
+) -> None:
+    """Issue 15, item 17: three people who each answered 5 would read 5.0 and know the others'
+    answers; the thread says why the average is missing instead (an average that could be many
+    answers, 4.3 here, is shown as ever)."""
+    for user_id, (first, second) in {ANA: ("5", "4"), BEN: ("5", "5"), CARA: ("5", "4")}.items():
+        reflect(services, session, retro, user_id, well="ok", scores={0: first, 1: second})
+    service.close_reflection(session, retro_id=retro.id or 0, now=NOW + timedelta(days=2))
+    board = figures.board(session, team=services.config.team("north"), retro=retro)
+    first, second, *_ = board.health
+    assert (first.answers, first.average, first.withheld) == (3, None, True)
+    assert (second.answers, second.average, second.withheld) == (3, pytest.approx(13 / 3), False)
+    thread = views.build_thread(Renderer(), board=board)
+    for payload in thread.values():
+        assert message_problems(payload) == []
+    text = json.dumps(thread)
+    assert "not shown: it would give away an answer someone kept private" in text
+    assert "*5.0*" not in text and "*4.3*" in text
 
 
 def test_health_is_not_shown_while_reflection_is_open(

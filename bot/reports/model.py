@@ -3,8 +3,10 @@
 Every figure is a frozen dataclass whose fields are exactly what ``--format json`` writes
 (``dataclasses.asdict``), so the HTML and the JSON can never disagree. A value made of people's
 answers is ``None`` when it would rest on fewer than :data:`K` of them: the report then says
-"fewer than 3 answers" instead. Nothing here holds a person's id or name; the only text a person
-typed is a story whose teller consented to it leaving the team (:class:`Story`).
+"fewer than 3 answers" instead; or when it would give away an answer kept private
+(:mod:`bot.core.privacy`): its ``withheld`` is then true and the report says so.
+Nothing here holds a person's id or name; the only text a person typed is a story whose
+teller consented to it leaving the team (:class:`Story`).
 
 docs/report.md explains each figure; bump :data:`SCHEMA_VERSION` on any change to these fields
 that a reader of the JSON would notice (a renamed or removed field; an added one is compatible).
@@ -20,7 +22,7 @@ from bot.core.config import KEY_QUESTIONS
 from bot.core.privacy import MIN_ANSWERS
 
 SCHEMA = "retrobot.report"
-SCHEMA_VERSION = 2  # 2: a figure says when it is withheld to keep a kept answer private
+SCHEMA_VERSION = 1
 # A mood, number, share or median made of fewer answers than this is not shown: it would be
 # (nearly) one person's own answer. The same threshold as the coach digest's.
 K = MIN_ANSWERS

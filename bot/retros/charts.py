@@ -2,7 +2,8 @@
 
 Drawn as bot.digests.charts draws: matplotlib's object API on the Agg canvas, never pyplot
 (whose global state is not safe in a threaded server); every label comes from ``prompts/``.
-A question without an average (fewer than 3 answers) is a gap in its polygon, never a zero.
+A question without an average (fewer than 3 answers, or one that would give answers away:
+bot.core.privacy) is a gap in its polygon, never a zero.
 """
 
 from __future__ import annotations

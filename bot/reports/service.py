@@ -278,7 +278,7 @@ class Builder:
             )
             n, ticked = given.answers, round(given.total)
             cells[team.id] = [
-                Share(n, ticked, ticked / n, False)
+                Share(n, ticked, ticked / n)
                 if given.shown
                 else Share(n, ticked, None, given.withheld)
             ]

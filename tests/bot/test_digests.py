@@ -227,6 +227,30 @@ def test_a_mood_that_would_give_away_three_answers_kept_at_one_end_is_not_shown(
         assert "28 visits this week" in shown
 
 
+def test_a_number_kept_at_zero_by_three_is_not_shown_but_their_moods_still_count(
+    session: Session, config: AppConfig
+) -> None:
+    """Item 17 for a metric: Ben, Cara and Dev kept answers of 0 visits (the metric's minimum);
+    a total of 0 would say so. Their moods (4, 2, 3) could be many things and still count."""
+    round_ = make_answered_round(
+        session,
+        meeting_at=MEETING,
+        answers=[("U0ANA", 5), ("U0BEN", 4), ("U0CARA", 2), ("U0DEV", 3)],
+        metric_values={"visits": 0},
+    )
+    given = select(CheckinResponse).where(CheckinResponse.round_id == round_.id)
+    for answer in session.exec(given):
+        answer.shared = answer.user_id == "U0ANA"
+        session.add(answer)
+    summary = summary_of(session, config)
+    visits = summary.figures.metrics[0]
+    assert (visits.this_week, visits.answers, visits.withheld) == (None, 1, True)
+    assert summary.figures.this_week.mood == pytest.approx(14 / 4)
+    text = summary_document(Renderer(), summary)
+    assert "Client visits: not shown this week: it would give away an answer someone kept" in text
+    assert "Mood 3.5 out of 5, over 4 answers" in text
+
+
 def test_trends_and_eight_week_averages(session: Session, config: AppConfig) -> None:
     # Nine weekly rounds: four of five answer until this week, when all five do.
     for back in range(1, 10):

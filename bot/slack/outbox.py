@@ -29,7 +29,14 @@ from typing import Any, Generic, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.client import Delivery, may_have_arrived, post, tagged_messages
+from bot.slack.client import (
+    TIMEOUT,
+    Delivery,
+    conversation_messages,
+    may_have_arrived,
+    post,
+    tagged_messages,
+)
 from bot.slack.pacing import SENDERS, Pace, RealClock
 
 logger = logging.getLogger(__name__)
@@ -75,27 +82,61 @@ def conversation_of(client: WebClient, recipient: str) -> str | None:
 
 
 def sent_messages(
-    client: WebClient, recipient: str, event_type: str, *, pages: int = HISTORY_PAGES
+    client: WebClient,
+    recipient: str,
+    event_type: str,
+    *,
+    pages: int = HISTORY_PAGES,
+    thread_ts: str | None = None,
 ) -> Iterator[tuple[Delivery, dict[str, Any]]]:
-    """Each message of ``event_type`` the app sent ``recipient``, newest first, with its
-    metadata payload. Raises SlackApiError when Slack cannot tell (no history scope, not in the
-    channel): the caller must then not post blindly."""
+    """Each message of ``event_type`` the app sent ``recipient`` (or in the thread of
+    ``thread_ts`` there), with its metadata payload. Raises SlackApiError when Slack cannot
+    tell (no history scope, not in the channel): the caller must then not post blindly."""
     channel = conversation_of(client, recipient)
     if not channel:
         return
-    for ts, payload in tagged_messages(client, channel, event_type, pages=pages):
+    for ts, payload in tagged_messages(
+        client, channel, event_type, pages=pages, thread_ts=thread_ts
+    ):
         yield FoundDelivery(recipient=recipient, channel=channel, ts=ts), payload
 
 
 def find_sent(
-    client: WebClient, recipient: str, envelope: Envelope, *, pages: int = HISTORY_PAGES
+    client: WebClient,
+    recipient: str,
+    envelope: Envelope,
+    *,
+    pages: int = HISTORY_PAGES,
+    thread_ts: str | None = None,
 ) -> Delivery | None:
-    """The message this envelope names if Slack has it, None if it never arrived (raises
-    SlackApiError when Slack cannot tell)."""
-    for found, payload in sent_messages(client, recipient, envelope.event_type, pages=pages):
+    """The message this envelope names if Slack has it (in the thread of ``thread_ts`` when
+    given), None if it never arrived (raises SlackApiError when Slack cannot tell)."""
+    for found, payload in sent_messages(
+        client, recipient, envelope.event_type, pages=pages, thread_ts=thread_ts
+    ):
         if envelope.matches(payload):
             return found
     return None
+
+
+def file_shared(
+    client: WebClient,
+    channel: str,
+    filename: str,
+    *,
+    after: str,
+    thread_ts: str | None = None,
+    pages: int = HISTORY_PAGES,
+) -> bool:
+    """True when a file named ``filename`` was shared in ``channel`` (or the thread of
+    ``thread_ts``) after the message ``after``: how a chart whose upload was never confirmed
+    is found before it is attached again. Raises SlackApiError when Slack cannot tell."""
+    for message in conversation_messages(client, channel, pages=pages, thread_ts=thread_ts):
+        if float(message.get("ts") or 0) <= float(after):
+            continue
+        if any(shared.get("name") == filename for shared in message.get("files") or []):
+            return True
+    return False
 
 
 def in_doubt(error: BaseException) -> str:
@@ -114,9 +155,11 @@ def send_once(
     *,
     look_first: bool = False,
     pace: Pace | None = None,
+    thread_ts: str | None = None,
     **extra: Any,
 ) -> Delivery:
-    """Post ``message`` in its envelope, unless ``look_first`` finds it went already.
+    """Post ``message`` in its envelope (as a reply in the thread of ``thread_ts`` when given),
+    unless ``look_first`` finds it went already.
 
     ``look_first`` when an earlier claim was left behind or the last try was not answered:
     found, the earlier message is returned (a :class:`FoundDelivery`); when Slack cannot say,
@@ -124,7 +167,7 @@ def send_once(
     """
     if look_first:
         try:
-            found = find_sent(client, recipient, envelope)
+            found = find_sent(client, recipient, envelope, thread_ts=thread_ts)
         except SlackApiError as error:
             logger.warning(
                 "Could not check whether %s got a %s message", recipient, envelope.event_type
@@ -139,7 +182,16 @@ def send_once(
             return found
     if pace is not None:
         pace.wait()
+    if thread_ts is not None:
+        extra["thread_ts"] = thread_ts
     return post(client, recipient, message, metadata=envelope.metadata(), **extra)
+
+
+def unconfirmed(result: Delivery) -> bool:
+    """True when a message may have arrived though Slack never said so (a lost answer, or Slack
+    could not say): it is looked for before it is sent again."""
+    error = result.error or ""
+    return error == TIMEOUT or error == IN_DOUBT or error.startswith(f"{IN_DOUBT}:")
 
 
 Row = TypeVar("Row")

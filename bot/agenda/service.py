@@ -482,9 +482,16 @@ def _sync_thread(
             stored[key] = posted
         else:
             stored.pop(key, None)
+    return first_error or _drop_unwanted(client, channel, wanted, stored)
+
+
+def _drop_unwanted(
+    client: WebClient, channel: str, wanted: dict[str, Any], stored: dict[str, Any]
+) -> str | None:
+    """Remove, quietly, the continuations no longer needed (tensions were withdrawn)."""
+    first_error: str | None = None
     for key in [k for k in stored if k != MAIN_MESSAGE and k not in wanted]:
-        # A continuation no longer needed (tensions were withdrawn): remove it, quietly.
-        if not stored[key].get("ts"):
+        if not stored[key].get("ts"):  # never confirmed: nothing known to remove
             del stored[key]
             continue
         _, error = _slack_call(client.chat_delete, channel=channel, ts=stored[key]["ts"])

@@ -191,7 +191,7 @@ def unconfirmed(result: Delivery) -> bool:
     """True when a message may have arrived though Slack never said so (a lost answer, or Slack
     could not say): it is looked for before it is sent again."""
     error = result.error or ""
-    return error == TIMEOUT or error == IN_DOUBT or error.startswith(f"{IN_DOUBT}:")
+    return error in (TIMEOUT, IN_DOUBT) or error.startswith(f"{IN_DOUBT}:")
 
 
 Row = TypeVar("Row")

@@ -134,9 +134,9 @@ class ConversationMethods(Workspace):
                 shaped.pop("metadata", None)
             shown.append((float(current.ts), shaped))
         for shared in self._files:
-            if shared.channel == channel_id and not shared.thread_ts and shared.ts:
-                if oldest < float(shared.ts) < latest:
-                    shown.append((float(shared.ts), shared.message_json()))
+            outside_threads = shared.channel == channel_id and not shared.thread_ts
+            if outside_threads and shared.ts and oldest < float(shared.ts) < latest:
+                shown.append((float(shared.ts), shared.message_json()))
         return [message for _, message in sorted(shown, key=lambda t: -t[0])]
 
     def _channel_arg(self, args: dict[str, Any]) -> Channel:

@@ -119,24 +119,26 @@ def find_sent(
     return None
 
 
-def file_shared(
+def messages_after(
     client: WebClient,
-    channel: str,
-    filename: str,
+    recipient: str,
     *,
     after: str,
     thread_ts: str | None = None,
     pages: int = HISTORY_PAGES,
-) -> bool:
-    """True when a file named ``filename`` was shared in ``channel`` (or the thread of
-    ``thread_ts``) after the message ``after``: how a chart whose upload was never confirmed
-    is found before it is attached again. Raises SlackApiError when Slack cannot tell."""
-    for message in conversation_messages(client, channel, pages=pages, thread_ts=thread_ts):
-        if float(message.get("ts") or 0) <= float(after):
-            continue
-        if any(shared.get("name") == filename for shared in message.get("files") or []):
-            return True
-    return False
+) -> list[dict[str, Any]]:
+    """The messages (with their metadata and files) in the conversation with ``recipient`` (or
+    the thread of ``thread_ts`` there) posted after the message ``after``: how what should
+    follow a first message — more messages, a chart — is found when a run stopped part-way.
+    Raises SlackApiError when Slack cannot tell."""
+    channel = conversation_of(client, recipient)
+    if not channel:
+        return []
+    return [
+        message
+        for message in conversation_messages(client, channel, pages=pages, thread_ts=thread_ts)
+        if float(message.get("ts") or 0) > float(after)
+    ]
 
 
 def in_doubt(error: BaseException) -> str:

@@ -9,7 +9,9 @@ thread, and tensions that do not fit Slack's 50 blocks continue in further repli
 Posting again for the same meeting — from ``/tactical``, ``retrobot agenda post`` or the
 scheduler ``agenda_lead`` before the meeting — updates those messages with ``chat.update``
 (only those whose content changed) and never adds a second agenda. What was posted where is
-recorded on the meeting's check-in round, so a restart changes nothing.
+recorded on the meeting's check-in round, so a restart changes nothing. Each reply in the thread
+goes through the outbox, named in its metadata, so one whose answer was lost is looked for rather
+than posted twice; Slack's refusals are recorded for `retrobot status`.
 
 A tension triaged on an agenda stays on it, showing its outcome; progress updates report only
 what was decided at earlier meetings.
@@ -44,7 +46,13 @@ from bot.slack import outbox
 from bot.slack.outbox import Envelope
 from storage import queries
 from storage.locks import LeaseLock, instance_name
-from storage.models import CheckinResponse, CheckinRound, Tension, TensionStatus
+from storage.models import (
+    CheckinResponse,
+    CheckinRound,
+    RefusedKind,
+    Tension,
+    TensionStatus,
+)
 from storage.queries import open_actions_of_team
 
 logger = logging.getLogger(__name__)
@@ -242,12 +250,24 @@ def post_agenda(services: Services, *, team_id: str, now: datetime) -> AgendaPos
     assert checkin_round.id is not None
     post = _publish(services, round_id=checkin_round.id, now=now, create=True)
     assert post is not None
-    return post
+    return _noted(services, post, now)
 
 
 def refresh_agenda(services: Services, *, round_id: int, now: datetime) -> AgendaPost | None:
     """Update a meeting's agenda in place after a change; None when it was never posted."""
-    return _publish(services, round_id=round_id, now=now, create=False)
+    post = _publish(services, round_id=round_id, now=now, create=False)
+    return _noted(services, post, now) if post is not None else None
+
+
+def _noted(services: Services, post: AgendaPost, now: datetime) -> AgendaPost:
+    """Record Slack's refusal of the agenda (or of its thread), for `retrobot status`."""
+    if post.error is not None:
+        with services.session() as session:
+            refused = delivery.Delivery(post.channel, error=post.error)
+            outbox.note_refused(
+                session, [refused], team_id=post.team_id, kind=RefusedKind.AGENDA, now=now
+            )
+    return post
 
 
 def current_round_id(session: Session, *, team: TeamConfig, now: datetime) -> int | None:

@@ -23,11 +23,12 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.slack.client import (
     TIMEOUT,
@@ -38,6 +39,8 @@ from bot.slack.client import (
     tagged_messages,
 )
 from bot.slack.pacing import SENDERS, Pace, RealClock
+from storage.models import RefusedKind
+from storage.refusals import record_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -278,3 +281,21 @@ class _Results(Generic[Row]):
             self._batch.record(list(waiting))
             waiting.clear()
             self._last_flush = RealClock.monotonic()
+
+
+def note_refused(
+    session: Session,
+    results: Iterable[Delivery],
+    *,
+    team_id: str,
+    kind: RefusedKind,
+    now: datetime,
+) -> int:
+    """Record each message of ``results`` that Slack refused (or never answered about), for
+    `retrobot status`; commits when there was one. How many were recorded."""
+    refused = [result for result in results if not result.ok]
+    for result in refused:
+        record_refusal(session, team_id=team_id, kind=kind, error=result.error or "", now=now)
+    if refused:
+        session.commit()
+    return len(refused)

@@ -15,6 +15,12 @@ and the capability's rounds), so two processes never both send it. Then:
 :func:`send_all` runs that for a batch (a 12,000-member round): claims a few rows at a time just
 ahead of a small shared pool of senders paced to Slack's budget (bot.slack.pacing), and records
 the results in batches, at least every second.
+
+A reply in a thread (the agenda's parts, a summary's details) is looked for among the thread's
+replies (``thread_ts``); what followed a first message — more messages, a chart — among the
+messages after it (:func:`messages_after`). A message sent at once that Slack refuses (a triage
+DM, a shared appreciation, the agenda) is recorded by :func:`note_refused` for `retrobot status`:
+its team, kind and Slack's error, never its words.
 """
 
 from __future__ import annotations

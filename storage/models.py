@@ -330,6 +330,27 @@ class SentDigest(SQLModel, table=True):
     body: str = _text()
 
 
+class RefusedKind(StrEnum):
+    """A message sent at once (not in a round or a weekly delivery) whose refusal is recorded."""
+
+    TRIAGE_DM = "triage_dm"  # the owner's work, the raiser's "did you get what you need?"
+    SHARED_APPRECIATION = "shared_appreciation"  # an appreciation shared in the team channel
+    AGENDA = "agenda"  # the tactical meeting's agenda (or its thread) in the team channel
+
+
+class RefusedDelivery(SQLModel, table=True):
+    """A message Slack refused (or never answered about), so that `retrobot status` shows it:
+    what it was, for which team, when, and Slack's error — never its words, nor whom it was for."""
+
+    __tablename__ = "refused_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="team.id", index=True)
+    kind: RefusedKind = Field(sa_type=StrEnumType(RefusedKind))
+    error: str = Field(max_length=200)
+    refused_at: datetime = _datetime(index=True)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """A Slack event id already handled, so Slack's retries change nothing twice."""
 

@@ -77,6 +77,7 @@ class AgendaPost:
     channel: str
     ts: str | None = None
     created: bool = False
+    found: bool = False  # posted by an earlier attempt that never heard back, found again
     items: int = 0
     replies: int = 0
     error: str | None = None

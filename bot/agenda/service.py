@@ -9,7 +9,9 @@ thread, and tensions that do not fit Slack's 50 blocks continue in further repli
 Posting again for the same meeting — from ``/tactical``, ``retrobot agenda post`` or the
 scheduler ``agenda_lead`` before the meeting — updates those messages with ``chat.update``
 (only those whose content changed) and never adds a second agenda. What was posted where is
-recorded on the meeting's check-in round, so a restart changes nothing.
+recorded on the meeting's check-in round, so a restart changes nothing. Each reply in the thread
+goes through the outbox, named in its metadata, so one whose answer was lost is looked for rather
+than posted twice; Slack's refusals are recorded for `retrobot status`.
 
 A tension triaged on an agenda stays on it, showing its outcome; progress updates report only
 what was decided at earlier meetings.
@@ -24,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,7 +46,13 @@ from bot.slack import outbox
 from bot.slack.outbox import Envelope
 from storage import queries
 from storage.locks import LeaseLock, instance_name
-from storage.models import CheckinResponse, CheckinRound, Tension, TensionStatus
+from storage.models import (
+    CheckinResponse,
+    CheckinRound,
+    RefusedKind,
+    Tension,
+    TensionStatus,
+)
 from storage.queries import open_actions_of_team
 
 logger = logging.getLogger(__name__)
@@ -56,6 +64,9 @@ MAIN_MESSAGE = "main"
 # The agenda's channel message names its round in its metadata, so that one posted by an
 # attempt that never heard back is found (in the newest messages) rather than posted again.
 AGENDA_METADATA_TYPE = "retrobot_agenda"
+# Each reply in its thread names its round and part, so that one whose post got no answer (or
+# was made by a process that stopped before recording it) is found rather than posted twice.
+AGENDA_PART_METADATA_TYPE = "retrobot_agenda_part"
 AGENDA_HISTORY_PAGES = 1
 # On SQLite, updates of one agenda take turns through a lease row (see _agenda_turn): how long
 # one may hold it (longer than any update takes), and how long another waits for its turn.
@@ -239,12 +250,24 @@ def post_agenda(services: Services, *, team_id: str, now: datetime) -> AgendaPos
     assert checkin_round.id is not None
     post = _publish(services, round_id=checkin_round.id, now=now, create=True)
     assert post is not None
-    return post
+    return _noted(services, post, now)
 
 
 def refresh_agenda(services: Services, *, round_id: int, now: datetime) -> AgendaPost | None:
     """Update a meeting's agenda in place after a change; None when it was never posted."""
-    return _publish(services, round_id=round_id, now=now, create=False)
+    post = _publish(services, round_id=round_id, now=now, create=False)
+    return _noted(services, post, now) if post is not None else None
+
+
+def _noted(services: Services, post: AgendaPost, now: datetime) -> AgendaPost:
+    """Record Slack's refusal of the agenda (or of its thread), for `retrobot status`."""
+    if post.error is not None:
+        with services.session() as session:
+            refused = delivery.Delivery(post.channel, error=post.error)
+            outbox.note_refused(
+                session, [refused], team_id=post.team_id, kind=RefusedKind.AGENDA, now=now
+            )
+    return post
 
 
 def current_round_id(session: Session, *, team: TeamConfig, now: datetime) -> int | None:
@@ -338,8 +361,8 @@ def _publish(
             session.rollback()  # nothing was posted: the next attempt posts it
             return post
         if post.error is None:
-            error = _sync_thread(client, post.channel, post.ts, messages.thread, stored)
-            post = replace(post, error=error)
+            thread = _Thread(client, post.channel, post.ts, round_id, look=post.found)
+            post = replace(post, error=_sync_thread(thread, messages.thread, stored))
         checkin_round.agenda_channel, checkin_round.agenda_ts = post.channel, post.ts
         checkin_round.agenda_messages = stored
         session.add(checkin_round)
@@ -392,7 +415,7 @@ def _sync_main(
     """
     digest = _digest(payload)
     if post.ts is None and (earlier := _posted_before(client, post.channel, round_id)):
-        post, rewrite = replace(post, ts=earlier), True
+        post, rewrite = replace(post, ts=earlier, found=True), True
     if post.ts is not None:
         if not rewrite and stored.get(MAIN_MESSAGE, {}).get("digest") == digest:
             return post
@@ -436,41 +459,102 @@ def _envelope(round_id: int) -> Envelope:
     return Envelope(AGENDA_METADATA_TYPE, {"round_id": round_id})
 
 
+@dataclass(frozen=True)
+class _Thread:
+    """The agenda's thread: where its replies go, and whether some may be there unrecorded
+    (``look``: the agenda was found again, posted by an attempt that never recorded it)."""
+
+    client: WebClient
+    channel: str
+    ts: str | None
+    round_id: int
+    look: bool = False
+
+
 def _sync_thread(
-    client: WebClient,
-    channel: str,
-    thread_ts: str | None,
-    wanted: dict[str, dict[str, Any]],
-    stored: dict[str, Any],
+    thread: _Thread, wanted: dict[str, dict[str, Any]], stored: dict[str, Any]
 ) -> str | None:
-    """Post, update or delete the thread's replies so they are ``wanted``; the first error."""
+    """Post, update or delete the thread's replies so they are ``wanted``; the first error.
+
+    A reply goes through the outbox with its part named in its metadata: one whose post got no
+    answer is recorded unconfirmed, and looked for in the thread before it is posted again.
+    """
+    client, channel = thread.client, thread.channel
     first_error: str | None = None
     for key, payload in wanted.items():
         digest = _digest(payload)
-        known = stored.get(key)
-        if known and known.get("digest") == digest:
+        known = stored.get(key) or {}
+        if known.get("ts") and known.get("digest") == digest:
             continue
-        if known:
-            _, error = _slack_call(client.chat_update, channel=channel, ts=known["ts"], **payload)
-            if error is None:
-                stored[key] = {"ts": known["ts"], "digest": digest}
-                continue
-            if error != "message_not_found":
-                first_error = first_error or error
-                continue
-        sent = delivery.post(client, channel, payload, thread_ts=thread_ts)
-        if sent.ok:
-            stored[key] = {"ts": sent.ts, "digest": digest}
+        error = _update_reply(client, channel, known, payload) if known.get("ts") else None
+        if known.get("ts") and error is None:
+            stored[key] = {"ts": known["ts"], "digest": digest}
+            continue
+        if error not in (None, "message_not_found"):
+            first_error = first_error or error
+            continue
+        posted = _post_reply(thread, key, payload, look=bool(known.get("unconfirmed")))
+        if "error" in posted:
+            first_error = first_error or posted.pop("error")
+        elif posted.get("ts"):
+            posted["digest"] = digest
+        if posted:
+            stored[key] = posted
         else:
-            first_error = first_error or sent.error
+            stored.pop(key, None)
+    return first_error or _drop_unwanted(client, channel, wanted, stored)
+
+
+def _drop_unwanted(
+    client: WebClient, channel: str, wanted: dict[str, Any], stored: dict[str, Any]
+) -> str | None:
+    """Remove, quietly, the continuations no longer needed (tensions were withdrawn)."""
+    first_error: str | None = None
     for key in [k for k in stored if k != MAIN_MESSAGE and k not in wanted]:
-        # A continuation no longer needed (tensions were withdrawn): remove it, quietly.
+        if not stored[key].get("ts"):  # never confirmed: nothing known to remove
+            del stored[key]
+            continue
         _, error = _slack_call(client.chat_delete, channel=channel, ts=stored[key]["ts"])
         if error in (None, "message_not_found"):
             del stored[key]
         else:
             first_error = first_error or error
     return first_error
+
+
+def _update_reply(
+    client: WebClient, channel: str, known: dict[str, Any], payload: dict[str, Any]
+) -> str | None:
+    """Rewrite a reply already in the thread; Slack's error, if any."""
+    _, error = _slack_call(client.chat_update, channel=channel, ts=known["ts"], **payload)
+    return error
+
+
+def _post_reply(
+    thread: _Thread, key: str, payload: dict[str, Any], *, look: bool
+) -> dict[str, Any]:
+    """Post one part of the thread exactly once; what to store for it (with ``error`` when it
+    did not go: ``unconfirmed`` too when it may have, so that the next attempt looks first)."""
+    envelope = Envelope(AGENDA_PART_METADATA_TYPE, {"round_id": thread.round_id, "part": key})
+    sent = outbox.send_once(
+        thread.client,
+        thread.channel,
+        payload,
+        envelope,
+        look_first=look or thread.look,
+        thread_ts=thread.ts,
+    )
+    if isinstance(sent, outbox.FoundDelivery):
+        # Posted by the attempt that never heard back: brought up to date rather than doubled.
+        error = _update_reply(thread.client, thread.channel, {"ts": sent.ts}, payload)
+        if error is not None:
+            return {"ts": sent.ts, "digest": "", "error": error}
+        return {"ts": sent.ts}
+    if sent.ok:
+        return {"ts": sent.ts}
+    if outbox.unconfirmed(sent):
+        return {"unconfirmed": True, "error": sent.error}
+    return {"error": sent.error}
 
 
 def _forget_thread(client: WebClient, channel: str, stored: dict[str, Any]) -> None:

@@ -440,6 +440,7 @@ NAMES_NOBODY: dict[str, str] = {
     "role": "a team's role: its name, purpose, accountabilities and expertise",
     "tension_role": "the role a tension was raised about",
     "circle_notice": "what a circle posted once, and where",
+    "refused_delivery": "a message Slack refused: its team, kind and Slack's error, no recipient",
 }
 
 # Columns whose names sound like a person's but hold something else.

@@ -32,6 +32,7 @@ from storage.models import (
     FeedbackRequest,
     ProcessedEvent,
     Proposal,
+    RefusedDelivery,
     Retrospective,
     RoleTurn,
     SentDigest,
@@ -69,6 +70,8 @@ EXPIRES: dict[str, Callable[[datetime], ColumnElement[bool]]] = {
     # and improvements go with it (issue 18).
     "retrospective": lambda cutoff: col(Retrospective.opened_at) < cutoff,
     "shift_hold": lambda cutoff: col(ShiftHold.decided_at) < cutoff,  # bot/shifts
+    # Slack's refusals of triage DMs, shared appreciations and agendas (`retrobot status`).
+    "refused_delivery": lambda cutoff: col(RefusedDelivery.refused_at) < cutoff,
 }
 # Tables never expired: app.yaml's teams and people (and the working patterns people set, kept
 # like their away dates until they change them), the scheduler's lease, the teams' roles with

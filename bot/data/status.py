@@ -5,15 +5,18 @@ skipped or off shift (no working time before the meeting, bot/shifts), how many 
 reminders) failed and with which Slack error; and for the latest week of each kind of weekly
 delivery (coach digest, team summary), how many went out, failed (and why) or wait (and why,
 when unconfirmed: Slack timed out, or could not say whether it arrived — ``in_doubt``; the next
-run looks for them in Slack before sending). Every figure is counted in SQL, in a fixed number
-of statements whatever the number of teams.
+run looks for them in Slack before sending); and the messages sent at once that Slack refused
+over the last :data:`REFUSALS_SHOWN` (triage DMs, appreciations shared in the team channel,
+agendas: counted per team and kind, with Slack's errors; never their words nor whom they were
+for). Every figure is counted in SQL, in a fixed number of statements whatever the number of
+teams.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, select
@@ -26,12 +29,14 @@ from storage.models import (
     CheckinRound,
     DeliveryStatus,
     PromptStatus,
+    RefusedDelivery,
     SentDigest,
     Team,
 )
 
 ASKED = (PromptStatus.SENT, PromptStatus.ANSWERED)
 NOT_SENT_YET_LABEL = "not sent yet"
+REFUSALS_SHOWN = timedelta(days=7)  # refused triage DMs, shared appreciations, agendas
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,15 @@ class DigestReport:
 
 
 @dataclass(frozen=True)
+class RefusedReport:
+    """One kind of message sent at once that Slack refused lately: how many, and why."""
+
+    kind: str
+    count: int
+    failures: tuple[Failure, ...] = ()
+
+
+@dataclass(frozen=True)
 class TeamStatus:
     """One team's delivery report; ``round`` is None before its first check-in round."""
 
@@ -114,6 +128,7 @@ class TeamStatus:
     name: str
     round: RoundReport | None = None
     digests: tuple[DigestReport, ...] = field(default_factory=tuple)
+    refused: tuple[RefusedReport, ...] = field(default_factory=tuple)
 
 
 def delivery_report(
@@ -132,6 +147,7 @@ def delivery_report(
     team_ids = [team for team, _ in teams]
     rounds = _last_rounds(connection, team_ids, now)
     digests = _latest_digests(connection, team_ids)
+    refused = _recent_refusals(connection, team_ids, since=now - REFUSALS_SHOWN)
     session.rollback()  # read only: end the transaction
     return [
         TeamStatus(
@@ -139,9 +155,31 @@ def delivery_report(
             name=name,
             round=rounds.get(team),
             digests=tuple(sorted(digests.get(team, []), key=lambda d: d.kind)),
+            refused=tuple(refused.get(team, [])),
         )
         for team, name in teams
     ]
+
+
+def _recent_refusals(
+    connection: Connection, team_ids: list[str], *, since: datetime
+) -> dict[str, list[RefusedReport]]:
+    """Each team's refused messages since ``since``, by kind, with Slack's errors (one query)."""
+    counted: dict[tuple[str, str], list[Failure]] = defaultdict(list)
+    for team, kind, error, count in connection.execute(
+        select(RefusedDelivery.team_id, RefusedDelivery.kind, RefusedDelivery.error, func.count())
+        .where(col(RefusedDelivery.team_id).in_(team_ids), col(RefusedDelivery.refused_at) >= since)
+        .group_by(
+            col(RefusedDelivery.team_id), col(RefusedDelivery.kind), col(RefusedDelivery.error)
+        )
+    ):
+        counted[(team, str(kind))].append(Failure(error, count, ()))
+    reports: dict[str, list[RefusedReport]] = defaultdict(list)
+    for (team, kind), failures in sorted(counted.items()):
+        failures.sort(key=lambda failure: (-failure.count, failure.error))
+        total = sum(failure.count for failure in failures)
+        reports[team].append(RefusedReport(kind, total, tuple(failures)))
+    return reports
 
 
 def _last_rounds(
@@ -311,7 +349,13 @@ def _failures(
 
 # --- on the terminal --------------------------------------------------------------------------
 
-_KIND_LABELS = {"coach_digest": "coach digest", "team_summary": "team summary"}
+_KIND_LABELS = {
+    "coach_digest": "coach digest",
+    "team_summary": "team summary",
+    "triage_dm": "triage DM",
+    "shared_appreciation": "shared appreciation",
+    "agenda": "agenda",
+}
 ROUND_COLUMNS = ("TEAM", "CHECK-IN ROUND", "ASKED", "ANSWERED", "AWAY", "SKIPPED", "OFF SHIFT")
 ROUND_COLUMNS += ("FAILED", "NOT SENT")
 _RECIPIENTS_SHOWN = 6
@@ -359,7 +403,27 @@ def format_report(report: list[TeamStatus]) -> str:
     parts.append(_table(digests, figures_from=3))
     if digest_failures:
         parts.append("Weekly deliveries that failed:\n" + _table(digest_failures, indent="  "))
+    refused = _refused_rows(report)
+    if refused:
+        days = REFUSALS_SHOWN.days
+        parts.append(
+            f"Messages Slack refused in the last {days} days:\n" + _table(refused, indent="  ")
+        )
     return "\n".join(parts)
+
+
+def _refused_rows(report: list[TeamStatus]) -> list[list[str]]:
+    """One row per team and kind of refused message: how many, and Slack's errors."""
+    return [
+        [
+            team.team_id,
+            _KIND_LABELS.get(refused.kind, refused.kind.replace("_", " ")),
+            f"×{refused.count}",
+            ", ".join(f"{f.error} ×{f.count}" for f in refused.failures),
+        ]
+        for team in report
+        for refused in team.refused
+    ]
 
 
 def _failure_cells(failure: Failure) -> list[str]:

@@ -3,8 +3,10 @@
 A summary goes to the team channel: a headline, its details in the headline's thread, and the
 chart attached there. A digest goes to the coach's DM: its messages, then its chart. Each
 delivery is claimed before anything is sent and recorded as it goes (:mod:`bot.digests.ledger`),
-so it happens once across restarts and concurrent runs. A refusal by Slack is recorded and may
-be retried; a chart that cannot be attached leaves the words sent.
+so it happens once across restarts and concurrent runs: a run that stopped after the first
+message (or whose answers were lost) is finished by the next run, which sends only the messages
+and chart Slack does not have. A refusal by Slack is recorded and may be retried; a chart that
+cannot be attached leaves the words sent.
 
 The functions take the session their use case opened (:mod:`bot.digests.usecases`).
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,9 +31,9 @@ from bot.digests.model import (
     TeamFigures,
     TeamSummary,
 )
-from bot.slack.client import TIMEOUT, may_have_arrived
+from bot.slack.client import TIMEOUT, Delivery, may_have_arrived
 from prompts import Renderer
-from storage.models import DigestKind
+from storage.models import DigestKind, SentDigest
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +49,8 @@ def deliver_team_summary(
     The delivery is recorded before anything is posted, so a second run (now, after a restart,
     or at the same moment elsewhere) finds it and sends nothing. A summary left unconfirmed
     (Slack's answer lost, or the run stopped) is looked for in the channel by its metadata:
-    found, it is recorded (and finished); not there, it is sent; when Slack cannot say, it is
-    left in doubt, never sent blind.
+    found, what never followed it (its thread's replies, its chart) is sent, each once; not
+    there, it is sent; when Slack cannot say, it is left in doubt, never sent blind.
     """
     figures = summary.figures
     kind, channel, week = DigestKind.TEAM_SUMMARY, figures.channel, figures.week
@@ -59,65 +61,89 @@ def deliver_team_summary(
         return ledger.not_sent_again(kind, channel, week, claims.taken)
     with ledger.released_on_failure(session, claims.fresh) as guard:
         headline, details = views.build_summary_messages(renderer, summary)
-        bodies = {figures.team_id: views.summary_body(renderer, summary)}
+        summed = _Summed(figures, details, {figures.team_id: views.summary_body(renderer, summary)})
         if claims.unconfirmed:
             settled = ledger.settle(
-                client,
-                session,
-                claims.unconfirmed,
-                kind=kind,
-                recipient=channel,
-                week=week,
-                bodies=bodies,
-                now=now,
+                client, session, claims.unconfirmed, kind=kind, recipient=channel, week=week
             )
-            if settled.in_doubt or settled.found:
-                return _settled_summary(
-                    client, renderer, session, figures, settled, details=details, now=now
+            if settled.in_doubt:
+                return _summary_report(
+                    figures,
+                    DeliveryOutcome.IN_DOUBT,
+                    in_doubt=[figures.team_id],
+                    error=settled.error,
                 )
+            if settled.found:
+                first = settled.unfinished[figures.team_id]
+                return _follow_summary(client, renderer, session, summed, settled.found, first, now)
         [claimed] = claims.fresh or claims.unconfirmed
-        metadata = ledger.digest_metadata(
-            kind, week=week, recipient=channel, team_ids=[figures.team_id]
-        )
         posted = ledger.post_claimed(
             client,
             session,
             [claimed],
             guard,
             recipient=channel,
-            payloads=[headline, *details],
-            metadata=metadata,
-            bodies=bodies,
+            first=headline,
+            metadata=ledger.digest_metadata(
+                kind, week=week, recipient=channel, team_ids=[figures.team_id]
+            ),
+            bodies=summed.bodies,
             now=now,
-            in_thread=True,
         )
-    return _posted_summary(client, renderer, figures, posted, now=now)
+    if not posted.ok:
+        return _summary_report(figures, DeliveryOutcome.FAILED, error=posted.error)
+    return _follow_summary(client, renderer, session, summed, [claimed], posted, now, look=False)
 
 
-def _posted_summary(
+@dataclass(frozen=True)
+class _Summed:
+    """A summary as it goes out: its figures, the replies in its headline's thread, and the
+    text kept for the team."""
+
+    figures: TeamFigures
+    details: Sequence[dict[str, Any]]
+    bodies: dict[str, str]
+
+
+def _follow_summary(
     client: WebClient,
     renderer: Renderer,
-    figures: TeamFigures,
-    posted: ledger.Posted,
-    *,
+    session: Session,
+    summed: _Summed,
+    rows: Sequence[SentDigest],
+    first: Delivery,
     now: datetime,
+    *,
+    look: bool = True,
 ) -> DeliveryReport:
-    """The report of a summary this run posted; its chart attached when the words went."""
-    delivery = posted.delivery
-    if not delivery.ok:
-        return _summary_report(figures, DeliveryOutcome.FAILED, error=delivery.error)
-    chart_error = _summary_chart(
-        client, renderer, figures, channel=delivery.channel, thread_ts=delivery.ts
+    """Send the thread and chart after the summary's headline — only what Slack does not have
+    when ``look`` (an earlier run posted the headline) — and report it, sent or found."""
+    figures = summed.figures
+    rest = ledger.Rest(
+        channel=first.channel or figures.channel,
+        first_ts=str(first.ts),
+        payloads=summed.details,
+        in_thread=True,
+        chart_name=_summary_chart_name(figures),
+        attach=lambda channel, thread_ts: _summary_chart(
+            client, renderer, figures, channel=channel, thread_ts=thread_ts
+        ),
     )
+    followed = ledger.follow(client, session, rows, rest, look=look, bodies=summed.bodies, now=now)
+    if followed.in_doubt:
+        return _summary_report(
+            figures, DeliveryOutcome.IN_DOUBT, in_doubt=[figures.team_id], error=followed.in_doubt
+        )
     return _summary_report(
         figures,
-        DeliveryOutcome.SENT,
-        channel=delivery.channel,
-        message_ts=delivery.ts,
-        messages=posted.messages,
+        DeliveryOutcome.FOUND if look else DeliveryOutcome.SENT,
+        found=[figures.team_id] if look else [],
+        channel=first.channel or figures.channel,
+        message_ts=first.ts,
+        messages=followed.messages + (0 if look else 1),
         sent_at=now,
-        error=posted.error,
-        chart_error=chart_error,
+        error=followed.error,
+        chart_error=followed.chart_error,
     )
 
 
@@ -135,60 +161,9 @@ def _summary_report(
     )
 
 
-def _settled_summary(
-    client: WebClient,
-    renderer: Renderer,
-    session: Session,
-    figures: TeamFigures,
-    settled: ledger.Settled,
-    *,
-    details: Sequence[dict[str, Any]],
-    now: datetime,
-) -> DeliveryReport:
-    """The report of a summary an earlier run left unconfirmed: in doubt, or found (and
-    finished)."""
-    if settled.in_doubt:
-        return _summary_report(
-            figures, DeliveryOutcome.IN_DOUBT, in_doubt=[figures.team_id], error=settled.error
-        )
-    return _finish_found_summary(
-        client, renderer, session, figures, settled, details=details, now=now
-    )
-
-
-def _finish_found_summary(
-    client: WebClient,
-    renderer: Renderer,
-    session: Session,
-    figures: TeamFigures,
-    settled: ledger.Settled,
-    *,
-    details: Sequence[dict[str, Any]],
-    now: datetime,
-) -> DeliveryReport:
-    """A summary found in its channel: recorded; its thread and chart follow if they never did."""
-    [row] = settled.found
-    found = settled.unfinished.get(figures.team_id)
-    error = chart_error = None
-    messages = 0
-    if found is not None:
-        channel = found.channel or figures.channel
-        error = ledger.finish_found(
-            client, session, [row], channel=channel, payloads=details, thread_ts=found.ts
-        )
-        messages = len(details)
-        chart_error = _summary_chart(client, renderer, figures, channel=channel, thread_ts=found.ts)
-    return _summary_report(
-        figures,
-        DeliveryOutcome.FOUND,
-        found=[figures.team_id],
-        channel=found.channel if found is not None else None,
-        message_ts=row.message_ts,
-        messages=messages,
-        sent_at=now,
-        error=error,
-        chart_error=chart_error,
-    )
+def _summary_chart_name(figures: TeamFigures) -> str:
+    """The file name of the summary's chart (how it is found in the thread again)."""
+    return f"{figures.team_id}-{figures.week}.png"
 
 
 def _summary_chart(
@@ -205,7 +180,7 @@ def _summary_chart(
         channel=channel,
         thread_ts=thread_ts,
         render=lambda: charts.summary_chart(renderer, figures),
-        filename=f"{figures.team_id}-{figures.week}.png",
+        filename=_summary_chart_name(figures),
         title=renderer.plain("summary.chart_title", f=figures),
     )
 
@@ -216,11 +191,14 @@ def _summary_chart(
 @dataclass(frozen=True)
 class _DigestRun:
     """What one run did with a digest's claims: the unconfirmed ones settled, and what it
-    posted (the digest narrowed to the teams it was still to send about)."""
+    posted (the digest narrowed to the teams it was still to send about, its messages, and the
+    rows of those teams)."""
 
     settled: ledger.Settled
     digest: CoachDigest | None = None
-    posted: ledger.Posted | None = None
+    posted: Delivery | None = None
+    messages: Sequence[dict[str, Any]] = ()
+    rows: Sequence[SentDigest] = ()
 
 
 @dataclass(frozen=True)
@@ -230,6 +208,7 @@ class _Finished:
     messages: int = 0
     error: str | None = None
     chart_error: str | None = None
+    in_doubt: list[str] = field(default_factory=list)
 
 
 def deliver_coach_digest(
@@ -239,7 +218,8 @@ def deliver_coach_digest(
 
     Each (coach, team, week) is recorded before sending; teams some earlier run already covered
     are left out, and when none is left nothing is sent. Teams whose digest an earlier run left
-    unconfirmed are looked for in the coach's DM first (as in :func:`deliver_team_summary`).
+    unconfirmed are looked for in the coach's DM first, and what never followed a digest found
+    there is sent (as in :func:`deliver_team_summary`).
     """
     kind, coach_id, week = DigestKind.COACH_DIGEST, full.coach_id, full.week
     team_ids = [team.figures.team_id for team in full.teams]
@@ -248,11 +228,12 @@ def deliver_coach_digest(
     )
     if not claims.fresh and not claims.unconfirmed:
         return ledger.not_sent_again(kind, coach_id, week, claims.taken)
-    run = _send_digest(client, renderer, session, full, claims, now=now)
-    finished = _finish_found_digest(client, renderer, session, full, run.settled)
+    bodies = {team.figures.team_id: views.digest_team_body(renderer, team) for team in full.teams}
+    run = _send_digest(client, renderer, session, full, claims, bodies, now=now)
+    finished = _finish_found_digest(client, renderer, session, full, run.settled, bodies, now=now)
     if run.posted is None or run.digest is None:  # every team was found, or is in doubt
         return _found_digest_report(full, claims, run.settled, finished, now=now)
-    delivery = run.posted.delivery
+    delivery = run.posted
     sent_ids = [team.figures.team_id for team in run.digest.teams]
     if not delivery.ok:
         return _digest_report(
@@ -263,7 +244,8 @@ def deliver_coach_digest(
             team_ids=sent_ids,
             error=delivery.error,
         )
-    chart_error = _digest_chart(client, renderer, run.digest, channel=delivery.channel)
+    rest = _DigestRest(run.digest, run.messages[1:], bodies)
+    followed = _follow_digest(client, renderer, session, rest, run.rows, delivery, now, look=False)
     return _digest_report(
         full,
         claims,
@@ -272,10 +254,10 @@ def deliver_coach_digest(
         team_ids=sent_ids,
         channel=delivery.channel,
         message_ts=delivery.ts,
-        messages=run.posted.messages,
+        messages=1 + followed.messages,
         sent_at=now,
-        error=run.posted.error or run.settled.error,
-        chart_error=chart_error or finished.chart_error,
+        error=followed.error or finished.error or run.settled.error,
+        chart_error=followed.chart_error or finished.chart_error,
     )
 
 
@@ -285,17 +267,16 @@ def _send_digest(
     session: Session,
     full: CoachDigest,
     claims: ledger.Claims,
+    bodies: dict[str, str],
     *,
     now: datetime,
 ) -> _DigestRun:
-    """Settle the claims an earlier run left unconfirmed, then post the teams still to send."""
+    """Settle the claims an earlier run left unconfirmed, then post the first message of the
+    teams still to send."""
     kind = DigestKind.COACH_DIGEST
     settled = ledger.Settled()
     claimed = list(claims.fresh)
     with ledger.released_on_failure(session, claims.fresh) as guard:
-        bodies = {
-            team.figures.team_id: views.digest_team_body(renderer, team) for team in full.teams
-        }
         if claims.unconfirmed:
             settled = ledger.settle(
                 client,
@@ -304,30 +285,27 @@ def _send_digest(
                 kind=kind,
                 recipient=full.coach_id,
                 week=full.week,
-                bodies=bodies,
-                now=now,
             )
             claimed += settled.send
         if not claimed:
             return _DigestRun(settled)
         mine = {row.team_id for row in claimed}
         digest = _digest_of(full, mine)
-        metadata = ledger.digest_metadata(
-            kind, week=full.week, recipient=full.coach_id, team_ids=sorted(mine)
-        )
+        messages = views.build_digest_messages(renderer, digest)
         posted = ledger.post_claimed(
             client,
             session,
             claimed,
             guard,
             recipient=full.coach_id,
-            payloads=views.build_digest_messages(renderer, digest),
-            metadata=metadata,
+            first=messages[0],
+            metadata=ledger.digest_metadata(
+                kind, week=full.week, recipient=full.coach_id, team_ids=sorted(mine)
+            ),
             bodies=bodies,
             now=now,
-            in_thread=False,
         )
-    return _DigestRun(settled, digest, posted)
+    return _DigestRun(settled, digest, posted, messages, claimed)
 
 
 def _digest_of(digest: CoachDigest, team_ids: set[str]) -> CoachDigest:
@@ -339,24 +317,68 @@ def _digest_of(digest: CoachDigest, team_ids: set[str]) -> CoachDigest:
     )
 
 
+@dataclass(frozen=True)
+class _DigestRest:
+    """A digest as it goes out after its first message: the other messages, the texts kept."""
+
+    digest: CoachDigest
+    messages: Sequence[dict[str, Any]]
+    bodies: dict[str, str]
+
+
+def _follow_digest(
+    client: WebClient,
+    renderer: Renderer,
+    session: Session,
+    rest: _DigestRest,
+    rows: Sequence[SentDigest],
+    first: Delivery,
+    now: datetime,
+    *,
+    look: bool,
+) -> ledger.Followed:
+    """Send the digest's other messages and its chart after its first message in the coach's
+    DM — only what Slack does not have when ``look`` — and record its rows."""
+    digest = rest.digest
+    following = ledger.Rest(
+        channel=first.channel or digest.coach_id,
+        first_ts=str(first.ts),
+        payloads=rest.messages,
+        in_thread=False,
+        chart_name=_digest_chart_name(digest),
+        attach=lambda channel, _thread: _digest_chart(client, renderer, digest, channel=channel),
+    )
+    return ledger.follow(client, session, rows, following, look=look, bodies=rest.bodies, now=now)
+
+
 def _finish_found_digest(
     client: WebClient,
     renderer: Renderer,
     session: Session,
     full: CoachDigest,
     settled: ledger.Settled,
+    bodies: dict[str, str],
+    *,
+    now: datetime,
 ) -> _Finished:
-    """A digest found in the coach's DM with nothing sent after its first message (its run
-    stopped, or Slack's answer was lost): the rest of its messages and its chart follow."""
-    if not settled.unfinished:
-        return _Finished()
-    digest = _digest_of(full, set(settled.unfinished))
-    rest = views.build_digest_messages(renderer, digest)[1:]
-    rows = [row for row in settled.found if row.team_id in settled.unfinished]
-    error = ledger.finish_found(client, session, rows, channel=full.coach_id, payloads=rest)
-    channel = next(iter(settled.unfinished.values())).channel
-    chart_error = _digest_chart(client, renderer, digest, channel=channel)
-    return _Finished(len(rest), error, chart_error)
+    """Digests found in the coach's DM (an earlier run stopped after their first message, or
+    Slack's answer was lost): what never followed each is looked for, and sent if missing."""
+    finished = _Finished()
+    by_first: dict[str | None, list[SentDigest]] = {}
+    for row in settled.found:
+        by_first.setdefault(row.message_ts, []).append(row)
+    for rows in by_first.values():
+        digest = _digest_of(full, {row.team_id for row in rows})
+        rest = _DigestRest(digest, views.build_digest_messages(renderer, digest)[1:], bodies)
+        first = settled.unfinished[rows[0].team_id]
+        followed = _follow_digest(client, renderer, session, rest, rows, first, now, look=True)
+        finished = _Finished(
+            finished.messages + followed.messages,
+            finished.error or followed.error,
+            finished.chart_error or followed.chart_error,
+            finished.in_doubt + ([row.team_id for row in rows] if followed.in_doubt else []),
+        )
+    return finished
 
 
 def _digest_report(
@@ -364,17 +386,21 @@ def _digest_report(
     claims: ledger.Claims,
     settled: ledger.Settled,
     outcome: DeliveryOutcome,
+    *,
+    finished: _Finished | None = None,
     **details: Any,
 ) -> DeliveryReport:
-    """What became of the coach's digest of the week, team by team."""
+    """What became of the coach's digest of the week, team by team (those whose found digest
+    could not be checked for what followed it counted in doubt, not found)."""
+    doubted = finished.in_doubt if finished is not None else []
     return DeliveryReport(
         kind=DigestKind.COACH_DIGEST,
         recipient=full.coach_id,
         week=full.week,
         outcome=outcome,
         already_sent=[row.team_id for row in claims.taken],
-        found=[row.team_id for row in settled.found],
-        in_doubt=[row.team_id for row in settled.in_doubt],
+        found=[row.team_id for row in settled.found if row.team_id not in doubted],
+        in_doubt=[row.team_id for row in settled.in_doubt] + doubted,
         **details,
     )
 
@@ -388,20 +414,26 @@ def _found_digest_report(
     now: datetime,
 ) -> DeliveryReport:
     """The report of a run that had nothing left to post: found in Slack, or in doubt."""
-    found = [row.team_id for row in settled.found]
-    in_doubt = bool(settled.in_doubt)
+    found = [row.team_id for row in settled.found if row.team_id not in finished.in_doubt]
+    in_doubt = bool(settled.in_doubt or finished.in_doubt)
     return _digest_report(
         full,
         claims,
         settled,
         DeliveryOutcome.IN_DOUBT if in_doubt else DeliveryOutcome.FOUND,
+        finished=finished,
         team_ids=found,
         message_ts=settled.found[0].message_ts if settled.found else None,
         messages=finished.messages,
         sent_at=now if found else None,
-        error=settled.error if in_doubt else finished.error,
+        error=(settled.error or finished.error) if in_doubt else finished.error,
         chart_error=finished.chart_error,
     )
+
+
+def _digest_chart_name(digest: CoachDigest) -> str:
+    """The file name of the digest's chart (how it is found in the coach's DM again)."""
+    return f"coach-digest-{digest.week}.png"
 
 
 def _digest_chart(
@@ -413,7 +445,7 @@ def _digest_chart(
         channel=channel,
         thread_ts=None,
         render=lambda: charts.digest_chart(renderer, [t.figures for t in digest.teams]),
-        filename=f"coach-digest-{digest.week}.png",
+        filename=_digest_chart_name(digest),
         title=renderer.plain("digest.chart_title", digest=digest),
     )
 

@@ -15,9 +15,9 @@ the run stops.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -123,8 +123,9 @@ def claim(
 
 @dataclass
 class Settled:
-    """Unconfirmed deliveries, looked for in Slack: found (and recorded sent), to send now,
-    or in doubt. ``unfinished`` are found first messages nothing was sent after yet."""
+    """Unconfirmed deliveries, looked for in Slack: found (their first message went), to send
+    now, or in doubt. ``unfinished`` are the found first messages, by team: what follows them
+    may be missing, and is looked for and finished (:func:`follow`)."""
 
     found: list[SentDigest] = field(default_factory=list)
     send: list[SentDigest] = field(default_factory=list)
@@ -152,13 +153,12 @@ def settle(
     kind: DigestKind,
     recipient: str,
     week: str,
-    bodies: dict[str, str],
-    now: datetime,
 ) -> Settled:
     """Settle deliveries an earlier run left unconfirmed, never sending one twice. Commits.
 
     A row that kept its first message's ts went (the run stopped after it). The others are
-    looked for in Slack: found, they are recorded sent; not there, they are to be sent now;
+    looked for in Slack: found, their ts is kept; either way they are ``unfinished``, and the
+    caller sends what never followed them (:func:`follow`); not there, they are to be sent now;
     when Slack cannot say, they stay unconfirmed with the error ``in_doubt:<Slack's error>``
     and are not sent blind (the next run looks again).
     """
@@ -169,13 +169,12 @@ def settle(
     for row in rows:
         found = posted.get(row.team_id)
         if row.message_ts or found is not None:
-            row.status = DeliveryStatus.SENT
-            row.sent_at = now
-            row.body = bodies.get(row.team_id, "")
+            # Its first message went: what follows it is finished by the caller (``follow``).
             row.error = None
             if not row.message_ts and found is not None:
                 row.message_ts = found.ts
-                settled.unfinished[row.team_id] = found
+            channel = found.channel if found is not None else None
+            settled.unfinished[row.team_id] = Delivery(row.recipient, channel, row.message_ts)
             settled.found.append(row)
         elif settled.error is not None:
             row.error = settled.error  # still pending: it may have arrived
@@ -218,28 +217,11 @@ def not_sent_again(
 
 def _keep_ts(session: Session, rows: Sequence[SentDigest], ts: str | None) -> None:
     """Keep the first message's ts as soon as Slack gives it: a run that stops after this point
-    is known to have sent it (and maybe some of what follows), so it is never looked for."""
+    is known to have sent it, and the next run finishes what follows it (:func:`follow`)."""
     for row in rows:
         row.message_ts = ts
         session.add(row)
     session.commit()
-
-
-def _post_rest(
-    client: WebClient,
-    channel: str,
-    payloads: Sequence[dict[str, Any]],
-    *,
-    thread_ts: str | None = None,
-) -> list[str | None]:
-    """Post the messages after the first; Slack's refusals of them, as errors."""
-    errors: list[str | None] = []
-    extra = {"thread_ts": thread_ts} if thread_ts else {}
-    for payload in payloads:
-        reply = post(client, channel, payload, **extra)
-        if not reply.ok:
-            errors.append(reply.error)
-    return errors
 
 
 def _record(
@@ -250,48 +232,30 @@ def _record(
     bodies: dict[str, str],
     now: datetime,
     later_errors: Sequence[str | None] = (),
+    unconfirmed: bool = False,
 ) -> None:
     """Mark claimed deliveries sent (with the message's ts and the text sent) or failed.
 
-    ``later_errors`` are Slack's refusals of the messages after the first, which went. A first
-    message Slack did not answer may have arrived: it stays unconfirmed (pending, with the error
-    ``timeout``), and the next run looks for it in Slack before sending it again.
+    ``later_errors`` are Slack's refusals of what followed the first message, which went. A
+    first message Slack did not answer may have arrived: it stays unconfirmed (pending, with the
+    error ``timeout``), and the next run looks for it in Slack before sending it again. So does
+    one whose thread or chart is ``unconfirmed`` (keeping its ts: the next run finishes it).
     """
     for row in rows:
         if delivery.error == TIMEOUT:
             row.status = DeliveryStatus.PENDING
             row.error = TIMEOUT
         elif delivery.ok:
-            row.status = DeliveryStatus.SENT
+            row.status = DeliveryStatus.PENDING if unconfirmed else DeliveryStatus.SENT
             row.message_ts = delivery.ts
             row.sent_at = now
             row.body = bodies.get(row.team_id, "")
-            row.error = "; ".join(e or "" for e in later_errors) or None
+            row.error = TIMEOUT if unconfirmed else "; ".join(e or "" for e in later_errors) or None
         else:
             row.status = DeliveryStatus.FAILED
             row.error = delivery.error
         session.add(row)
     session.commit()
-
-
-def finish_found(
-    client: WebClient,
-    session: Session,
-    rows: Sequence[SentDigest],
-    *,
-    channel: str,
-    payloads: Sequence[dict[str, Any]],
-    thread_ts: str | None = None,
-) -> str | None:
-    """Post what never followed a found first message; Slack's refusals, noted and returned."""
-    errors = _post_rest(client, channel, payloads, thread_ts=thread_ts)
-    joined = "; ".join(e or "" for e in errors) or None
-    if joined:
-        for row in rows:
-            row.error = joined
-            session.add(row)
-        session.commit()
-    return joined
 
 
 def _release(session: Session, rows: Sequence[SentDigest], error: BaseException) -> None:
@@ -323,20 +287,6 @@ def released_on_failure(session: Session, fresh: Sequence[SentDigest]) -> Iterat
         raise
 
 
-@dataclass(frozen=True)
-class Posted:
-    """A delivery's first message as Slack answered it, and its refusals of the others."""
-
-    delivery: Delivery
-    messages: int
-    errors: list[str | None]
-
-    @property
-    def error(self) -> str | None:
-        """The refusals of the messages after the first, joined; None when there were none."""
-        return "; ".join(e or "" for e in self.errors) or None
-
-
 def post_claimed(
     client: WebClient,
     session: Session,
@@ -344,19 +294,150 @@ def post_claimed(
     guard: Guard,
     *,
     recipient: str,
-    payloads: Sequence[dict[str, Any]],
+    first: dict[str, Any],
     metadata: dict[str, Any],
     bodies: dict[str, str],
     now: datetime,
-    in_thread: bool,
-) -> Posted:
-    """Post the first message with its metadata, keep its ts, post the rest, record the rows."""
-    delivery = post(client, recipient, payloads[0], metadata=metadata)
+) -> Delivery:
+    """Post the first message with its metadata and keep its ts (the rows stay pending until
+    what follows it is sent: :func:`follow`); a refusal or a lost answer is recorded."""
+    delivery = post(client, recipient, first, metadata=metadata)
     guard.posted = delivery.ok or delivery.error == TIMEOUT
-    errors: list[str | None] = []
     if delivery.ok:
         _keep_ts(session, rows, delivery.ts)
-        thread_ts = delivery.ts if in_thread else None
-        errors = _post_rest(client, recipient, payloads[1:], thread_ts=thread_ts)
-    _record(session, rows, delivery=delivery, bodies=bodies, now=now, later_errors=errors)
-    return Posted(delivery, len(payloads), errors)
+    else:
+        _record(session, rows, delivery=delivery, bodies=bodies, now=now)
+    return delivery
+
+
+# --- what follows the first message: its other messages and its chart, each once ---------------
+
+# Each message after the first names the first one and its place, so that a run finishing a
+# delivery another run stopped in (or whose answer was lost) sends only what is missing.
+PART_METADATA_TYPE = "retrobot_digest_part"
+
+
+@dataclass(frozen=True)
+class Rest:
+    """What follows a delivery's first message: its other messages (in its thread, or after it
+    in the DM), then its chart, attached by ``attach(channel, thread_ts)`` (the error, if any)."""
+
+    channel: str  # the first message's channel (or, until looked up, the coach's user id)
+    first_ts: str
+    payloads: Sequence[dict[str, Any]]
+    in_thread: bool
+    chart_name: str
+    attach: Callable[[str, str | None], str | None]
+
+    @property
+    def thread_ts(self) -> str | None:
+        """The thread the rest goes in, if any."""
+        return self.first_ts if self.in_thread else None
+
+    def envelope(self, part: int) -> Envelope:
+        """What marks the message at ``part`` (1 is the first after the first message)."""
+        return Envelope(PART_METADATA_TYPE, {"first": self.first_ts, "part": part})
+
+
+@dataclass
+class Followed:
+    """What one run did after a first message: messages posted now, Slack's refusals, the
+    chart's error; ``in_doubt`` when Slack could not say what was already there."""
+
+    messages: int = 0
+    errors: list[str | None] = field(default_factory=list)
+    chart_error: str | None = None
+    unconfirmed: bool = False
+    in_doubt: str | None = None
+
+    @property
+    def error(self) -> str | None:
+        """The refusals of the messages after the first, joined; None when there were none."""
+        return self.in_doubt or "; ".join(e or "" for e in self.errors) or None
+
+
+def _already_there(client: WebClient, rest: Rest) -> tuple[Rest, set[int], bool]:
+    """Which of the rest's messages, and whether its chart, Slack has after the first message
+    (its channel looked up too). Raises SlackApiError when Slack cannot tell."""
+    channel = outbox.conversation_of(client, rest.channel) or rest.channel
+    rest = replace(rest, channel=channel)
+    parts: set[int] = set()
+    chart = False
+    for message in outbox.messages_after(
+        client, channel, after=rest.first_ts, thread_ts=rest.thread_ts, pages=HISTORY_PAGES
+    ):
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == PART_METADATA_TYPE and payload.get("first") == (
+            rest.first_ts
+        ):
+            parts.add(int(payload.get("part") or 0))
+        files = message.get("files") or []
+        chart = chart or any(shared.get("name") == rest.chart_name for shared in files)
+    return rest, parts, chart
+
+
+def _post_rest(client: WebClient, rest: Rest, followed: Followed, present: set[int]) -> None:
+    """Post the messages after the first that Slack does not have, in order; one whose answer
+    is lost stops the rest (the next run looks for it, then goes on)."""
+    for part, payload in enumerate(rest.payloads, start=1):
+        if part in present:
+            continue
+        sent = outbox.send_once(
+            client, rest.channel, payload, rest.envelope(part), thread_ts=rest.thread_ts
+        )
+        if outbox.unconfirmed(sent):
+            followed.unconfirmed = True
+            return
+        if sent.ok:
+            followed.messages += 1
+        else:
+            followed.errors.append(sent.error)
+
+
+def follow(
+    client: WebClient,
+    session: Session,
+    rows: Sequence[SentDigest],
+    rest: Rest,
+    *,
+    look: bool,
+    bodies: dict[str, str],
+    now: datetime,
+) -> Followed:
+    """Send what follows a delivery's first message, each part once, then record the rows.
+
+    ``look`` when an earlier run may have sent some of it (it stopped, or an answer was lost):
+    the thread (or the DM after the first message) is read first and only what is missing is
+    sent; when Slack cannot say, nothing is sent and the rows stay pending ``in_doubt:…``. A
+    message or chart whose answer is lost leaves the rows pending: the next run finishes them.
+    """
+    followed = Followed()
+    present: set[int] = set()
+    chart_there = False
+    if look:
+        try:
+            rest, present, chart_there = _already_there(client, rest)
+        except Exception as error:
+            logger.warning("Could not check what followed a weekly delivery in %s", rest.channel)
+            followed.in_doubt = outbox.in_doubt(error)
+            for row in rows:
+                row.error = followed.in_doubt
+                session.add(row)
+            session.commit()
+            return followed
+    _post_rest(client, rest, followed, present)
+    if not followed.unconfirmed and not chart_there:
+        followed.chart_error = rest.attach(rest.channel, rest.thread_ts)
+        followed.unconfirmed = followed.chart_error == TIMEOUT
+    sent = Delivery(rest.channel, channel=rest.channel, ts=rest.first_ts)
+    _record(
+        session,
+        rows,
+        delivery=sent,
+        bodies=bodies,
+        now=now,
+        later_errors=followed.errors,
+        unconfirmed=followed.unconfirmed,
+    )
+    return followed

@@ -34,8 +34,8 @@ from bot.services import Services
 from bot.shifts.gate import ScheduledDm, ShiftGate
 from bot.slack import client as delivery
 from bot.slack import outbox
-from bot.slack.outbox import Envelope
-from storage.models import Feedback, FeedbackRequest
+from bot.slack.outbox import Envelope, note_refused
+from storage.models import Feedback, FeedbackRequest, RefusedKind
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +101,18 @@ def _share_with_teams(services: Services, client: WebClient, rows: list[Feedback
         payload = build_shared_appreciation(
             services.renderer, feedback=rows[0], receivers=receivers
         )
-        if delivery.post(client, channel, payload).ok:
+        sent = delivery.post(client, channel, payload)
+        if sent.ok:
             channels.append(channel)
+            continue
+        with services.session() as session:  # shown by `retrobot status`, without its words
+            note_refused(
+                session,
+                [sent],
+                team_id=team_id,
+                kind=RefusedKind.SHARED_APPRECIATION,
+                now=services.now(),
+            )
     return channels
 
 

@@ -123,24 +123,46 @@ class Delivery:
 
 
 def tagged_messages(
-    client: WebClient, channel: str, event_type: str, *, pages: int
+    client: WebClient,
+    channel: str,
+    event_type: str,
+    *,
+    pages: int,
+    thread_ts: str | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The ts and metadata payload of each message in ``channel`` the app tagged with
-    ``event_type`` (message metadata), newest first, among the newest ``pages`` × 100.
+    """The ts and metadata payload of each message in ``channel`` (or, given ``thread_ts``, in
+    that thread) the app tagged with ``event_type`` (message metadata), among the newest
+    ``pages`` × 100 messages (or the thread's first ``pages`` × 100 replies).
 
     This is how a message that may have been posted — a timeout, a process stopped mid-send —
     is found before it is sent again. SlackApiError when Slack cannot tell (no history scope,
     not in the channel): the caller must then not post blindly.
     """
+    for message in conversation_messages(client, channel, pages=pages, thread_ts=thread_ts):
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == event_type:
+            yield str(message.get("ts")), metadata.get("event_payload") or {}
+
+
+def conversation_messages(
+    client: WebClient, channel: str, *, pages: int, thread_ts: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """The messages of ``channel`` (newest first, conversations.history) or of one thread's
+    replies (oldest first, conversations.replies, the parent left out), with their metadata and
+    files, ``pages`` × 100 at most. SlackApiError when Slack cannot tell."""
     cursor = None
     for _ in range(pages):
-        page = client.conversations_history(
-            channel=channel, limit=100, include_all_metadata=True, cursor=cursor
-        )
+        if thread_ts is None:
+            page = client.conversations_history(
+                channel=channel, limit=100, include_all_metadata=True, cursor=cursor
+            )
+        else:
+            page = client.conversations_replies(
+                channel=channel, ts=thread_ts, limit=100, include_all_metadata=True, cursor=cursor
+            )
         for message in page.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == event_type:
-                yield str(message.get("ts")), metadata.get("event_payload") or {}
+            if thread_ts is None or message.get("ts") != thread_ts:
+                yield message
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return

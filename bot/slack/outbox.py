@@ -15,6 +15,12 @@ and the capability's rounds), so two processes never both send it. Then:
 :func:`send_all` runs that for a batch (a 12,000-member round): claims a few rows at a time just
 ahead of a small shared pool of senders paced to Slack's budget (bot.slack.pacing), and records
 the results in batches, at least every second.
+
+A reply in a thread (the agenda's parts, a summary's details) is looked for among the thread's
+replies (``thread_ts``); what followed a first message — more messages, a chart — among the
+messages after it (:func:`messages_after`). A message sent at once that Slack refuses (a triage
+DM, a shared appreciation, the agenda) is recorded by :func:`note_refused` for `retrobot status`:
+its team, kind and Slack's error, never its words.
 """
 
 from __future__ import annotations
@@ -23,14 +29,24 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
-from bot.slack.client import Delivery, may_have_arrived, post, tagged_messages
+from bot.slack.client import (
+    TIMEOUT,
+    Delivery,
+    conversation_messages,
+    may_have_arrived,
+    post,
+    tagged_messages,
+)
 from bot.slack.pacing import SENDERS, Pace, RealClock
+from storage.models import RefusedKind
+from storage.refusals import record_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -75,27 +91,63 @@ def conversation_of(client: WebClient, recipient: str) -> str | None:
 
 
 def sent_messages(
-    client: WebClient, recipient: str, event_type: str, *, pages: int = HISTORY_PAGES
+    client: WebClient,
+    recipient: str,
+    event_type: str,
+    *,
+    pages: int = HISTORY_PAGES,
+    thread_ts: str | None = None,
 ) -> Iterator[tuple[Delivery, dict[str, Any]]]:
-    """Each message of ``event_type`` the app sent ``recipient``, newest first, with its
-    metadata payload. Raises SlackApiError when Slack cannot tell (no history scope, not in the
-    channel): the caller must then not post blindly."""
+    """Each message of ``event_type`` the app sent ``recipient`` (or in the thread of
+    ``thread_ts`` there), with its metadata payload. Raises SlackApiError when Slack cannot
+    tell (no history scope, not in the channel): the caller must then not post blindly."""
     channel = conversation_of(client, recipient)
     if not channel:
         return
-    for ts, payload in tagged_messages(client, channel, event_type, pages=pages):
+    for ts, payload in tagged_messages(
+        client, channel, event_type, pages=pages, thread_ts=thread_ts
+    ):
         yield FoundDelivery(recipient=recipient, channel=channel, ts=ts), payload
 
 
 def find_sent(
-    client: WebClient, recipient: str, envelope: Envelope, *, pages: int = HISTORY_PAGES
+    client: WebClient,
+    recipient: str,
+    envelope: Envelope,
+    *,
+    pages: int = HISTORY_PAGES,
+    thread_ts: str | None = None,
 ) -> Delivery | None:
-    """The message this envelope names if Slack has it, None if it never arrived (raises
-    SlackApiError when Slack cannot tell)."""
-    for found, payload in sent_messages(client, recipient, envelope.event_type, pages=pages):
+    """The message this envelope names if Slack has it (in the thread of ``thread_ts`` when
+    given), None if it never arrived (raises SlackApiError when Slack cannot tell)."""
+    for found, payload in sent_messages(
+        client, recipient, envelope.event_type, pages=pages, thread_ts=thread_ts
+    ):
         if envelope.matches(payload):
             return found
     return None
+
+
+def messages_after(
+    client: WebClient,
+    recipient: str,
+    *,
+    after: str,
+    thread_ts: str | None = None,
+    pages: int = HISTORY_PAGES,
+) -> list[dict[str, Any]]:
+    """The messages (with their metadata and files) in the conversation with ``recipient`` (or
+    the thread of ``thread_ts`` there) posted after the message ``after``: how what should
+    follow a first message — more messages, a chart — is found when a run stopped part-way.
+    Raises SlackApiError when Slack cannot tell."""
+    channel = conversation_of(client, recipient)
+    if not channel:
+        return []
+    return [
+        message
+        for message in conversation_messages(client, channel, pages=pages, thread_ts=thread_ts)
+        if float(message.get("ts") or 0) > float(after)
+    ]
 
 
 def in_doubt(error: BaseException) -> str:
@@ -114,9 +166,11 @@ def send_once(
     *,
     look_first: bool = False,
     pace: Pace | None = None,
+    thread_ts: str | None = None,
     **extra: Any,
 ) -> Delivery:
-    """Post ``message`` in its envelope, unless ``look_first`` finds it went already.
+    """Post ``message`` in its envelope (as a reply in the thread of ``thread_ts`` when given),
+    unless ``look_first`` finds it went already.
 
     ``look_first`` when an earlier claim was left behind or the last try was not answered:
     found, the earlier message is returned (a :class:`FoundDelivery`); when Slack cannot say,
@@ -124,7 +178,7 @@ def send_once(
     """
     if look_first:
         try:
-            found = find_sent(client, recipient, envelope)
+            found = find_sent(client, recipient, envelope, thread_ts=thread_ts)
         except SlackApiError as error:
             logger.warning(
                 "Could not check whether %s got a %s message", recipient, envelope.event_type
@@ -139,7 +193,16 @@ def send_once(
             return found
     if pace is not None:
         pace.wait()
+    if thread_ts is not None:
+        extra["thread_ts"] = thread_ts
     return post(client, recipient, message, metadata=envelope.metadata(), **extra)
+
+
+def unconfirmed(result: Delivery) -> bool:
+    """True when a message may have arrived though Slack never said so (a lost answer, or Slack
+    could not say): it is looked for before it is sent again."""
+    error = result.error or ""
+    return error in (TIMEOUT, IN_DOUBT) or error.startswith(f"{IN_DOUBT}:")
 
 
 Row = TypeVar("Row")
@@ -224,3 +287,21 @@ class _Results(Generic[Row]):
             self._batch.record(list(waiting))
             waiting.clear()
             self._last_flush = RealClock.monotonic()
+
+
+def note_refused(
+    session: Session,
+    results: Iterable[Delivery],
+    *,
+    team_id: str,
+    kind: RefusedKind,
+    now: datetime,
+) -> int:
+    """Record each message of ``results`` that Slack refused (or never answered about), for
+    `retrobot status`; commits when there was one. How many were recorded."""
+    refused = [result for result in results if not result.ok]
+    for result in refused:
+        record_refusal(session, team_id=team_id, kind=kind, error=result.error or "", now=now)
+    if refused:
+        session.commit()
+    return len(refused)

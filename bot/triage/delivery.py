@@ -1,7 +1,8 @@
 """Sending what triage and its follow-ups change: the agenda in place, the owner's and raiser's DMs.
 
 Listeners call these after their ack. Each DM is its own try (bot.slack.client): a closed account
-never stops the agenda update or the other DM.
+never stops the agenda update or the other DM. A DM Slack refuses is recorded (never its words),
+so that `retrobot status` shows it (bot.slack.outbox.note_refused).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from slack_sdk import WebClient
 from bot.agenda.service import refresh_agendas
 from bot.services import Services
 from bot.slack import client as delivery
+from bot.slack.outbox import note_refused
 from bot.triage.views import build_owner_dm, build_raiser_question, build_reopened_note
-from storage.models import ACTION_OUTCOMES, OutcomeKind, Tension
+from storage.models import ACTION_OUTCOMES, OutcomeKind, RefusedKind, Tension
 
 
 def announce_triage(
@@ -42,7 +44,17 @@ def announce_triage(
             build_raiser_question(renderer, tension=tension, team_name=team.name),
         )
     )
+    _record_refused(services, sent, team_id=team.id, now=now)
     return sent
+
+
+def _record_refused(
+    services: Services, sent: list[delivery.Delivery], *, team_id: str, now: datetime
+) -> None:
+    """Record the triage DMs Slack refused, for `retrobot status`."""
+    if any(not result.ok for result in sent):
+        with services.session() as session:
+            note_refused(session, sent, team_id=team_id, kind=RefusedKind.TRIAGE_DM, now=now)
 
 
 def announce_reopened(
@@ -56,6 +68,7 @@ def announce_reopened(
         and tension.owner != tension.raised_by
         and tension.done_at is None
     ):
-        delivery.post(
+        sent = delivery.post(
             client, tension.owner, build_reopened_note(services.renderer, tension=tension)
         )
+        _record_refused(services, [sent], team_id=tension.team_id, now=now)

@@ -285,3 +285,83 @@ def test_only_the_parts_that_changed_are_rewritten(
     assert update.args["ts"] == posted.ts  # the message changed; the progress reply did not
     agenda.refresh_agendas(services, team_id="north", now=before_the_meeting)
     assert len(fake_slack.calls_to("chat.update")) == 1  # nothing changed: nothing rewritten
+
+
+# --- exactly once: replies whose answer was lost, a post stopped half-way (issue 15, item 10) ---
+
+
+class Stopped(BaseException):
+    """The process stops here (as kill -9 would: nothing after it runs, nothing is recorded)."""
+
+
+def thread_of(fake_slack: FakeSlack, ts: str | None) -> list[str]:
+    """The texts of the replies people see in the agenda's thread."""
+    return [
+        m.all_text
+        for m in fake_slack.messages(NORTH_CHANNEL)
+        if m.thread_ts == ts and fake_slack.message(m.channel, m.ts) is not None
+    ]
+
+
+def add_progress_and_many_tensions(session: Session) -> None:
+    """Enough for two replies in the thread: the progress updates, and a continuation."""
+    add_tensions(session, *(f"Tension {n}" for n in range(45)))
+    add_tensions(
+        session, "Order cuffs", status=TensionStatus.TRIAGED, outcome=OutcomeKind.NEXT_ACTION
+    )
+
+
+def test_an_agenda_reply_whose_answer_was_lost_is_posted_once(
+    services: Services, fake_slack: FakeSlack, before_the_meeting: datetime
+) -> None:
+    with services.session() as session:
+        add_progress_and_many_tensions(session)
+    # Slack posts the first reply, and the answer never comes back (a timeout after delivery).
+    fake_slack.drop_after_acting_next("chat.postMessage", when=lambda args: "thread_ts" in args)
+
+    first = agenda.post_agenda(services, team_id="north", now=before_the_meeting)
+    assert first.error == "timeout"
+    assert len(thread_of(fake_slack, first.ts)) == 2  # the lost one did arrive
+
+    again = agenda.post_agenda(services, team_id="north", now=before_the_meeting)
+    assert again.ok and again.ts == first.ts and again.replies == 2
+    assert len(thread_of(fake_slack, first.ts)) == 2  # found in the thread, never posted twice
+    assert fake_slack.calls_to("conversations.replies")  # it looked before posting again
+    assert len([m for m in fake_slack.messages(NORTH_CHANNEL) if m.thread_ts is None]) == 1
+
+    with services.session() as session:
+        add_tensions(session, "One more")
+    agenda.refresh_agendas(services, team_id="north", now=before_the_meeting)
+    assert len(thread_of(fake_slack, first.ts)) == 2  # later updates rewrite, never add
+
+
+def test_an_agenda_stopped_between_its_replies_finishes_its_thread_once(
+    services: Services,
+    fake_slack: FakeSlack,
+    before_the_meeting: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with services.session() as session:
+        add_progress_and_many_tensions(session)
+    posted: list[str] = []
+    real = agenda._post_reply
+
+    def stop_after_one(*args: object, **kwargs: object) -> dict[str, object]:
+        if posted:
+            raise Stopped
+        posted.append("one")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(agenda, "_post_reply", stop_after_one)
+    with pytest.raises(Stopped):  # the message and one reply went; nothing was recorded
+        agenda.post_agenda(services, team_id="north", now=before_the_meeting)
+    monkeypatch.undo()
+    [main] = [m for m in fake_slack.messages(NORTH_CHANNEL) if m.thread_ts is None]
+    assert len(thread_of(fake_slack, main.ts)) == 1
+
+    again = agenda.post_agenda(services, team_id="north", now=before_the_meeting)
+
+    assert again.ok and again.ts == main.ts and not again.created
+    assert len([m for m in fake_slack.messages(NORTH_CHANNEL) if m.thread_ts is None]) == 1
+    replies = thread_of(fake_slack, main.ts)
+    assert len(replies) == 2 and len(set(replies)) == 2  # each part once, the missing one added

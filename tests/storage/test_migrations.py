@@ -47,6 +47,7 @@ TABLES = {
     "feedback_request",
     "feedback_request_recipient",
     "sent_digest",
+    "refused_delivery",
     "processed_event",
     "scheduler_lock",
     # Roles (bot/roles)

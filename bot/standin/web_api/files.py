@@ -74,6 +74,7 @@ class FileMethods(Workspace):
                 channel,
                 str_or_none(args.get("initial_comment")),
                 str_or_none(args.get("thread_ts")),
+                self._next_ts() if channel else None,
             )
         )
         return {

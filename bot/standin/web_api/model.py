@@ -109,6 +109,19 @@ class UploadedFile:
     channel: str | None
     initial_comment: str | None = None
     thread_ts: str | None = None
+    ts: str | None = None  # of the message that shares it, as Slack shows it in history
+
+    def message_json(self) -> dict[str, Any]:
+        """The message sharing this file, as conversations.history and .replies show it."""
+        shaped: dict[str, Any] = {
+            "type": "message",
+            "ts": self.ts,
+            "upload": True,
+            "files": [{"id": self.id, "name": self.filename, "title": self.title}],
+        }
+        if self.thread_ts:
+            shaped["thread_ts"] = self.thread_ts
+        return shaped
 
 
 def all_text(*parts: Any) -> str:

@@ -107,6 +107,7 @@ class FakeSlack(
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "users.list": self._users_list,
             "usergroups.users.list": self._usergroups_users_list,

@@ -649,6 +649,40 @@ def test_reading_history_needs_the_scope_of_the_conversations_kind(
         assert refused.value.response["error"] == "missing_scope"
 
 
+def test_a_threads_replies_and_files_are_read_as_slack_shows_them(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel=TEAM_CHANNEL, text="Agenda")["ts"]
+    client.chat_postMessage(
+        channel=TEAM_CHANNEL,
+        text="Progress",
+        thread_ts=parent,
+        metadata={"event_type": "part", "event_payload": {"part": "progress"}},
+    )
+    client.files_upload_v2(
+        channel=TEAM_CHANNEL, content=b"png", filename="chart.png", thread_ts=parent
+    )
+    client.files_upload_v2(channel=TEAM_CHANNEL, content=b"png", filename="outside.png")
+
+    thread = client.conversations_replies(
+        channel=TEAM_CHANNEL, ts=parent, include_all_metadata=True
+    )["messages"]
+    assert len(thread) == 3 and thread[0]["ts"] == parent  # the parent, then its replies in order
+    assert thread[1]["metadata"] == {"event_type": "part", "event_payload": {"part": "progress"}}
+    assert [f["name"] for f in thread[2]["files"]] == ["chart.png"]
+    plain = client.conversations_replies(channel=TEAM_CHANNEL, ts=parent)["messages"]
+    assert "metadata" not in plain[1]  # only with include_all_metadata, as Slack does
+    history = client.conversations_history(channel=TEAM_CHANNEL)["messages"]
+    assert [m.get("text") or m["files"][0]["name"] for m in history] == ["outside.png", "Agenda"]
+    assert error_of(client.conversations_replies, channel=TEAM_CHANNEL, ts="1.000001") == (
+        "thread_not_found"
+    )
+    fake.scopes = tuple(s for s in fake.scopes if s != "channels:history")
+    assert error_of(client.conversations_replies, channel=TEAM_CHANNEL, ts=parent) == (
+        "missing_scope"
+    )
+
+
 def test_wait_quiet_waits_out_calls_still_coming(fake: FakeSlack, client: WebClient) -> None:
     def keep_posting() -> None:
         for n in range(5):

@@ -255,7 +255,8 @@ def with_role_change(
     blocks = [
         block
         for block in view.get("blocks") or []
-        if not str(block.get("block_id", "")).startswith(ids.ROLE_CHANGE_PREFIX)
+        if isinstance(block, dict)
+        and not str(block.get("block_id", "")).startswith(ids.ROLE_CHANGE_PREFIX)
     ]
     at = next(
         (i for i, b in enumerate(blocks) if b.get("block_id") == ids.PROPOSAL_ROLE_KIND_BLOCK),

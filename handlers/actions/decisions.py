@@ -212,12 +212,14 @@ def handle_home_propose(
     )
 
 
-def handle_role_kind(ack: Any, body: dict, action: dict, client: WebClient, services: Services):
+def handle_role_kind(
+    ack: Any, body: dict, action: dict, client: WebClient, services: Services
+) -> None:
     """ "Does this proposal change a role?" chosen: the modal shows that kind's fields (what
     was typed stays). A view changed meanwhile (its hash) is left as it is."""
     ack()
-    view = body.get("view") or {}
-    chosen = (action.get("selected_option") or {}).get("value")
+    view, option = body.get("view") or {}, action.get("selected_option")
+    chosen = option.get("value") if isinstance(option, dict) else None
     try:
         updated = decisions.proposal_modal_role_part(
             services, user_id=body["user"]["id"], view=view, kind=chosen

@@ -104,6 +104,7 @@ def propose_role_change(
 
 def decide(slack: SlackSender, fake: FakeSlack, services: Services, proposal: Any) -> None:
     modal = click_for_modal(slack, fake, card(fake, proposal), ids.PROPOSAL_DECIDE, ANA)
+    assert "Recording the decision also gives *Rota organiser* to <@" in json.dumps(modal)
     values = {ids.DECIDE_TEXT_ACTION: "Cara organises the rota from July"}
     assert field_errors(submit(slack, modal, ANA, values)) == {}
     assert field_errors(submit(slack, modal, ANA, values)) == {}  # a double submission

@@ -316,7 +316,7 @@ def test_an_objection_round_with_no_objection_creates_the_role_once(
 ) -> None:
     create = {
         ids.ROLE_CHANGE_NAME_ACTION: "Falls lead",
-        ids.ROLE_CHANGE_PURPOSE_ACTION: "Fewer falls at home",
+        ids.ROLE_CHANGE_PURPOSE_ACTION: "Fewer falls at home <!channel>",
         ids.ROLE_CHANGE_DUTIES_ACTION: "Checking each new client's home\n\nTeaching the team",
         ids.ROLE_CHANGE_EXPERTISE_ACTION: "falls, mobility",
         ids.ROLE_CHANGE_HOLDERS_ACTION: [DEV],
@@ -325,7 +325,9 @@ def test_an_objection_round_with_no_objection_creates_the_role_once(
     proposal = propose_role_change(
         slack, fake_slack, services, "create", create, method="integrated"
     )
-    assert "creates *Falls lead*, held by <@" in card(fake_slack, proposal).all_text
+    shown = card(fake_slack, proposal).all_text
+    assert "creates *Falls lead*, held by <@" in shown
+    assert "Fewer falls at home &lt;!channel&gt;" in shown and "<!channel>" not in shown
     for member in (BEN, CARA, DEV, SHARED):
         asked = dm_asking(fake_slack, member, ids.ROUND_NO_OBJECTION)
         click(slack, asked, ids.ROUND_NO_OBJECTION, member)
@@ -337,7 +339,7 @@ def test_an_objection_round_with_no_objection_creates_the_role_once(
     )
     assert f"*Falls lead* is a new role of the team, held by <@{DEV}>" in note[0].all_text
     falls = next(r for r in roles.team_roles(services, team_id="north") if r.key == "falls-lead")
-    assert falls.purpose == "Fewer falls at home" and falls.rotation == "every 4 weeks"
+    assert falls.purpose == "Fewer falls at home <!channel>" and falls.rotation == "every 4 weeks"
     assert falls.accountabilities == ("Checking each new client's home", "Teaching the team")
     assert falls.expertise == ("falls", "mobility") and falls.holders == (DEV,)
     decisions.run_decision_jobs(services, now=clock.now)  # the job settles nothing twice

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.columns import created_at as _created_at
@@ -422,10 +422,15 @@ class ObjectionResolution(StrEnum):
 
 
 class DecisionKind(StrEnum):
-    """What an adopted decision changes. The roles capability adds the kinds that create,
-    change, assign or remove a role (with ``decision.role_id``); no migration is needed."""
+    """What an adopted decision changes: an ongoing expectation, or also one of the team's roles
+    (created, changed, assigned or removed; ``decision.role_id`` names it). Stored as text, so
+    a new kind needs no migration."""
 
     EXPECTATION = "expectation"
+    ROLE_CREATE = "role_create"
+    ROLE_CHANGE = "role_change"
+    ROLE_ASSIGN = "role_assign"
+    ROLE_REMOVE = "role_remove"
 
 
 class Proposal(SQLModel, table=True):
@@ -459,6 +464,10 @@ class Proposal(SQLModel, table=True):
     ask_teams: list[str] = _json_list()
     # Roles asked for advice, by role id: kept for the roles capability (their holders asked).
     ask_roles: list[str] = _json_list()
+    # What the proposal does to one of the team's roles, applied once when it is adopted
+    # (bot.decisions.role_change), or None: {"kind", "role", "role_name", the new words,
+    # "holders", "rotation"}, and "not_made" with the reason when it could not be made then.
+    role_change: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # The tension it resolves, when drafted from one triaged as a proposal (no foreign key:
     # retention may delete an old tension; the decision log keeps its own words).
     tension_id: int | None = None

@@ -215,6 +215,25 @@ PROPOSAL_REVIEW_BLOCK = "proposal_review"
 PROPOSAL_REVIEW_ACTION = "proposal_review_date"
 PROPOSAL_NOTE_BLOCK = "proposal_note"  # the Amend modal: what changed
 PROPOSAL_NOTE_ACTION = "proposal_note_input"
+# "This proposal changes a role": choosing what it does (it dispatches an action, which shows
+# only the fields that kind of change needs); the fields' block ids share ROLE_CHANGE_PREFIX.
+PROPOSAL_ROLE_KIND_BLOCK = "proposal_role_kind"
+PROPOSAL_ROLE_KIND_ACTION = "proposal_role_kind_select"
+ROLE_CHANGE_PREFIX = "proposal_role_change_"
+ROLE_CHANGE_ROLE_BLOCK = "proposal_role_change_role"
+ROLE_CHANGE_ROLE_ACTION = "proposal_role_change_role_select"
+ROLE_CHANGE_NAME_BLOCK = "proposal_role_change_name"
+ROLE_CHANGE_NAME_ACTION = "proposal_role_change_name_input"
+ROLE_CHANGE_PURPOSE_BLOCK = "proposal_role_change_purpose"
+ROLE_CHANGE_PURPOSE_ACTION = "proposal_role_change_purpose_input"
+ROLE_CHANGE_DUTIES_BLOCK = "proposal_role_change_accountabilities"
+ROLE_CHANGE_DUTIES_ACTION = "proposal_role_change_accountabilities_input"
+ROLE_CHANGE_EXPERTISE_BLOCK = "proposal_role_change_expertise"
+ROLE_CHANGE_EXPERTISE_ACTION = "proposal_role_change_expertise_input"
+ROLE_CHANGE_HOLDERS_BLOCK = "proposal_role_change_holders"
+ROLE_CHANGE_HOLDERS_ACTION = "proposal_role_change_holders_select"
+ROLE_CHANGE_ROTATION_BLOCK = "proposal_role_change_rotation"
+ROLE_CHANGE_ROTATION_ACTION = "proposal_role_change_rotation_select"
 PROPOSAL_BLOCKS = {
     "text": PROPOSAL_TEXT_BLOCK,
     "why": PROPOSAL_WHY_BLOCK,
@@ -227,6 +246,14 @@ PROPOSAL_BLOCKS = {
     "values": PROPOSAL_VALUES_BLOCK,
     "review_date": PROPOSAL_REVIEW_BLOCK,
     "note": PROPOSAL_NOTE_BLOCK,
+    "role_kind": PROPOSAL_ROLE_KIND_BLOCK,
+    "role_role": ROLE_CHANGE_ROLE_BLOCK,
+    "role_name": ROLE_CHANGE_NAME_BLOCK,
+    "role_purpose": ROLE_CHANGE_PURPOSE_BLOCK,
+    "role_accountabilities": ROLE_CHANGE_DUTIES_BLOCK,
+    "role_expertise": ROLE_CHANGE_EXPERTISE_BLOCK,
+    "role_holders": ROLE_CHANGE_HOLDERS_BLOCK,
+    "role_rotation": ROLE_CHANGE_ROTATION_BLOCK,
 }
 AMEND_MODAL = "proposal_amend_modal"
 DECIDE_MODAL = "proposal_decide_modal"

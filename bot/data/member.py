@@ -181,8 +181,9 @@ def _asked_for_feedback(row: Mapping[str, Any], forgetting: Forgetting) -> Chang
 
 
 def _proposal(row: Mapping[str, Any], forgetting: Forgetting) -> Change:
-    """An adopted proposal is the team's record; any other is erased, an open one withdrawn."""
-    if row["status"] == ProposalStatus.ADOPTED:
+    """An adopted proposal is the team's record; any other is erased, an open one withdrawn.
+    Someone else's proposal that names them only as a role's holder keeps its words."""
+    if row["status"] == ProposalStatus.ADOPTED or row["proposer"] != forgetting.user_id:
         return Change(Forget.ANONYMISE)
     if row["status"] == ProposalStatus.OPEN:
         return Change(
@@ -342,7 +343,8 @@ REGISTRY: tuple[PersonTable, ...] = (
     PersonTable(
         "proposal",
         people=("proposer",),
-        words=("text", "why", "source_permalink"),
+        people_lists=("role_change",),
+        words=("text", "why", "source_permalink", "role_change"),
         forget=_proposal,
         parts=(parts.PROPOSALS,),
     ),

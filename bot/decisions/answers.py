@@ -358,5 +358,5 @@ def settle(session: Session, *, config: AppConfig, proposal: Proposal, now: date
         review_date=proposal.review_date,
     )
     with contextlib.suppress(ProposalClosedError):  # adopted by another process just now
-        settled.adopted = adopt(session, proposal=proposal, decision=decision, now=now)
+        settled.adopted = adopt(session, proposal=proposal, decision=decision, now=now, team=team)
     return settled

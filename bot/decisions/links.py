@@ -1,15 +1,19 @@
 """Where deciding meets roles and circles: the proposal modal's roles to ask and the advisors
 it suggests (the holders of the roles whose expertise or purpose the proposal touches), the
-holders asked for a role chosen, and a circle's adopted decision posted to its member teams."""
+holders asked for a role chosen, the role a proposal changes (checked against the team's roles
+as they stand), and a circle's adopted decision posted to its member teams."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from bot.circles import usecases as circles
 from bot.core.config import TeamConfig
+from bot.core.errors import InvalidInputError
 from bot.decisions.proposal_modal import RoleOption
+from bot.decisions.role_change import RoleChangeForm, check_role_change
 from bot.roles import usecases as roles
 from bot.roles.service import suggest_advisors
 from bot.services import Services
@@ -34,7 +38,15 @@ def advisors_for_modal(
     and the people to suggest: holders of the team's roles that ``text`` touches, not the
     proposer."""
     listed = roles.teams_roles(services, teams=teams)
-    options = [
+    own = next((team.roles for team in listed if team.team_id == team_id), [])
+    return role_options(services, teams=teams), suggest_advisors(own, text, exclude={user_id})
+
+
+def role_options(services: Services, *, teams: Sequence[TeamConfig]) -> list[RoleOption]:
+    """The roles of these teams, as the proposal modal offers them (with their team's name
+    when there are several teams)."""
+    listed = roles.teams_roles(services, teams=teams)
+    return [
         RoleOption(
             id=role_value(team.team_id, role.key),
             name=(f"{role.name} ({team.team_name})" if len(listed) > 1 else role.name)[
@@ -44,8 +56,21 @@ def advisors_for_modal(
         for team in listed
         for role in team.roles
     ][:ROLE_OPTIONS]
-    own = next((team.roles for team in listed if team.team_id == team_id), [])
-    return options, suggest_advisors(own, text, exclude={user_id})
+
+
+def checked_role_change(
+    services: Services, *, team_id: str | None, form: RoleChangeForm | None
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The role change a proposal carries, checked against its team's roles and people as they
+    stand: (the change to keep, or None; the field errors, empty when none)."""
+    team = services.config.find_team(team_id) if team_id else None
+    if form is None or team is None:
+        return None, {}
+    listed = roles.teams_roles(services, teams=[team])[0].roles
+    try:
+        return check_role_change(form, config=services.config, team=team, team_roles=listed), {}
+    except InvalidInputError as error:
+        return None, error.field_errors
 
 
 def with_role_holders(

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot.core.people import is_former_member
 from bot.core.text import normalise_input
 from bot.decisions.model import SEARCH_RESULTS, SEARCH_WORDS_LIMIT
+from bot.decisions.role_change import describe
 from prompts import FORMER_MEMBER
 from storage.models import (
     Advice,
@@ -58,6 +59,8 @@ class LogEntry:
     objections: list[dict[str, Any]] = field(default_factory=list)
     concerns: list[dict[str, Any]] = field(default_factory=list)
     amendments: list[dict[str, Any]] = field(default_factory=list)
+    # What it did to one of the team's roles, in words (bot.decisions.role_change.describe).
+    role_change: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The entry as JSON values (dates in ISO 8601)."""
@@ -98,6 +101,7 @@ def _entry(
             {"version": a.version, "note": a.note, "at": a.created_at.isoformat()}
             for a in amendments
         ],
+        role_change=describe(proposal.role_change, name),
     )
     _add_advice(entry, advice, name)
     _add_round(entry, round_, notes, name)
@@ -252,6 +256,7 @@ CSV_COLUMNS = (
     "objections",
     "concerns",
     "amendments",
+    "role_change",
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from storage.models import ProposalMethod, RoundAnswer
 
@@ -48,6 +49,8 @@ class ProposalDraft:
     advisors: tuple[Advisor, ...] = ()
     permalink: str | None = None
     tension_id: int | None = None
+    # What it does to one of the team's roles once adopted (bot.decisions.role_change), if any.
+    role_change: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

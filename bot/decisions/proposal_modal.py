@@ -1,5 +1,12 @@
 """The proposal modal: what is proposed and why, the method, whom to ask (people, other teams,
-roles — the affected roles' holders suggested), decide by, the values it serves, a review date.
+roles — the affected roles' holders suggested), whether it changes a role, decide by, the values
+it serves, a review date.
+
+"This proposal changes a role" is one select (no change, create, change, assign, remove) that
+dispatches an action: the modal is then updated in place to show only the fields that kind of
+change needs (:func:`with_role_change`), so a proposal that changes no role stays short and the
+modal stays far within Block Kit's 100 blocks. What was typed elsewhere stays (Slack keeps an
+input's value across an update when its block_id is unchanged).
 
 Words come from ``prompts/templates/decisions.j2``; the modal carries its team, the message it
 came from and the tension it answers in its private_metadata.
@@ -8,7 +15,7 @@ came from and the tension it answers in its private_metadata.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,6 +23,8 @@ from typing import Any
 from bot.core import ids
 from bot.core.config import OrganisationConfig, TeamConfig
 from bot.decisions.model import TEXT_LIMIT, WHY_LIMIT
+from bot.decisions.role_change import NO_CHANGE, NO_ROTATION, ROTATIONS
+from bot.roles.model import NAME_LIMIT, PURPOSE_LIMIT, ChangeKind
 from bot.slack.blocks import (
     Block,
     context,
@@ -70,6 +79,7 @@ def build_proposal_modal(
         )
     blocks.append(_method_choice(renderer))
     blocks += _whom_to_ask(renderer, suggested=suggested, other_teams=other_teams, roles=roles)
+    blocks.append(_role_kind_choice(renderer))
     blocks += _dates_and_values(renderer, organisation=organisation, decide_by=decide_by)
     metadata = {
         "team_id": team_id or (teams[0].id if teams else None),
@@ -210,3 +220,158 @@ def _dates_and_values(
         )
     )
     return blocks
+
+
+# --- "This proposal changes a role" ---------------------------------------------------------
+
+ROLE_KINDS = (NO_CHANGE, *(kind.value for kind in ChangeKind))
+ACCOUNTABILITIES_LIMIT = 1500
+EXPERTISE_LIMIT = 300
+
+
+def _role_kind_choice(renderer: Renderer, kind: str | None = None) -> Block:
+    """What the proposal does to a role; choosing dispatches an action that shows its fields."""
+    block = static_select(
+        block_id=ids.PROPOSAL_ROLE_KIND_BLOCK,
+        action_id=ids.PROPOSAL_ROLE_KIND_ACTION,
+        label=renderer.plain("decisions.role_kind_label"),
+        options=[
+            option(renderer.plain("decisions.role_kind_option", kind=kind), kind)
+            for kind in ROLE_KINDS
+        ],
+        initial_value=kind if kind in ROLE_KINDS else NO_CHANGE,
+        optional=True,
+    )
+    block["dispatch_action"] = True
+    block["hint"] = {"type": "plain_text", "text": renderer.plain("decisions.role_kind_hint")}
+    return block
+
+
+def with_role_change(
+    renderer: Renderer, view: Mapping[str, Any], *, kind: str | None, roles: Sequence[RoleOption]
+) -> dict[str, Any]:
+    """The proposal modal as it is, with the fields of this kind of role change in place of
+    any shown before (for views.update once the kind is chosen)."""
+    blocks = [
+        block
+        for block in view.get("blocks") or []
+        if isinstance(block, dict)
+        and not str(block.get("block_id", "")).startswith(ids.ROLE_CHANGE_PREFIX)
+    ]
+    at = next(
+        (i for i, b in enumerate(blocks) if b.get("block_id") == ids.PROPOSAL_ROLE_KIND_BLOCK),
+        len(blocks),
+    )
+    # The choice shows the kind chosen (Slack keeps it anyway), its fields right under it.
+    blocks[at : at + 1] = [
+        _role_kind_choice(renderer, kind),
+        *role_change_fields(renderer, kind=kind, roles=roles),
+    ]
+    return modal(
+        callback_id=ids.PROPOSAL_MODAL,
+        title=renderer.plain("decisions.modal_title"),
+        submit=renderer.plain("decisions.modal_submit"),
+        blocks=blocks,
+        private_metadata=str(view.get("private_metadata") or ""),
+    )
+
+
+def role_change_fields(
+    renderer: Renderer, *, kind: str | None, roles: Sequence[RoleOption]
+) -> list[Block]:
+    """The fields one kind of role change needs: a new role's words and holders; the role to
+    change and its new words; the role and its new holders; the role to remove."""
+    if kind == ChangeKind.CREATE:
+        return [
+            _role_text(renderer, "name", ids.ROLE_CHANGE_NAME_BLOCK, ids.ROLE_CHANGE_NAME_ACTION),
+            *_role_words(renderer, kind),
+            _role_holders(renderer, optional=True),
+            _role_rotation(renderer, kind),
+        ]
+    if kind not in (ChangeKind.CHANGE, ChangeKind.ASSIGN, ChangeKind.REMOVE):
+        return []
+    if not roles:
+        note = context(renderer.say("decisions.role_change_no_roles"))
+        note["block_id"] = f"{ids.ROLE_CHANGE_PREFIX}none"
+        return [note]
+    chosen = static_select(
+        block_id=ids.ROLE_CHANGE_ROLE_BLOCK,
+        action_id=ids.ROLE_CHANGE_ROLE_ACTION,
+        label=renderer.plain("decisions.role_change_role_label", kind=kind),
+        options=[option(r.name, r.id) for r in roles],
+    )
+    if kind == ChangeKind.CHANGE:
+        return [chosen, *_role_words(renderer, kind), _role_rotation(renderer, kind)]
+    if kind == ChangeKind.ASSIGN:
+        return [chosen, _role_holders(renderer, optional=False)]
+    return [chosen]
+
+
+def _role_text(renderer: Renderer, field: str, block_id: str, action_id: str, **kw: Any) -> Block:
+    limits = {"name": NAME_LIMIT, "purpose": PURPOSE_LIMIT}
+    limits |= {"accountabilities": ACCOUNTABILITIES_LIMIT, "expertise": EXPERTISE_LIMIT}
+    return text_input(
+        block_id=block_id,
+        action_id=action_id,
+        label=renderer.plain("decisions.role_change_label", field=field),
+        placeholder=renderer.plain("decisions.role_change_placeholder", field=field),
+        max_length=limits[field],
+        **kw,
+    )
+
+
+def _role_words(renderer: Renderer, kind: str) -> list[Block]:
+    """Purpose, accountabilities (one a line) and expertise words: optional; for a change,
+    left empty means kept as they are."""
+    hint = renderer.plain("decisions.role_change_keep_hint") if kind == ChangeKind.CHANGE else None
+    return [
+        _role_text(
+            renderer,
+            "purpose",
+            ids.ROLE_CHANGE_PURPOSE_BLOCK,
+            ids.ROLE_CHANGE_PURPOSE_ACTION,
+            optional=True,
+            hint=hint,
+        ),
+        _role_text(
+            renderer,
+            "accountabilities",
+            ids.ROLE_CHANGE_DUTIES_BLOCK,
+            ids.ROLE_CHANGE_DUTIES_ACTION,
+            optional=True,
+            multiline=True,
+        ),
+        _role_text(
+            renderer,
+            "expertise",
+            ids.ROLE_CHANGE_EXPERTISE_BLOCK,
+            ids.ROLE_CHANGE_EXPERTISE_ACTION,
+            optional=True,
+        ),
+    ]
+
+
+def _role_holders(renderer: Renderer, *, optional: bool) -> Block:
+    return users_select(
+        block_id=ids.ROLE_CHANGE_HOLDERS_BLOCK,
+        action_id=ids.ROLE_CHANGE_HOLDERS_ACTION,
+        label=renderer.plain("decisions.role_change_holders_label"),
+        optional=optional,
+        hint=renderer.plain("decisions.role_change_holders_hint", optional=optional),
+    )
+
+
+def _role_rotation(renderer: Renderer, kind: str) -> Block:
+    """How the role passes around: does not rotate, or one of the usual rotations."""
+    choices = [option(renderer.plain("decisions.role_change_no_rotation"), NO_ROTATION)]
+    choices += [option(rotation.capitalize(), rotation) for rotation in ROTATIONS]
+    block = static_select(
+        block_id=ids.ROLE_CHANGE_ROTATION_BLOCK,
+        action_id=ids.ROLE_CHANGE_ROTATION_ACTION,
+        label=renderer.plain("decisions.role_change_rotation_label"),
+        options=choices,
+        optional=True,
+    )
+    hint = renderer.plain("decisions.role_change_rotation_hint", kind=kind)
+    block["hint"] = {"type": "plain_text", "text": hint}
+    return block

@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from bot.core.config import AppConfig
+from bot.core.config import AppConfig, TeamConfig
 from bot.core.errors import (
     NotAllowedError,
     NotFoundError,
@@ -35,6 +35,7 @@ from bot.decisions.model import (
     DecisionDraft,
     ProposalDraft,
 )
+from bot.decisions.role_change import RoleOutcome, apply_on_adoption
 from storage.models import (
     Advice,
     AdviceAnswer,
@@ -114,6 +115,7 @@ def create_proposal(
         values=list(draft.values),
         ask_teams=list(draft.teams),
         ask_roles=list(draft.roles),
+        role_change=draft.role_change,
         tension_id=draft.tension_id,
         source_permalink=draft.permalink,
         created_at=now,
@@ -328,6 +330,7 @@ class Closed:
     proposal: Proposal
     decision: Decision | None = None
     waiting_dms: list[tuple[str, str, str]] = field(default_factory=list)
+    role_change: RoleOutcome | None = None  # what adopting it did to a role, if it changes one
 
 
 def _waiting_dms(session: Session, proposal: Proposal) -> list[tuple[str, str, str]]:
@@ -422,9 +425,11 @@ def decide_proposal(
     draft: DecisionDraft,
     now: datetime,
     request_key: str | None = None,
+    team: TeamConfig | None = None,
 ) -> Closed | None:
     """The proposer decides (advice process): the decision enters the log, with who did not
-    answer by now; None when this submission was stored already."""
+    answer by now, and the role it changes (if any) changes with it; None when this submission
+    was stored already. ``team`` (with its people as they are now) checks a role's holders."""
     proposal = decidable(session, user_id=user_id, proposal_id=proposal_id)
     if version != proposal.version:
         raise OlderVersionError(detached(session, proposal))
@@ -446,11 +451,20 @@ def decide_proposal(
             review_date=draft.review_date,
         ),
         now=now,
+        team=team,
     )
 
 
-def adopt(session: Session, *, proposal: Proposal, decision: Decision, now: datetime) -> Closed:
-    """Record the decision and mark the proposal adopted, once (a second adoption is refused)."""
+def adopt(
+    session: Session,
+    *,
+    proposal: Proposal,
+    decision: Decision,
+    now: datetime,
+    team: TeamConfig | None = None,
+) -> Closed:
+    """Record the decision and mark the proposal adopted, once (a second adoption is refused);
+    a role change the proposal carries is made in the same commit, so it is made once too."""
     changed = session.exec(
         update(Proposal)
         .where(col(Proposal.id) == proposal.id, col(Proposal.status) == ProposalStatus.OPEN)
@@ -461,6 +475,10 @@ def adopt(session: Session, *, proposal: Proposal, decision: Decision, now: date
         raise ProposalClosedError(detached(session, proposal_by_id(session, proposal.id or 0)))
     session.add(decision)
     try:
+        session.flush()
+        outcome = apply_on_adoption(
+            session, proposal=proposal, decision=decision, team=team, now=now
+        )
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -469,7 +487,12 @@ def adopt(session: Session, *, proposal: Proposal, decision: Decision, now: date
         ) from None
     proposal = proposal_by_id(session, proposal.id or 0)
     session.refresh(decision)
-    return Closed(proposal=proposal, decision=decision, waiting_dms=_waiting_dms(session, proposal))
+    return Closed(
+        proposal=proposal,
+        decision=decision,
+        waiting_dms=_waiting_dms(session, proposal),
+        role_change=outcome,
+    )
 
 
 # --- what a proposal's message shows ----------------------------------------------------------

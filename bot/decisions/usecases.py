@@ -10,14 +10,14 @@ message is fit to show the person.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.core.errors import NotAllowedError
+from bot.core.errors import InvalidInputError, NotAllowedError
 from bot.decisions import answers, asks, checks, delivery, links, service
 from bot.decisions.home_views import (
     HOME_SHOWN,
@@ -25,7 +25,7 @@ from bot.decisions.home_views import (
     build_home_section,
 )
 from bot.decisions.model import TEXT_LIMIT, WHY_LIMIT, Clicked, default_decide_by
-from bot.decisions.proposal_modal import build_proposal_modal
+from bot.decisions.proposal_modal import build_proposal_modal, with_role_change
 from bot.decisions.views import (
     build_advice_answered,
     build_advice_ask,
@@ -103,16 +103,24 @@ def submit_proposal(
 ) -> Proposal | None:
     """Check and store a proposal; None when this very submission was stored before."""
     config = services.config
-    form = form | {  # the holders of the roles chosen are asked, as people
-        "people": links.with_role_holders(
-            services, user_id=user_id, people=form.get("people", ()), chosen=form.get("roles", ())
-        )
-    }
+    form = dict(form)
+    role_change, role_errors = links.checked_role_change(
+        services, team_id=form.get("team_id"), form=form.pop("role_change", None)
+    )
+    form["people"] = links.with_role_holders(  # the holders of the roles chosen are asked
+        services, user_id=user_id, people=form.get("people", ()), chosen=form.get("roles", ())
+    )
     known = {u: config.name_of(u) for u in form.get("people", ()) if config.teams_with(u)}
     accounts = slack_users.look_up(client, form.get("people", ()), known=known)
-    draft = checks.check_proposal(
-        config=config, user_id=user_id, accounts=accounts, now=services.now(), **form
-    )
+    try:
+        draft = checks.check_proposal(
+            config=config, user_id=user_id, accounts=accounts, now=services.now(), **form
+        )
+    except InvalidInputError as error:  # every field at fault at once, the role's too
+        raise InvalidInputError(error.field_errors | role_errors) from None
+    if role_errors:
+        raise InvalidInputError(role_errors)
+    draft = replace(draft, role_change=role_change)
     with services.session() as session:
         return service.create_proposal(
             session,
@@ -122,6 +130,16 @@ def submit_proposal(
             now=services.now(),
             request_key=view_id,
         )
+
+
+def proposal_modal_role_part(
+    services: Services, *, user_id: str, view: dict[str, Any], kind: str | None
+) -> dict[str, Any]:
+    """The proposal modal showing the fields of the role change chosen (``kind``: create,
+    change, assign, remove, or none), the proposer's teams' roles to choose from."""
+    teams = checks.proposer_teams(services.config, user_id)
+    options = links.role_options(services, teams=teams)
+    return with_role_change(services.renderer, view, kind=kind, roles=options)
 
 
 def announce_proposal(services: Services, client: WebClient, *, proposal: Proposal) -> None:
@@ -233,6 +251,7 @@ def submit_decision(
             draft=draft,
             now=now,
             request_key=view_id,
+            team=services.config.find_team(proposal.team_id),
         )
 
 
@@ -248,6 +267,9 @@ def announce_closed(services: Services, client: WebClient, *, closed: service.Cl
     else:
         note = build_note(renderer, "thread_decided", proposal=proposal, decision=decision)
         delivery.post_in_thread(client, proposal, note)
+        if closed.role_change is not None:  # what it did to a role, or why it could not
+            note = build_note(renderer, "thread_role_change", outcome=closed.role_change)
+            delivery.post_in_thread(client, proposal, note)
     ended = build_note(renderer, "ask_closed", proposal=proposal)
     delivery.update_dms(client, closed.waiting_dms, {"advice": ended, "round": ended})
     if decision is None:

@@ -99,6 +99,16 @@ class RoleChangeResult:
 
 
 @dataclass(frozen=True)
+class RoleDecision:
+    """The adopted decision that last changed a role (``retrobot roles`` shows it)."""
+
+    decision_id: int
+    kind: str
+    changed_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class TurnPlan:
     """Who holds a rotating role (or the facilitator role) at one meeting, as decided now."""
 

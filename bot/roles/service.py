@@ -23,9 +23,10 @@ from bot.roles.model import (
     ChangeKind,
     RoleChangeRequest,
     RoleChangeResult,
+    RoleDecision,
     RoleInfo,
 )
-from storage.models import Role, RoleChange, RoleChangeKind, RoleHolder
+from storage.models import Decision, Role, RoleChange, RoleChangeKind, RoleHolder
 
 # --- Seeding from app.yaml, once per team ------------------------------------------------------
 
@@ -173,6 +174,24 @@ def role_history(session: Session, *, team_id: str) -> list[tuple[str, RoleChang
         .order_by(col(RoleChange.changed_at), col(RoleChange.id))
     )
     return [(key, change) for key, change in rows]
+
+
+def last_decisions(session: Session, *, team_id: str) -> dict[str, RoleDecision]:
+    """For each of the team's roles a decision changed, the latest such decision, by role id."""
+    rows = session.exec(
+        select(Role.key, RoleChange.kind, RoleChange.decision_id, RoleChange.changed_at)
+        .join(Role, col(Role.id) == col(RoleChange.role_id))
+        .where(RoleChange.team_id == team_id, col(RoleChange.decision_id).is_not(None))
+        .order_by(col(RoleChange.changed_at), col(RoleChange.id))
+    ).all()
+    ids = [decision_id for _, _, decision_id, _ in rows if decision_id is not None]
+    texts = dict(
+        session.exec(select(Decision.id, Decision.text).where(col(Decision.id).in_(ids))).all()
+    )
+    return {
+        key: RoleDecision(decision_id or 0, kind.value, changed_at, texts.get(decision_id, ""))
+        for key, kind, decision_id, changed_at in rows
+    }
 
 
 def role_concentration(

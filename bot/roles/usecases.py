@@ -19,7 +19,14 @@ from bot.core.config import TeamConfig
 from bot.core.errors import InvalidInputError
 from bot.roles import delivery, rotation
 from bot.roles import service as roles
-from bot.roles.model import NAME_LIMIT, RoleChangeRequest, RoleChangeResult, RoleInfo, TurnPlan
+from bot.roles.model import (
+    NAME_LIMIT,
+    RoleChangeRequest,
+    RoleChangeResult,
+    RoleDecision,
+    RoleInfo,
+    TurnPlan,
+)
 from bot.roles.views import (
     TeamRoles,
     build_person_roles_message,
@@ -126,6 +133,13 @@ def team_roles(services: Services, *, team_id: str) -> list[RoleInfo]:
     """One team's roles (``retrobot roles --team ID``)."""
     team = services.config.team(team_id)
     return teams_roles(services, teams=[team])[0].roles  # type: ignore[return-value]
+
+
+def role_decisions(services: Services, *, team_id: str) -> dict[str, RoleDecision]:
+    """The decision that last changed each of the team's roles, by role id (the seed and the
+    rotations are no decision: a role only they changed is not listed)."""
+    with services.session() as session:
+        return roles.last_decisions(session, team_id=team_id)
 
 
 # --- The tension modal -------------------------------------------------------------------------

@@ -5,9 +5,11 @@ proposal". Each acks first; a refusal or a stale click is told to the clicker on
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.core import ids
 from bot.core.errors import RetrobotError
@@ -16,6 +18,8 @@ from bot.decisions.model import Clicked, RoundAnswer, parse_button_value
 from bot.services import Services
 from handlers.actions.triage import tell
 from handlers.events.app_home import publish_home
+
+logger = logging.getLogger(__name__)
 
 
 def _clicked(action: dict) -> Clicked:
@@ -208,6 +212,23 @@ def handle_home_propose(
     )
 
 
+def handle_role_kind(
+    ack: Any, body: dict, action: dict, client: WebClient, services: Services
+) -> None:
+    """ "Does this proposal change a role?" chosen: the modal shows that kind's fields (what
+    was typed stays). A view changed meanwhile (its hash) is left as it is."""
+    ack()
+    view, option = body.get("view") or {}, action.get("selected_option")
+    chosen = option.get("value") if isinstance(option, dict) else None
+    try:
+        updated = decisions.proposal_modal_role_part(
+            services, user_id=body["user"]["id"], view=view, kind=chosen
+        )
+        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=updated)
+    except (RetrobotError, SlackApiError):
+        logger.exception("The proposal modal's role part was not shown")
+
+
 def register(app: Any) -> None:
     """Register deciding's buttons."""
     app.action(ids.PROPOSAL_AMEND)(handle_proposal_amend)
@@ -222,3 +243,4 @@ def register(app: Any) -> None:
     app.action(ids.OBJECTION_WITHDRAW)(handle_objection_withdraw)
     app.action(ids.DRAFT_PROPOSAL)(handle_draft_proposal)
     app.action(ids.HOME_PROPOSE)(handle_home_propose)
+    app.action(ids.PROPOSAL_ROLE_KIND_ACTION)(handle_role_kind)

@@ -16,6 +16,7 @@ from bot.core import ids
 from bot.core.errors import InvalidInputError, RetrobotError
 from bot.decisions import usecases as decisions
 from bot.decisions.model import Clicked, RoundAnswer
+from bot.decisions.role_change import RoleChangeForm
 from bot.services import Services
 from handlers.events.app_home import publish_home
 from handlers.state import (
@@ -81,7 +82,30 @@ def _proposal_form(view: dict) -> dict[str, Any]:
         if isinstance(metadata.get("permalink"), str)
         else None,
         "tension_id": tension_id if isinstance(tension_id, int) else None,
+        "role_change": _role_change_form(values),
     }
+
+
+def _role_change_form(values: dict) -> RoleChangeForm:
+    """The modal's "This proposal changes a role" part (fields it does not show read empty)."""
+    return RoleChangeForm(
+        kind=selected_value(values, ids.PROPOSAL_ROLE_KIND_BLOCK, ids.PROPOSAL_ROLE_KIND_ACTION),
+        role=selected_value(values, ids.ROLE_CHANGE_ROLE_BLOCK, ids.ROLE_CHANGE_ROLE_ACTION),
+        name=text_value(values, ids.ROLE_CHANGE_NAME_BLOCK, ids.ROLE_CHANGE_NAME_ACTION),
+        purpose=text_value(values, ids.ROLE_CHANGE_PURPOSE_BLOCK, ids.ROLE_CHANGE_PURPOSE_ACTION),
+        accountabilities=text_value(
+            values, ids.ROLE_CHANGE_DUTIES_BLOCK, ids.ROLE_CHANGE_DUTIES_ACTION
+        ),
+        expertise=text_value(
+            values, ids.ROLE_CHANGE_EXPERTISE_BLOCK, ids.ROLE_CHANGE_EXPERTISE_ACTION
+        ),
+        holders=tuple(
+            selected_users(values, ids.ROLE_CHANGE_HOLDERS_BLOCK, ids.ROLE_CHANGE_HOLDERS_ACTION)
+        ),
+        rotation=selected_value(
+            values, ids.ROLE_CHANGE_ROTATION_BLOCK, ids.ROLE_CHANGE_ROTATION_ACTION
+        ),
+    )
 
 
 def handle_proposal_submission(

@@ -414,6 +414,7 @@ def latency_rounds(options: argparse.Namespace, watch: protocol.LoadWatch) -> di
                 rounds = []
                 for number in range(1, options.runs + 1):
                     watch.read(f"before /decisions round {number}")
+                    cpu = workers_cpu(server.pid)
                     outcome = offer(
                         url,
                         harness.SIGNING_SECRET,
@@ -424,13 +425,22 @@ def latency_rounds(options: argparse.Namespace, watch: protocol.LoadWatch) -> di
                         processes=1,
                         connections=options.connections,
                     )
-                    rounds.append(_latencies(outcome))
+                    time.sleep(0.5)  # the last answers' work
+                    used = (workers_cpu(server.pid) - cpu) * 1000
+                    rounds.append(
+                        _latencies(outcome) | {"cpu_ms": used / max(len(outcome.samples), 1)}
+                    )
                     print(f"  /decisions round {number}: {rounds[-1]}", flush=True)
                 server.check_running()
             finally:
                 for one in reversed(children):
                     one.stop()
     return {"rounds": rounds, "shown": shown, "database_url": database_url}
+
+
+def workers_cpu(master: int) -> float:
+    """CPU seconds used so far by a gunicorn master's serving workers (bench/ack_bench.py's)."""
+    return sum(harness.cpu_seconds(pid) for pid in harness.gunicorn_workers(master))
 
 
 def _latencies(outcome: Any) -> dict[str, Any]:
@@ -467,12 +477,14 @@ def describe_latency(options: argparse.Namespace, found: dict[str, Any]) -> list
         f"- Load: `/decisions` from the team's members at {options.latency_rate:g} requests/s, "
         f"open loop, {options.seconds:g} s a round after {options.warmup:g} s of warm-up, "
         f"{len(rounds)} rounds; the words in turn: none, “handover” (1 decision in 8), "
-        "“minibus” (1 in 97), “rota visits”.",
+        "“minibus” (1 in 97), “rota visits” (none holds both: the whole log is read).",
         f"- p99 (ack and the answer read): {spread(p99s, '.1f')} ms (target under "
         f"{TARGET_P99_MS:.0f} ms: {'met' if met else 'NOT met'}); p50 "
         f"{spread([r['p50'] for r in rounds], '.1f')} ms; slowest "
         f"{spread([r['max'] for r in rounds], '.0f')} ms.",
         f"- p99 by words: {words}.",
+        f"- The serving workers' CPU per request: {spread([r['cpu_ms'] for r in rounds], '.1f')} "
+        "ms (from /proc; the machine's other load disturbs it least).",
         f"- Answered {sum(r['answered'] for r in rounds):,}, failed "
         f"{sum(r['failed'] for r in rounds)}; each answer lists the ten newest matching "
         "decisions, checked before the rounds.",

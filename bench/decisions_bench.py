@@ -138,6 +138,7 @@ def child(options: argparse.Namespace) -> int:
     with services.session() as session:
         proposal = service.proposal_by_id(session, options.proposal)
         session.expunge_all()
+    warm_up(services, proposal)
     print("SENDING", flush=True)
     cpu, wall = cpu_seconds(), time.monotonic()
     if options.resume:
@@ -152,6 +153,18 @@ def child(options: argparse.Namespace) -> int:
     services.engine.dispose()
     print(json.dumps(figures), flush=True)
     return 0
+
+
+def warm_up(services: Any, proposal: Any) -> None:
+    """Build the channel message and an ask once, unsent, as a serving process has long done
+    by the time a proposal comes: its templates compiled, its database connection open."""
+    from bot.decisions import delivery
+    from bot.decisions.views import build_advice_ask
+
+    delivery.card_payload(services, proposal)
+    build_advice_ask(
+        services.renderer, proposal=proposal, team=services.config.team(proposal.team_id)
+    )
 
 
 # --- the fan-out: the parent ---------------------------------------------------------------
@@ -589,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     watch.read("at the end")
     lines += [
         "",
-        *(f"- {line}" for line in harness.machine_lines(database_url)),
+        *(f"- {line}" for line in harness.machine_lines(options.database_url or database_url)),
         f"- {watch.summary()}",
     ]
     print("\n".join(lines), flush=True)

@@ -242,18 +242,30 @@ def send_asks(
     chosen = pace or pacing.PACE
     client = paced_client(services.client, chosen)
     for kind in ("advice", "round"):
-        after = 0
-        while True:
-            with services.session() as session:
-                batch = asks.due_asks(
-                    session, kind=kind, now=now, proposal_id=proposal_id, after_id=after
-                )
-            if not batch:
-                break
-            after = batch[-1].row_id
-            ready = _on_shift(services, payloads, batch, report, now)  # shifts
-            _send_batch(services, client, chosen, payloads, ready, report, now)
+        due = _all_due(services, kind=kind, now=now, proposal_id=proposal_id)
+        if due:
+            _send_batch(services, client, chosen, payloads, due, report, now)
     return report
+
+
+def _all_due(
+    services: Services, *, kind: asks.AskKind, now: datetime, proposal_id: int | None
+) -> list[DueAsk]:
+    """Every ask of this kind still to send, read a page at a time: one queue for the senders,
+    so they never wait between pages."""
+    due: list[DueAsk] = []
+    while True:
+        with services.session() as session:
+            page = asks.due_asks(
+                session,
+                kind=kind,
+                now=now,
+                proposal_id=proposal_id,
+                after_id=due[-1].row_id if due else 0,
+            )
+        if not page:
+            return due
+        due += page
 
 
 def _send_batch(
@@ -265,8 +277,10 @@ def _send_batch(
     report: SendReport,
     now: datetime,
 ) -> None:
-    """Claim, post and record these asks through the outbox (bot.slack.outbox)."""
+    """Claim, post and record these asks through the outbox (bot.slack.outbox), past the
+    shift gate: only those on shift and not in do-not-disturb now are claimed (bot/shifts)."""
     prepared: dict[DueAsk, tuple[dict[str, Any], int]] = {}
+    gate = _shift_gate(services, payloads, ready, now)
 
     def claim(rows: Sequence[DueAsk]) -> list[DueAsk]:
         with services.session() as session:
@@ -305,8 +319,13 @@ def _send_batch(
         with services.session() as session:
             asks.record_asks(session, _outcomes(sent, report), now=now)
 
-    batch = outbox.Batch(claim=claim, send=send, record=record, recipient=lambda a: a.user_id)
+    batch = outbox.Batch(
+        claim=gate.wrap(claim), send=send, record=record, recipient=lambda a: a.user_id
+    )
     outbox.send_all(ready, batch)
+    shifted = gate.finish()
+    report.waiting.update(shifted.waiting)
+    report.off_shift += shifted.off_shift
 
 
 def _outcomes(sent: Sequence[outbox.Sent[DueAsk]], report: SendReport) -> list[asks.AskOutcome]:
@@ -389,12 +408,13 @@ def _deadline(services: Services, proposal: Proposal) -> datetime:
     )
 
 
-def _on_shift(
-    services: Services, payloads: _Payloads, batch: list[DueAsk], report: SendReport, now: datetime
-) -> list[DueAsk]:
-    """The asks whose person is on shift and not in do-not-disturb now; the others wait for
-    their next working time (in shift_hold), or are marked off shift when it comes after the
-    proposal's date. An ask in doubt is never held: it may have arrived."""
+def _shift_gate(
+    services: Services, payloads: _Payloads, due: list[DueAsk], now: datetime
+) -> ShiftGate[DueAsk]:
+    """The gate the asks pass just before they are claimed: those whose person is on shift and
+    not in do-not-disturb now go; the others wait for their next working time (in shift_hold),
+    or are marked off shift when it comes after the proposal's date. An ask in doubt is never
+    held: it may have arrived."""
 
     def describe(ask: DueAsk) -> ScheduledDm:
         proposal = payloads.proposal(ask.proposal_id)
@@ -403,14 +423,9 @@ def _on_shift(
             ask.kind, ask.row_id, ask.user_id, deadline, proposal.team_id, in_doubt=ask.in_doubt
         )
 
-    gate = ShiftGate(
-        services, batch, describe=describe, now=now, what="proposals' asks", mark=shifts.skip_asks
+    return ShiftGate(
+        services, due, describe=describe, now=now, what="proposals' asks", mark=shifts.skip_asks
     )
-    ready = gate.admit(batch)
-    shifted = gate.finish()
-    report.waiting.update(shifted.waiting)
-    report.off_shift += shifted.off_shift
-    return ready
 
 
 def _reminders_on_shift(

@@ -289,13 +289,19 @@ def as_csv(entries: Iterable[LogEntry]) -> Iterator[str]:
 # --- finding decisions by words -----------------------------------------------------------------
 
 
-def _holds(column: Any, needle: str, *, sqlite: bool) -> Any:
-    """``column`` holds ``needle`` (lower case), whatever the case. SQLite's LIKE already
-    ignores the case of ASCII letters, and its lower() knows no others, so the column is
-    compared as it is: half the work of a search through the whole log. Elsewhere ILIKE."""
+SEARCHED = (Decision.text, Proposal.text, Proposal.why, Decision.shaped_by)
+
+
+def _holds(needle: str, *, sqlite: bool) -> Any:
+    """A decision's words hold ``needle`` (lower case, no space), whatever the case.
+
+    SQLite's LIKE already ignores the case of ASCII letters, and its lower() knows no others,
+    so each column is compared as it is. PostgreSQL reads the four columns joined by spaces
+    with one ILIKE: a search through the whole log takes half the time of four."""
     if sqlite:
-        return col(column).contains(needle, autoescape=True)
-    return col(column).icontains(needle, autoescape=True)
+        return or_(*(col(column).contains(needle, autoescape=True) for column in SEARCHED))
+    joined = func.concat_ws(" ", *(col(column) for column in SEARCHED))
+    return joined.icontains(needle, autoescape=True)
 
 
 @dataclass(frozen=True)
@@ -320,14 +326,7 @@ def search(
     sqlite = session.get_bind().dialect.name == "sqlite"
     for word in normalise_input(words)[:SEARCH_WORDS_LIMIT].split()[:8]:
         needle = word.lower()
-        statement = statement.where(
-            or_(
-                *(
-                    _holds(column, needle, sqlite=sqlite)
-                    for column in (Decision.text, Proposal.text, Proposal.why, Decision.shaped_by)
-                )
-            )
-        )
+        statement = statement.where(_holds(needle, sqlite=sqlite))
     rows = session.exec(
         statement.order_by(col(Decision.decided_at).desc(), col(Decision.id).desc()).limit(limit)
     ).all()

@@ -59,7 +59,7 @@ def tension_requests(
     for number, (team, user_id) in enumerate(people(teams, count)):
         text = TENSIONS[number % len(TENSIONS)]
         if number % 2 == 0:
-            built.append(Request(COMMAND, _command_body(fake, team, user_id, text)))
+            built.append(Request(COMMAND, command_body(fake, team, user_id, text)))
             continue
         view = build_tension_modal(renderer, teams=config.teams_of(user_id), team_id=team.id)
         view.update(id=VIEW_ID_MARK.decode(), hash="1700000000.bench", team_id=fake.team_id)
@@ -107,7 +107,14 @@ def home_opened_requests(teams: Sequence[GeneratedTeam], *, count: int = 200) ->
     return built
 
 
-def _command_body(fake: FakeSlack, team: GeneratedTeam, user_id: str, text: str) -> bytes:
+def command_body(
+    fake: FakeSlack,
+    team: GeneratedTeam,
+    user_id: str,
+    text: str,
+    command: str = ids.TENSION_COMMAND,
+) -> bytes:
+    """A slash command's body as Slack sends it, typed by ``user_id`` in ``team``'s channel."""
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": fake.team_id,
@@ -116,7 +123,7 @@ def _command_body(fake: FakeSlack, team: GeneratedTeam, user_id: str, text: str)
         "channel_name": team.id,
         "user_id": user_id,
         "user_name": user_id.lower(),
-        "command": ids.TENSION_COMMAND,
+        "command": command,
         "text": text,
         "api_app_id": fake.app_id,
         "is_enterprise_install": "false",

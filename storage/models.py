@@ -569,9 +569,13 @@ class Decision(SQLModel, table=True):
     decided by consent (integrated decision-making)."""
 
     __tablename__ = "decision"
+    # `/decisions` reads a team's newest first: this index gives them in order, ten at a time,
+    # however long the log (a sort of the whole team's log otherwise).
+    __table_args__ = (Index("ix_decision_team_id_decided_at", "team_id", "decided_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(foreign_key="team.id", index=True)
+    # Indexed through ix_decision_team_id_decided_at, whose first column it is.
+    team_id: str = Field(foreign_key="team.id")
     proposal_id: int = Field(foreign_key="proposal.id", unique=True)
     kind: DecisionKind = Field(default=DecisionKind.EXPECTATION, sa_type=StrEnumType(DecisionKind))
     # The role a role decision creates, changes, assigns or removes (the roles capability).

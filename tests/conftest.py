@@ -214,6 +214,15 @@ def fast_dnd_reads(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def fast_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack's pace for the app's DMs (bot.slack.pacing) without its real five a second: the
+    pace has its own tests, and proposals asking a team or 500 people would otherwise wait."""
+    from bot.slack import pacing
+
+    monkeypatch.setattr(pacing, "PACE", pacing.Pace(10_000, 1_000))
+
+
+@pytest.fixture
 def config() -> AppConfig:
     """The test organisation's app.yaml."""
     return parse_config(TEST_APP_YAML, source="test-app.yaml")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, select, update
 
 from bot.core.config import AppConfig
@@ -122,33 +122,65 @@ def claim(session: Session, batch: Sequence[DueAsk], *, now: datetime) -> list[D
     return got
 
 
-def record_sent(
-    session: Session, ask: DueAsk, *, channel: str | None, ts: str | None, now: datetime
-) -> None:
-    """The DM went out: remember where, so it can be changed in place later."""
-    model = MODELS[ask.kind]
-    session.exec(
-        update(model)
-        .where(col(model.id) == ask.row_id, col(model.status) == AskStatus.SENDING)
-        .values(status=AskStatus.SENT, dm_channel=channel, dm_ts=ts, sent_at=now, error=None)
-    )
+@dataclass(frozen=True)
+class AskOutcome:
+    """What Slack said to one claimed ask: where it went, or its error (None: sent)."""
+
+    ask: DueAsk
+    channel: str | None = None
+    ts: str | None = None
+    error: str | None = None
+
+
+def record_asks(session: Session, outcomes: Sequence[AskOutcome], *, now: datetime) -> None:
+    """Write what Slack said to claimed asks, one statement per table and kind: a DM that went
+    out is remembered where it is (to change it in place later); one Slack refused for good is
+    recorded ("could not reach"), never retried. Only rows still claimed change."""
+    for kind, model in MODELS.items():
+        table = model.__table__  # type: ignore[attr-defined]
+        still_sending = table.c.status == AskStatus.SENDING.value
+        mine = [o for o in outcomes if o.ask.kind == kind]
+        sent = [
+            {"rid": o.ask.row_id, "channel_": o.channel, "ts_": o.ts}
+            for o in mine
+            if o.error is None
+        ]
+        failed = [{"rid": o.ask.row_id, "error_": o.error} for o in mine if o.error is not None]
+        if sent:
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("rid"), still_sending)
+                .values(
+                    status=AskStatus.SENT.value,
+                    dm_channel=bindparam("channel_"),
+                    dm_ts=bindparam("ts_"),
+                    sent_at=now,
+                    error=None,
+                ),
+                sent,
+            )
+        if failed:
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("rid"), still_sending)
+                .values(status=AskStatus.FAILED.value, error=bindparam("error_")),
+                failed,
+            )
     session.commit()
 
 
-def record_failed(session: Session, ask: DueAsk, *, error: str) -> None:
-    """Slack refused the DM for good: recorded on the ask ("could not reach"), never retried."""
-    model = MODELS[ask.kind]
-    session.exec(
-        update(model)
-        .where(col(model.id) == ask.row_id, col(model.status) == AskStatus.SENDING)
-        .values(status=AskStatus.FAILED, error=error)
-    )
-    session.commit()
-
-
-def ask_row(session: Session, ask: DueAsk) -> Advice | Objection | None:
-    """The row an ask stands for, as it is now."""
-    return session.get(MODELS[ask.kind], ask.row_id, populate_existing=True)
+def ask_rows(
+    session: Session, claimed: Sequence[DueAsk]
+) -> dict[tuple[str, int], Advice | Objection]:
+    """The rows these asks stand for, as they are now, read in one statement per table."""
+    found: dict[tuple[str, int], Advice | Objection] = {}
+    for kind, model in MODELS.items():
+        wanted = [d.row_id for d in claimed if d.kind == kind]
+        if wanted:
+            for row in session.exec(select(model).where(col(model.id).in_(wanted))):
+                found[(kind, row.id or 0)] = row
+    session.expunge_all()
+    return found
 
 
 def failed_people(session: Session, proposal_id: int) -> list[str]:

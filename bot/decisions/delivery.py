@@ -12,6 +12,7 @@ their row — the proposal shows "could not reach 1" — and the rest go on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,9 @@ from bot.services import Services
 from bot.shifts import service as shifts
 from bot.shifts.gate import ScheduledDm, ShiftGate
 from bot.slack import client as slack
+from bot.slack import outbox, pacing
+from bot.slack.outbox import Envelope
+from bot.slack.pacing import Pace, paced_client
 from storage.models import Advice, Objection, Proposal
 
 logger = logging.getLogger(__name__)
@@ -219,89 +223,127 @@ class _Payloads:
         )
 
 
-def _ask_metadata(ask: DueAsk, version: int) -> dict[str, Any]:
-    return {
-        "event_type": ASK_METADATA_TYPE,
-        "event_payload": {"kind": ask.kind, "row_id": ask.row_id, "version": version},
-    }
+def ask_envelope(ask: DueAsk, version: int) -> Envelope:
+    """What marks an ask's DM as this row's and version's, for finding it again."""
+    return Envelope(ASK_METADATA_TYPE, {"kind": ask.kind, "row_id": ask.row_id, "version": version})
 
 
-def _post_ask(
-    client: WebClient, ask: DueAsk, payload: dict[str, Any], version: int
-) -> slack.Delivery:
-    """Post one ask's DM, after looking for it in the person's DM when it is in doubt."""
-    metadata = _ask_metadata(ask, version)
-    if ask.in_doubt:
-        try:
-            opened = client.conversations_open(users=ask.user_id)
-            channel = (opened.get("channel") or {}).get("id")
-            if channel:
-                ts = _find_in(client, channel, ASK_METADATA_TYPE, metadata["event_payload"])
-                if ts is not None:
-                    return slack.Delivery(recipient=ask.user_id, channel=channel, ts=ts)
-        except SlackApiError:
-            logger.warning("Could not check whether %s got their ask; left in doubt", ask.user_id)
-            return slack.Delivery(recipient=ask.user_id, error=slack.TIMEOUT)
-    return slack.post(client, ask.user_id, payload, metadata=metadata)
+def send_asks(
+    services: Services, *, now: datetime, proposal_id: int | None = None, pace: Pace | None = None
+) -> SendReport:
+    """DM everyone still to be asked (one proposal's people, or every open proposal's), from
+    the shared sender pool at Slack's pace (bot.slack.pacing).
 
-
-def send_asks(services: Services, *, now: datetime, proposal_id: int | None = None) -> SendReport:
-    """DM everyone still to be asked (one proposal's people, or every open proposal's).
-
-    Safe from any number of processes at once: each DM is claimed before it is posted.
+    Safe from any number of processes at once, and after a crash: each DM is claimed just ahead
+    of the senders, and one whose claim was left in doubt is looked for before it is posted.
     """
     report = SendReport()
     payloads = _Payloads(services)
-    client = services.client
+    chosen = pace or pacing.PACE
+    client = paced_client(services.client, chosen)
     for kind in ("advice", "round"):
-        after = 0
-        while True:
-            with services.session() as session:
-                batch = asks.due_asks(
-                    session, kind=kind, now=now, proposal_id=proposal_id, after_id=after
-                )
-            if not batch:
-                break
-            after = batch[-1].row_id
-            ready = _on_shift(services, payloads, batch, report, now)  # shifts
-            with services.session() as session:
-                claimed = asks.claim(session, ready, now=now)
-            for ask in claimed:
-                _send_one(services, client, payloads, ask, report, now)
+        due = _all_due(services, kind=kind, now=now, proposal_id=proposal_id)
+        if due:
+            _send_batch(services, client, chosen, payloads, due, report, now)
     return report
 
 
-def _send_one(
+def _all_due(
+    services: Services, *, kind: asks.AskKind, now: datetime, proposal_id: int | None
+) -> list[DueAsk]:
+    """Every ask of this kind still to send, read a page at a time: one queue for the senders,
+    so they never wait between pages."""
+    due: list[DueAsk] = []
+    while True:
+        with services.session() as session:
+            page = asks.due_asks(
+                session,
+                kind=kind,
+                now=now,
+                proposal_id=proposal_id,
+                after_id=due[-1].row_id if due else 0,
+            )
+        if not page:
+            return due
+        due += page
+
+
+def _send_batch(
     services: Services,
     client: WebClient,
+    pace: Pace,
     payloads: _Payloads,
-    ask: DueAsk,
+    ready: list[DueAsk],
     report: SendReport,
     now: datetime,
 ) -> None:
-    with services.session() as session:
-        row = asks.ask_row(session, ask)
-        if row is not None:
-            session.expunge(row)
-    if row is None:
-        return
-    proposal = payloads.proposal(ask.proposal_id)
-    try:
-        payload = payloads.for_ask(ask, row)
-        sent = _post_ask(client, ask, payload, proposal.version)
-    except Exception as error:  # a bug, not Slack: record it and go on with the others
-        logger.exception("Asking %s about proposal %s failed", ask.user_id, ask.proposal_id)
-        sent = slack.Delivery(recipient=ask.user_id, error=type(error).__name__)
-    report.proposals.add(ask.proposal_id)
-    with services.session() as session:
-        if sent.ok:
-            asks.record_sent(session, ask, channel=sent.channel, ts=sent.ts, now=now)
+    """Claim, post and record these asks through the outbox (bot.slack.outbox), past the
+    shift gate: only those on shift and not in do-not-disturb now are claimed (bot/shifts)."""
+    prepared: dict[DueAsk, tuple[dict[str, Any], int]] = {}
+    gate = _shift_gate(services, payloads, ready, now)
+
+    def claim(rows: Sequence[DueAsk]) -> list[DueAsk]:
+        with services.session() as session:
+            claimed = asks.claim(session, rows, now=now)
+            found = asks.ask_rows(session, claimed)
+        got = []
+        for ask in claimed:
+            row = found.get((ask.kind, ask.row_id))
+            if row is None:
+                continue
+            try:  # built here, once per variant, so the senders only post
+                prepared[ask] = (
+                    payloads.for_ask(ask, row),
+                    payloads.proposal(ask.proposal_id).version,
+                )
+            except Exception:  # a bug, not Slack: record it and go on with the others
+                logger.exception("Asking %s about proposal %s failed", ask.user_id, ask.proposal_id)
+                prepared[ask] = ({}, 0)
+            got.append(ask)
+        return got
+
+    def send(ask: DueAsk) -> slack.Delivery:
+        payload, version = prepared.pop(ask)
+        if not payload:
+            return slack.Delivery(recipient=ask.user_id, error="error")
+        return outbox.send_once(
+            client,
+            ask.user_id,
+            payload,
+            ask_envelope(ask, version),
+            look_first=ask.in_doubt,
+            pace=pace,
+        )
+
+    def record(sent: Sequence[outbox.Sent[DueAsk]]) -> None:
+        with services.session() as session:
+            asks.record_asks(session, _outcomes(sent, report), now=now)
+
+    batch = outbox.Batch(
+        claim=gate.wrap(claim), send=send, record=record, recipient=lambda a: a.user_id
+    )
+    outbox.send_all(ready, batch)
+    shifted = gate.finish()
+    report.waiting.update(shifted.waiting)
+    report.off_shift += shifted.off_shift
+
+
+def _outcomes(sent: Sequence[outbox.Sent[DueAsk]], report: SendReport) -> list[asks.AskOutcome]:
+    """What to record of what Slack said, counted in the report; a DM Slack could not say had
+    arrived is left claimed (in doubt), to be looked for before it is ever posted again."""
+    outcomes = []
+    for item in sent:
+        ask, result = item.row, item.result
+        report.proposals.add(ask.proposal_id)
+        if result.ok:
             report.reached.append(ask.user_id)
-        elif sent.error == slack.TIMEOUT:
-            pass  # left claimed: in doubt, looked for before it is ever posted again
+            outcomes.append(asks.AskOutcome(ask, result.channel, result.ts))
+        elif result.error == slack.TIMEOUT or (result.error or "").startswith(outbox.IN_DOUBT):
+            continue
         else:
-            asks.record_failed(session, ask, error=sent.error or "error")
-            report.missed[ask.user_id] = sent.error or "error"
+            report.missed[ask.user_id] = result.error or "error"
+            outcomes.append(asks.AskOutcome(ask, error=result.error or "error"))
+    return outcomes
 
 
 def update_dms(
@@ -366,12 +408,13 @@ def _deadline(services: Services, proposal: Proposal) -> datetime:
     )
 
 
-def _on_shift(
-    services: Services, payloads: _Payloads, batch: list[DueAsk], report: SendReport, now: datetime
-) -> list[DueAsk]:
-    """The asks whose person is on shift and not in do-not-disturb now; the others wait for
-    their next working time (in shift_hold), or are marked off shift when it comes after the
-    proposal's date. An ask in doubt is never held: it may have arrived."""
+def _shift_gate(
+    services: Services, payloads: _Payloads, due: list[DueAsk], now: datetime
+) -> ShiftGate[DueAsk]:
+    """The gate the asks pass just before they are claimed: those whose person is on shift and
+    not in do-not-disturb now go; the others wait for their next working time (in shift_hold),
+    or are marked off shift when it comes after the proposal's date. An ask in doubt is never
+    held: it may have arrived."""
 
     def describe(ask: DueAsk) -> ScheduledDm:
         proposal = payloads.proposal(ask.proposal_id)
@@ -380,14 +423,9 @@ def _on_shift(
             ask.kind, ask.row_id, ask.user_id, deadline, proposal.team_id, in_doubt=ask.in_doubt
         )
 
-    gate = ShiftGate(
-        services, batch, describe=describe, now=now, what="proposals' asks", mark=shifts.skip_asks
+    return ShiftGate(
+        services, due, describe=describe, now=now, what="proposals' asks", mark=shifts.skip_asks
     )
-    ready = gate.admit(batch)
-    shifted = gate.finish()
-    report.waiting.update(shifted.waiting)
-    report.off_shift += shifted.off_shift
-    return ready
 
 
 def _reminders_on_shift(

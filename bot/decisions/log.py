@@ -294,6 +294,21 @@ def as_csv(entries: Iterable[LogEntry]) -> Iterator[str]:
 # --- finding decisions by words -----------------------------------------------------------------
 
 
+SEARCHED = (Decision.text, Proposal.text, Proposal.why, Decision.shaped_by)
+
+
+def _holds(needle: str, *, sqlite: bool) -> Any:
+    """A decision's words hold ``needle`` (lower case, no space), whatever the case.
+
+    SQLite's LIKE already ignores the case of ASCII letters, and its lower() knows no others,
+    so each column is compared as it is. PostgreSQL reads the four columns joined by spaces
+    with one ILIKE: a search through the whole log takes half the time of four."""
+    if sqlite:
+        return or_(*(col(column).contains(needle, autoescape=True) for column in SEARCHED))
+    joined = func.concat_ws(" ", *(col(column) for column in SEARCHED))
+    return joined.icontains(needle, autoescape=True)
+
+
 @dataclass(frozen=True)
 class Found:
     """A decision found by words, with its proposal and how many were asked and answered."""
@@ -313,16 +328,10 @@ def search(
         .join(Proposal, col(Proposal.id) == col(Decision.proposal_id))
         .where(col(Decision.team_id).in_(list(team_ids)))
     )
+    sqlite = session.get_bind().dialect.name == "sqlite"
     for word in normalise_input(words)[:SEARCH_WORDS_LIMIT].split()[:8]:
         needle = word.lower()
-        statement = statement.where(
-            or_(
-                func.lower(col(Decision.text)).contains(needle, autoescape=True),
-                func.lower(col(Proposal.text)).contains(needle, autoescape=True),
-                func.lower(col(Proposal.why)).contains(needle, autoescape=True),
-                func.lower(col(Decision.shaped_by)).contains(needle, autoescape=True),
-            )
-        )
+        statement = statement.where(_holds(needle, sqlite=sqlite))
     rows = session.exec(
         statement.order_by(col(Decision.decided_at).desc(), col(Decision.id).desc()).limit(limit)
     ).all()

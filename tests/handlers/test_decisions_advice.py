@@ -35,6 +35,8 @@ from tests.handlers.decision_steps import (
     thread,
 )
 
+pytestmark = pytest.mark.usefixtures("fast_pace")  # Slack's pace, not its real wait
+
 
 @pytest.fixture(autouse=True)
 def settle(slack: SlackSender, fake_slack: FakeSlack) -> Iterator[None]:

@@ -37,6 +37,8 @@ from tests.handlers.decision_steps import (
     thread,
 )
 
+pytestmark = pytest.mark.usefixtures("fast_pace")  # Slack's pace, not its real wait
+
 MEMBERS = (BEN, CARA, DEV, SHARED)
 
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.cli import main
 from bot.data.export import export_team, team_scopes
@@ -19,7 +23,14 @@ from bot.decisions.model import AmendmentDraft, DecisionDraft
 from bot.services import Services
 from bot.slack.users import Account, AccountKind
 from storage.db import make_engine, migrate, session_factory
-from storage.models import ProposalMethod, RoundAnswer
+from storage.models import (
+    Advice,
+    Decision,
+    Proposal,
+    ProposalMethod,
+    ProposalStatus,
+    RoundAnswer,
+)
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, SAM, SHARED, TEST_APP_YAML
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -302,3 +313,106 @@ def test_the_counts_the_summary_and_the_digest_take(services: Services) -> None:
             )
             == DecisionCounts()
         )
+
+
+def add_logged_decisions(services: Services, first: int, last: int) -> None:
+    """Decisions ``first``..``last`` of North, one a day from 2025 on, every 7th about the hoist."""
+    start = datetime(2025, 1, 1, 9, tzinfo=UTC)
+    with services.session() as session:
+        for n in range(first, last + 1):
+            at = start + timedelta(days=n)
+            topic = "hoist" if n % 7 == 0 else "rota"
+            proposal = Proposal(
+                team_id="north",
+                proposer=ANA,
+                text=f"Proposal {n} on the {topic}",
+                why="",
+                method=ProposalMethod.ADVICE,
+                status=ProposalStatus.ADOPTED,
+                decide_by=at.date(),
+                created_at=at,
+                updated_at=at,
+            )
+            session.add(proposal)
+            session.flush()
+            session.add(Advice(proposal_id=proposal.id or 0, user_id=BEN))
+            session.add(
+                Decision(
+                    team_id="north",
+                    proposal_id=proposal.id or 0,
+                    method=ProposalMethod.ADVICE,
+                    text=f"Decision {n}: the {topic} plan",
+                    shaped_by="",
+                    decided_by=ANA,
+                    decided_at=at,
+                )
+            )
+        session.commit()
+
+
+@contextmanager
+def statements(services: Services) -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(services.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(services.engine, "before_cursor_execute", record)
+
+
+def test_finding_decisions_takes_the_same_statements_however_long_the_log(
+    services: Services,
+) -> None:
+    counted: dict[int, list[int]] = {}
+    shown: dict[int, list[str]] = {}
+    for first, last in ((1, 14), (15, 420)):
+        add_logged_decisions(services, first, last)
+        counted[last] = []
+        for words in ("", "HOIST", "nothing like it"):
+            with statements(services) as seen:
+                answer = usecases.search_decisions(services, user_id=BEN, words=words)
+            counted[last].append(len(seen))
+            shown.setdefault(last, []).append(json.dumps(answer))
+        with services.session() as session:
+            newest = log.search(session, team_ids=["north"], words="hoist")
+        assert [f.decision.text for f in newest[:2]] == [
+            f"Decision {last - last % 7}: the hoist plan",
+            f"Decision {last - last % 7 - 7}: the hoist plan",
+        ]
+        assert len(newest) == min(10, last // 7)
+
+    assert counted[14] == counted[420]  # no statement per decision, however long the log
+    assert "Decision 420: the hoist plan" in shown[420][0]  # the newest first
+    assert "Decision 14: the hoist plan" in shown[14][1]
+    assert "No decision matches _nothing like it_" in shown[420][2]
+    assert "the rota plan" not in shown[420][2] and "the hoist plan" not in shown[420][2]
+
+
+def test_a_teams_newest_decisions_are_read_in_order_not_sorted(services: Services) -> None:
+    if services.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan; PostgreSQL's planner chooses by the table's size")
+    add_logged_decisions(services, 1, 30)
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(services.engine, "before_cursor_execute", record)
+    try:
+        with services.session() as session:
+            log.search(session, team_ids=["north"], words="hoist")
+    finally:
+        event.remove(services.engine, "before_cursor_execute", record)
+    statement, parameters = seen[0]
+    with services.engine.connect() as connection:
+        plan = " ".join(
+            str(row[-1])
+            for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        )
+    assert "ix_decision_team_id_decided_at" in plan
+    assert "TEMP B-TREE" not in plan  # the team's whole log is never sorted for ten

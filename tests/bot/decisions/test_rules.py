@@ -25,6 +25,8 @@ from storage.models import (
 )
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, SAM, SHARED, SOUTH_COACH, TEST_APP_YAML
 
+pytestmark = pytest.mark.usefixtures("fast_pace")  # Slack's pace, not its real wait
+
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import Session
 
 from bot.core.config import AppConfig
@@ -26,6 +27,8 @@ from storage.models import (
     RoleHolder,
 )
 from tests.bot.reports.seed import END, NOW, START, Seeded
+
+pytestmark = pytest.mark.usefixtures("fast_pace")  # Slack's pace, not its real wait
 
 DECIDED = datetime(2026, 6, 9, 12, tzinfo=UTC)  # W24
 

@@ -45,6 +45,8 @@ from tests.journeys.tactical_steps import (
     triage_buttons,
 )
 
+pytestmark = pytest.mark.usefixtures("fast_pace")  # Slack's pace, not its real wait
+
 TAKE = "circle:training"
 
 

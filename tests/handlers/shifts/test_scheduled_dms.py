@@ -36,6 +36,8 @@ from tests.handlers.decision_steps import (
 )
 from tests.journeys.steps import open_home
 
+pytestmark = pytest.mark.usefixtures("fast_pace")  # Slack's pace, not its real wait
+
 
 @pytest.fixture(autouse=True)
 def settle(slack: SlackSender, fake_slack: FakeSlack) -> Iterator[None]:

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert
+from sqlalchemy import Connection, bindparam, delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -27,6 +27,7 @@ from bot.roles.model import (
     RoleInfo,
 )
 from storage.models import Role, RoleChange, RoleChangeKind, RoleHolder
+from storage.queries import core
 
 # --- Seeding from app.yaml, once per team ------------------------------------------------------
 
@@ -141,14 +142,16 @@ _ROLES_OF_TEAMS = (
 )
 
 
-def roles_of_teams(session: Session, team_ids: Collection[str]) -> dict[str, list[RoleInfo]]:
+def roles_of_teams(
+    db: Session | Connection, team_ids: Collection[str]
+) -> dict[str, list[RoleInfo]]:
     """Each team's active roles with their holders (longest-standing first), in one query
-    whatever the team count."""
+    whatever the team count (on a session's connection: what it has not flushed is not read)."""
     if not team_ids:
         return {}
     found: dict[str, list[RoleInfo]] = {team_id: [] for team_id in team_ids}
     rows: dict[int, tuple[Any, list[str]]] = {}
-    for row in session.execute(_ROLES_OF_TEAMS, {"team_ids": list(team_ids)}):
+    for row in core(db).execute(_ROLES_OF_TEAMS, {"team_ids": list(team_ids)}):
         if row.id not in rows:
             rows[row.id] = (row, [])
         if row.user_id is not None:

@@ -15,6 +15,7 @@ from bot.core.errors import NotInTeamError, RetrobotError
 from bot.core.logs import keep_typed_text_out_of_logs
 from bot.roles import usecases as roles
 from bot.services import Services
+from bot.slack.acks import answer_on_ack
 from bot.slack.client import make_client
 from bot.slack.signature import VerifySignature
 from storage import claims
@@ -49,6 +50,7 @@ def create_app(
         or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
+    answer_on_ack(app)  # the ack goes out when the listener acks, not at Bolt's next 10 ms poll
     app.use(ProvideServices(services))
     app.error(error_handler(services))
     handlers.register(app)

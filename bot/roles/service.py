@@ -11,7 +11,8 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import Connection, bindparam, delete, func, insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,6 +28,7 @@ from bot.roles.model import (
     RoleInfo,
 )
 from storage.models import Decision, Role, RoleChange, RoleChangeKind, RoleHolder
+from storage.queries import core
 
 # --- Seeding from app.yaml, once per team ------------------------------------------------------
 
@@ -116,21 +118,59 @@ def _info(role: Role, holders: Sequence[str]) -> RoleInfo:
     )
 
 
-def roles_of_teams(session: Session, team_ids: Collection[str]) -> dict[str, list[RoleInfo]]:
-    """Each team's active roles with their holders, in two queries whatever the team count."""
+# The roles of a few teams and their holders, in one statement built once (the tension modal
+# asks on every `/tension`): the ORM's loading and a statement built per call cost several
+# times the query itself.
+_ROLE_TABLE, _HOLDER_TABLE = Role.__table__, RoleHolder.__table__  # type: ignore[attr-defined]
+_ROLES_OF_TEAMS = (
+    sa_select(
+        _ROLE_TABLE.c.id,
+        _ROLE_TABLE.c.team_id,
+        _ROLE_TABLE.c.key,
+        _ROLE_TABLE.c.name,
+        _ROLE_TABLE.c.purpose,
+        _ROLE_TABLE.c.accountabilities,
+        _ROLE_TABLE.c.expertise,
+        _ROLE_TABLE.c.rotation,
+        _HOLDER_TABLE.c.user_id,
+    )
+    .select_from(_ROLE_TABLE.outerjoin(_HOLDER_TABLE, _HOLDER_TABLE.c.role_id == _ROLE_TABLE.c.id))
+    .where(
+        _ROLE_TABLE.c.team_id.in_(bindparam("team_ids", expanding=True)),
+        _ROLE_TABLE.c.active.is_(True),
+    )
+    .order_by(_ROLE_TABLE.c.team_id, _ROLE_TABLE.c.id, _HOLDER_TABLE.c.since, _HOLDER_TABLE.c.id)
+)
+
+
+def roles_of_teams(
+    db: Session | Connection, team_ids: Collection[str]
+) -> dict[str, list[RoleInfo]]:
+    """Each team's active roles with their holders (longest-standing first), in one query
+    whatever the team count (on a session's connection: what it has not flushed is not read)."""
     if not team_ids:
         return {}
-    roles = list(
-        session.exec(
-            select(Role)
-            .where(col(Role.team_id).in_(list(team_ids)), col(Role.active).is_(True))
-            .order_by(col(Role.team_id), col(Role.id))
-        )
-    )
-    holders = holders_of(session, [role.id for role in roles if role.id is not None])
     found: dict[str, list[RoleInfo]] = {team_id: [] for team_id in team_ids}
-    for role in roles:
-        found[role.team_id].append(_info(role, holders.get(role.id or 0, [])))
+    rows: dict[int, tuple[Any, list[str]]] = {}
+    for row in core(db).execute(_ROLES_OF_TEAMS, {"team_ids": list(team_ids)}):
+        if row.id not in rows:
+            rows[row.id] = (row, [])
+        if row.user_id is not None:
+            rows[row.id][1].append(row.user_id)
+    for row, holders in rows.values():  # in the query's order: by team, then as made
+        found[row.team_id].append(
+            RoleInfo(
+                id=row.id,
+                team_id=row.team_id,
+                key=row.key,
+                name=row.name,
+                purpose=row.purpose,
+                accountabilities=tuple(row.accountabilities),
+                expertise=tuple(row.expertise),
+                holders=tuple(holders),
+                rotation=row.rotation,
+            )
+        )
     return found
 
 

@@ -97,10 +97,12 @@ def apply_role_change(
 
 
 def teams_roles(services: Services, *, teams: Sequence[TeamConfig]) -> list[TeamRoles]:
-    """These teams' roles as they stand now."""
+    """These teams' roles as they stand now (one SELECT on a connection of its own: no
+    session, and no transaction around it on PostgreSQL; the tension modal asks on every
+    `/tension`)."""
     ensure_seeded(services)
-    with services.session() as session:
-        found = roles.roles_of_teams(session, [team.id for team in teams])
+    with services.autocommit() as connection:
+        found = roles.roles_of_teams(connection, [team.id for team in teams])
     return [TeamRoles(team.id, team.name, found.get(team.id, [])) for team in teams]
 
 

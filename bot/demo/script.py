@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -670,9 +671,26 @@ class DemoWeek(DemoSteps, RetroScenes):
         folder.mkdir(parents=True, exist_ok=True)
         summary_png = folder / f"summary-{team.id}-{week}.png"
         digest_png = folder / f"coach-digest-{week}.png"
-        summary_png.write_bytes(charts.summary_chart(renderer, summary.figures))
-        digest_png.write_bytes(charts.digest_chart(renderer, [t.figures for t in digest.teams]))
+        summary_png.write_bytes(
+            self.attached(
+                f"{team.id}-{week}.png", lambda: charts.summary_chart(renderer, summary.figures)
+            )
+        )
+        digest_png.write_bytes(
+            self.attached(
+                f"coach-digest-{week}.png",
+                lambda: charts.digest_chart(renderer, [t.figures for t in digest.teams]),
+            )
+        )
         return [summary_png, digest_png, *self.save_retro_charts(folder)]
+
+    def attached(self, filename: str, draw: Callable[[], bytes]) -> bytes:
+        """The chart the app just attached as ``filename`` (the week's summary and digest were
+        sent a moment ago, from the same figures), or drawn when none was."""
+        for upload in reversed(self.fake.files()):
+            if upload.filename == filename:
+                return upload.content
+        return draw()
 
     def transcript(self) -> str:
         """Everything people saw, in order."""

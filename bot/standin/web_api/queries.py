@@ -74,6 +74,16 @@ class Queries(Workspace):
                 if e.kind in ("open", "push") and (user is None or e.user == user)
             ]
 
+    def count_views_opened(self, user: str | None = None) -> int:
+        """How many modals :meth:`views_opened` would return, without copying them (the demo
+        counts before each step and waits for one more)."""
+        with self._lock:
+            return sum(
+                1
+                for e in self._view_log
+                if e.kind in ("open", "push") and (user is None or e.user == user)
+            )
+
     def last_view(self, user: str) -> dict[str, Any] | None:
         """The modal most recently opened, pushed or updated for ``user`` (with its id)."""
         with self._lock:

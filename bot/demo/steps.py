@@ -127,7 +127,7 @@ class DemoSteps:
         opened = self.fake.count_views_opened(user_id)
         send()
         self.fake.wait_for(lambda: self.fake.count_views_opened(user_id) > opened)
-        return self.fake.views_opened(user_id)[opened]
+        return self.fake.views_opened(user_id, since=opened)[0]
 
     def tension_command(self, user_id: str, text: str = "") -> dict[str, Any]:
         """`/tension text` in the team channel; returns the modal it opens."""

@@ -295,6 +295,7 @@ def test_triggers_that_are_not_strict_open_views_for_any_trigger_id() -> None:
         for _ in range(2):
             assert client.views_open(trigger_id=issued, view=modal())["ok"]
         assert len(lenient.views_opened(ANN)) == 2 == lenient.count_views_opened(ANN)
+        assert lenient.views_opened(ANN, since=1) == lenient.views_opened(ANN)[1:]
         assert lenient.count_views_opened() == 4
         # A trigger must still be given.
         assert error_of(client.views_open, trigger_id="", view=modal()) == "invalid_trigger_id"

@@ -109,7 +109,7 @@ class DemoSteps:
         if self.listeners is not None:
             self.listeners.wait_idle()
         else:
-            self.settle()
+            self.fake.wait_quiet()
 
     def send_round(self) -> DeliveryReport:
         """Team north's check-in round, as the scheduler sends it, DMs one after another.

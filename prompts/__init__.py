@@ -170,6 +170,7 @@ class Renderer:
         # rendered once, not on every request that builds a modal.
         self._fixed: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
 
     @staticmethod
     def _environment(compiled: BytecodeCache, finalize: Any, **filters: Any) -> Environment:
@@ -201,12 +202,21 @@ class Renderer:
 
     def _render_macro(self, flavour: str, key: str, context: dict[str, Any]) -> str:
         file, _, macro = key.partition(".")
+        module = self._modules.get((flavour, file)) or self._load(flavour, file)
+        return str(getattr(module, macro)(**context)).strip()
+
+    def _load(self, flavour: str, file: str) -> Any:
+        """Compile and load one template file, one thread at a time for that file only: a
+        render of a template already loaded never waits behind another file compiling (a cold
+        Home tab compiles a dozen, and a modal opened meanwhile has 3 s to use its trigger)."""
         with self._lock:
+            loading = self._loading.setdefault(file, threading.Lock())
+        with loading:
             module = self._modules.get((flavour, file))
             if module is None:
                 module = self._envs[flavour].get_template(f"{file}.j2").make_module()
                 self._modules[(flavour, file)] = module
-        return str(getattr(module, macro)(**context)).strip()
+        return module
 
     def say(self, key: str, /, **context: Any) -> str:
         """Render macro ``key`` (``"file.macro"``) as mrkdwn; whitespace trimmed."""

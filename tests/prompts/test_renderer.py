@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -81,3 +82,21 @@ def test_a_template_compiled_for_one_flavour_renders_the_other_as_its_own() -> N
     assert mrkdwn_first.plain("tension.confirmation_fallback", **words) == plain_first.plain(
         "tension.confirmation_fallback", **words
     )
+
+
+def test_a_template_loads_while_another_file_is_still_compiling() -> None:
+    """A cold Home tab compiles a dozen files; a modal opened meanwhile must not wait for them
+    (its trigger_id lasts 3 s)."""
+    renderer = Renderer()
+    with renderer._lock:
+        compiling = renderer._loading.setdefault("decisions", threading.Lock())
+    done: list[str] = []
+    with compiling:  # as if another thread were compiling decisions.j2 right now
+        worker = threading.Thread(
+            target=lambda: done.append(
+                renderer.say("tension.confirmation_fallback", team_name="North")
+            )
+        )
+        worker.start()
+        worker.join(10)
+    assert done == ["Your tension is recorded for North."]

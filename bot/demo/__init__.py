@@ -12,13 +12,14 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import create_app
-from bot.core.config import load_config
+from bot.core.config import AppConfig, load_config
 from bot.core.settings import Settings
 from bot.demo.cast import DEMO_APP_YAML, PEOPLE
 from bot.demo.clock import DemoClock, demo_mondays
@@ -51,6 +52,16 @@ def _refusal(weeks: int, db_path: Path | None) -> str | None:
     return None
 
 
+@dataclass
+class _Played:
+    """What a played demo leaves: its files, and the database when it is kept."""
+
+    transcript: Path
+    summary: Path
+    report: Path
+    charts: list[Path]
+
+
 def run_demo(
     *,
     db_path: Path | None = None,
@@ -79,10 +90,28 @@ def run_demo(
     config_path = workdir / "app.yaml"
     config_path.write_text(DEMO_APP_YAML, encoding="utf-8")
     config = load_config(config_path)
-    zone = config.team("north").zone
     mondays = demo_mondays(LAST_WEEK, weeks)
-    clock = DemoClock(zone, datetime.combine(mondays[0], dt_time(7), zone).astimezone(UTC))
+    _print_intro(out, mondays)
+    played = _play(config, config_path, database, mondays, seed, out, workdir)
+    kept = keep or db_path is not None
+    if not kept:
+        for leftover in database.parent.glob(database.name + "*"):  # with its -wal and -shm
+            leftover.unlink()
+    files = [
+        ("transcript", played.transcript),
+        ("summary", played.summary),
+        ("report", played.report),
+    ]
+    files += [("chart", chart) for chart in played.charts]
+    if kept:
+        files += [("database", database), ("app.yaml", config_path)]
+    _print_files(out, time.monotonic() - started, files, workdir)
+    return 0
 
+
+def _print_intro(out: TextIO, mondays: list[date]) -> None:
+    """What the demo is about to play, and how."""
+    weeks = len(mondays)
     span = "a week" if weeks == 1 else f"{weeks} weeks"
     last_day = mondays[-1] + timedelta(days=6)
     print(f"retrobot demo — {span} of North Neighbourhood Team, played locally\n", file=out)
@@ -92,6 +121,20 @@ def run_demo(
         f"  that runs {mondays[0]:%-d %B} to {last_day:%-d %B %Y} in seconds.\n",
         file=out,
     )
+
+
+def _play(
+    config: AppConfig,
+    config_path: Path,
+    database: Path,
+    mondays: list[date],
+    seed: int,
+    out: TextIO,
+    workdir: Path,
+) -> _Played:
+    """Start the stand-in and the app over HTTP, play the weeks, write the files."""
+    zone = config.team("north").zone
+    clock = DemoClock(zone, datetime.combine(mondays[0], dt_time(7), zone).astimezone(UTC))
     with FakeSlack() as fake:
         for user_id, name in PEOPLE.items():
             fake.add_user(user_id, name=name)
@@ -112,41 +155,43 @@ def run_demo(
             with LocalServer(make_wsgi_app(app, services)) as server:
                 sender = SlackSender(f"{server.url}/slack/events", DEMO_SIGNING_SECRET, fake)
                 week = DemoWeek(fake, sender, services, random.Random(seed), out, clock, listeners)
-                for index, monday in enumerate(mondays[:-1]):
-                    week.monday = monday
-                    week.play_earlier_week(index)
-                week.monday = mondays[-1]
-                if weeks > 1:
-                    print(
-                        f"\n  The week from {mondays[-1]:%A %-d %B}, in full:", file=out, flush=True
-                    )
-                week.play()
-                closed = week.close_week(show=True)
+                closed = _play_weeks(week, mondays, out)
                 transcript = week.transcript()
-            transcript_path = workdir / "transcript.txt"
-            transcript_path.write_text(transcript, encoding="utf-8")
-            print("\n" + transcript, file=out)
-            print("THE WEEK'S TEAM SUMMARY AND COACH DIGEST\n" + "=" * 40, file=out)
-            summary = io.StringIO()
-            week.out = summary
-            charts = week.print_summaries(workdir, closed)
-            summary_path = workdir / "summary.txt"
-            summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
-            print(summary.getvalue(), file=out, end="")
-            report_path = _write_report(services, workdir, mondays[0], last_day)
+            return _write_files(week, closed, transcript, out, workdir, mondays)
         finally:
             listeners.shutdown()
             services.engine.dispose()
-    kept = keep or db_path is not None
-    if not kept:
-        for leftover in database.parent.glob(database.name + "*"):  # with its -wal and -shm
-            leftover.unlink()
-    files = [("transcript", transcript_path), ("summary", summary_path), ("report", report_path)]
-    files += [("chart", chart) for chart in charts]
-    if kept:
-        files += [("database", database), ("app.yaml", config_path)]
-    _print_files(out, time.monotonic() - started, files, workdir)
-    return 0
+
+
+def _play_weeks(week: DemoWeek, mondays: list[date], out: TextIO) -> str:
+    """The earlier weeks one line each, then the last in full; returns the last week closed."""
+    for index, monday in enumerate(mondays[:-1]):
+        week.monday = monday
+        week.play_earlier_week(index)
+    week.monday = mondays[-1]
+    if len(mondays) > 1:
+        print(f"\n  The week from {mondays[-1]:%A %-d %B}, in full:", file=out, flush=True)
+    week.play()
+    return week.close_week(show=True)
+
+
+def _write_files(
+    week: DemoWeek, closed: str, transcript: str, out: TextIO, workdir: Path, mondays: list[date]
+) -> _Played:
+    """Print and save the transcript, the week's summary and digest, the charts, the report."""
+    transcript_path = workdir / "transcript.txt"
+    transcript_path.write_text(transcript, encoding="utf-8")
+    print("\n" + transcript, file=out)
+    print("THE WEEK'S TEAM SUMMARY AND COACH DIGEST\n" + "=" * 40, file=out)
+    summary = io.StringIO()
+    week.out = summary
+    charts = week.print_summaries(workdir, closed)
+    summary_path = workdir / "summary.txt"
+    summary_path.write_text(summary.getvalue().lstrip("\n"), encoding="utf-8")
+    print(summary.getvalue(), file=out, end="")
+    last_day = mondays[-1] + timedelta(days=6)
+    report = _write_report(week.services, workdir, mondays[0], last_day)
+    return _Played(transcript_path, summary_path, report, charts)
 
 
 def _write_report(services: Services, workdir: Path, first: date, last: date) -> Path:

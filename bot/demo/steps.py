@@ -109,7 +109,7 @@ class DemoSteps:
         if self.listeners is not None:
             self.listeners.wait_idle()
         else:
-            self.settle()
+            self.fake.wait_quiet()
 
     def send_round(self) -> DeliveryReport:
         """Team north's check-in round, as the scheduler sends it, DMs one after another.
@@ -124,15 +124,10 @@ class DemoSteps:
 
     def open_modal(self, user_id: str, send: Any) -> dict[str, Any]:
         """Do what opens a modal (a command, a shortcut) and return the modal the person sees."""
-        opened = len(self.fake.views_opened(user_id))
+        opened = self.fake.count_views_opened(user_id)
         send()
-        return self.fake.wait_for(
-            lambda: (
-                self.fake.views_opened(user_id)[-1]
-                if len(self.fake.views_opened(user_id)) > opened
-                else None
-            )
-        )
+        self.fake.wait_for(lambda: self.fake.count_views_opened(user_id) > opened)
+        return self.fake.views_opened(user_id, since=opened)[0]
 
     def tension_command(self, user_id: str, text: str = "") -> dict[str, Any]:
         """`/tension text` in the team channel; returns the modal it opens."""

@@ -35,3 +35,15 @@ def test_a_failing_listener_still_counts_as_finished() -> None:
         assert isinstance(future.exception(), ZeroDivisionError)
     finally:
         pool.shutdown()
+
+
+def test_without_the_pool_a_demo_step_settles_once_slack_is_quiet() -> None:
+    import io
+    import random
+
+    from bot.demo.steps import DemoSteps
+    from bot.standin.web_api import FakeSlack
+
+    with FakeSlack() as fake:
+        steps = DemoSteps(fake, None, None, random.Random(1), io.StringIO())  # type: ignore[arg-type]
+        steps.settle()  # waits for a quiet Slack (it called itself for ever before)

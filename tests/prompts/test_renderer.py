@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -46,3 +48,55 @@ def test_plain_rendering_does_not_escape(renderer: Renderer) -> None:
 def test_missing_variables_fail_loudly(renderer: Renderer) -> None:
     with pytest.raises(UndefinedError):
         renderer.say("tension.confirmation", team_name="North")
+
+
+TEMPLATES = sorted((Path(__file__).resolve().parents[2] / "prompts" / "templates").glob("*.j2"))
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+def test_both_flavours_compile_a_template_to_the_same_code(
+    renderer: Renderer, template: Path
+) -> None:
+    """mrkdwn and plain share compiled code (prompts._CompiledOnce), which is only right while
+    nothing that differs between them is folded into the code as it compiles."""
+    source = template.read_text(encoding="utf-8")
+    mrkdwn, plain = (
+        renderer._envs[flavour].compile(source, template.name, str(template), raw=True)
+        for flavour in ("mrkdwn", "plain")
+    )
+    assert mrkdwn == plain
+
+
+def test_a_template_compiled_for_one_flavour_renders_the_other_as_its_own() -> None:
+    plain_first, mrkdwn_first = Renderer(), Renderer()
+    words = {"team_name": "A&B <team>"}
+    assert plain_first.plain("tension.confirmation_fallback", **words) == (
+        "Your tension is recorded for A&B <team>."
+    )
+    assert mrkdwn_first.say("tension.confirmation_fallback", **words) == (
+        "Your tension is recorded for A&amp;B &lt;team&gt;."
+    )
+    assert plain_first.say("tension.confirmation_fallback", **words) == mrkdwn_first.say(
+        "tension.confirmation_fallback", **words
+    )
+    assert mrkdwn_first.plain("tension.confirmation_fallback", **words) == plain_first.plain(
+        "tension.confirmation_fallback", **words
+    )
+
+
+def test_a_template_loads_while_another_file_is_still_compiling() -> None:
+    """A cold Home tab compiles a dozen files; a modal opened meanwhile must not wait for them
+    (its trigger_id lasts 3 s)."""
+    renderer = Renderer()
+    with renderer._lock:
+        compiling = renderer._loading.setdefault("decisions", threading.Lock())
+    done: list[str] = []
+    with compiling:  # as if another thread were compiling decisions.j2 right now
+        worker = threading.Thread(
+            target=lambda: done.append(
+                renderer.say("tension.confirmation_fallback", team_name="North")
+            )
+        )
+        worker.start()
+        worker.join(10)
+    assert done == ["Your tension is recorded for North."]

@@ -65,14 +65,26 @@ class Queries(Workspace):
         with self._lock:
             return [e for e in self._ephemerals if user is None or e.user == user]
 
-    def views_opened(self, user: str | None = None) -> list[dict[str, Any]]:
-        """Modals opened (views.open) or pushed, as Slack returned them, oldest first."""
+    def views_opened(self, user: str | None = None, *, since: int = 0) -> list[dict[str, Any]]:
+        """Modals opened (views.open) or pushed, as Slack returned them, oldest first; ``since``
+        leaves out (and does not copy) that many of the oldest."""
         with self._lock:
-            return [
-                copy.deepcopy(e.view)
+            opened = [
+                e.view
                 for e in self._view_log
                 if e.kind in ("open", "push") and (user is None or e.user == user)
             ]
+            return [copy.deepcopy(view) for view in opened[since:]]
+
+    def count_views_opened(self, user: str | None = None) -> int:
+        """How many modals :meth:`views_opened` would return, without copying them (the demo
+        counts before each step and waits for one more)."""
+        with self._lock:
+            return sum(
+                1
+                for e in self._view_log
+                if e.kind in ("open", "push") and (user is None or e.user == user)
+            )
 
     def last_view(self, user: str) -> dict[str, Any] | None:
         """The modal most recently opened, pushed or updated for ``user`` (with its id)."""

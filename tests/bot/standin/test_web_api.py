@@ -262,6 +262,7 @@ def test_a_trigger_opens_one_modal_for_its_person(fake: FakeSlack, client: WebCl
     assert view["state"] == {"values": {}}
     assert fake.last_view(ANN) == view
     assert fake.views_opened(ANN) == [view]
+    assert fake.count_views_opened(ANN) == 1 and fake.count_views_opened(BEN) == 0
     assert fake.open_views(ANN) == [view]
     assert fake.last_view(BEN) is None
     assert error_of(client.views_open, trigger_id=trigger, view=modal()) == ("exchanged_trigger_id")
@@ -293,7 +294,9 @@ def test_triggers_that_are_not_strict_open_views_for_any_trigger_id() -> None:
         time.sleep(0.05)
         for _ in range(2):
             assert client.views_open(trigger_id=issued, view=modal())["ok"]
-        assert len(lenient.views_opened(ANN)) == 2
+        assert len(lenient.views_opened(ANN)) == 2 == lenient.count_views_opened(ANN)
+        assert lenient.views_opened(ANN, since=1) == lenient.views_opened(ANN)[1:]
+        assert lenient.count_views_opened() == 4
         # A trigger must still be given.
         assert error_of(client.views_open, trigger_id="", view=modal()) == "invalid_trigger_id"
         # A long-running stand-in tallies its traffic and forgets it.

@@ -153,11 +153,8 @@ def serve_http(
     scheduler: bool = True,
     request_timeout: float = front.REQUEST_TIMEOUT,
 ) -> None:
-    """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each.
-
-    A request reaches a thread only once it has arrived whole (bot.front): one slower than
-    ``request_timeout`` seconds is answered 408, a body over 1 MiB 413, and no client sending
-    slowly holds a thread.
+    """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each,
+    which see only whole requests (bot.front: one slower than ``request_timeout`` s is a 408).
 
     The database is migrated and app.yaml mirrored once, here, before the workers start; each
     worker then opens its own connection pool. gunicorn stops cleanly on SIGTERM.

@@ -288,7 +288,7 @@ def summary(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; 0 when the target was met, else 1."""
+    """Run the benchmark; 0 when every signed request was answered 200 in time, else 1."""
     args = parse_args(argv)
     harness.stop_children_on_sigterm()
     load.SEND_TIMEOUT = GIVE_UP  # read by each connection the generator opens
@@ -340,10 +340,10 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 for child in reversed(children):
                     child.stop()
-    report = summary(args, rounds, machine, watch, pinning)
     print()
-    print(report)
-    return 0 if "| met |" in report else 1
+    print(summary(args, rounds, machine, watch, pinning))
+    failed = sum(r[side].failed for r in rounds.rounds for side in (QUIET, TRICKLING))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -334,10 +334,9 @@ class FrontWorker(ThreadWorker):
         deadline get 408 (those that sent nothing are closed), lingering ones are closed."""
         super().murder_pending()
         now = time.monotonic()
-        if not self.alive:  # stopping: an idle new connection gets what a kept-alive one gets
+        if not self.alive:  # stopping: a request still arriving gets what a kept-alive one gets
             for conn in self.receiving:
-                if not conn.pending:
-                    conn.deadline = min(conn.deadline, now + STOP_KEEPALIVE_LINGER)
+                conn.deadline = min(conn.deadline, now + STOP_KEEPALIVE_LINGER)
         for conn in [c for c in self.receiving if c.deadline <= now]:
             if conn.pending:
                 self._refuse(conn, 408)

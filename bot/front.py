@@ -39,6 +39,7 @@ MAX_BODY = 1024 * 1024  # Slack's largest payload, a 250 kB view submitted with 
 MAX_HEAD = 32 * 1024
 REQUEST_TIMEOUT = 10.0  # a request slower than this is useless: Slack waits 3 s for the ack
 LINGER = 2.0
+STOP_LINGER = 0.2  # once the worker is stopping
 RECV = 64 * 1024
 MAX_CHUNK_LINE = 4096
 
@@ -334,9 +335,11 @@ class FrontWorker(ThreadWorker):
         deadline get 408 (those that sent nothing are closed), lingering ones are closed."""
         super().murder_pending()
         now = time.monotonic()
-        if not self.alive:  # stopping: a request still arriving gets what a kept-alive one gets
-            for conn in self.receiving:
+        if not self.alive:  # stopping: a request still arriving gets what a kept-alive one
+            for conn in self.receiving:  # gets, and an answered one no more than a moment
                 conn.deadline = min(conn.deadline, now + STOP_KEEPALIVE_LINGER)
+            for conn, (until, counted) in self.lingering.items():
+                self.lingering[conn] = (min(until, now + STOP_LINGER), counted)
         for conn in [c for c in self.receiving if c.deadline <= now]:
             if conn.pending:
                 self._refuse(conn, 408)

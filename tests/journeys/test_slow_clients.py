@@ -30,8 +30,8 @@ HEAD = (
 
 
 @pytest.fixture
-def served(tmp_path: Path, fake_slack: FakeSlack, database_url: str) -> Iterator[int]:
-    """`retrobot serve --http` on one worker of two threads, as documented; its port."""
+def server(tmp_path: Path, fake_slack: FakeSlack, database_url: str) -> Iterator[Served]:
+    """`retrobot serve --http` on one worker of two threads, as documented, with its port."""
     config = tmp_path / "app.yaml"
     config.write_text(TEST_APP_YAML, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
@@ -45,13 +45,20 @@ def served(tmp_path: Path, fake_slack: FakeSlack, database_url: str) -> Iterator
     port = free_port()
     args = ["--http", "--port", str(port), "--workers", "1", "--threads", "2"]
     server = Served([*args, "--request-timeout", str(REQUEST_TIMEOUT)], env, tmp_path / "s.log")
+    server.port = port  # type: ignore[attr-defined]
     try:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", timeout=60)
-        yield port
+        yield server
         assert server.stop() == 0
         assert "Traceback" not in server.log
     finally:
         server.close()
+
+
+@pytest.fixture
+def served(server: Served) -> int:
+    """The port of the server above."""
+    return server.port  # type: ignore[attr-defined]
 
 
 class Trickler(threading.Thread):
@@ -163,3 +170,18 @@ def test_keep_alive_a_waiting_client_and_a_request_in_pieces_are_served(
             answer += sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"100 Continue" not in answer
+
+
+def test_sigterm_stops_the_server_promptly_while_slow_clients_trickle(server: Served) -> None:
+    tricklers = [Trickler(server.port) for _ in range(3)]  # type: ignore[attr-defined]
+    for trickler in tricklers:
+        trickler.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert server.stop() == 0
+    # Slow clients still arriving must not keep a stopping worker for gunicorn's graceful 10 s.
+    assert time.monotonic() - started < 10
+    for trickler in tricklers:  # answered 408 or cut off as the worker stopped: never served
+        trickler.join(timeout=5)
+        trickler.stop.set()
+        assert "200" not in trickler.status_line

@@ -236,26 +236,28 @@ class FrontWorker(ThreadWorker):
 
     def on_client_socket_readable(self, conn: FrontConn, client: socket.socket) -> None:
         """A kept-alive connection sends its next request: receive it in the loop."""
-        self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
-        self._receive(conn)
+        self._receive(conn, registered=True)
         self._read(conn, client)
 
     def finish_request(self, conn: FrontConn, fs: Any) -> None:
         """After gunicorn's own: a request the client sent behind the last is taken up now."""
         super().finish_request(conn, fs)
         if conn.pending and conn in self.keepalived_conns:
-            self.poller.unregister(conn.sock)
             self.keepalived_conns.remove(conn)
-            self._receive(conn)
+            self._receive(conn, registered=True)
             self._advance(conn)
 
-    def _receive(self, conn: FrontConn) -> None:
+    def _receive(self, conn: FrontConn, *, registered: bool = False) -> None:
         conn.sock.setblocking(False)
         conn.request = Request(self.max_body)
         conn.deadline = time.monotonic() + self.request_timeout
         self.receiving[conn] = None
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._read, conn))
+        reader = partial(self._read, conn)
+        if registered:  # one system call rather than two
+            self.poller.modify(conn.sock, selectors.EVENT_READ, reader)
+        else:
+            self.poller.register(conn.sock, selectors.EVENT_READ, reader)
 
     def _read(self, conn: FrontConn, client: socket.socket) -> None:
         try:

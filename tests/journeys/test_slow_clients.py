@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import selectors
 import socket
 import threading
@@ -170,3 +171,32 @@ def test_keep_alive_a_waiting_client_and_a_request_in_pieces_are_served(
             answer += sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"100 Continue" not in answer
+
+    # Two requests sent at once (pipelined): the second waits in the worker, then is served.
+    first, second = command(), command()
+    raw = b""
+    for body in (first, second):
+        signed = "".join(f"{k}: {v}\r\n" for k, v in sender.sign(body).items())
+        raw += f"{HEAD.format(length=len(body))[:-2]}{signed}\r\n".encode() + body
+    with socket.create_connection(("127.0.0.1", served), timeout=10) as sock:
+        sock.sendall(raw)
+        assert read_statuses(sock, 2) == [200, 200]
+
+
+def read_statuses(sock: socket.socket, count: int) -> list[int]:
+    """The statuses of ``count`` answers read one after another from ``sock``."""
+    data, statuses = b"", []
+    while len(statuses) < count:
+        end = data.find(b"\r\n\r\n")
+        if end < 0:
+            chunk = sock.recv(65536)
+            assert chunk, f"the connection closed after {statuses}"
+            data += chunk
+            continue
+        head = data[:end].decode("latin-1")
+        length = int(re.search(r"(?im)^content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+        while len(data) < end + 4 + length:
+            data += sock.recv(65536)
+        statuses.append(int(head.split()[1]))
+        data = data[end + 4 + length :]
+    return statuses

@@ -4,10 +4,12 @@ gunicorn's gthread worker hands a connection to a thread as soon as its first by
 the thread then reads the headers and the body itself: a client that sends a 100 kB body a few
 bytes a second holds that thread for as long as it likes, and a few such clients hold every
 thread while Slack's signed requests wait (issue 15, item 4). :class:`FrontWorker` is gthread
-with its receiving moved into the worker's event loop, as nginx and waitress do it: the main
-thread's selector reads each connection's bytes as they come, without a thread, until a whole
-request (headers, then a Content-Length body or a chunked one to its last chunk) is in memory,
-and only then hands it to the pool, whose parser reads it from memory and never from the
+whose threads never wait on a client: a thread reads only what has already arrived, without
+blocking, and serves the request if that makes it whole — as a request from Slack nearly always
+is, in one or two packets; if not, it gives the connection back to the worker's event loop, as
+nginx and waitress do it, whose selector reads the rest as it comes, without a thread, and hands
+the request to the pool only once it is whole (headers, then a Content-Length body or a chunked
+one to its last chunk). The pool's parser then reads it from memory, never from the
 socket. Three limits keep the loop's memory and sockets bounded:
 
 - a request must arrive whole within ``request_timeout`` seconds of its first byte (of the
@@ -49,6 +51,11 @@ REASONS = {
     413: "Content Too Large",
     431: "Request Header Fields Too Large",
 }
+
+
+# What a thread's reading came to, when it did not serve a request.
+WAIT = object()  # not whole yet: the loop receives the rest
+GONE = object()  # the client closed
 
 
 class Refused(Exception):
@@ -176,6 +183,11 @@ class Feed:
     def __init__(self) -> None:
         self._data = b""
 
+    @property
+    def ready(self) -> bool:
+        """True while it holds a request not yet read."""
+        return bool(self._data)
+
     def give(self, data: bytes) -> None:
         """Add a whole request (in the main thread, before a thread is given the connection)."""
         self._data += data
@@ -222,7 +234,7 @@ class FrontWorker(ThreadWorker):
         self.lingering: dict[FrontConn, tuple[float, bool]] = {}
 
     def accept(self, listener: socket.socket) -> None:
-        """Accept a connection and start receiving its first request in the loop."""
+        """Accept a connection and wait in the loop for its first request."""
         try:
             client, address = listener.accept()
         except OSError as error:
@@ -232,34 +244,83 @@ class FrontWorker(ThreadWorker):
         self.nr_conns += 1
         conn = FrontConn(self.cfg, client, address, listener.getsockname())
         conn.linger = self._linger
-        self._receive(conn)
+        self._start(conn)
+        self._wait(conn)
 
     def on_client_socket_readable(self, conn: FrontConn, client: socket.socket) -> None:
-        """A kept-alive connection sends its next request: receive it in the loop."""
+        """A kept-alive connection sends its next request: a thread reads what has come."""
+        self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
-        self._receive(conn, registered=True)
-        self._read(conn, client)
+        self._start(conn)
+        self.enqueue_req(conn)
+
+    def handle(self, conn: FrontConn) -> Any:
+        """In a thread: read what has arrived without waiting; serve the request if it is
+        whole (as it nearly always is), else give the connection back to the loop."""
+        if not conn.feed.ready:
+            outcome = self._take(conn)
+            if outcome is not None:
+                return outcome
+        return super().handle(conn)
 
     def finish_request(self, conn: FrontConn, fs: Any) -> None:
-        """After gunicorn's own: a request the client sent behind the last is taken up now."""
-        super().finish_request(conn, fs)
-        if conn.pending and conn in self.keepalived_conns:
-            self.keepalived_conns.remove(conn)
-            self._receive(conn, registered=True)
-            self._advance(conn)
+        """In the loop, after a thread: a connection given back is received here, a refused one
+        answered; after gunicorn's own, a request sent behind the last is taken up now."""
+        outcome = None if fs.cancelled() or fs.exception() else fs.result()
+        if outcome is WAIT:
+            self._wait(conn)
+            self._advance(conn)  # it may have to say 100 Continue
+        elif outcome is GONE:
+            self._close(conn)
+        elif isinstance(outcome, Refused):
+            self._refuse(conn, outcome.status)
+        else:
+            super().finish_request(conn, fs)
+            if conn.pending and conn in self.keepalived_conns:
+                self.poller.unregister(conn.sock)
+                self.keepalived_conns.remove(conn)
+                self._start(conn)
+                self._wait(conn)
+                self._advance(conn)
 
-    def _receive(self, conn: FrontConn, *, registered: bool = False) -> None:
+    def _take(self, conn: FrontConn) -> Any:
+        """Read without waiting until the request is whole (None), or nothing more has come
+        (WAIT), or the client has gone (GONE); a refusal is returned."""
+        conn.sock.setblocking(False)
+        while True:
+            try:
+                data = conn.sock.recv(RECV)
+            except (BlockingIOError, InterruptedError):
+                return WAIT
+            except OSError:
+                data = b""
+            if not data:
+                return GONE
+            conn.pending += data
+            try:
+                length = conn.request.measure(conn.pending)
+            except Refused as refusal:
+                return refusal
+            if length is not None:
+                conn.feed.give(bytes(conn.pending[:length]))
+                del conn.pending[:length]
+                return None
+
+    def _start(self, conn: FrontConn) -> None:
         conn.sock.setblocking(False)
         conn.request = Request(self.max_body)
         conn.deadline = time.monotonic() + self.request_timeout
+
+    def _wait(self, conn: FrontConn) -> None:
+        conn.sock.setblocking(False)
         self.receiving[conn] = None
-        reader = partial(self._read, conn)
-        if registered:  # one system call rather than two
-            self.poller.modify(conn.sock, selectors.EVENT_READ, reader)
-        else:
-            self.poller.register(conn.sock, selectors.EVENT_READ, reader)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._read, conn))
 
     def _read(self, conn: FrontConn, client: socket.socket) -> None:
+        if not conn.pending:  # the first bytes of a request: a thread reads them, as in gthread
+            self._forget(conn)
+            self.enqueue_req(conn)
+            return
         try:
             data = client.recv(RECV)
         except (BlockingIOError, InterruptedError):

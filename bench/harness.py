@@ -170,13 +170,15 @@ def child_env(**extra: str) -> dict[str, str]:
 class Child:
     """A process a benchmark started, with its output in a log file; stopped by its own pid."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, name: str, args: list[str], env: dict[str, str], log: Path, *, cwd: Path = REPO
+    ) -> None:
         self.name = name
         self.log_path = log
         self._log: IO[str] = log.open("w")
         self.process = subprocess.Popen(
             args,
-            cwd=REPO,
+            cwd=cwd,
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -279,10 +281,12 @@ def start_retrobot(
     workers: int,
     threads: int,
     prefix: Sequence[str] = (),
+    tree: Path = REPO,
 ) -> tuple[Child, str]:
     """Start ``retrobot serve --http`` and wait for /healthz; return it and its base URL.
 
-    ``prefix`` goes before the command (``taskset -c 0,1``: see bench.protocol)."""
+    ``prefix`` goes before the command (``taskset -c 0,1``: see bench.protocol); ``tree`` is
+    the checkout to run (this one, or an earlier one to compare with)."""
     port = free_port()
     env = child_env(
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -290,10 +294,11 @@ def start_retrobot(
         SLACK_API_URL=slack_api_url,
         DATABASE_URL=database_url,
         RETROBOT_CONFIG=str(app_yaml),
+        PYTHONPATH=str(tree),
     )
     args = [*prefix, sys.executable, "-m", "bot.cli", "serve", "--http", "--port", str(port)]
     args += ["--workers", str(workers), "--threads", str(threads)]
-    child = Child("retrobot", args, env, workdir / "retrobot.log")
+    child = Child("retrobot", args, env, workdir / "retrobot.log", cwd=tree)
     base = f"http://127.0.0.1:{port}"
     child.wait_http(f"{base}/healthz")
     return child, base

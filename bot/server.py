@@ -17,6 +17,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
+from bot import front
 from bot.app import create_app
 from bot.core.config import AppConfig, load_config
 from bot.core.errors import ConfigError, RetrobotError
@@ -150,8 +151,10 @@ def serve_http(
     workers: int = 1,
     threads: int = 2,
     scheduler: bool = True,
+    request_timeout: float = front.REQUEST_TIMEOUT,
 ) -> None:
-    """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each.
+    """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each,
+    which see only whole requests (bot.front: one slower than ``request_timeout`` s is a 408).
 
     The database is migrated and app.yaml mirrored once, here, before the workers start; each
     worker then opens its own connection pool. gunicorn stops cleanly on SIGTERM.
@@ -174,7 +177,7 @@ def serve_http(
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "threads": threads,
-                "worker_class": "gthread",
+                "worker_class": front.front_worker(request_timeout),
                 "timeout": 30,
                 "graceful_timeout": 10,
                 "loglevel": "warning",

@@ -73,6 +73,13 @@ def _register_own_commands(commands: argparse._SubParsersAction) -> None:
         default=2,
         help="threads per worker (default 2: more workers serve more than more threads)",
     )
+    serve.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request must arrive whole within this, or it is answered 408 (default 10)",
+    )
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="validate app.yaml and the environment")
@@ -96,6 +103,17 @@ def _register_own_commands(commands: argparse._SubParsersAction) -> None:
         "--weeks", type=int, default=3, help="weeks to play, the last one in full (default 3)"
     )
     demo.set_defaults(run=_demo)
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds, for argparse (which says kindly what is wrong)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < seconds < 3600:
+        raise argparse.ArgumentTypeError("give a number of seconds above 0 and under 3600")
+    return seconds
 
 
 def _config_path(args: argparse.Namespace, settings: Settings) -> Path:
@@ -124,6 +142,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             threads=args.threads,
+            request_timeout=args.request_timeout,
         )
     else:
         server.serve_socket_mode(settings, config)

@@ -76,3 +76,11 @@ def test_the_fanout_with_a_third_off_shift_messages_none_of_them() -> None:
     assert "100 off shift, 200 on shift" in done.stdout
     assert "DMs to anyone off shift: 0 (target none)" in done.stdout
     assert "at most 50 people each" in done.stdout
+
+
+def test_the_trickle_benchmark_measures_signed_requests_beside_slow_clients() -> None:
+    out = run_benchmark("trickle_bench.py")
+    assert "| p99 of signed requests |" in out
+    assert "| answered / failed |" in out  # and none failed: it exits 1 otherwise
+    assert "slow clients: {'opened': 10}" in out
+    assert "CPU: " in out and "Database: " in out

@@ -20,6 +20,7 @@ from bot.core.config import AppConfig
 from bot.core.errors import CouldNotSaveError
 from bot.core.settings import Settings
 from bot.slack.client import make_client
+from bot.slack.pacing import Pace
 from prompts import Renderer
 from storage import circles, db, queries, roster
 
@@ -48,6 +49,9 @@ class Services:
     engine: Engine
     renderer: Renderer = field(default_factory=Renderer)
     clock: Callable[[], datetime] = utcnow
+    # The pace of DMs sent from a listener (a proposal's asks): Slack's (bot.slack.pacing.PACE)
+    # unless set; the demo, whose local Slack has no rate limit, sends them unpaced.
+    dm_pace: Pace | None = None
 
     def __post_init__(self) -> None:
         self._session_factory = db.session_factory(self.engine)

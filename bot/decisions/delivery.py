@@ -239,7 +239,7 @@ def send_asks(
     """
     report = SendReport()
     payloads = _Payloads(services)
-    chosen = pace or pacing.PACE
+    chosen = pace or services.dm_pace or pacing.PACE
     client = paced_client(services.client, chosen)
     for kind in ("advice", "round"):
         due = _all_due(services, kind=kind, now=now, proposal_id=proposal_id)

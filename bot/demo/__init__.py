@@ -8,6 +8,7 @@ step a signed request through Bolt's own verification — and prints what each p
 from __future__ import annotations
 
 import io
+import math
 import random
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from bot.reports.model import Period
 from bot.reports.usecases import Scope, make_report
 from bot.server import LocalServer, make_wsgi_app
 from bot.services import Services, open_services
+from bot.slack.pacing import Pace
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 
@@ -149,6 +151,7 @@ def _play(
         )
         services = open_services(settings, config)
         services.clock = clock
+        services.dm_pace = Pace(per_second=math.inf)  # the local Slack keeps no rate limit
         listeners = ListenerPool()
         app = create_app(services, listener_executor=listeners)
         try:

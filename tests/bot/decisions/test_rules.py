@@ -5,6 +5,7 @@ twice, and that no log line holds what a person typed."""
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,9 +13,10 @@ from sqlmodel import select
 
 from bot.core.config import AppConfig, parse_config
 from bot.core.errors import InvalidInputError, NotAllowedError, NotInTeamError, StaleActionError
-from bot.decisions import answers, asks, checks, service
+from bot.decisions import answers, asks, checks, delivery, service
 from bot.decisions.model import MAX_ASKED, AmendmentDraft, Clicked, parse_button_value
 from bot.services import Services
+from bot.slack import pacing
 from bot.slack.users import Account, AccountKind
 from storage.models import (
     AskStatus,
@@ -258,3 +260,18 @@ def test_no_log_line_holds_what_a_person_typed(
     run_decision_jobs(services, now=NOW + timedelta(days=20))
     assert secret not in caplog.text
     assert "Mrs Example" not in caplog.text
+
+
+def test_asks_keep_slacks_pace_unless_the_services_set_another(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proposal's asks go at Slack's pace; the demo, whose local Slack keeps no rate limit,
+    sets ``Services.dm_pace`` and they go unpaced."""
+    used: list[pacing.Pace] = []
+    real = delivery.paced_client
+    monkeypatch.setattr(delivery, "paced_client", lambda c, p: used.append(p) or real(c, p))
+    delivery.send_asks(services, now=services.now())
+    unpaced = pacing.Pace(per_second=math.inf)
+    services.dm_pace = unpaced
+    delivery.send_asks(services, now=services.now())
+    assert used == [pacing.PACE, unpaced]

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -103,7 +103,8 @@ def _insert_holders(session: Session, pairs: Iterable[tuple[int, str]], now: dat
 # --- Reading ------------------------------------------------------------------------------------
 
 
-def _info(role: Role, holders: Sequence[str]) -> RoleInfo:
+def _info(role: Role | Row[Any], holders: Sequence[str]) -> RoleInfo:
+    """A role as shown, from its model or a row of the same columns."""
     assert role.id is not None
     return RoleInfo(
         id=role.id,
@@ -158,19 +159,7 @@ def roles_of_teams(
         if row.user_id is not None:
             rows[row.id][1].append(row.user_id)
     for row, holders in rows.values():  # in the query's order: by team, then as made
-        found[row.team_id].append(
-            RoleInfo(
-                id=row.id,
-                team_id=row.team_id,
-                key=row.key,
-                name=row.name,
-                purpose=row.purpose,
-                accountabilities=tuple(row.accountabilities),
-                expertise=tuple(row.expertise),
-                holders=tuple(holders),
-                rotation=row.rotation,
-            )
-        )
+        found[row.team_id].append(_info(row, holders))
     return found
 
 

@@ -4,11 +4,27 @@ never for a fixed time."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import Ephemeral, FakeSlack, Message
-from tests.conftest import NORTH_CHANNEL
+from tests.conftest import BOT_TOKEN, NORTH_CHANNEL, SIGNING_SECRET
+
+
+def serve_environment(fake: FakeSlack, database_url: str, config: Path) -> dict[str, str]:
+    """The environment a `retrobot` process of these journeys runs in: this process's, with no
+    Slack variable of its own, pointed at the stand-in, the test database and ``config``."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    environment.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.url,
+        DATABASE_URL=database_url,
+        RETROBOT_CONFIG=str(config),
+    )
+    return environment
 
 
 def newest_view(fake: FakeSlack, user_id: str, before: int) -> dict[str, Any]:

@@ -53,6 +53,7 @@ from storage.models import (
     Tension,
 )
 from tests.conftest import ANA, BOT_TOKEN, NORTH_CHANNEL, SIGNING_SECRET
+from tests.journeys.steps import serve_environment
 from tests.journeys.test_redelivery import Arrivals, at_once, error_dms
 from tests.journeys.test_scheduler_serve import wait_healthy
 from tests.journeys.test_serve import Served, free_port
@@ -121,14 +122,7 @@ def world(tmp_path: Path, fake_slack: FakeSlack, database_url: str) -> Iterator[
     fake_slack.add_channel(CHANNEL, members=MEMBERS)
     yaml_text = big_team_yaml()
     (tmp_path / "app.yaml").write_text(yaml_text, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake_slack.url,
-        DATABASE_URL=database_url,
-        RETROBOT_CONFIG=str(tmp_path / "app.yaml"),
-    )
+    env = serve_environment(fake_slack, database_url, tmp_path / "app.yaml")
     config = parse_config(yaml_text)
     settings = Settings(
         bot_token=BOT_TOKEN, slack_api_url=fake_slack.url, database_url=database_url

@@ -22,13 +22,12 @@ from storage.models import CheckinRound, RoundStatus
 from tests.conftest import (
     ANA,
     BEN,
-    BOT_TOKEN,
     CARA,
     DEV,
     SHARED,
-    SIGNING_SECRET,
     TEST_APP_YAML,
 )
+from tests.journeys.steps import serve_environment
 from tests.journeys.test_serve import Served, free_port
 
 NORTH = [ANA, BEN, CARA, DEV, SHARED]
@@ -38,14 +37,7 @@ LEADER = "This process now runs the scheduler"
 @pytest.fixture
 def env(tmp_path: Path, fake_slack: FakeSlack, database_url: str) -> dict[str, str]:
     """The environment of `retrobot serve` for these tests (app.yaml written by each test)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    environment.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake_slack.url,
-        DATABASE_URL=database_url,
-        RETROBOT_CONFIG=str(tmp_path / "app.yaml"),
-    )
+    environment = serve_environment(fake_slack, database_url, tmp_path / "app.yaml")
     Path(environment["RETROBOT_CONFIG"]).write_text(TEST_APP_YAML, encoding="utf-8")
     return environment
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -20,6 +19,7 @@ from bot.core import ids
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
 from tests.conftest import ANA, BOT_TOKEN, NORTH_CHANNEL, SIGNING_SECRET, TEST_APP_YAML
+from tests.journeys.steps import serve_environment
 
 
 def free_port() -> int:
@@ -32,15 +32,7 @@ def free_port() -> int:
 def serve_env(tmp_path: Path, fake_slack: FakeSlack, database_url: str) -> dict[str, str]:
     config = tmp_path / "app.yaml"
     config.write_text(TEST_APP_YAML, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake_slack.url,
-        DATABASE_URL=database_url,
-        RETROBOT_CONFIG=str(config),
-    )
-    return env
+    return serve_environment(fake_slack, database_url, config)
 
 
 class Served:

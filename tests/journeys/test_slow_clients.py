@@ -5,7 +5,6 @@ signed requests timed out behind them."""
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import selectors
 import socket
@@ -19,7 +18,8 @@ import pytest
 
 from bot.standin.sender import SlackSender
 from bot.standin.web_api import FakeSlack
-from tests.conftest import ANA, BOT_TOKEN, NORTH_CHANNEL, SIGNING_SECRET, TEST_APP_YAML
+from tests.conftest import ANA, NORTH_CHANNEL, SIGNING_SECRET, TEST_APP_YAML
+from tests.journeys.steps import serve_environment
 from tests.journeys.test_serve import Served, free_port, wait_healthy
 
 REQUEST_TIMEOUT = 1.5  # seconds: short, so the slow clients are answered within the test
@@ -35,14 +35,7 @@ def server(tmp_path: Path, fake_slack: FakeSlack, database_url: str) -> Iterator
     """`retrobot serve --http` on one worker of two threads, as documented, with its port."""
     config = tmp_path / "app.yaml"
     config.write_text(TEST_APP_YAML, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake_slack.url,
-        DATABASE_URL=database_url,
-        RETROBOT_CONFIG=str(config),
-    )
+    env = serve_environment(fake_slack, database_url, config)
     port = free_port()
     args = ["--http", "--port", str(port), "--workers", "1", "--threads", "2"]
     server = Served([*args, "--request-timeout", str(REQUEST_TIMEOUT)], env, tmp_path / "s.log")

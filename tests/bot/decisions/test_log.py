@@ -36,6 +36,22 @@ from tests.conftest import ANA, BEN, CARA, COACH, DEV, SAM, SHARED, TEST_APP_YAM
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
+@contextmanager
+def exported_and_imported(services: Services, directory: Path, fmt: str) -> Iterator[Services]:
+    """North's data exported as ``fmt`` and imported into a fresh SQLite database: its services."""
+    path = directory / f"north.{fmt}"
+    with services.session() as session, path.open("wb") as out:
+        export_team(session, team_id="north", out=out, export_format=fmt, now=NOW)
+    target = make_engine(f"sqlite:///{directory / f'target-{fmt}.db'}")
+    migrate(target)
+    with session_factory(target)() as session:
+        import_export(session, path=path)
+    try:
+        yield Services(config=services.config, settings=services.settings, engine=target)
+    finally:
+        target.dispose()
+
+
 def people(*user_ids: str) -> dict[str, Account]:
     return {u: Account(u, AccountKind.PERSON, None) for u in user_ids}
 
@@ -223,16 +239,8 @@ def test_decisions_are_exported_with_the_team_and_imported_back(
     before = "".join(usecases.decision_log(services, team_id="north", since=None, fmt="json"))
 
     for fmt in ("json", "csv"):
-        path = tmp_path / f"north.{fmt}"
-        with services.session() as session, path.open("wb") as out:
-            export_team(session, team_id="north", out=out, export_format=fmt, now=NOW)
-        target = make_engine(f"sqlite:///{tmp_path / f'target-{fmt}.db'}")
-        migrate(target)
-        with session_factory(target)() as session:
-            import_export(session, path=path)
-        copy = Services(config=services.config, settings=services.settings, engine=target)
-        after = "".join(usecases.decision_log(copy, team_id="north", since=None, fmt="json"))
-        target.dispose()
+        with exported_and_imported(services, tmp_path, fmt) as copy:
+            after = "".join(usecases.decision_log(copy, team_id="north", since=None, fmt="json"))
         assert after == before
 
 

@@ -10,16 +10,14 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.data.export import export_team
-from bot.data.importer import import_export
 from bot.decisions import checks, service, usecases
 from bot.decisions.model import DecisionDraft
 from bot.decisions.role_change import RoleChangeForm, check_role_change
 from bot.roles import usecases as roles
 from bot.services import Services
 from bot.slack.users import Account, AccountKind
-from storage.db import make_engine, migrate, session_factory
 from storage.models import Decision, DecisionKind, Proposal, RoleChange
+from tests.bot.decisions.test_log import exported_and_imported
 from tests.conftest import ANA, BEN, CARA, DEV, SHARED
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -158,15 +156,7 @@ def test_a_role_change_is_exported_and_imported_back(services: Services, tmp_pat
     before = "".join(usecases.decision_log(services, team_id="north", since=None, fmt="json"))
 
     for fmt in ("json", "csv"):
-        path = tmp_path / f"north.{fmt}"
-        with services.session() as session, path.open("wb") as out:
-            export_team(session, team_id="north", out=out, export_format=fmt, now=NOW)
-        target = make_engine(f"sqlite:///{tmp_path / f'target-{fmt}.db'}")
-        migrate(target)
-        with session_factory(target)() as session:
-            import_export(session, path=path)
-        copy = Services(config=services.config, settings=services.settings, engine=target)
-        assert record(copy) == (proposals, kinds, history)
-        after = "".join(usecases.decision_log(copy, team_id="north", since=None, fmt="json"))
-        target.dispose()
+        with exported_and_imported(services, tmp_path, fmt) as copy:
+            assert record(copy) == (proposals, kinds, history)
+            after = "".join(usecases.decision_log(copy, team_id="north", since=None, fmt="json"))
         assert after == before

@@ -171,11 +171,10 @@ def reminders_come_due(
     session: Session, *, retro_id: int, voting: bool, now: datetime, team: TeamConfig
 ) -> list[Reminder]:
     """The people of this phase whose held reminder may go now, and who are still owed it."""
-    held = [
-        ref_id
-        for held_retro, kind, ref_id in session.exec(_come_due(now))
-        if held_retro == retro_id and kind == REMINDER_KINDS[voting]
-    ]
+    this_phase = _come_due(now).where(
+        col(RetroParticipant.retro_id) == retro_id, col(ShiftHold.kind) == REMINDER_KINDS[voting]
+    )
+    held = [ref_id for _, _, ref_id in session.exec(this_phase)]
     if not held:
         return []
     return _owed(session, retro_id=retro_id, voting=voting, now=now, team=team, only=held)

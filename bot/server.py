@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot import front
@@ -23,7 +22,7 @@ from bot.core.config import AppConfig, load_config
 from bot.core.errors import ConfigError, RetrobotError
 from bot.core.settings import Settings
 from bot.services import Services, open_services
-from bot.slack.signature import log_refusal, refusal
+from bot.slack.signature import SIGNATURE_CHECKED, log_refusal, refusal
 from storage import db
 
 if TYPE_CHECKING:
@@ -42,43 +41,95 @@ def make_wsgi_app(app: App, services: Services) -> WsgiApp:
 
     A request to Slack's endpoint is verified here first, before Bolt reads it: Bolt parses the
     body (and its length) before its own check, and fails on one that is not what Slack sends.
-    Any request that cannot be verified is a 401 and one log line.
+    Any request that cannot be verified is a 401 and one log line. A verified one goes to
+    ``app.dispatch`` with its body as read here, marked as checked, so the app's own check
+    (bot.slack.signature.VerifySignature, for requests that do not come this way) does not
+    compute the same signature a second time.
     """
-    slack = SlackRequestHandler(app, path=SLACK_PATH)
     secret = services.settings.signing_secret
 
     def wsgi(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy = db.ping(services.engine)
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, {"ok": healthy})
-        if path == SLACK_PATH and environ.get("REQUEST_METHOD") == "POST" and secret:
-            reason = _unverified(environ, secret)
+        if path != SLACK_PATH or method != "POST":
+            return _plain(start_response, "404 Not Found", "Not Found")
+        body = _body(environ)
+        if secret:
+            reason = _unverified(environ, body, secret)
             if reason is not None:
                 log_refusal(reason, source=environ.get("REMOTE_ADDR"))
                 return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
-        return slack(environ, start_response)
+        answer = app.dispatch(
+            BoltRequest(
+                body=(body or b"").decode("utf-8", errors="replace"),
+                query=environ.get("QUERY_STRING", ""),
+                headers=_headers(environ),
+                context={SIGNATURE_CHECKED: True} if secret else None,
+            )
+        )
+        return _bolt_answer(start_response, answer)
 
     return wsgi
 
 
-def _unverified(environ: dict, secret: str) -> str | None:
-    """Why the request cannot be taken to be Slack's; None when it is, its body put back."""
+def _body(environ: dict) -> bytes | None:
+    """The request's body, or None when its length is not a number."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
+        return None
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _headers(environ: dict) -> dict[str, str]:
+    """The request's headers as Bolt takes them: lower-case names, dashes."""
+    headers = {
+        key[5:].lower().replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if key in environ:
+            headers[key.lower().replace("_", "-")] = environ[key]
+    return headers
+
+
+def _unverified(environ: dict, body: bytes | None, secret: str) -> str | None:
+    """Why the request cannot be taken to be Slack's; None when it is."""
+    if body is None:
         return "its length is not a number"
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
-    # Bolt reads the body again once it is verified.
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
     return refusal(
         body,
         environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
         environ.get("HTTP_X_SLACK_SIGNATURE"),
         signing_secret=secret,
     )
+
+
+def _bolt_answer(start_response: Callable[..., Any], answer: BoltResponse) -> list[bytes]:
+    """Bolt's response as WSGI's, as Bolt's own WSGI adapter writes it."""
+    body = answer.body.encode("utf-8") if isinstance(answer.body, str) else answer.body
+    headers = [
+        (name, value)
+        for name, values in answer.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    headers.append(("content-length", str(len(body))))
+    status = HTTPStatus(answer.status)
+    start_response(f"{status.value} {status.phrase}", headers)
+    return [body]
+
+
+def _plain(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
+    body = text.encode()
+    start_response(
+        status, [("content-type", "text/plain;charset=utf-8"), ("content-length", str(len(body)))]
+    )
+    return [body]
 
 
 def _json(start_response: Callable[..., Any], status: str, answer: dict) -> list[bytes]:

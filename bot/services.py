@@ -114,6 +114,12 @@ class Services:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             yield connection
 
+    @property
+    def saving_engine(self) -> Engine:
+        """The engine that stores submissions: the same database, each connection waiting for a
+        busy one at most :data:`SAVE_WAIT_SECONDS` (storage.db.saving_engine)."""
+        return db.saving_engine(self.engine, SAVE_WAIT_SECONDS)
+
     @contextmanager
     def saving(self) -> Iterator[Connection]:
         """A connection (each statement committing by itself) for storing what a person has
@@ -121,7 +127,9 @@ class Services:
         :data:`SAVE_WAIT_SECONDS`, and a database that cannot take it becomes
         :class:`CouldNotSaveError` — the modal then stays open with everything typed in it."""
         try:
-            with self.autocommit() as connection, db.waiting_at_most(connection, SAVE_WAIT_SECONDS):
+            with self.saving_engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as connection:
                 yield connection
         except (OperationalError, DBAPIError, PoolTimeoutError) as error:
             _could_not_save(error)
@@ -135,11 +143,7 @@ class Services:
         (a broken schema) is a fault, not a reason to try again: its error goes on, to be logged
         with its traceback and the person told. The session commits as the rules do."""
         try:
-            with (
-                self.engine.connect() as connection,
-                db.waiting_at_most(connection, SAVE_WAIT_SECONDS),
-                Session(bind=connection, expire_on_commit=False) as session,
-            ):
+            with Session(self.saving_engine, expire_on_commit=False) as session:
                 try:
                     yield session
                 except BaseException:

@@ -5,15 +5,24 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -35,6 +44,12 @@ DEFAULT_POOL_SIZE = 5
 DEFAULT_MAX_OVERFLOW = 10
 POOL_RECYCLE_SECONDS = 1_800  # under the idle timeouts of typical proxies and load balancers
 CONNECT_TIMEOUT_SECONDS = 10  # so /healthz answers "down" instead of hanging
+# A pooled PostgreSQL connection idle this long is pinged before it is used again.
+PING_AFTER_IDLE_SECONDS = 1.0
+# The pool of the engine that stores submissions (saving_engine): a save holds a connection
+# for one short statement, and waits for one no longer than for the database itself.
+SAVING_POOL_SIZE = 3
+SAVING_MAX_OVERFLOW = 2
 
 
 def normalise_url(url: str) -> URL:
@@ -67,19 +82,125 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(parsed)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
-    if parsed.get_backend_name() == "postgresql":
-        kwargs["pool_size"] = pool_size or DEFAULT_POOL_SIZE
-        kwargs["max_overflow"] = DEFAULT_MAX_OVERFLOW
-        kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS
-        if "connect_timeout" not in parsed.query:
-            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    elif pool_size:
-        kwargs["pool_size"] = pool_size
-    engine = create_engine(parsed, **kwargs)
-    if parsed.get_backend_name() == "postgresql":
-        event.listen(engine, "handle_error", _without_row_details)
+    if parsed.get_backend_name() != "postgresql":
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+        if pool_size:
+            kwargs["pool_size"] = pool_size
+        return create_engine(parsed, **kwargs)
+    return _make_postgresql_engine(parsed, pool_size=pool_size or DEFAULT_POOL_SIZE)
+
+
+def _make_postgresql_engine(
+    url: URL,
+    *,
+    pool_size: int,
+    max_overflow: int = DEFAULT_MAX_OVERFLOW,
+    lock_timeout_ms: int | None = None,
+    pool_timeout: float | None = None,
+) -> Engine:
+    """Pooled PostgreSQL; with ``lock_timeout_ms``, every connection waits for a lock at most
+    that long (set when it is made, so no statement of its own on each use)."""
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    if lock_timeout_ms is not None:
+        # Beside any options the URL gives (a search_path, say): the driver takes one string.
+        given = url.query.get("options")
+        given = given if isinstance(given, str) else " ".join(given or ())
+        wait = f"-c lock_timeout={lock_timeout_ms}"
+        connect_args["options"] = " ".join(filter(None, [given, wait]))
+    kwargs: dict[str, Any] = {
+        "hide_parameters": True,
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_recycle": POOL_RECYCLE_SECONDS,
+        "connect_args": connect_args,
+    }
+    if pool_timeout is not None:
+        kwargs["pool_timeout"] = pool_timeout
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _without_row_details)
+    event.listen(engine, "checkin", _note_idle_since)
+    event.listen(engine, "checkout", _ping_if_idle)
     return engine
+
+
+def _note_idle_since(dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Before a pooled connection is used, ask the server whether it is still there, if the
+    connection has lain idle for :data:`PING_AFTER_IDLE_SECONDS` (a server restarted or a proxy
+    that dropped it meanwhile): one that does not answer is replaced by a fresh one.
+
+    SQLAlchemy's ``pool_pre_ping`` pings before every use: a round trip to the server on each
+    request, for connections that were in use a moment ago. A connection that died while in
+    use fails its statement, and the pool then replaces every connection older than it.
+    """
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+    except Exception as error:  # any failure: the pool discards it and connects afresh
+        raise DisconnectionError("the pooled connection did not answer") from error
+
+
+def saving_engine(engine: Engine, seconds: float) -> Engine:
+    """An engine on ``engine``'s database whose connections wait for a busy database at most
+    ``seconds`` (SQLite's busy timeout, PostgreSQL's lock timeout, and the wait for a pooled
+    connection too): for storing what a person submits before their modal closes.
+
+    The wait is set on each connection when it is made, so a save runs its own statements and
+    nothing else (setting it and resetting it around each save were two more statements, and on
+    PostgreSQL two more round trips, on every submission). It has a small pool of its own, made
+    once per engine and disposed with it. An in-memory SQLite database is ``engine`` itself: its
+    one shared connection never waits for another.
+    """
+    with _SAVING_LOCK:
+        siblings = _SAVING_ENGINES.get(engine)
+        if siblings is None:
+            siblings = _SAVING_ENGINES[engine] = {}
+            event.listen(engine, "engine_disposed", partial(_dispose_siblings, siblings))
+        sibling = siblings.get(seconds)
+        if sibling is None:
+            sibling = siblings[seconds] = _make_saving_engine(engine, seconds)
+        return sibling
+
+
+def _dispose_siblings(siblings: dict[float, Engine], engine: Engine) -> None:
+    for sibling in siblings.values():
+        if sibling is not engine:
+            sibling.dispose()
+
+
+def _make_saving_engine(engine: Engine, seconds: float) -> Engine:
+    milliseconds = max(1, int(seconds * 1000))
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if isinstance(engine.pool, StaticPool):
+            return engine
+        return _make_sqlite_engine(url, busy_timeout_ms=milliseconds, pool_timeout=seconds)
+    if url.get_backend_name() != "postgresql":
+        return engine
+    return _make_postgresql_engine(
+        url,
+        pool_size=SAVING_POOL_SIZE,
+        max_overflow=SAVING_MAX_OVERFLOW,
+        lock_timeout_ms=milliseconds,
+        pool_timeout=seconds,
+    )
+
+
+_SAVING_ENGINES: weakref.WeakKeyDictionary[Engine, dict[float, Engine]] = (
+    weakref.WeakKeyDictionary()
+)
+_SAVING_LOCK = threading.Lock()
 
 
 def _without_row_details(context: Any) -> Exception | None:
@@ -106,31 +227,37 @@ def _without_row_details(context: Any) -> Exception | None:
     )
 
 
-def _make_sqlite_engine(url: URL) -> Engine:
+def _make_sqlite_engine(
+    url: URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, pool_timeout: float | None = None
+) -> Engine:
     """A SQLite engine whose every connection uses WAL, foreign keys and a busy timeout."""
     database = url.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in database
     # The busy timeout from the very first statement: the pragmas below run before theirs is set,
     # and switching a new file to WAL waits for the other processes starting up at once.
-    connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    connect_args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
     kwargs: dict[str, Any] = {"connect_args": connect_args, "hide_parameters": True}
     if in_memory:
         # One shared connection, or each session would see its own empty database.
         kwargs["poolclass"] = StaticPool
     elif not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if pool_timeout is not None and not in_memory:
+        kwargs["pool_timeout"] = pool_timeout
     engine = create_engine(url, **kwargs)
-    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "connect", partial(_configure_sqlite_connection, busy_timeout_ms))
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+def _configure_sqlite_connection(
+    busy_timeout_ms: int, dbapi_connection: Any, connection_record: Any
+) -> None:
     """Set the per-connection pragmas SQLite does not remember (WAL is kept, set it anyway)."""
     cursor = dbapi_connection.cursor()
     try:
         # The busy timeout first, for every statement after it; switching a new file to WAL
         # takes a lock it does not always cover, so that switch waits its own way as long.
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
@@ -275,44 +402,13 @@ def ping(engine: Engine) -> bool:
     return True
 
 
-@contextmanager
-def waiting_at_most(connection: Connection, seconds: float) -> Iterator[Connection]:
-    """Let the statements run on ``connection`` wait for a busy database at most ``seconds``
-    (the connection's own limits return with it to the pool afterwards).
-
-    For a submission whose person is waiting on it: SQLite's busy timeout, PostgreSQL's lock
-    timeout (a connection refused fails at once). Past it the statement fails, and the caller
-    says "couldn't save just now" instead of answering Slack too late. The connection must have
-    no work in progress: each setting is committed as it is made.
-    """
-    milliseconds = max(1, int(seconds * 1000))
-    if connection.dialect.name == "sqlite":
-        set_wait = f"PRAGMA busy_timeout={milliseconds}"
-        reset_wait = f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
-    else:
-        set_wait, reset_wait = f"SET lock_timeout = {milliseconds}", "RESET lock_timeout"
-    _set_for_connection(connection, set_wait)
-    try:
-        yield connection
-    finally:
-        _set_for_connection(connection, reset_wait)
-
-
-def _set_for_connection(connection: Connection, statement: str) -> None:
-    """Run a setting and commit it at once: PostgreSQL forgets a SET whose transaction rolls
-    back (as a connection's does on its way back to the pool), and a session bound to the
-    connection afterwards must begin, and so commit, its own transaction."""
-    connection.exec_driver_sql(statement)
-    connection.commit()
-
-
 # SQLite's primary result codes for a database another connection is writing to.
 _SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
 # PostgreSQL's SQLSTATEs for a wait cut short or a server not taking work now; class 08 (a
 # connection lost or refused) is matched by its prefix.
 _POSTGRESQL_BUSY_STATES = frozenset(
     {
-        "55P03",  # lock_not_available: the lock timeout of waiting_at_most passed
+        "55P03",  # lock_not_available: the lock timeout of saving_engine passed
         "57014",  # query_canceled: a statement timeout passed
         "40001",  # serialization_failure
         "40P01",  # deadlock_detected

@@ -21,12 +21,11 @@ from sqlmodel import Session
 
 from bot.core import ids
 from bot.core.errors import CouldNotSaveError, InvalidInputError, NotInTeamError
-from bot.services import SAVE_WAIT_SECONDS, Services
+from bot.services import Services
 from bot.shifts import service
 from bot.shifts.model import check_pattern
 from bot.shifts.views import build_home_section, build_pattern_modal
 from bot.slack.blocks import Block
-from storage.db import waiting_at_most
 from storage.models import WorkingPattern
 
 logger = logging.getLogger(__name__)
@@ -100,12 +99,8 @@ def save_pattern(services: Services, *, user_id: str, form: PatternForm) -> Work
         )
     now = services.now()
     try:
-        # One connection, waiting for a busy database at most as long as the ack can wait.
-        with (
-            services.engine.connect() as connection,
-            waiting_at_most(connection, SAVE_WAIT_SECONDS),
-            Session(bind=connection, expire_on_commit=False) as session,
-        ):
+        # Its connection waits for a busy database at most as long as the ack can wait.
+        with Session(services.saving_engine, expire_on_commit=False) as session:
             teams = [team_id for team_id, _ in service.member_teams(session, user_id=user_id)]
             if not teams:
                 not_in_team = services.renderer.plain("errors.not_in_team")
@@ -118,7 +113,7 @@ def save_pattern(services: Services, *, user_id: str, form: PatternForm) -> Work
                 team_ids=teams,
                 now=now,
             )
-            connection.commit()  # the session joined the connection's transaction
+            session.commit()
             return saved
     except (OperationalError, DBAPIError, PoolTimeoutError) as error:
         logger.warning("Could not store a working pattern in time (%s)", type(error).__name__)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlalchemy.pool import StaticPool
@@ -24,8 +24,8 @@ from storage.db import (
     migrate,
     ping,
     redact_url,
+    saving_engine,
     session_factory,
-    waiting_at_most,
 )
 from storage.models import Team
 from tests.storage.factories import make_team
@@ -92,12 +92,14 @@ def test_a_relative_sqlite_path_is_relative_to_the_working_directory(
         "postgresql+psycopg://bob:secret@db.example/retrobot",
     ],
 )
-def test_postgresql_urls_use_psycopg_with_pre_ping(url: str) -> None:
+def test_postgresql_urls_use_psycopg_pinging_connections_that_lay_idle(url: str) -> None:
     engine = make_engine(url)  # creating an engine does not connect
     try:
         assert engine.url.drivername == "postgresql+psycopg"
         assert engine.url.password == "secret"
-        assert engine.pool._pre_ping  # type: ignore[attr-defined]
+        # Not before every use (a round trip each time): after lying idle (the test below).
+        assert not engine.pool._pre_ping  # type: ignore[attr-defined]
+        assert event.contains(engine, "checkout", storage.db._ping_if_idle)
         assert engine.pool.size() == 5  # type: ignore[attr-defined]
     finally:
         engine.dispose()
@@ -167,35 +169,52 @@ def _wait_for_a_busy_database(connection: Connection) -> str:
     return str(connection.exec_driver_sql("SHOW lock_timeout").scalar_one())
 
 
-def test_a_short_wait_holds_inside_and_is_gone_after_even_when_transactions_roll_back(
+def test_the_saving_engine_waits_briefly_on_every_connection_and_the_engine_as_it_did(
     engine: Engine,
 ) -> None:
     with engine.connect() as connection:
         usual = _wait_for_a_busy_database(connection)
-        connection.rollback()
-        with waiting_at_most(connection, 1.5):
-            connection.rollback()  # a session's rollback must not lift the short wait
+    saving = saving_engine(engine, 1.5)
+    assert saving_engine(engine, 1.5) is saving  # one per engine, its pool kept
+    with saving.connect() as first, saving.connect() as second:
+        for connection in (first, second):
             assert _wait_for_a_busy_database(connection) in ("1500", "1500ms")
-            connection.rollback()
-        connection.rollback()  # as the pool's reset does, taking the connection back
+            connection.rollback()  # as a session's rollback, and the pool's reset, do
+            assert _wait_for_a_busy_database(connection) in ("1500", "1500ms")
+    with engine.connect() as connection:
         assert _wait_for_a_busy_database(connection) == usual
+        assert usual not in ("1500", "1500ms")
 
 
-def test_a_session_on_a_connection_that_waits_briefly_commits_its_own_work(engine: Engine) -> None:
-    with (
-        engine.connect() as connection,
-        waiting_at_most(connection, 1.5),
-        Session(bind=connection) as session,
-    ):
+def test_a_session_on_the_saving_engine_commits_its_own_work_in_the_same_database(
+    engine: Engine,
+) -> None:
+    with Session(saving_engine(engine, 1.5)) as session:
         make_team(session)
         session.commit()
     with session_factory(engine)() as other:
         assert [team.id for team in other.exec(select(Team))] == ["north"]
 
 
+def test_the_saving_engine_goes_with_its_engine(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'retrobot.db'}")
+    saving = saving_engine(engine, 1.5)
+    with saving.connect():
+        pass
+    assert saving.pool.checkedin() == 1
+    engine.dispose()
+    assert saving.pool.checkedin() == 0
+    memory = make_engine("sqlite://")
+    try:
+        # In memory, one shared connection is the whole database: nothing to wait for.
+        assert saving_engine(memory, 1.5) is memory
+    finally:
+        memory.dispose()
+
+
 def _refusal(engine: Engine, statement: str) -> DBAPIError:
     """The error ``statement`` meets, on a connection that waits a tenth of a second at most."""
-    with engine.connect() as connection, waiting_at_most(connection, 0.1):
+    with saving_engine(engine, 0.1).connect() as connection:
         with pytest.raises(DBAPIError) as refused:
             connection.exec_driver_sql(statement)
         connection.rollback()
@@ -222,6 +241,39 @@ def test_a_busy_database_is_told_apart_from_one_that_refuses_for_good(engine: En
     assert is_busy_or_unreachable(busy), busy
     assert not is_busy_or_unreachable(_refusal(engine, "INSERT INTO no_such_table VALUES (1)"))
     assert not is_busy_or_unreachable(ValueError("not the database's"))
+
+
+def test_a_postgresql_connection_is_pinged_only_after_lying_idle_and_replaced_if_gone(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose a connection")
+    admin = make_engine(engine.url.render_as_string(hide_password=False))
+
+    def lose_the_pooled_connection() -> int:
+        with engine.connect() as connection:  # back to the pool afterwards, idle
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with admin.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
+        return backend
+
+    def backend_now() -> int:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+    try:
+        # Just used: no ping (no round trip on a busy server), so the loss shows on first use.
+        monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+        lose_the_pooled_connection()
+        with pytest.raises(DBAPIError) as lost:
+            backend_now()
+        assert lost.value.connection_invalidated and is_busy_or_unreachable(lost.value)
+        # Idle long enough: pinged first, and a connection that is gone is replaced unseen.
+        monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 0.0)
+        gone = lose_the_pooled_connection()
+        assert backend_now() != gone
+    finally:
+        admin.dispose()
 
 
 def test_a_database_out_of_reach_is_busy_or_unreachable() -> None:

@@ -221,3 +221,34 @@ def test_an_error_before_the_services_are_in_reach_is_handled_and_told(
     assert str(failure.exc_info[1]) == "the signature check broke"
     sorry = fake_slack.wait_for(lambda: fake_slack.dms(ANA))[-1]
     assert "something went wrong" in sorry.all_text
+
+
+def test_over_http_each_request_s_signature_is_computed_once_and_still_checked(
+    app_server: LocalServer, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server checks it on the way in; Bolt's check, for requests that do not come that
+    way, does not compute it again. A header naming the mark proves nothing."""
+    from slack_sdk.signature import SignatureVerifier
+
+    from bot.slack.signature import SIGNATURE_CHECKED
+
+    checked: list[str] = []
+    is_valid = SignatureVerifier.is_valid
+
+    def counted(self: SignatureVerifier, body: object, timestamp: str, signature: str) -> bool:
+        checked.append(timestamp)
+        return is_valid(self, body, timestamp, signature)
+
+    monkeypatch.setattr(SignatureVerifier, "is_valid", counted)
+    slack = SlackSender(f"{app_server.url}/slack/events", SIGNING_SECRET, fake_slack)
+    body, content_type = bodies(slack, fake_slack)["command"]
+    now = str(int(time.time()))
+
+    signed = {"Content-Type": content_type, **signed_with(SIGNING_SECRET, body, now)}
+    answered = slack.raw(body, signed)
+    assert answered.status == 200 and len(checked) == 1
+
+    mark = SIGNATURE_CHECKED.replace("_", "-")
+    forged = {"Content-Type": content_type, mark: "1", **signed_with("forged", body, now)}
+    assert slack.raw(body, forged).status == 401
+    assert len(checked) == 2

@@ -216,8 +216,12 @@ def answer_round(
         session.rollback()
         raise AlreadyAnsweredError(detached(session, proposal), "your answer")
     session.commit()
-    row = session.get(Objection, row.id, populate_existing=True)  # type: ignore[assignment]
+    row_id = row.id
     settled = settle(session, config=config, proposal=proposal_by_id(session, proposal_id), now=now)
+    # Read after settling: a decision another thread adopted a moment before makes settle roll
+    # this session back, which expires what it had loaded (the answer's DM then found its row
+    # detached and unreadable, and was never redrawn).
+    row = session.get(Objection, row_id, populate_existing=True)  # type: ignore[assignment]
     return RoundAnswered(
         proposal=proposal_by_id(session, proposal_id),
         row=row,

@@ -9,7 +9,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select, update
 
 from bot.core.config import AppConfig, parse_config
 from bot.core.errors import InvalidInputError, NotAllowedError, NotInTeamError, StaleActionError
@@ -22,7 +22,9 @@ from storage.models import (
     AskStatus,
     Member,
     Objection,
+    Proposal,
     ProposalMethod,
+    ProposalStatus,
     RoundAnswer,
 )
 from tests.conftest import ANA, BEN, CARA, COACH, DEV, SAM, SHARED, SOUTH_COACH, TEST_APP_YAML
@@ -174,6 +176,32 @@ def test_a_round_waits_for_the_active_and_not_for_the_away(services: Services) -
 
     assert last.settled.closed_now and last.settled.adopted is not None
     assert last.settled.adopted.decision.unanswered == [SHARED]
+
+
+def test_the_last_answer_reads_back_when_another_thread_adopted_just_before(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two last answers at once: both settle, one adopts, and the other's adopt rolls its session
+    back (service.adopt, on losing the race). Its answer is still readable for its DM."""
+    pid = store(services, method="integrated", people=[])
+    for member in (BEN, CARA, SHARED):
+        answer(services, pid, member, RoundAnswer.NO_OBJECTION)
+
+    def adopted_by_another_just_before(session, *, proposal, **more: object):
+        with services.session() as other:
+            other.exec(
+                update(Proposal)
+                .where(col(Proposal.id) == proposal.id)
+                .values(status=ProposalStatus.ADOPTED)
+            )
+            other.commit()
+        return service.adopt(session, proposal=proposal, **more)
+
+    monkeypatch.setattr(answers, "adopt", adopted_by_another_just_before)
+    last = answer(services, pid, DEV, RoundAnswer.CONCERN, reason="Tight")
+
+    assert last.settled.closed_now and last.settled.adopted is None
+    assert (last.row.answer, last.row.reason) == (RoundAnswer.CONCERN, "Tight")
 
 
 def test_an_amendment_asks_again_those_who_answered(services: Services) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import select
 import sqlite3
 import threading
 import time
@@ -130,14 +131,18 @@ def _note_idle_since(dbapi_connection: Any, record: Any) -> None:
 
 
 def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    """Before a pooled connection is used, ask the server whether it is still there, if the
-    connection has lain idle for :data:`PING_AFTER_IDLE_SECONDS` (a server restarted or a proxy
-    that dropped it meanwhile): one that does not answer is replaced by a fresh one.
+    """Before a pooled connection is used, make sure the server still has it; one that is gone
+    (a server restarted, connections terminated) is replaced by a fresh one, unseen.
 
-    SQLAlchemy's ``pool_pre_ping`` pings before every use: a round trip to the server on each
-    request, for connections that were in use a moment ago. A connection that died while in
-    use fails its statement, and the pool then replaces every connection older than it.
+    SQLAlchemy's ``pool_pre_ping`` asks the server before every use: a round trip on every
+    request, for connections that were in use a moment ago. Here a connection is looked at
+    without asking: a server that ends a connection tells it so (its last message, then the
+    end of the stream), so the socket of an idle connection that has anything to read has been
+    ended. Only one that lay idle :data:`PING_AFTER_IDLE_SECONDS` is asked (``SELECT 1``), for
+    a connection lost without a word (a proxy or a network that dropped it meanwhile).
     """
+    if _ended_by_server(dbapi_connection):
+        raise DisconnectionError("the server ended the pooled connection")
     idle_since = record.info.get("idle_since")
     if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
         return
@@ -149,6 +154,20 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
             cursor.close()
     except Exception as error:  # any failure: the pool discards it and connects afresh
         raise DisconnectionError("the pooled connection did not answer") from error
+
+
+def _ended_by_server(dbapi_connection: Any) -> bool:
+    """True when an idle psycopg connection is broken, or its socket has something to read
+    (the server's farewell, or the end of the stream): a poll, no round trip."""
+    if getattr(dbapi_connection, "broken", False) or getattr(dbapi_connection, "closed", False):
+        return True
+    try:
+        socket_fd = dbapi_connection.pgconn.socket
+    except Exception:  # no socket left to look at: the connection is gone
+        return True
+    poller = select.poll()
+    poller.register(socket_fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 def saving_engine(engine: Engine, seconds: float) -> Engine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -243,18 +244,58 @@ def test_a_busy_database_is_told_apart_from_one_that_refuses_for_good(engine: En
     assert not is_busy_or_unreachable(ValueError("not the database's"))
 
 
-def test_a_postgresql_connection_is_pinged_only_after_lying_idle_and_replaced_if_gone(
+def test_a_postgresql_connection_the_server_ended_is_replaced_unseen_without_a_round_trip(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server to lose a connection")
     admin = make_engine(engine.url.render_as_string(hide_password=False))
+    pinged: list[str] = []
+    monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 3600.0)  # never asked
 
-    def lose_the_pooled_connection() -> int:
+    def end_the_pooled_connection() -> int:
         with engine.connect() as connection:  # back to the pool afterwards, idle
             backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         with admin.connect() as other:
             other.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
+            for _ in range(100):  # until the backend has gone
+                gone = other.exec_driver_sql(
+                    f"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = {backend}"
+                ).scalar_one()
+                if gone:
+                    break
+                time.sleep(0.02)
+        return backend
+
+    def backend_now() -> int:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+    event.listen(engine, "before_cursor_execute", lambda *args: pinged.append(args[2]))
+    try:
+        gone = end_the_pooled_connection()
+        pinged.clear()
+        assert backend_now() != gone
+        assert pinged == ["SELECT pg_backend_pid()"]  # no SELECT 1 first
+    finally:
+        admin.dispose()
+
+
+def test_a_postgresql_connection_that_lay_idle_is_asked_before_use(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For one lost without a word (a proxy that dropped it): its socket shows nothing."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose a connection")
+    admin = make_engine(engine.url.render_as_string(hide_password=False))
+    monkeypatch.setattr(storage.db, "_ended_by_server", lambda connection: False)
+
+    def lose_the_pooled_connection() -> int:
+        with engine.connect() as connection:
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with admin.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
+        time.sleep(0.2)
         return backend
 
     def backend_now() -> int:
@@ -262,16 +303,14 @@ def test_a_postgresql_connection_is_pinged_only_after_lying_idle_and_replaced_if
             return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
 
     try:
-        # Just used: no ping (no round trip on a busy server), so the loss shows on first use.
         monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 3600.0)
         lose_the_pooled_connection()
-        with pytest.raises(DBAPIError) as lost:
+        with pytest.raises(DBAPIError) as lost:  # used a moment ago: not asked, so it shows
             backend_now()
         assert lost.value.connection_invalidated and is_busy_or_unreachable(lost.value)
-        # Idle long enough: pinged first, and a connection that is gone is replaced unseen.
         monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 0.0)
         gone = lose_the_pooled_connection()
-        assert backend_now() != gone
+        assert backend_now() != gone  # asked first, found gone, replaced
     finally:
         admin.dispose()
 

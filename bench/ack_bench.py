@@ -156,10 +156,16 @@ def measure(args: argparse.Namespace, url: str, requests: list, sent: dict, mast
     return figures
 
 
+KEPT_OPEN = "kept open"
+
+
 def count_answered(outcome: Outcome, sent: dict) -> None:
-    """Add a phase's answered requests (by kind) and failures (by reason) to ``sent``."""
+    """Add a phase's answered requests (by kind), the submissions among them whose modal was
+    kept open (the database busy past the save's wait: not stored, nothing confirmed, as the
+    person is told) and failures (by reason) to ``sent``."""
     for kind in outcome.kinds:
         sent[kind] = sent.get(kind, 0) + outcome.sent(kind)
+    sent[KEPT_OPEN] = sent.get(KEPT_OPEN, 0) + outcome.kept_open(SUBMISSION)
     errors = sent.setdefault("errors", {})
     for error, count in outcome.errors.items():
         errors[error] = errors.get(error, 0) + count
@@ -191,12 +197,19 @@ def wait_for_calls(stats: Path, sent: dict, timeout: float = 60.0) -> dict[str, 
         time.sleep(0.25)
 
 
+def stored_submissions(sent: dict) -> int:
+    """The answered submissions that stored their tension (not those kept open)."""
+    return sent.get(SUBMISSION, 0) - sent.get(KEPT_OPEN, 0)
+
+
 def expected_calls(sent: dict) -> dict[str, int]:
-    """Slack method → how many calls the answered requests make."""
+    """Slack method → how many calls the answered requests make (a submission kept open makes
+    none: no tension, no confirmation)."""
     expected: dict[str, int] = {}
     for kind, methods in EXPECTED_CALLS.items():
+        count = stored_submissions(sent) if kind == SUBMISSION else sent.get(kind, 0)
         for method in methods:
-            expected[method] = expected.get(method, 0) + sent.get(kind, 0)
+            expected[method] = expected.get(method, 0) + count
     return expected
 
 
@@ -361,10 +374,11 @@ def main(argv: list[str] | None = None) -> int:
                 for name, stats in ((RETROBOT, ours_stats), (BARE, bare_stats)):
                     problems += check_work(name, wait_for_calls(stats, sent[name]), sent[name])
                 stored = harness.count_tensions(database_url)
-                if stored != sent[RETROBOT].get(SUBMISSION, 0):
+                if stored != stored_submissions(sent[RETROBOT]):
                     problems.append(
                         f"retrobot stored {stored} tensions for "
-                        f"{sent[RETROBOT].get(SUBMISSION, 0)} answered submissions"
+                        f"{stored_submissions(sent[RETROBOT])} submissions answered and not "
+                        "kept open"
                     )
                 for child in (ours, bare):
                     child.check_running()
@@ -374,9 +388,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(summary(args, runs, machine, watch=watch, pinning=pinning))
     answered = {
-        name: {k: v for k, v in counts.items() if k != "errors"} for name, counts in sent.items()
+        name: {k: v for k, v in counts.items() if k not in ("errors", KEPT_OPEN)}
+        for name, counts in sent.items()
     }
     print(f"\nAnswered requests (all phases): {answered}; tensions stored by retrobot: {stored}")
+    kept_open = sent[RETROBOT].get(KEPT_OPEN, 0)
+    print(
+        f'Submissions whose modal retrobot kept open with "couldn\'t save just now" (the '
+        f"database busy past the save's 1.5 s): {kept_open} of {sent[RETROBOT].get(SUBMISSION, 0)}"
+    )
     for problem in problems:
         print(f"PROBLEM: {problem}", file=sys.stderr)
     return 1 if problems else 0

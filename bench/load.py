@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 VIEW_ID_MARK = b"VBENCHVIEWID"
+# In an answer's body: a submission answered with field errors, its modal kept open.
+FIELD_ERRORS = b'"response_action": "errors"'
 GENERATOR_SLACK = 0.5  # seconds for the generator processes to start before the clock does
 SEND_TIMEOUT = 30.0
 
@@ -51,12 +53,15 @@ class Request:
 
 @dataclass(frozen=True)
 class Sample:
-    """One request: its kind's index, when it was due (or sent), when answered, the status."""
+    """One request: its kind's index, when it was due (or sent), when answered, the status, and
+    whether the answer kept a modal open with field errors (a submission not stored: the
+    database could not take it within the save's wait)."""
 
     kind: int
     due: float
     done: float
     status: int
+    kept_open: bool = False
 
     @property
     def latency(self) -> float:
@@ -99,6 +104,13 @@ class Outcome:
         index = self.kinds.index(kind)
         return sum(1 for s in self.samples if s.kind == index and s.status == 200)
 
+    def kept_open(self, kind: str) -> int:
+        """How many of those answers kept their modal open with field errors."""
+        if kind not in self.kinds:
+            return 0
+        index = self.kinds.index(kind)
+        return sum(1 for s in self.samples if s.kind == index and s.kept_open)
+
 
 class Signer:
     """Slack's v0 signature over a body, with a timestamp read at send time."""
@@ -126,8 +138,9 @@ class _Connection:
         self._host, self._port, self._path = host, port, path
         self._connection: http.client.HTTPConnection | None = None
 
-    def post(self, body: bytes, headers: dict[str, str]) -> int:
-        """POST and read the whole answer; the status, or -1 when the request failed."""
+    def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bool]:
+        """POST and read the whole answer: the status (-1 when the request failed), and whether
+        it kept a modal open with field errors."""
         for attempt in (1, 2):
             if self._connection is None:
                 self._connection = http.client.HTTPConnection(
@@ -136,19 +149,19 @@ class _Connection:
             try:
                 self._connection.request("POST", self._path, body=body, headers=headers)
                 answer = self._connection.getresponse()
-                answer.read()
+                kept_open = FIELD_ERRORS in answer.read()
                 if answer.will_close:
                     self.close()
-                return answer.status
+                return answer.status, kept_open
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 # A keep-alive connection the server had already closed: once more, afresh.
                 self.close()
                 if attempt == 2:
-                    return -1
+                    return -1, False
             except (OSError, http.client.HTTPException):
                 self.close()
-                return -1
-        return -1
+                return -1, False
+        return -1, False
 
     def close(self) -> None:
         """Close the connection (the next post opens a new one)."""
@@ -206,8 +219,8 @@ def _generate(plan: _Plan, results: Any) -> None:
             sent = time.monotonic()
             if sent >= plan.end:
                 break
-            status = connection.post(body, headers)
-            mine.append(Sample(kind, sent, time.monotonic(), status))
+            status, kept_open = connection.post(body, headers)
+            mine.append(Sample(kind, sent, time.monotonic(), status, kept_open))
         connection.close()
         with lock:
             samples.extend(mine)
@@ -226,8 +239,8 @@ def _generate(plan: _Plan, results: Any) -> None:
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            status = connection.post(body, headers)
-            mine.append(Sample(kind, due, time.monotonic(), status))
+            status, kept_open = connection.post(body, headers)
+            mine.append(Sample(kind, due, time.monotonic(), status, kept_open))
         connection.close()
         with lock:
             samples.extend(mine)
@@ -238,7 +251,7 @@ def _generate(plan: _Plan, results: Any) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    results.put([(s.kind, s.due, s.done, s.status) for s in samples])
+    results.put([(s.kind, s.due, s.done, s.status, s.kept_open) for s in samples])
 
 
 def _run(

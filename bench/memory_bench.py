@@ -96,8 +96,9 @@ def one_run(
             worker_memory = harness.memory_of(worker)
             others = [pid for pid in harness.worker_pids(server.pid) if pid != worker]
             stored = harness.count_tensions(database_url)
-            if stored != outcome.sent(SUBMISSION):
-                raise RuntimeError(f"{stored} tensions stored for {outcome.sent(SUBMISSION)}")
+            expected = outcome.sent(SUBMISSION) - outcome.kept_open(SUBMISSION)
+            if stored != expected:
+                raise RuntimeError(f"{stored} tensions stored for {expected}")
             server.check_running()
             return {
                 "served": float(len(outcome.samples)),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from slack_sdk.signature import SignatureVerifier
 
+from bench import ack_bench
 from bench.harness import percentile
-from bench.load import VIEW_ID_MARK, Outcome, Request, Sample, Signer, spread
+from bench.load import VIEW_ID_MARK, Outcome, Request, Sample, Signer, _Connection, spread
 
 
 def test_signatures_are_the_ones_slack_sends() -> None:
@@ -59,3 +62,40 @@ def test_only_the_measuring_window_counts() -> None:
     assert outcome.failed() == 1
     assert outcome.sent("command") == 2
     assert samples[2].latency == 1.0
+
+
+def test_an_answer_that_keeps_the_modal_open_is_told_from_one_that_closed_it() -> None:
+    """A submission the database could not take is answered 200 with field errors: answered,
+    but not stored, and the benchmark must not count it as a stored tension."""
+    answers = iter([b"", b'{"response_action": "errors", "errors": {"text": "try again"}}'])
+
+    class Slack(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = next(answers)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Slack)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    connection = _Connection("127.0.0.1", server.server_port, "/slack/events")
+    try:
+        assert connection.post(b"payload=1", {}) == (200, False)
+        assert connection.post(b"payload=2", {}) == (200, True)
+    finally:
+        connection.close()
+        server.shutdown()
+        server.server_close()
+    samples = [Sample(1, 1.0, 1.1, 200), Sample(1, 1.2, 1.3, 200, kept_open=True)]
+    outcome = Outcome(kinds=["command", "submission"], samples=samples, start=1.0, end=2.0)
+    assert outcome.sent("submission") == 2 and outcome.kept_open("submission") == 1
+    sent: dict = {}
+    ack_bench.count_answered(outcome, sent)
+    assert ack_bench.stored_submissions(sent) == 1
+    assert ack_bench.expected_calls(sent) == {"views.open": 0, "chat.postMessage": 1}

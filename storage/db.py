@@ -152,6 +152,9 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
             cursor.execute("SELECT 1")
         finally:
             cursor.close()
+        # The SELECT began a transaction (the driver's default): end it, so the connection is
+        # handed out idle, as the pool keeps it (one to be switched to autocommit must be).
+        dbapi_connection.rollback()
     except Exception as error:  # any failure: the pool discards it and connects afresh
         raise DisconnectionError("the pooled connection did not answer") from error
 

@@ -311,6 +311,10 @@ def test_a_postgresql_connection_that_lay_idle_is_asked_before_use(
         monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 0.0)
         gone = lose_the_pooled_connection()
         assert backend_now() != gone  # asked first, found gone, replaced
+        # One asked and found there is handed out idle: it can commit by itself, as saves do.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+            assert connection.connection.dbapi_connection.info.transaction_status == 0
     finally:
         admin.dispose()
 

@@ -84,12 +84,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate-connections", type=int, default=32)
     parser.add_argument("--warmup-seconds", type=float, default=2.0)
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
+    parser.add_argument(
+        "--settle-seconds", type=float, default=1.0, help="after each phase, for work after acks"
+    )
+    parser.add_argument(
+        "--idle-seconds", type=float, default=2.0, help="quiet retrobot must be before it starts"
+    )
     parser.add_argument("--smoke", action="store_true", help="a few requests, to prove it runs")
     args = parser.parse_args(argv)
     if args.smoke:
         args.runs, args.teams, args.workers, args.threads = 1, 20, 1, 4
         args.connections, args.saturation_seconds, args.warmup_seconds = 4, 1.0, 0.3
         args.rate, args.rate_seconds, args.rate_connections, args.processes = 20.0, 1.0, 4, 1
+        args.settle_seconds, args.idle_seconds = 0.2, 0.5
     protocol.check_rounds(args.runs, smoke=args.smoke)
     return args
 
@@ -134,7 +141,7 @@ def measure(args: argparse.Namespace, url: str, requests: list, sent: dict, mast
         warmup=args.warmup_seconds,
         processes=args.processes,
     )
-    time.sleep(1.0)  # the work still running after the last acks
+    time.sleep(args.settle_seconds)  # the work still running after the last acks
     cpu_saturated = cpu_ms_per_request(master, before, saturated)
     before = workers_cpu(master)
     offered = offer(
@@ -147,7 +154,7 @@ def measure(args: argparse.Namespace, url: str, requests: list, sent: dict, mast
         processes=args.processes,
         connections=args.rate_connections,
     )
-    time.sleep(1.0)
+    time.sleep(args.settle_seconds)
     cpu_offered = cpu_ms_per_request(master, before, offered)
     for outcome in (saturated, offered):
         count_answered(outcome, sent)
@@ -346,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                     prefix=pinning.server_command([]),
                 )
                 children.append(ours)
-                waited = harness.wait_idle(ours.pid)
+                waited = harness.wait_idle(ours.pid, quiet=args.idle_seconds)
                 print(f"retrobot is up and idle ({waited:.0f} s after /healthz)", flush=True)
                 bare, bare_url = harness.start_bare_app(
                     workdir,

@@ -42,10 +42,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rate", type=float, default=100.0, help="requests/s while serving")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to serve")
+    parser.add_argument(
+        "--idle-seconds", type=float, default=2.0, help="quiet retrobot must be before measuring"
+    )
     parser.add_argument("--smoke", action="store_true", help="a few requests, to prove it runs")
     args = parser.parse_args(argv)
     if args.smoke:
         args.runs, args.teams, args.rate, args.seconds = 1, 20, 20.0, 1.0
+        args.idle_seconds = 0.5
     return args
 
 
@@ -76,7 +80,7 @@ def one_run(
             threads=args.threads,
         )
         try:
-            harness.wait_idle(server.pid)
+            harness.wait_idle(server.pid, quiet=args.idle_seconds)
             [worker] = harness.gunicorn_workers(server.pid)
             before = harness.memory_of(worker)["VmRSS"]
             outcome = offer(
@@ -92,7 +96,7 @@ def one_run(
             if outcome.failed():
                 raise RuntimeError(f"requests not answered 200: {outcome.errors}")
             wait_for_homes(stats, outcome.sent(HOME_OPENED))
-            harness.wait_idle(server.pid, quiet=1.0)
+            harness.wait_idle(server.pid, quiet=min(1.0, args.idle_seconds))
             worker_memory = harness.memory_of(worker)
             others = [pid for pid in harness.worker_pids(server.pid) if pid != worker]
             stored = harness.count_tensions(database_url)

@@ -78,10 +78,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tree", type=Path, default=harness.REPO, help="the checkout to serve")
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch database on")
     parser.add_argument("--pin", default="auto", help="auto, off, or SERVERS:LOAD cpu lists")
+    parser.add_argument(
+        "--idle-seconds", type=float, default=2.0, help="quiet retrobot must be before it starts"
+    )
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
     if args.smoke:
         args.rounds, args.teams, args.seconds, args.slow_clients = 1, 10, 3.0, 10
+        args.idle_seconds = 0.5
     protocol.check_rounds(args.rounds, smoke=args.smoke)
     return args
 
@@ -317,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                     tree=args.tree.resolve(),
                 )
                 children.append(served)
-                harness.wait_idle(served.pid)
+                harness.wait_idle(served.pid, quiet=args.idle_seconds)
                 if args.front == "nginx":
                     nginx, base = start_nginx(workdir, base)
                     children.append(nginx)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,19 @@ from storage.db import make_engine, migrate, normalise_url
 # swap them for its frozen ones, and --durations would print years. Only that module: ignoring
 # all of "_pytest" would hand real time to a test body, whose caller is _pytest.python.
 freezegun.configure(extend_ignore_list=["_pytest.timing"])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """.ci/run installs Chromium (for tests/bot/reports/test_browser.py) while pip installs, and
+    names in RETROBOT_CI_CHROMIUM_DONE the file it makes when the install has ended: wait for it
+    before any test module looks for Chromium."""
+    done = os.environ.get("RETROBOT_CI_CHROMIUM_DONE")
+    if not done:
+        return
+    deadline = time.monotonic() + 900
+    while not Path(done).exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

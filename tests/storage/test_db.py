@@ -244,6 +244,28 @@ def test_a_busy_database_is_told_apart_from_one_that_refuses_for_good(engine: En
     assert not is_busy_or_unreachable(ValueError("not the database's"))
 
 
+def _backend_now(engine: Engine) -> int:
+    """The server process behind the connection the pool hands out next."""
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+
+def _end_the_pooled_connection(engine: Engine, admin: Engine) -> int:
+    """Have the server end the connection the pool holds (idle, just used), and wait until its
+    process has gone; its backend's pid."""
+    backend = _backend_now(engine)  # back to the pool afterwards, idle
+    with admin.connect() as other:
+        other.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
+        for _ in range(100):
+            gone = other.exec_driver_sql(
+                f"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = {backend}"
+            ).scalar_one()
+            if gone:
+                break
+            time.sleep(0.02)
+    return backend
+
+
 def test_a_postgresql_connection_the_server_ended_is_replaced_unseen_without_a_round_trip(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,30 +274,11 @@ def test_a_postgresql_connection_the_server_ended_is_replaced_unseen_without_a_r
     admin = make_engine(engine.url.render_as_string(hide_password=False))
     pinged: list[str] = []
     monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 3600.0)  # never asked
-
-    def end_the_pooled_connection() -> int:
-        with engine.connect() as connection:  # back to the pool afterwards, idle
-            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-        with admin.connect() as other:
-            other.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
-            for _ in range(100):  # until the backend has gone
-                gone = other.exec_driver_sql(
-                    f"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = {backend}"
-                ).scalar_one()
-                if gone:
-                    break
-                time.sleep(0.02)
-        return backend
-
-    def backend_now() -> int:
-        with engine.connect() as connection:
-            return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-
     event.listen(engine, "before_cursor_execute", lambda *args: pinged.append(args[2]))
     try:
-        gone = end_the_pooled_connection()
+        gone = _end_the_pooled_connection(engine, admin)
         pinged.clear()
-        assert backend_now() != gone
+        assert _backend_now(engine) != gone
         assert pinged == ["SELECT pg_backend_pid()"]  # no SELECT 1 first
     finally:
         admin.dispose()
@@ -289,28 +292,15 @@ def test_a_postgresql_connection_that_lay_idle_is_asked_before_use(
         pytest.skip("SQLite has no server to lose a connection")
     admin = make_engine(engine.url.render_as_string(hide_password=False))
     monkeypatch.setattr(storage.db, "_ended_by_server", lambda connection: False)
-
-    def lose_the_pooled_connection() -> int:
-        with engine.connect() as connection:
-            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-        with admin.connect() as other:
-            other.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
-        time.sleep(0.2)
-        return backend
-
-    def backend_now() -> int:
-        with engine.connect() as connection:
-            return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-
     try:
         monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 3600.0)
-        lose_the_pooled_connection()
+        _end_the_pooled_connection(engine, admin)
         with pytest.raises(DBAPIError) as lost:  # used a moment ago: not asked, so it shows
-            backend_now()
+            _backend_now(engine)
         assert lost.value.connection_invalidated and is_busy_or_unreachable(lost.value)
         monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 0.0)
-        gone = lose_the_pooled_connection()
-        assert backend_now() != gone  # asked first, found gone, replaced
+        gone = _end_the_pooled_connection(engine, admin)
+        assert _backend_now(engine) != gone  # asked first, found gone, replaced
         # One asked and found there is handed out idle: it can commit by itself, as saves do.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1

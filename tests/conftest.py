@@ -43,6 +43,17 @@ def pytest_configure(config: pytest.Config) -> None:
         time.sleep(0.5)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``'s worker count: half as many again as there are cores. A good part of each
+    test waits rather than computes (a PostgreSQL schema made and dropped, a served app's
+    answer, a second process starting), so one worker per core leaves cores idle; on the
+    2-core CI machine three workers take the suite from about 11 minutes to under 9.
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return max(2, (os.cpu_count() or 1) * 3 // 2)
+
+
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 

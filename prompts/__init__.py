@@ -8,12 +8,23 @@ a validated user id), so a person's text can never ``@channel`` a team or forge 
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import re
 import threading
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 
-from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, pass_context
+import jinja2
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+    pass_context,
+)
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
@@ -123,21 +134,58 @@ def _at_run_time(function: Any) -> Any:
 
 
 class _CompiledOnce(BytecodeCache):
-    """The compiled code of each template, kept in memory and shared by the mrkdwn and plain
-    environments: compiling the templates is most of the cost of a first render (about 20 ms
-    a template), and both flavours compile the same source with the same settings to the same
-    code (tests/prompts prove it for every template). Keyed by name and source checksum."""
+    """The compiled code of each template, kept in memory and shared by the environments that
+    compile alike, and on disk for the next process.
 
-    def __init__(self) -> None:
+    Compiling the templates is most of the cost of a first render (about 20 ms a template), and
+    the mrkdwn and plain environments compile the same source with the same settings to the
+    same code (tests/prompts prove it for every template): in memory, keyed by name and source
+    checksum, each file is compiled once per process. On disk (Jinja's own cache directory, one
+    per user, readable by nobody else) each is compiled once per machine, as Python keeps its
+    bytecode: every worker, scheduler and command started later loads the code instead. A
+    cached file is used only when its source checksum, Jinja's format and Python's version all
+    match; a cache that cannot be written is no cache, never an error.
+    """
+
+    def __init__(self, kind: str, disk: BytecodeCache | None) -> None:
+        # The environment's settings are part of the key: the report's autoescaping HTML
+        # compiles the same file to other code, and so may another Jinja.
+        self._kind = f"retrobot-{kind}-jinja-{jinja2.__version__}"
         self._code: dict[tuple[str, str], Any] = {}
+        self._disk = disk
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(f"{self._kind}|{name}", filename)
 
     def load_bytecode(self, bucket: Bucket) -> None:
         code = self._code.get((bucket.key, bucket.checksum))
+        if code is None and self._disk is not None:
+            try:
+                self._disk.load_bytecode(bucket)  # sets the code only when all of it matches
+            except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+                bucket.reset()  # a file cut short or damaged: compiled again, and replaced
+            code = bucket.code
+            if code is not None:
+                self._code[(bucket.key, bucket.checksum)] = code
         if code is not None:
             bucket.code = code
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._code[(bucket.key, bucket.checksum)] = bucket.code
+        if self._disk is not None:
+            with contextlib.suppress(OSError):  # a new file, renamed into place when whole
+                self._disk.dump_bytecode(bucket)
+
+
+def _disk_cache(directory: Path | None) -> BytecodeCache | None:
+    """Compiled templates on disk: in ``directory``, or Jinja's per-user cache directory; None
+    where there is none to be had (no safe temporary directory, a read-only one)."""
+    try:
+        return FileSystemBytecodeCache(
+            str(directory) if directory is not None else None, "retrobot-%s.cache"
+        )
+    except (OSError, RuntimeError):
+        return None
 
 
 class Renderer:
@@ -149,8 +197,11 @@ class Renderer:
     for both.
     """
 
-    def __init__(self) -> None:
-        compiled = _CompiledOnce()
+    def __init__(self, *, code_cache: Path | None = None) -> None:
+        """``code_cache``: where compiled templates are kept between processes (Jinja's
+        per-user cache directory unless given; see :class:`_CompiledOnce`)."""
+        disk = _disk_cache(code_cache)
+        compiled = _CompiledOnce("text", disk)
         self._envs = {
             "mrkdwn": self._environment(
                 compiled, _finalize, mention=mention, channel=channel_link, quoted=quoted, link=link
@@ -164,7 +215,8 @@ class Renderer:
                 link=lambda url, label: f"{label} ({url})" if url else label,
             ),
         }
-        self._envs["html"] = _html_environment()  # the organisation report (issue 20)
+        # The organisation report (issue 20).
+        self._envs["html"] = _html_environment(_CompiledOnce("html", disk))
         self._modules: dict[tuple[str, str], Any] = {}
         # A macro called with no arguments (a label, a title) always renders the same words:
         # rendered once, not on every request that builds a modal.
@@ -251,7 +303,7 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
 
-def _html_environment() -> Environment:
+def _html_environment(compiled: BytecodeCache) -> Environment:
     """The report's environment: HTML autoescape on, None printed as nothing."""
     env = Environment(
         loader=PackageLoader("prompts", "templates"),
@@ -260,6 +312,7 @@ def _html_environment() -> Environment:
         finalize=lambda value: "" if value is None else value,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=compiled,
     )
     env.filters.update(day=day, number=_number, percent=_percent)
     env.globals.update(plural=plural)

@@ -100,3 +100,53 @@ def test_a_template_loads_while_another_file_is_still_compiling() -> None:
         worker.start()
         worker.join(10)
     assert done == ["Your tension is recorded for North."]
+
+
+def _compiles_nothing(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a template was compiled where its cached code should have been used")
+
+
+def test_a_later_process_loads_the_compiled_templates_instead_of_compiling_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    words = {"team_name": "A&B <team>"}
+    first = Renderer(code_cache=tmp_path)
+    said = first.say("tension.confirmation_fallback", **words)
+    assert list(tmp_path.glob("retrobot-*.cache")), "the compiled code was not kept on disk"
+
+    monkeypatch.setattr("jinja2.Environment.compile", _compiles_nothing)
+    later = Renderer(code_cache=tmp_path)  # as a worker started afterwards would
+    assert later.say("tension.confirmation_fallback", **words) == said
+    assert later.plain("tension.confirmation_fallback", **words) == (
+        "Your tension is recorded for A&B <team>."
+    )
+
+
+def test_a_damaged_cached_template_is_compiled_again(tmp_path: Path) -> None:
+    Renderer(code_cache=tmp_path).say("tension.confirmation_fallback", team_name="North")
+    for cached in tmp_path.glob("retrobot-*.cache"):
+        cached.write_bytes(cached.read_bytes()[:40])  # cut short, as a full disk would leave it
+    later = Renderer(code_cache=tmp_path)
+    assert later.say("tension.confirmation_fallback", team_name="North") == (
+        "Your tension is recorded for North."
+    )
+
+
+def test_without_a_writable_cache_the_templates_still_render(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("", encoding="utf-8")
+    renderer = Renderer(code_cache=not_a_folder)
+    assert renderer.say("tension.confirmation_fallback", team_name="North") == (
+        "Your tension is recorded for North."
+    )
+
+
+def test_the_reports_html_and_the_text_flavours_never_share_a_cached_file() -> None:
+    """The report's environment escapes HTML as it compiles: the same file compiles to other
+    code there, so it is kept under another key."""
+    from prompts import _CompiledOnce
+
+    text, html = _CompiledOnce("text", None), _CompiledOnce("html", None)
+    assert text.get_cache_key("home.j2", "/x/home.j2") != html.get_cache_key(
+        "home.j2", "/x/home.j2"
+    )

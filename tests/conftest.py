@@ -54,6 +54,19 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return max(2, (os.cpu_count() or 1) * 3 // 2)
 
 
+# The folders whose files each take tens of seconds (the journeys start processes and servers;
+# the benchmarks' smoke runs start several). Run first, they overlap the thousands of quick
+# tests; run last (as pytest-xdist's default order, most tests first, put them) one worker
+# finishes them alone while the others wait.
+_LONG_FILES_FIRST = ("journeys", "bench")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long files first, each file's tests kept together and in order (with
+    ``--no-loadscope-reorder`` in pyproject.toml, workers take the files in this order)."""
+    items.sort(key=lambda item: item.path.parent.name not in _LONG_FILES_FIRST)
+
+
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 
@@ -206,18 +219,35 @@ class _ReusedSchemas:
     Making a schema from the template's DDL takes about 0.3 s here and dropping it 0.1 s, for
     each of some 1,500 PostgreSQL tests; emptying one takes 20 ms. A schema goes back to the
     idle list when its test ends, and is emptied just before the next test takes it: every
-    row of every table deleted (a table gone fails it), every sequence back at 1, in one
-    transaction that waits at most 2 s for a lock, after a check that its revision is still
-    the template's. A schema that fails, or a connection left holding a lock, is dropped and
-    a fresh one made instead. A test that creates anything in its schema drops it again
-    (tests/storage/test_db.py). The idle schemas are dropped when the test process ends.
+    row of every table deleted, every sequence back at 1, in one transaction that waits at
+    most 2 s for a lock, after a check that it still has the template's shape (``_shape``).
+    A schema a test changed (a trigger, a table, a column), or one a connection still holds,
+    is dropped and a fresh one made instead. The idle schemas are dropped when the test
+    process ends.
+    """
+
+    EMPTY_WAIT, DROP_WAIT = "2s", "10s"  # for a lock a test's connection still holds
+    SHAPE = """
+        WITH owned AS (
+            SELECT objid FROM pg_depend
+            WHERE refclassid = 'pg_namespace'::regclass AND refobjid = %(schema)s::regnamespace
+              AND classid = 'pg_class'::regclass
+        )
+        SELECT (SELECT count(*) FROM pg_depend
+                WHERE refclassid = 'pg_namespace'::regclass
+                  AND refobjid = %(schema)s::regnamespace),
+               (SELECT count(*) FROM pg_depend
+                WHERE refclassid = 'pg_class'::regclass AND refobjid IN (SELECT objid FROM owned)),
+               (SELECT count(*) FROM pg_attribute
+                WHERE attrelid IN (SELECT objid FROM owned) AND attnum > 0 AND NOT attisdropped)
     """
 
     def __init__(self, base_url: str, script: str) -> None:
         self._script = script
         self._connection = psycopg.connect(_libpq_url(base_url), autocommit=True)
         self._idle: list[str] = []
-        self._revision: str | None = None
+        self._stuck: list[str] = []
+        self._template_shape: tuple[object, ...] | None = None
         self._emptying = ""
 
     def take(self) -> str:
@@ -232,23 +262,29 @@ class _ReusedSchemas:
         self._idle.append(schema)
 
     def close(self) -> None:
-        for schema in self._idle:
+        for schema in self._idle + self._stuck:
             self._drop(schema)
         self._connection.close()
 
     def _made(self) -> str:
         schema = f"test_{uuid.uuid4().hex[:16]}"
         self._connection.execute(self._script.replace(SchemaTemplates.TOKEN, schema).encode())
-        if self._revision is None:
-            self._revision = self._revision_of(schema)
+        if self._template_shape is None:
+            self._template_shape = self._shape(schema)
             self._emptying = self._emptying_sql(schema)
         return schema
 
-    def _revision_of(self, schema: str) -> str | None:
-        row = self._connection.execute(
+    def _shape(self, schema: str) -> tuple[object, ...]:
+        """What a test that created, altered or dropped anything in ``schema`` would change:
+        how many objects it holds, how many depend on its tables (indexes, constraints,
+        triggers, defaults), its tables' columns, and its revision. Every lookup is by
+        index: the catalogs of a server that has made and dropped thousands of schemas are
+        large, and scanning them took 40 ms a test."""
+        counts = self._connection.execute(self.SHAPE, {"schema": schema}).fetchone()
+        revision = self._connection.execute(
             f"SELECT string_agg(version_num, ',') FROM \"{schema}\".alembic_version"
         ).fetchone()
-        return row[0] if row else None
+        return (*(counts or ()), revision[0] if revision else None)
 
     def _emptying_sql(self, schema: str) -> str:
         """Every table's DELETE, those that others point at last, then every sequence reset."""
@@ -270,20 +306,24 @@ class _ReusedSchemas:
 
     def _emptied(self, schema: str) -> bool:
         try:
-            if self._revision_of(schema) != self._revision:
+            if self._shape(schema) != self._template_shape:
                 return False
             with self._connection.transaction():
-                self._connection.execute("SET LOCAL lock_timeout = '2s'")
+                self._connection.execute(f"SET LOCAL lock_timeout = '{self.EMPTY_WAIT}'")
                 self._connection.execute(self._emptying.replace("{schema}", schema).encode())
         except psycopg.Error:
             return False
         return True
 
     def _drop(self, schema: str) -> None:
-        with self._connection.transaction():
-            # A connection a test forgot to close would otherwise make this wait for ever.
-            self._connection.execute("SET LOCAL lock_timeout = '10s'")
-            self._connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        """Drop ``schema``; one a connection still holds is tried again at the end."""
+        try:
+            with self._connection.transaction():
+                # A connection a test forgot to close would otherwise make this wait for ever.
+                self._connection.execute(f"SET LOCAL lock_timeout = '{self.DROP_WAIT}'")
+                self._connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        except psycopg.errors.LockNotAvailable:
+            self._stuck.append(schema)
 
 
 def _libpq_url(base_url: str) -> str:

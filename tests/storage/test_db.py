@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,7 @@ from storage.db import (
     session_factory,
 )
 from storage.models import Team
+from tests.conftest import SchemaTemplates, _postgresql_schema_url, _ReusedSchemas
 from tests.storage.factories import make_team
 from tests.storage.test_migrations import schema_differences
 
@@ -379,3 +382,101 @@ def test_the_suite_s_database_is_a_faithful_copy_of_the_newest_schema(database_u
                     assert count.scalar() == 0, table
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def reused_schemas(tmp_path: Path) -> Iterator[tuple[str, _ReusedSchemas]]:
+    """The suite's PostgreSQL schemas, taken and given back as its tests do, in a pool of
+    their own."""
+    base_url = os.environ.get("TEST_DATABASE_URL")
+    if not base_url:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    templates = SchemaTemplates(tmp_path)
+    schemas = templates.postgresql_schemas(base_url)
+    if schemas is None:
+        pytest.skip("pg_dump is not installed: each test's schema is migrated instead")
+    yield base_url, schemas
+    templates.close()
+
+
+def _rows_and_next_id(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            teams = connection.exec_driver_sql("SELECT count(*) FROM team").scalar_one()
+            next_id = connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('tension', 'id'))"
+            ).scalar_one()
+        return teams, next_id
+    finally:
+        engine.dispose()
+
+
+def test_a_schema_given_back_is_taken_again_empty_with_its_ids_from_one(
+    reused_schemas: tuple[str, _ReusedSchemas],
+) -> None:
+    base_url, schemas = reused_schemas
+    schema = schemas.take()
+    url = _postgresql_schema_url(base_url, schema)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        make_team(session)
+        session.commit()
+    engine.dispose()
+    assert _rows_and_next_id(url) == (1, 1)
+    assert _rows_and_next_id(url) == (1, 2)
+    schemas.give_back(schema)
+
+    assert schemas.take() == schema
+    assert _rows_and_next_id(url) == (0, 1)
+
+
+CHANGES = {
+    "revision": ["UPDATE alembic_version SET version_num = 'elsewhere'"],
+    "trigger": [
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse BEFORE INSERT ON tension FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+    "column": ["ALTER TABLE tension ADD COLUMN colour TEXT"],
+    "table": ["CREATE TABLE story (text TEXT)"],
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_schema_a_test_changed_is_replaced_by_a_fresh_one(
+    reused_schemas: tuple[str, _ReusedSchemas], change: str
+) -> None:
+    base_url, schemas = reused_schemas
+    changed = schemas.take()
+    engine = make_engine(_postgresql_schema_url(base_url, changed))
+    try:
+        with engine.begin() as connection:
+            for statement in CHANGES[change]:
+                connection.exec_driver_sql(statement)
+        schemas.give_back(changed)
+
+        fresh = schemas.take()
+        assert fresh != changed
+        assert not inspect(engine).has_schema(changed)  # dropped, not left behind
+        assert _rows_and_next_id(_postgresql_schema_url(base_url, fresh)) == (0, 1)
+    finally:
+        engine.dispose()
+
+
+def test_a_schema_a_connection_still_holds_is_replaced_by_a_fresh_one(
+    reused_schemas: tuple[str, _ReusedSchemas], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base_url, schemas = reused_schemas
+    monkeypatch.setattr(_ReusedSchemas, "EMPTY_WAIT", "100ms")
+    monkeypatch.setattr(_ReusedSchemas, "DROP_WAIT", "100ms")
+    held = schemas.take()
+    holder = make_engine(_postgresql_schema_url(base_url, held)).connect()
+    try:
+        holder.exec_driver_sql("LOCK TABLE team")  # a test's connection left in a transaction
+        schemas.give_back(held)
+        fresh = schemas.take()
+        assert fresh != held
+        assert _rows_and_next_id(_postgresql_schema_url(base_url, fresh)) == (0, 1)
+    finally:
+        holder.close()
+        holder.engine.dispose()

@@ -45,9 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``'s worker count: half as many again as there are cores. A good part of each
-    test waits rather than computes (a PostgreSQL schema made and dropped, a served app's
-    answer, a second process starting), so one worker per core leaves cores idle; on the
-    2-core CI machine three workers take the suite from about 11 minutes to under 9.
+    test waits rather than computes (the database, a served app's answer, a second process
+    starting), so one worker per core leaves cores idle; on the 2-core CI machine three
+    workers were quicker than two and than four (docs/benchmarks.md, The whole CI).
     PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
@@ -114,9 +114,10 @@ def _postgresql_schema_url(base_url: str, schema: str) -> str:
 def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, schema_templates: SchemaTemplates
 ) -> Iterator[str]:
-    """A database at the newest schema with no rows: a fresh SQLite file, or a new PostgreSQL
-    schema (dropped afterwards), each a copy of one migrated once per test process
-    (:class:`SchemaTemplates`). Tests of the migrations themselves start from
+    """A database at the newest schema with no rows: a fresh SQLite file copied from one
+    migrated once per test process (:class:`SchemaTemplates`), or a PostgreSQL schema of the
+    test's own, made from that template or emptied after an earlier test of the same process
+    (:class:`_ReusedSchemas`). Tests of the migrations themselves start from
     :func:`fresh_database` instead.
 
     A schema of its own per test keeps PostgreSQL runs repeatable and lets several run side by
@@ -217,10 +218,11 @@ class _ReusedSchemas:
     """PostgreSQL schemas made from the template, emptied and handed to the next test.
 
     Making a schema from the template's DDL takes about 0.3 s here and dropping it 0.1 s, for
-    each of some 1,500 PostgreSQL tests; emptying one takes 20 ms. A schema goes back to the
-    idle list when its test ends, and is emptied just before the next test takes it: every
-    row of every table deleted, every sequence back at 1, in one transaction that waits at
-    most 2 s for a lock, after a check that it still has the template's shape (``_shape``).
+    each of some 1,500 PostgreSQL tests; checking and emptying one takes 20–40 ms. A schema
+    goes back to the idle list when its test ends, and is emptied just before the next test
+    takes it: every row of every table deleted, every sequence back at 1, in one transaction
+    that waits at most 2 s for a lock, after a check that it still has the template's shape
+    (``_shape``).
     A schema a test changed (a trigger, a table, a column), or one a connection still holds,
     is dropped and a fresh one made instead. The idle schemas are dropped when the test
     process ends.
@@ -337,8 +339,9 @@ def fresh_database(
     kind: str, directory: Path, *, templates: SchemaTemplates | None = None
 ) -> Iterator[str]:
     """The URL of a ``kind`` ("sqlite" or "postgresql") database, for any fixture scope: empty,
-    or with ``templates`` at the newest schema; a PostgreSQL schema is dropped afterwards, and
-    without TEST_DATABASE_URL the test skips."""
+    or with ``templates`` at the newest schema. A PostgreSQL schema is dropped afterwards, or
+    with ``templates`` given back for the next test (:class:`_ReusedSchemas`); without
+    TEST_DATABASE_URL the test skips."""
     if kind == "sqlite":
         if templates is not None:
             templates.sqlite_copy(directory / "retrobot.db")

@@ -5,7 +5,7 @@ these."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from bot.core.config import TeamConfig
 from bot.core.errors import InvalidInputError
 from bot.roles import delivery, rotation
 from bot.roles import service as roles
+from bot.roles.cache import roles_cache
 from bot.roles.model import (
     NAME_LIMIT,
     RoleChangeRequest,
@@ -97,12 +98,17 @@ def apply_role_change(
 
 
 def teams_roles(services: Services, *, teams: Sequence[TeamConfig]) -> list[TeamRoles]:
-    """These teams' roles as they stand now (one SELECT on a connection of its own: no
-    session, and no transaction around it on PostgreSQL; the tension modal asks on every
-    `/tension`)."""
+    """These teams' roles as they stand now. The tension modal asks on every `/tension`: they
+    are kept between requests while the database announces no change (bot.roles.cache), and
+    read otherwise in one SELECT on a connection of its own (no session, and no transaction
+    around it on PostgreSQL)."""
     ensure_seeded(services)
-    with services.autocommit() as connection:
-        found = roles.roles_of_teams(connection, [team.id for team in teams])
+
+    def read(team_ids: Collection[str]) -> dict[str, list[RoleInfo]]:
+        with services.autocommit() as connection:
+            return roles.roles_of_teams(connection, team_ids)
+
+    found = roles_cache(services.engine).roles_of_teams([team.id for team in teams], read)
     return [TeamRoles(team.id, team.name, found.get(team.id, [])) for team in teams]
 
 

@@ -4,13 +4,16 @@ Every `/tension` shows the roles of the person's teams, and they change a few ti
 PostgreSQL each change is announced by the database itself (migration 0018, storage.watch), so a
 process keeps what it read until the next announcement, whoever made the change. A change
 committed by this process counts at once, before its announcement comes back. Without
-announcements (SQLite, or the watch's connection lost) nothing is kept: every read asks.
+announcements (SQLite, or the watch's connection lost) nothing is kept: every read asks. Nothing
+is kept longer than :data:`KEEP_SECONDS` either, in case announcements cannot reach the process
+(docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
+import time
 import weakref
 from collections.abc import Callable, Collection
 from typing import Any
@@ -24,6 +27,9 @@ from storage.models import Role, RoleHolder
 from storage.watch import watch
 
 CHANNEL = "retrobot_roles"  # the channel migration 0018's triggers announce on
+# Kept no longer than this even when nothing was announced: behind a proxy that pools
+# connections by transaction (PgBouncer's transaction mode), a LISTEN hears nothing.
+KEEP_SECONDS = 60.0
 
 Read = Callable[[Collection[str]], dict[str, list[RoleInfo]]]
 
@@ -35,7 +41,7 @@ class RolesCache:
         self._watch = watch(engine, CHANNEL)
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
-        self._teams: dict[str, tuple[RoleInfo, ...]] = {}
+        self._teams: dict[str, tuple[float, tuple[RoleInfo, ...]]] = {}
 
     def roles_of_teams(self, team_ids: Collection[str], read: Read) -> dict[str, list[RoleInfo]]:
         """Each team's roles: those kept, and ``read`` for the rest (kept when nothing changed
@@ -47,14 +53,20 @@ class RolesCache:
             if self._stamp != stamp:
                 self._teams.clear()
                 self._stamp = stamp
-            found = {team: list(self._teams[team]) for team in team_ids if team in self._teams}
+            oldest = time.monotonic() - KEEP_SECONDS
+            found = {
+                team: list(kept[1])
+                for team in team_ids
+                if (kept := self._teams.get(team)) is not None and kept[0] > oldest
+            }
         missing = [team for team in team_ids if team not in found]
         if not missing:
             return found
+        read_at = time.monotonic()
         fresh = read(missing)
         with self._lock:
             if self._stamp == stamp and self._current() == stamp:
-                self._teams.update((team, tuple(roles)) for team, roles in fresh.items())
+                self._teams.update((team, (read_at, tuple(roles))) for team, roles in fresh.items())
         return found | fresh
 
     def _current(self) -> tuple[int, int] | None:

@@ -126,3 +126,15 @@ def test_a_lost_announcements_connection_drops_what_was_kept(
     assert eventually(lambda: found.stamp() != before)  # lost (None), or listening again
     north_names(services)
     assert len(reads) == 2  # what was read before the loss is not trusted
+
+
+def test_nothing_is_kept_longer_than_a_minute_even_unannounced(
+    services: Services, announced: bool, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    north_names(services)
+    north_names(services)
+    assert len(reads) == (1 if announced else 2)
+    now = time.monotonic()
+    monkeypatch.setattr("bot.roles.cache.time.monotonic", lambda: now + 61)
+    north_names(services)
+    assert len(reads) == (2 if announced else 3)

@@ -86,7 +86,7 @@ class ChangeWatch:
             except Exception as error:  # a lost or refused connection: never kept values
                 self._lost(stop)
                 logger.warning(
-                    "Listening for changes on %s stopped (%s); trying again in %.0f s",
+                    "Listening for changes on %s stopped (%s); trying again in %g s",
                     self._channel,
                     type(error).__name__,
                     wait,

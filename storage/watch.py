@@ -15,9 +15,9 @@ millisecond), whichever process or command made the change, and however it was m
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import weakref
+from os import getpid
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -51,7 +51,7 @@ class ChangeWatch:
         """The generation of what the database has announced, or None while nothing read may
         be kept (not listening yet, or the connection lost)."""
         with self._lock:
-            if self._pid != os.getpid():
+            if self._pid != getpid():
                 self._start()
             return self._generation if self._listening else None
 
@@ -70,7 +70,7 @@ class ChangeWatch:
         self._generation += 1
         self._listening = False
         self._stop = threading.Event()
-        self._pid = os.getpid()
+        self._pid = getpid()
         thread = threading.Thread(
             target=self._listen, args=(self._stop,), name=f"watch-{self._channel}", daemon=True
         )

@@ -25,6 +25,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Whether ``check`` comes true within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -33,8 +34,9 @@ def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
     return False
 
 
-def listening(engine: Engine) -> ChangeWatch:
-    found = watch(engine, CHANNEL)
+def listening(engine: Engine, channel: str = CHANNEL) -> ChangeWatch:
+    """The watch of ``channel`` on ``engine``, once it listens."""
+    found = watch(engine, channel)
     assert isinstance(found, ChangeWatch)
     assert eventually(lambda: found.stamp() is not None), "the watch never listened"
     return found
@@ -94,7 +96,7 @@ def test_disposing_of_the_engine_stops_it_and_a_forked_child_listens_on_its_own(
         pytest.skip("PostgreSQL announces; SQLite cannot")
     found = listening(engine)
     parent = found.backend_pid
-    monkeypatch.setattr("storage.watch.os.getpid", lambda: -1)  # as in a child after fork
+    monkeypatch.setattr("storage.watch.getpid", lambda: -1)  # as in a child after fork
     assert found.stamp() is None  # the parent's thread is not the child's
     assert eventually(lambda: found.stamp() is not None and found.backend_pid != parent)
     engine.dispose()

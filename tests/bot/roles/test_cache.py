@@ -6,7 +6,7 @@ announcements' connection; on SQLite read every time."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import event, text, update
@@ -20,15 +20,7 @@ from storage.models import Role
 from storage.watch import ChangeWatch, watch
 from tests.bot.roles.test_service import decide
 from tests.conftest import ANA
-
-
-def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.01)
-    return False
+from tests.storage.test_watch import eventually, listening
 
 
 @pytest.fixture
@@ -51,9 +43,7 @@ def announced(services: Services, database_url: str) -> bool:
     usecases.ensure_seeded(services)
     if not database_url.startswith("postgresql"):
         return False
-    found = watch(services.engine, CHANNEL)
-    assert isinstance(found, ChangeWatch)
-    assert eventually(lambda: found.stamp() is not None), "the watch never listened"
+    listening(services.engine, CHANNEL)
     return True
 
 

@@ -150,17 +150,32 @@ def _member_ids(proposal_id: int) -> Any:
     return select(Objection.user_id).where(Objection.proposal_id == proposal_id)
 
 
+# How many times one refresh updates the card, at most, when the proposal changes meanwhile.
+CARD_UPDATES = 3
+
+
 def refresh_card(services: Services, client: WebClient, proposal: Proposal) -> None:
-    """Update the proposal's channel message in place (nothing when it was never posted)."""
+    """Update the proposal's channel message in place (nothing when it was never posted).
+
+    Answers come in together, each refreshing the card from its own listener: an update built
+    before the last answer was stored can reach Slack after the one built after it. So each
+    refresh reads the proposal again once its update is sent, and sends it again when it has
+    changed meanwhile: whichever update is sent last, the card ends as the proposal stands.
+    """
     if not proposal.channel or not proposal.message_ts:
         return
-    try:
-        client.chat_update(
-            channel=proposal.channel, ts=proposal.message_ts, **card_payload(services, proposal)
-        )
-    except SlackApiError as error:
-        code = error.response.get("error") if error.response is not None else "error"
-        logger.warning("Could not update proposal %s's message: %s", proposal.id, code)
+    payload = card_payload(services, proposal)
+    for _ in range(CARD_UPDATES):
+        try:
+            client.chat_update(channel=proposal.channel, ts=proposal.message_ts, **payload)
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else "error"
+            logger.warning("Could not update proposal %s's message: %s", proposal.id, code)
+            return
+        now = card_payload(services, proposal)
+        if now == payload:
+            return
+        payload = now
 
 
 def post_in_thread(client: WebClient, proposal: Proposal, payload: dict[str, Any]) -> None:

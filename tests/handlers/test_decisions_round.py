@@ -185,3 +185,38 @@ def test_the_proposer_coaches_and_outsiders_never_answer_the_round(
     ):
         assert words in click_for_notice(slack, fake_slack, dm, ids.ROUND_NO_OBJECTION, someone)
     assert all(row.answer is None for row in round_rows(services, proposal.id).values())
+
+
+def test_a_card_update_sent_after_a_later_one_is_sent_again_as_the_proposal_stands(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, clock: Clock
+) -> None:
+    """Answers refresh the card from their own listeners: one built before the last answer was
+    stored can reach Slack last. The refresh that sent it reads the proposal again and sends
+    the card once more, so the card never stays behind the proposal."""
+    from bot.decisions import delivery
+    from bot.slack.client import make_client
+    from storage.models import Proposal
+
+    proposal = integrated(slack, fake_slack, services)
+    client = make_client(services.settings.bot_token, fake_slack.url)
+    sent: list[str] = []
+    chat_update = client.chat_update
+
+    def update_then_change(**kwargs: object) -> object:
+        answer = chat_update(**kwargs)
+        sent.append(json.dumps(kwargs.get("blocks")))
+        if len(sent) == 1:  # another answer stored meanwhile, its own update already sent
+            with services.session() as session:
+                row = session.get(Proposal, proposal.id)
+                assert row is not None
+                row.text = "Handovers use the short checklist at night"
+                session.commit()
+        return answer
+
+    client.chat_update = update_then_change  # type: ignore[method-assign]
+    delivery.refresh_card(services, client, proposal)
+    assert len(sent) == 2
+    card = fake_slack.message(proposal.channel, proposal.message_ts)
+    assert card is not None and "Handovers use the short checklist at night" in card.all_text
+    delivery.refresh_card(services, client, proposal)
+    assert len(sent) == 3  # nothing changed meanwhile: one update

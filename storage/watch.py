@@ -84,7 +84,7 @@ class ChangeWatch:
                 self._listen_once(stop)
                 wait = WAIT_SECONDS
             except Exception as error:  # a lost or refused connection: never kept values
-                self._lost(stop)
+                self._advance(stop, listening=False)
                 logger.warning(
                     "Listening for changes on %s stopped (%s); trying again in %g s",
                     self._channel,
@@ -103,32 +103,24 @@ class ChangeWatch:
             self.backend_pid = connection.info.backend_pid
             schema = connection.execute("SELECT current_schema()").fetchone()[0]
             connection.execute(f'LISTEN "{self._channel}"')
-            self._listened(stop)
+            self._advance(stop, listening=True)  # whatever changed before it listened
             while not stop.is_set():
                 if any(
                     note.payload == schema
                     for note in connection.notifies(timeout=WAIT_SECONDS, stop_after=64)
                 ):
-                    self._changed(stop)
+                    self._advance(stop)
         finally:
             connection.close()
 
-    def _listened(self, stop: threading.Event) -> None:
-        with self._lock:
-            if self._stop is stop:
-                self._generation += 1  # whatever changed before it listened
-                self._listening = True
-
-    def _changed(self, stop: threading.Event) -> None:
+    def _advance(self, stop: threading.Event, *, listening: bool | None = None) -> None:
+        """A new generation (and, when given, whether it listens), unless ``stop``'s thread
+        is no longer the watch's own."""
         with self._lock:
             if self._stop is stop:
                 self._generation += 1
-
-    def _lost(self, stop: threading.Event) -> None:
-        with self._lock:
-            if self._stop is stop:
-                self._generation += 1
-                self._listening = False
+                if listening is not None:
+                    self._listening = listening
 
 
 class _NoAnnouncements:

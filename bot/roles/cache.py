@@ -71,21 +71,14 @@ class RolesCache:
 
     def _current(self) -> tuple[int, int] | None:
         announced = self._watch.stamp()
-        return None if announced is None else (announced, _committed_here.count)
+        return None if announced is None else (announced, _last_roles_commit)
 
 
-# Each transaction of this process that changed roles, when it commits, makes a new number.
+# Each transaction of this process that changed roles, when it commits, takes the next number;
+# the last one taken is part of every stamp (a plain read: a reader that sees the one before
+# reads the database again next time).
 _commits = itertools.count(1)
-
-
-class _Counter:
-    """The number of the last commit here that changed roles (a plain read: a reader that
-    sees the one before reads the database again next time)."""
-
-    count = 0
-
-
-_committed_here = _Counter()
+_last_roles_commit = 0
 _CACHES: weakref.WeakKeyDictionary[Engine, RolesCache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
@@ -124,8 +117,9 @@ def _note_roles_written(state: ORMExecuteState) -> None:
 
 @event.listens_for(OrmSession, "after_commit")
 def _count_roles_committed(session: OrmSession) -> None:
+    global _last_roles_commit
     if session.info.pop(_ROLES_CHANGED, False):
-        _committed_here.count = next(_commits)
+        _last_roles_commit = next(_commits)
 
 
 @event.listens_for(OrmSession, "after_rollback")

@@ -24,6 +24,14 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def announcing(engine: Engine, database_url: str) -> Engine:
+    """The engine of a database that announces changes: PostgreSQL's (SQLite cannot)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL announces; SQLite cannot")
+    return engine
+
+
 def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
     """Whether ``check`` comes true within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -50,21 +58,18 @@ def announce(engine: Engine, schema: str | None = None) -> None:
         )
 
 
-def test_sqlite_announces_nothing_so_nothing_read_is_kept(database_url: str) -> None:
+def test_sqlite_announces_nothing_so_nothing_read_is_kept(
+    engine: Engine, database_url: str
+) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's side")
-    engine = make_engine(database_url)
-    try:
-        assert watch(engine, CHANNEL).stamp() is None
-    finally:
-        engine.dispose()
+    assert watch(engine, CHANNEL).stamp() is None
 
 
 def test_an_announcement_about_its_schema_gives_a_new_stamp_and_others_do_not(
-    engine: Engine, database_url: str
+    announcing: Engine,
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL announces; SQLite cannot")
+    engine = announcing
     found = listening(engine)
     first = found.stamp()
     announce(engine, schema="another_schema")
@@ -77,10 +82,9 @@ def test_an_announcement_about_its_schema_gives_a_new_stamp_and_others_do_not(
 
 
 def test_a_lost_connection_keeps_nothing_until_it_listens_again(
-    engine: Engine, database_url: str
+    announcing: Engine,
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL announces; SQLite cannot")
+    engine = announcing
     found = listening(engine)
     before, backend = found.stamp(), found.backend_pid
     with engine.begin() as connection:
@@ -90,10 +94,9 @@ def test_a_lost_connection_keeps_nothing_until_it_listens_again(
 
 
 def test_disposing_of_the_engine_stops_it_and_a_forked_child_listens_on_its_own(
-    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+    announcing: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL announces; SQLite cannot")
+    engine = announcing
     found = listening(engine)
     parent = found.backend_pid
     monkeypatch.setattr("storage.watch.getpid", lambda: -1)  # as in a child after fork

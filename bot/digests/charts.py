@@ -1,41 +1,30 @@
 """The PNG charts attached to the team summary and the coach digest (matplotlib, headless).
 
-Figures are drawn with matplotlib's object API on the Agg canvas — never pyplot, whose global
-state is not safe in a threaded server. Every label comes from ``prompts/`` through the renderer.
-A week without a value (no check-in, or fewer than 3 answers) is a gap, never a zero.
+Figures come from bot.core.charts (the object API on the Agg canvas, fixed margins). Every label
+comes from ``prompts/`` through the renderer. A week without a value (no check-in, or fewer than
+3 answers) is a gap, never a zero.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from io import BytesIO
+from dataclasses import replace
 from typing import Any
 
+from bot.core.charts import Margins, new_figure, png
 from bot.digests.model import MetricFigures, TeamFigures
 from prompts import Renderer
 
-DPI = 100
 MAX_METRICS = 4
 MAX_DIGEST_TEAMS = 8
 BAR_COLOUR = "#8fb9b7"
 MOOD_COLOUR = "#2c5f5d"
 METRIC_COLOUR = "#b5651d"
 
-
-def _figure(width: float, height: float) -> Any:
-    """A new figure on its own Agg canvas (imported here: only charts pay matplotlib's import)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _png(figure: Any) -> bytes:
-    buffer = BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+# Room for the participation scale and its name on the left, the mood's on the right, the
+# title above and the week labels below; the sparklines' own scales between them.
+SUMMARY_MARGINS = Margins(left=0.55, right=0.55, top=0.3, bottom=0.3, hspace=0.35, wspace=0.3)
+DIGEST_MARGINS = Margins(left=0.5, right=0.5, top=0.3, bottom=0.3, hspace=0.45, wspace=0.55)
 
 
 def _week_labels(figures: TeamFigures) -> list[str]:
@@ -88,7 +77,7 @@ def _sparkline(axes: Any, renderer: Renderer, metric: MetricFigures) -> None:
 def summary_chart(renderer: Renderer, figures: TeamFigures) -> bytes:
     """The team summary's chart: participation and mood over the weeks, and metric sparklines."""
     metrics = figures.metrics[:MAX_METRICS]
-    figure = _figure(8, 4.6 if metrics else 3.2)
+    figure = new_figure(8, 4.6 if metrics else 3.2, SUMMARY_MARGINS)
     if metrics:
         grid = figure.add_gridspec(2, len(metrics), height_ratios=[3, 1.2])
         main = figure.add_subplot(grid[0, :])
@@ -98,7 +87,7 @@ def summary_chart(renderer: Renderer, figures: TeamFigures) -> bytes:
         main = figure.add_subplot(1, 1, 1)
     _participation_and_mood(main, renderer, figures)
     main.set_title(renderer.plain("summary.chart_title", f=figures), fontsize=10, loc="left")
-    return _png(figure)
+    return png(figure)
 
 
 def digest_chart(renderer: Renderer, teams: Sequence[TeamFigures]) -> bytes:
@@ -106,7 +95,8 @@ def digest_chart(renderer: Renderer, teams: Sequence[TeamFigures]) -> bytes:
     shown = list(teams[:MAX_DIGEST_TEAMS])
     columns = 2 if len(shown) > 1 else 1
     rows = max(1, -(-len(shown) // columns))
-    figure = _figure(4.2 * columns, 2.3 * rows + 0.3)
+    top = DIGEST_MARGINS.top + (0.2 if len(teams) > len(shown) else 0)  # the line naming the rest
+    figure = new_figure(4.2 * columns, 2.3 * rows + 0.3, replace(DIGEST_MARGINS, top=top))
     for index, team in enumerate(shown):
         axes = figure.add_subplot(rows, columns, index + 1)
         _participation_and_mood(axes, renderer, team, compact=True)
@@ -118,4 +108,4 @@ def digest_chart(renderer: Renderer, teams: Sequence[TeamFigures]) -> bytes:
             x=0.99,
             ha="right",
         )
-    return _png(figure)
+    return png(figure)

@@ -1,21 +1,23 @@
 """The report's charts: matplotlib figures written as inline SVG, so the page needs no request.
 
-Drawn with matplotlib's object API on its SVG canvas — never pyplot, whose global state is not
-safe in a threaded server. Text stays text (``svg.fonttype: none``): the browser draws it in its
-own sans-serif, with no font embedded or fetched, and a screen reader can read it. Every label
-comes from ``prompts/templates/report/charts.j2``. A week whose value was held back (fewer than
-K answers) or had none is a gap, never a zero.
+Drawn on figures from bot.core.charts (the object API, here on the SVG canvas, fixed margins;
+a bar chart's left margin measured from its longest label). Text stays text (``svg.fonttype:
+none``): the browser draws it in its own sans-serif, with no font embedded or fetched, and a
+screen reader can read it. Every label comes from ``prompts/templates/report/charts.j2``. A
+week whose value was held back (fewer than K answers) or had none is a gap, never a zero.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from io import StringIO
 from typing import Any
 
 from markupsafe import Markup
 
+from bot.core.charts import DPI, Margins, new_figure
 from bot.reports.model import Figure, Share
 from prompts import Renderer
 
@@ -30,16 +32,20 @@ WIDTH = 6.5  # inches
 _SVG_START = re.compile(r"<svg\b")
 _SIZE = re.compile(r'\s(width|height)="[\d.]+pt"')
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)  # RDF naming other sites
+# Room for a scale and its name at each side that has one, and the week labels below.
+WEEKS_MARGINS = Margins(left=0.7, right=0.2, top=0.2, bottom=0.35)
+TWO_SCALES_MARGINS = Margins(left=0.7, right=0.7, top=0.2, bottom=0.35)
+BARS_MARGINS = Margins(left=0.0, right=0.3, top=0.1, bottom=0.35)  # left: the labels' width
 
 
-def _figure(width: float, height: float) -> Any:
-    """A new figure on its own SVG canvas (matplotlib imported here: only reports pay for it)."""
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from matplotlib.figure import Figure as MplFigure
+def _label_width(labels: Sequence[str]) -> float:
+    """The width in inches of the widest label at the bars' size, as matplotlib draws it."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
 
-    figure = MplFigure(figsize=(width, height), layout="constrained")
-    FigureCanvasSVG(figure)
-    return figure
+    font = FontProperties(size=SMALL)
+    measure = RendererAgg(1, 1, DPI).get_text_width_height_descent
+    return max((measure(label, font, ismath=False)[0] for label in labels), default=0.0) / DPI
 
 
 def _svg(figure: Any, title: str) -> Markup:
@@ -77,7 +83,7 @@ def _tidy(axes: Any) -> None:
 def participation_chart(renderer: Renderer, participation: Figure, mood: Figure) -> Markup:
     """Bars of the share of check-ins answered each week, and the mood line on its own scale."""
     labels = [week.week for week in participation.weeks]
-    figure = _figure(WIDTH, 2.8)
+    figure = new_figure(WIDTH, 2.8, TWO_SCALES_MARGINS, canvas="svg")
     axes = figure.add_subplot(1, 1, 1)
     rates = [week.value.rate for week in participation.weeks]
     axes.bar(
@@ -104,7 +110,7 @@ def metric_chart(renderer: Renderer, metric: Figure) -> Markup:
     """A metric's weekly totals as bars (a held-back week is a gap)."""
     labels = [week.week for week in metric.weeks]
     totals = [week.value.total for week in metric.weeks]
-    figure = _figure(WIDTH, 2.2)
+    figure = new_figure(WIDTH, 2.2, WEEKS_MARGINS, canvas="svg")
     axes = figure.add_subplot(1, 1, 1)
     axes.bar(
         range(len(labels)),
@@ -121,7 +127,7 @@ def metric_chart(renderer: Renderer, metric: Figure) -> Markup:
 def tension_chart(renderer: Renderer, tensions: Figure) -> Markup:
     """Tensions raised and closed each week, side by side."""
     labels = [week.week for week in tensions.weeks]
-    figure = _figure(WIDTH, 2.4)
+    figure = new_figure(WIDTH, 2.4, WEEKS_MARGINS, canvas="svg")
     axes = figure.add_subplot(1, 1, 1)
     positions = range(len(labels))
     axes.bar(
@@ -147,11 +153,13 @@ def tension_chart(renderer: Renderer, tensions: Figure) -> Markup:
 def _horizontal_bars(
     labels: Sequence[str], values: Sequence[float | None], *, maximum: float | None, colour: str
 ) -> Any:
-    figure = _figure(WIDTH, 0.5 + 0.36 * max(1, len(labels)))
+    shown = [_short(label) for label in labels]
+    margins = replace(BARS_MARGINS, left=_label_width(shown) + 0.2)  # and the ticks' length
+    figure = new_figure(WIDTH, 0.5 + 0.36 * max(1, len(labels)), margins, canvas="svg")
     axes = figure.add_subplot(1, 1, 1)
     positions = list(range(len(labels)))
     axes.barh(positions, [v if v is not None else 0 for v in values], color=colour, height=0.6)
-    axes.set_yticks(positions, [_short(label) for label in labels], fontsize=SMALL)
+    axes.set_yticks(positions, shown, fontsize=SMALL)
     axes.invert_yaxis()
     if maximum is not None:
         axes.set_xlim(0, maximum)

@@ -1,7 +1,7 @@
 """The retrospective's health chart: a radar of this time's averages against last time's.
 
-Drawn as bot.digests.charts draws: matplotlib's object API on the Agg canvas, never pyplot
-(whose global state is not safe in a threaded server); every label comes from ``prompts/``.
+Drawn on a figure from bot.core.charts (the object API on the Agg canvas, fixed margins wide
+enough for questions wrapped at LABEL_WIDTH); every label comes from ``prompts/``.
 A question without an average (fewer than 3 answers, or one that would give answers away:
 bot.core.privacy) is a gap in its polygon, never a zero.
 """
@@ -11,26 +11,16 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
-from io import BytesIO
-from typing import Any
 
+from bot.core.charts import Margins, new_figure, png
 from bot.retros.model import HealthFigure
 from prompts import Renderer
 
-DPI = 100
 THIS_COLOUR = "#2c5f5d"
 LAST_COLOUR = "#b5651d"
 LABEL_WIDTH = 22  # characters a line, so long questions wrap around the radar
-
-
-def _figure(width: float, height: float) -> Any:
-    """A new figure on its own Agg canvas (imported here: only charts pay matplotlib's import)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
+# Room for three lines of a question at each side, the title above and the legend below.
+MARGINS = Margins(left=1.2, right=1.2, top=0.8, bottom=0.7)
 
 
 def _closed(values: Sequence[float | None]) -> list[float]:
@@ -48,7 +38,7 @@ def health_radar(renderer: Renderer, figures: Sequence[HealthFigure], *, team_na
     """The radar PNG: one axis per health question (1 to 5), this time and last time."""
     count = len(figures)
     angles = [2 * math.pi * index / count for index in range(count)]
-    figure = _figure(6.4, 6.0)
+    figure = new_figure(6.4, 6.0, MARGINS)
     axes = figure.add_subplot(1, 1, 1, projection="polar")
     axes.set_theta_offset(math.pi / 2)
     axes.set_theta_direction(-1)
@@ -70,6 +60,4 @@ def health_radar(renderer: Renderer, figures: Sequence[HealthFigure], *, team_na
             axes.fill(closed_angles, points, color=colour, alpha=0.12)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, fontsize=8, frameon=False)
     axes.set_title(renderer.plain("retros.chart_title", team_name=team_name), fontsize=10, pad=24)
-    buffer = BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    return png(figure)

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import front
 from bot.app import create_app
+from bot.core import heap
 from bot.core.config import AppConfig, load_config
 from bot.core.errors import ConfigError, RetrobotError
 from bot.core.settings import Settings
@@ -249,7 +250,9 @@ def serve_http(
                 settings=settings,
                 engine=db.make_engine(settings.database_url),
             )
-            return make_wsgi_app(create_app(worker_services), worker_services)
+            wsgi = make_wsgi_app(create_app(worker_services), worker_services)
+            heap.settle()  # what the worker built lives as long as it does
+            return wsgi
 
     logger.info(startup_line(settings, config, mode=f"HTTP on {host}:{port} ({workers} workers)"))
     RetrobotServer().run()
@@ -267,6 +270,7 @@ def serve_socket_mode(settings: Settings, config: AppConfig, *, scheduler: bool 
 
     services = open_services(settings, config)
     app = create_app(services, socket_mode=True)
+    heap.settle()
     logger.info(startup_line(settings, config, mode="Socket Mode"))
     jobs: Scheduler | None = None
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # also while waiting for Slack below

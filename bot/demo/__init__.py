@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import create_app
+from bot.core import heap
 from bot.core.config import AppConfig, load_config
 from bot.core.settings import Settings
 from bot.demo.cast import DEMO_APP_YAML, PEOPLE
@@ -154,6 +155,7 @@ def _play(
         services.dm_pace = Pace(per_second=math.inf)  # the local Slack keeps no rate limit
         listeners = ListenerPool()
         app = create_app(services, listener_executor=listeners)
+        heap.settle()
         try:
             with LocalServer(make_wsgi_app(app, services)) as server:
                 sender = SlackSender(f"{server.url}/slack/events", DEMO_SIGNING_SECRET, fake)

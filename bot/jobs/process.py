@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bot.core import heap
 from bot.core.config import AppConfig
 from bot.core.settings import Settings
 from bot.jobs.scheduler import Scheduler, reload_on_sighup
@@ -140,6 +141,7 @@ def run(launch: _Launch) -> None:
         engine=db.make_engine(launch.settings.database_url),
     )
     scheduler = Scheduler(services).start()
+    heap.settle()
     reload_on_sighup(scheduler)
     try:
         while not stop.wait(PARENT_CHECK_EVERY):

@@ -1,0 +1,47 @@
+"""The cycle collector as a long-lived process sets it (bot.core.heap): what start-up built is
+kept out of its walks, and what requests make later is still collected."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from bot.core import heap
+
+
+class Node:
+    """An object that can sit in a reference cycle."""
+
+    def __init__(self) -> None:
+        self.other: Node | None = None
+
+
+@pytest.fixture
+def settled() -> Iterator[None]:
+    """The collector settled as a worker settles it, and put back afterwards for the suite."""
+    threshold = gc.get_threshold()
+    try:
+        heap.settle()
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+def test_what_start_up_built_is_out_of_the_collectors_walks(settled: None) -> None:
+    assert gc.get_freeze_count() > 1000  # this test process's modules, classes, fixtures...
+    assert gc.get_threshold()[0] == heap.YOUNGEST
+    assert gc.isenabled()
+
+
+def test_a_cycle_made_after_settling_is_still_collected(settled: None) -> None:
+    one, two = Node(), Node()
+    one.other, two.other = two, one
+    gone = weakref.ref(one)
+    del one, two
+    assert gone() is not None  # a cycle: reference counting alone never frees it
+    gc.collect()
+    assert gone() is None

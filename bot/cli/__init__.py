@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core import heap
 from bot.core.errors import ConfigError, RetrobotError
 from bot.core.logs import keep_typed_text_out_of_logs
 
@@ -129,7 +130,8 @@ def _load(args: argparse.Namespace) -> tuple[Settings, AppConfig]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot import server
+    with heap.importing():
+        from bot import server
 
     settings, config = _load(args)
     http = args.http or not settings.socket_mode
@@ -212,7 +214,8 @@ def _manifest(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    with heap.importing():
+        from bot.demo import run_demo
 
     return run_demo(
         db_path=args.db, keep=args.keep, out_dir=args.out, seed=args.seed, weeks=args.weeks

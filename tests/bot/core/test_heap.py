@@ -45,3 +45,22 @@ def test_a_cycle_made_after_settling_is_still_collected(settled: None) -> None:
     assert gone() is not None  # a cycle: reference counting alone never frees it
     gc.collect()
     assert gone() is None
+
+
+def test_the_collector_is_still_while_importing_and_as_it_was_afterwards() -> None:
+    with heap.importing():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with heap.importing():
+            pass
+        assert not gc.isenabled()  # it was off before: it is not switched on behind its back
+    finally:
+        gc.enable()
+
+
+def test_the_collector_is_back_when_an_import_fails() -> None:
+    with pytest.raises(ImportError), heap.importing():
+        import bot.no_such_module  # type: ignore[import-not-found]  # noqa: F401
+    assert gc.isenabled()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,16 +15,19 @@ from alembic import command
 from alembic.autogenerate import compare_metadata, produce_migrations, render_python_code
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Column, Engine, MetaData, String, inspect
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import db
 from storage.db import (
     MIGRATIONS_DIR,
     _check_foreign_keys,
     alembic_config,
     make_engine,
     migrate,
+    newest_revision,
     render_migration_item,
 )
 from tests.conftest import fresh_database
@@ -120,6 +125,51 @@ def test_migrate_stamps_the_newest_revision_and_can_run_again(engine: Engine) ->
 
     assert current_revision(engine) == head
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+
+
+def test_the_newest_revision_read_from_the_scripts_is_alembic_s_head() -> None:
+    assert newest_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_scripts_with_two_newest_revisions_are_left_to_alembic_which_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "script.py.mako").write_text((MIGRATIONS_DIR / "script.py.mako").read_text())
+    for name, before in (("0001", None), ("0002_a", "0001"), ("0002_b", "0001")):
+        (tmp_path / "versions" / f"{name}.py").write_text(
+            f"revision: str = {name!r}\ndown_revision: str | None = {before!r}\n"
+            "def upgrade() -> None: ...\ndef downgrade() -> None: ...\n"
+        )
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", tmp_path)
+    newest_revision.cache_clear()
+    try:
+        with pytest.raises(CommandError, match="multiple heads"):
+            newest_revision()
+    finally:
+        newest_revision.cache_clear()
+
+
+def test_a_process_starting_on_a_migrated_database_does_not_import_alembic(
+    engine: Engine, database_url: str
+) -> None:
+    """Every worker and command start asks whether the schema is the newest: one read, and
+    none of Alembic's 0.15 s of imports, which only a migration needs."""
+    starts = (
+        "import sys; from storage.db import make_engine, migrate; "
+        "engine = make_engine(sys.argv[1]); migrate(engine); engine.dispose(); "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", starts, database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "[]"
+    assert current_revision(engine) == newest_revision()
 
 
 def test_downgrading_to_nothing_and_upgrading_again(engine: Engine) -> None:

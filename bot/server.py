@@ -245,17 +245,21 @@ def serve_http(
                 self.cfg.set(key, value)
 
         def load(self) -> WsgiApp:
-            worker_services = Services(
-                config=running.config,
-                settings=settings,
-                engine=db.make_engine(settings.database_url),
-            )
-            wsgi = make_wsgi_app(create_app(worker_services), worker_services)
-            heap.settle()  # what the worker built lives as long as it does
-            return wsgi
+            return _worker_app(settings, running.config)
 
     logger.info(startup_line(settings, config, mode=f"HTTP on {host}:{port} ({workers} workers)"))
     RetrobotServer().run()
+
+
+def _worker_app(settings: Settings, config: AppConfig) -> WsgiApp:
+    """A gunicorn worker's app, on a connection pool of its own. What it built lives as long as
+    the worker does, and is kept out of the cycle collector's walks (bot.core.heap)."""
+    services = Services(
+        config=config, settings=settings, engine=db.make_engine(settings.database_url)
+    )
+    wsgi = make_wsgi_app(create_app(services), services)
+    heap.settle()
+    return wsgi
 
 
 def serve_socket_mode(settings: Settings, config: AppConfig, *, scheduler: bool = True) -> None:

@@ -117,15 +117,18 @@ def _labels(figure: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def assert_every_label_inside_and_apart(figure: Any) -> None:
-    labels = _labels(figure)
-    edge = figure.bbox
-    for text, box in labels:
-        assert (
-            box.x0 >= edge.x0 and box.y0 >= edge.y0 and box.x1 <= edge.x1 and box.y1 <= edge.y1
-        ), f"{text!r} is cut off by the picture's edge"
-    for (one, box), (other, other_box) in combinations(labels, 2):
-        assert not box.overlaps(other_box), f"{one!r} is drawn over {other!r}"
+def assert_every_label_inside_and_apart(drawn: list[Any], count: int) -> None:
+    """``count`` figures were drawn, and in each no label is cut off or drawn over another."""
+    assert len(drawn) == count
+    for figure in drawn:
+        labels = _labels(figure)
+        edge = figure.bbox
+        for text, box in labels:
+            assert (
+                box.x0 >= edge.x0 and box.y0 >= edge.y0 and box.x1 <= edge.x1 and box.y1 <= edge.y1
+            ), f"{text!r} is cut off by the picture's edge"
+        for (one, box), (other, other_box) in combinations(labels, 2):
+            assert not box.overlaps(other_box), f"{one!r} is drawn over {other!r}"
 
 
 def test_every_summary_and_digest_label_is_inside_its_picture_and_clear_of_the_others(
@@ -142,9 +145,7 @@ def test_every_summary_and_digest_label_is_inside_its_picture_and_clear_of_the_o
     charts.digest_chart(
         RENDERER, [figures(team_id=f"t{n}", name="South Neighbourhood Team") for n in range(11)]
     )
-    assert len(drawn) == 4
-    for figure in drawn:
-        assert_every_label_inside_and_apart(figure)
+    assert_every_label_inside_and_apart(drawn, 4)
 
 
 def test_every_health_radar_label_is_inside_its_picture_and_clear_of_the_others(
@@ -153,9 +154,7 @@ def test_every_health_radar_label_is_inside_its_picture_and_clear_of_the_others(
     health = [HealthFigure(q, 5, 3.0 + i / 3, 3.5) for i, q in enumerate(QUESTIONS)]
     retro_charts.health_radar(RENDERER, health, team_name="North Neighbourhood Team")
     retro_charts.health_radar(RENDERER, health[:3], team_name="North Neighbourhood Team")
-    assert len(drawn) == 2
-    for figure in drawn:
-        assert_every_label_inside_and_apart(figure)
+    assert_every_label_inside_and_apart(drawn, 2)
 
 
 def test_every_report_chart_label_is_inside_its_picture_and_clear_of_the_others(
@@ -191,6 +190,4 @@ def test_every_report_chart_label_is_inside_its_picture_and_clear_of_the_others(
     report_charts.tension_chart(RENDERER, tensions)
     report_charts.values_chart(RENDERER, values)
     report_charts.checklist_chart(RENDERER, checklist)
-    assert len(drawn) == 5
-    for figure in drawn:
-        assert_every_label_inside_and_apart(figure)
+    assert_every_label_inside_and_apart(drawn, 5)

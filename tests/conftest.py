@@ -248,7 +248,7 @@ class _ReusedSchemas:
         self._script = script
         self._connection = psycopg.connect(_libpq_url(base_url), autocommit=True)
         self._idle: list[str] = []
-        self._stuck: list[str] = []
+        self._made_here: set[str] = set()  # every schema made and not yet dropped
         self._template_shape: tuple[object, ...] | None = None
         self._emptying = ""
 
@@ -264,12 +264,15 @@ class _ReusedSchemas:
         self._idle.append(schema)
 
     def close(self) -> None:
-        for schema in self._idle + self._stuck:
+        """Drop every schema this pool made, idle or still taken (a test that took one and
+        never gave it back), or one a connection held when it was first dropped."""
+        for schema in sorted(self._made_here):
             self._drop(schema)
         self._connection.close()
 
     def _made(self) -> str:
         schema = f"test_{uuid.uuid4().hex[:16]}"
+        self._made_here.add(schema)
         self._connection.execute(self._script.replace(SchemaTemplates.TOKEN, schema).encode())
         if self._template_shape is None:
             self._template_shape = self._shape(schema)
@@ -325,7 +328,8 @@ class _ReusedSchemas:
                 self._connection.execute(f"SET LOCAL lock_timeout = '{self.DROP_WAIT}'")
                 self._connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         except psycopg.errors.LockNotAvailable:
-            self._stuck.append(schema)
+            return  # tried again by close()
+        self._made_here.discard(schema)
 
 
 def _libpq_url(base_url: str) -> str:

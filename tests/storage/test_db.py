@@ -463,6 +463,23 @@ def test_a_schema_a_test_changed_is_replaced_by_a_fresh_one(
         engine.dispose()
 
 
+def test_closing_the_pool_drops_every_schema_it_made_also_one_never_given_back(
+    reused_schemas: tuple[str, _ReusedSchemas],
+) -> None:
+    base_url, schemas = reused_schemas
+    kept, given = schemas.take(), schemas.take()
+    schemas.give_back(given)
+
+    schemas.close()
+
+    engine = make_engine(base_url)
+    try:
+        assert not inspect(engine).has_schema(kept)
+        assert not inspect(engine).has_schema(given)
+    finally:
+        engine.dispose()
+
+
 def test_a_schema_a_connection_still_holds_is_replaced_by_a_fresh_one(
     reused_schemas: tuple[str, _ReusedSchemas], monkeypatch: pytest.MonkeyPatch
 ) -> None:

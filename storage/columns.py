@@ -28,16 +28,18 @@ def updated_at() -> Any:
     return datetime_column(default_factory=utc_now, sa_column_kwargs={"onupdate": utc_now})
 
 
-def text(default: str = "") -> Any:
-    """Free text a person typed: unbounded, never NULL."""
-    return Field(default=default, sa_type=Text(), nullable=False)
+def text(default: str = "", *, server_default: str | None = None) -> Any:
+    """Free text a person typed: unbounded, never NULL. ``server_default`` is the database's
+    own default, where a migration added the column to a table that had rows."""
+    kwargs = {"server_default": server_default} if server_default is not None else {}
+    return Field(default=default, sa_type=Text(), nullable=False, sa_column_kwargs=kwargs)
 
 
-def json_dict() -> Any:
-    """A JSON object column whose in-place changes (``d[key] = value``) are saved."""
-    return Field(
-        default_factory=dict, sa_column=Column(MutableDict.as_mutable(JSON()), nullable=False)
-    )
+def json_dict(*, server_default: str | None = None) -> Any:
+    """A JSON object column whose in-place changes (``d[key] = value``) are saved;
+    ``server_default`` as for :func:`text`."""
+    column = Column(MutableDict.as_mutable(JSON()), nullable=False, server_default=server_default)
+    return Field(default_factory=dict, sa_column=column)
 
 
 def json_list() -> Any:

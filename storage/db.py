@@ -16,7 +16,19 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -375,6 +387,15 @@ def newest_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+# Alembic's table of the revision a database is at, as Alembic itself creates it.
+_ALEMBIC_VERSION = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+
+
 def _is_newest(engine: Engine) -> bool:
     """True when the database's schema is already at the newest migration: the usual case at
     every start but the first after an upgrade, told by one read, with no lock and no Alembic
@@ -393,24 +414,62 @@ def migrate(engine: Engine) -> None:
 
     A schema already at the newest migration is left as it is without taking the migration
     lock (a schema only ever moves forward), so workers and commands start without Alembic's
-    round of checks."""
+    round of checks. An empty SQLite database (the demo's, a first local run's) is given the
+    newest schema in one go, as the models declare it, and stamped with the newest revision
+    (Alembic's own advice for a new database; the tests hold the two schemas to be the same)
+    instead of replaying every migration. PostgreSQL always takes the migrations: they also
+    make what the models do not declare (the roles' change announcements, 0018)."""
     if _is_newest(engine):
         return
-    from alembic import command
-    from alembic.migration import MigrationContext
-
     with engine.connect() as connection, _migration_lock(connection):
-        logger.info("Migrating %s to the newest schema", redact_url(str(engine.url)))
         try:
-            before = MigrationContext.configure(connection).get_current_revision()
-            command.upgrade(alembic_config(connection), "head")
-            after = MigrationContext.configure(connection).get_current_revision()
-            if connection.dialect.name == "sqlite" and after != before:
-                _check_foreign_keys(connection)
+            if _is_empty(connection):
+                logger.info("Creating the newest schema in %s", redact_url(str(engine.url)))
+                _create_newest(connection)
+            else:
+                logger.info("Migrating %s to the newest schema", redact_url(str(engine.url)))
+                _upgrade(connection)
             connection.commit()
         except BaseException:
             connection.rollback()
             raise
+
+
+def _is_empty(connection: Connection) -> bool:
+    """True for a SQLite database with none of retrobot's tables and no migration's stamp."""
+    from sqlmodel import SQLModel
+
+    import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+    if connection.dialect.name != "sqlite":
+        return False
+    present = set(inspect(connection).get_table_names())
+    if present & set(SQLModel.metadata.tables):
+        return False
+    if "alembic_version" not in present:
+        return True
+    return connection.execute(text("SELECT version_num FROM alembic_version")).first() is None
+
+
+def _create_newest(connection: Connection) -> None:
+    """Create every table as the models declare it, stamped with the newest revision."""
+    from sqlmodel import SQLModel
+
+    SQLModel.metadata.create_all(connection)
+    _ALEMBIC_VERSION.create(connection, checkfirst=True)
+    connection.execute(_ALEMBIC_VERSION.insert().values(version_num=newest_revision()))
+
+
+def _upgrade(connection: Connection) -> None:
+    """Run the migrations from the database's revision to the newest (Alembic)."""
+    from alembic import command
+    from alembic.migration import MigrationContext
+
+    before = MigrationContext.configure(connection).get_current_revision()
+    command.upgrade(alembic_config(connection), "head")
+    after = MigrationContext.configure(connection).get_current_revision()
+    if connection.dialect.name == "sqlite" and after != before:
+        _check_foreign_keys(connection)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.columns import created_at as _created_at
@@ -164,7 +164,7 @@ class CheckinRound(SQLModel, table=True):
     agenda_ts: str | None = None
     # The agenda's other messages (its thread replies and continuations) by part name, each
     # {"ts": ..., "digest": ...}, plus the main message's digest: reposting updates, never adds.
-    agenda_messages: dict[str, Any] = _json_dict()
+    agenda_messages: dict[str, Any] = _json_dict(server_default="{}")
 
 
 class CheckinPrompt(SQLModel, table=True):
@@ -212,9 +212,9 @@ class CheckinResponse(SQLModel, table=True):
     story: str = _text()
     # The teller's consent to show the story beyond the team, in the organisation report
     # (issue 20); off unless they tick it in the check-in.
-    story_beyond_team: bool = False
+    story_beyond_team: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # Answers to the team's own check-in questions (app.yaml ``questions``), by question.
-    answers: dict[str, str] = _json_dict()
+    answers: dict[str, str] = _json_dict(server_default="{}")
     created_at: datetime = _created_at()
     updated_at: datetime = _updated_at()
 
@@ -327,7 +327,7 @@ class SentDigest(SQLModel, table=True):
     sent_at: datetime | None = _datetime(nullable=True, default=None)
     # What the recipient read about this team (mrkdwn), kept so that the team can see every
     # digest its coaches received exactly as it was sent (`/retro digest`).
-    body: str = _text()
+    body: str = _text(server_default="")
 
 
 class RefusedKind(StrEnum):

@@ -5,7 +5,8 @@ a threaded server — and matplotlib is imported only when a chart is drawn, so 
 for it. The margins are given in inches, the space the labels around the axes need, instead of
 matplotlib's constrained layout: that one measures every label twice more before the drawing
 does, which was about 40 % of a chart's CPU, for labels whose sizes are known (the tests check
-that every label of every chart stays inside its picture).
+that every label of every chart stays inside its picture). Titles are set at a fixed height for
+the same reason (:func:`title`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def new_figure(
         wspace=margins.wspace,
     )
     return figure
+
+
+def title(axes: Any, text: str, **style: Any) -> None:
+    """Give ``axes`` its title at the usual height, fixed.
+
+    Left to itself, matplotlib measures every axes' tick labels at each drawing to lift a title
+    above any drawn on top (a third of a chart's CPU); these charts draw none there."""
+    axes.set_title(text, y=1.0, **style)
 
 
 def png(figure: Any) -> bytes:

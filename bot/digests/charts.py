@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.core.charts import Margins, new_figure, png
+from bot.core.charts import Margins, new_figure, png, title
 from bot.digests.model import MetricFigures, TeamFigures
 from prompts import Renderer
 
@@ -66,7 +66,7 @@ def _sparkline(axes: Any, renderer: Renderer, metric: MetricFigures) -> None:
     axes.plot(range(len(values)), values, color=METRIC_COLOUR, linewidth=1.2)
     if metric.history and metric.history[-1] is not None:
         axes.plot([len(values) - 1], [metric.history[-1]], "o", color=METRIC_COLOUR, markersize=3)
-    axes.set_title(renderer.plain("summary.chart_metric", m=metric), fontsize=7, loc="left")
+    title(axes, renderer.plain("summary.chart_metric", m=metric), fontsize=7, loc="left")
     axes.set_xlim(-0.5, len(values) - 0.5)  # the weeks line up with the chart above
     axes.set_xticks([])
     axes.tick_params(axis="y", labelsize=6)
@@ -86,7 +86,7 @@ def summary_chart(renderer: Renderer, figures: TeamFigures) -> bytes:
     else:
         main = figure.add_subplot(1, 1, 1)
     _participation_and_mood(main, renderer, figures)
-    main.set_title(renderer.plain("summary.chart_title", f=figures), fontsize=10, loc="left")
+    title(main, renderer.plain("summary.chart_title", f=figures), fontsize=10, loc="left")
     return png(figure)
 
 
@@ -100,7 +100,7 @@ def digest_chart(renderer: Renderer, teams: Sequence[TeamFigures]) -> bytes:
     for index, team in enumerate(shown):
         axes = figure.add_subplot(rows, columns, index + 1)
         _participation_and_mood(axes, renderer, team, compact=True)
-        axes.set_title(team.team_name, fontsize=9, loc="left")
+        title(axes, team.team_name, fontsize=9, loc="left")
     if len(teams) > len(shown):
         figure.suptitle(
             renderer.plain("digest.chart_more_teams", count=len(teams) - len(shown)),

@@ -12,7 +12,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 
-from bot.core.charts import Margins, new_figure, png
+from bot.core.charts import Margins, new_figure, png, title
 from bot.retros.model import HealthFigure
 from prompts import Renderer
 
@@ -59,5 +59,5 @@ def health_radar(renderer: Renderer, figures: Sequence[HealthFigure], *, team_na
         if all(value is not None for value in values):
             axes.fill(closed_angles, points, color=colour, alpha=0.12)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, fontsize=8, frameon=False)
-    axes.set_title(renderer.plain("retros.chart_title", team_name=team_name), fontsize=10, pad=24)
+    title(axes, renderer.plain("retros.chart_title", team_name=team_name), fontsize=10, pad=24)
     return png(figure)

@@ -101,8 +101,104 @@ def test_the_models_declare_every_table() -> None:
     assert set(SQLModel.metadata.tables) == TABLES
 
 
-def test_migrating_an_empty_database_gives_exactly_the_models_schema(engine: Engine) -> None:
-    assert schema_differences(engine, SQLModel.metadata) == []
+def reflected(engine: Engine) -> dict[str, dict[str, object]]:
+    """Every table as the database describes it: its columns (type, nullability, default),
+    keys, indexes and constraints, in no particular order."""
+    described = inspect(engine)
+    tables: dict[str, dict[str, object]] = {}
+    for table in described.get_table_names():
+        tables[table] = {
+            "columns": {
+                column["name"]: (str(column["type"]), column["nullable"], column.get("default"))
+                for column in described.get_columns(table)
+            },
+            "primary key": described.get_pk_constraint(table),
+            "foreign keys": sorted(map(repr, described.get_foreign_keys(table))),
+            "indexes": sorted(map(repr, described.get_indexes(table))),
+            "unique": sorted(map(repr, described.get_unique_constraints(table))),
+            "checks": sorted(
+                (check["name"], " ".join(check["sqltext"].split()))
+                for check in described.get_check_constraints(table)
+            ),
+        }
+    return tables
+
+
+def upgraded_by_alembic(database_url: str, revision: str = "head") -> Engine:
+    """The database brought to ``revision`` by running the migrations one by one."""
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        command.upgrade(alembic_config(connection), revision)
+        connection.commit()
+    return engine
+
+
+def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> None:
+    engine = upgraded_by_alembic(database_url)
+    try:
+        assert schema_differences(engine, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def replayed_a_migration(connection: object) -> None:
+    raise AssertionError("a new database was migrated step by step")
+
+
+def sqlite_objects(engine: Engine) -> set[tuple[str, str, str]]:
+    """Every table, index, trigger and view SQLite holds, by kind, name and table."""
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT type, name, tbl_name FROM sqlite_master")
+        return {(kind, name, table) for kind, name, table in rows}
+
+
+def test_a_new_sqlite_database_gets_the_schema_the_migrations_build_in_one_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty SQLite database is made from the models and stamped, with no migration
+    replayed: the same tables, columns, defaults, keys, indexes and triggers as the migrations
+    give (in the models' column order), and without Alembic's imports."""
+    replayed = upgraded_by_alembic(f"sqlite:///{tmp_path / 'replayed.db'}")
+    monkeypatch.setattr(db, "_upgrade", replayed_a_migration)
+    created = make_engine(f"sqlite:///{tmp_path / 'created.db'}")
+    try:
+        migrate(created)
+
+        assert current_revision(created) == newest_revision()
+        assert reflected(created) == reflected(replayed)
+        assert sqlite_objects(created) == sqlite_objects(replayed)
+    finally:
+        created.dispose()
+        replayed.dispose()
+
+
+def test_a_new_postgresql_database_takes_the_migrations(tmp_path: Path) -> None:
+    """They make what the models do not declare: the roles' change announcements (0018)."""
+    with fresh_database("postgresql", tmp_path) as database_url:
+        engine = make_engine(database_url)
+        try:
+            migrate(engine)
+
+            with engine.connect() as connection:
+                triggers = connection.exec_driver_sql(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                    " AND tgrelid::regclass::text IN ('role', 'role_holder')"
+                )
+                names = sorted(name for (name,) in triggers)
+            assert names == ["role_changed", "role_holder_changed"]
+        finally:
+            engine.dispose()
+
+
+def test_a_database_at_an_older_revision_is_migrated_from_there(database_url: str) -> None:
+    engine = upgraded_by_alembic(database_url, "0017_decision_log_index")
+    try:
+        migrate(engine)
+
+        assert current_revision(engine) == newest_revision()
+        assert schema_differences(engine, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
 
 
 def test_the_schema_comparison_notices_a_column_the_migrations_lack(engine: Engine) -> None:

@@ -16,7 +16,6 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
 
-from bot import front
 from bot.app import create_app
 from bot.core import heap
 from bot.core.config import AppConfig, load_config
@@ -203,10 +202,11 @@ def serve_http(
     workers: int = 1,
     threads: int = 2,
     scheduler: bool = True,
-    request_timeout: float = front.REQUEST_TIMEOUT,
+    request_timeout: float | None = None,
 ) -> None:
     """Serve Slack's requests over HTTP with gunicorn: K worker processes of T threads each,
-    which see only whole requests (bot.front: one slower than ``request_timeout`` s is a 408).
+    which see only whole requests (bot.front: one slower than ``request_timeout`` s, 10 by
+    default, is a 408). bot.front and gunicorn are imported here: nothing else pays for them.
 
     The database is migrated and app.yaml mirrored once, here, before the workers start; each
     worker then opens its own connection pool. gunicorn stops cleanly on SIGTERM.
@@ -219,6 +219,9 @@ def serve_http(
     """
     from gunicorn.app.base import BaseApplication
 
+    from bot import front
+
+    timeout = front.REQUEST_TIMEOUT if request_timeout is None else request_timeout
     services = open_services(settings, config)
     services.engine.dispose()  # never share a pool across fork
     running = _Running(config)
@@ -229,7 +232,7 @@ def serve_http(
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "threads": threads,
-                "worker_class": front.front_worker(request_timeout),
+                "worker_class": front.front_worker(timeout),
                 "timeout": 30,
                 "graceful_timeout": 10,
                 "loglevel": "warning",

@@ -9,6 +9,7 @@ a validated user id), so a person's text can never ``@channel`` a team or forge 
 from __future__ import annotations
 
 import contextlib
+import functools
 import pickle
 import re
 import threading
@@ -200,6 +201,7 @@ class Renderer:
     def __init__(self, *, code_cache: Path | None = None) -> None:
         """``code_cache``: where compiled templates are kept between processes (Jinja's
         per-user cache directory unless given; see :class:`_CompiledOnce`)."""
+        self._code_cache = code_cache
         disk = _disk_cache(code_cache)
         compiled = _CompiledOnce("text", disk)
         self._envs = {
@@ -223,6 +225,11 @@ class Renderer:
         self._fixed: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process (a chart helper, bot.core.charts) as that process's own
+        renderer: it keeps nothing of the person's, only compiled templates and words."""
+        return (shared_renderer, (self._code_cache,))
 
     @staticmethod
     def _environment(compiled: BytecodeCache, finalize: Any, **filters: Any) -> Environment:
@@ -317,3 +324,9 @@ def _html_environment(compiled: BytecodeCache) -> Environment:
     env.filters.update(day=day, number=_number, percent=_percent)
     env.globals.update(plural=plural)
     return env
+
+
+@functools.cache
+def shared_renderer(code_cache: Path | None = None) -> Renderer:
+    """One renderer for the whole process: what a renderer sent from another process becomes."""
+    return Renderer(code_cache=code_cache)

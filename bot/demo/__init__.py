@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import create_app
-from bot.core import heap
+from bot.core import charts, heap
 from bot.core.config import AppConfig, load_config
 from bot.core.settings import Settings
 from bot.demo.cast import DEMO_APP_YAML, PEOPLE
@@ -41,6 +41,8 @@ DEMO_BOT_TOKEN = "xoxb-demo-token"
 # last week is the one after the clocks went forward in London (earlier weeks cross the change).
 LAST_WEEK = date(2026, 3, 30)
 MAX_WEEKS = 12
+# Where the charts are drawn: what the chart helper imports as it starts.
+CHART_MODULES = ("bot.digests.charts", "bot.retros.charts", "bot.reports.charts")
 
 
 def _refusal(weeks: int, db_path: Path | None) -> str | None:
@@ -95,7 +97,10 @@ def run_demo(
     config = load_config(config_path)
     mondays = demo_mondays(LAST_WEEK, weeks)
     _print_intro(out, mondays)
-    played = _play(config, config_path, database, mondays, seed, out, workdir)
+    # A chart helper loads matplotlib on the other core while the database is made and the
+    # first week plays, and draws each chart while the words it follows go (bot.core.charts).
+    with charts.helpers(warm=CHART_MODULES):
+        played = _play(config, config_path, database, mondays, seed, out, workdir)
     kept = keep or db_path is not None
     if not kept:
         for leftover in database.parent.glob(database.name + "*"):  # with its -wal and -shm

@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.core.charts import Drawing, draw_later
 from bot.digests import charts, ledger, views
 from bot.digests.model import (
     CoachDigest,
@@ -59,9 +60,31 @@ def deliver_team_summary(
     )
     if not claims.fresh and not claims.unconfirmed:
         return ledger.not_sent_again(kind, channel, week, claims.taken)
+    # The chart is drawn (by a chart helper, where the process has one) while the words go.
+    chart = draw_later(charts.summary_chart, renderer, figures)
+    try:
+        return _send_summary(client, renderer, session, summary, claims, chart, now=now)
+    finally:
+        chart.cancel()  # not needed after all when the words did not go
+
+
+def _send_summary(
+    client: WebClient,
+    renderer: Renderer,
+    session: Session,
+    summary: TeamSummary,
+    claims: ledger.Claims,
+    chart: Drawing[bytes],
+    *,
+    now: datetime,
+) -> DeliveryReport:
+    """Settle what an earlier run left unconfirmed, or post the headline; then what follows."""
+    figures = summary.figures
+    kind, channel, week = DigestKind.TEAM_SUMMARY, figures.channel, figures.week
     with ledger.released_on_failure(session, claims.fresh) as guard:
         headline, details = views.build_summary_messages(renderer, summary)
-        summed = _Summed(figures, details, {figures.team_id: views.summary_body(renderer, summary)})
+        body = {figures.team_id: views.summary_body(renderer, summary)}
+        summed = _Summed(figures, details, body, chart)
         if claims.unconfirmed:
             settled = ledger.settle(
                 client, session, claims.unconfirmed, kind=kind, recipient=channel, week=week
@@ -103,6 +126,7 @@ class _Summed:
     figures: TeamFigures
     details: Sequence[dict[str, Any]]
     bodies: dict[str, str]
+    chart: Drawing[bytes]
 
 
 def _follow_summary(
@@ -126,7 +150,7 @@ def _follow_summary(
         in_thread=True,
         chart_name=_summary_chart_name(figures),
         attach=lambda channel, thread_ts: _summary_chart(
-            client, renderer, figures, channel=channel, thread_ts=thread_ts
+            client, renderer, summed, channel=channel, thread_ts=thread_ts
         ),
     )
     followed = ledger.follow(client, session, rows, rest, look=look, bodies=summed.bodies, now=now)
@@ -169,7 +193,7 @@ def _summary_chart_name(figures: TeamFigures) -> str:
 def _summary_chart(
     client: WebClient,
     renderer: Renderer,
-    figures: TeamFigures,
+    summed: _Summed,
     *,
     channel: str | None,
     thread_ts: str | None,
@@ -179,9 +203,9 @@ def _summary_chart(
         client,
         channel=channel,
         thread_ts=thread_ts,
-        render=lambda: charts.summary_chart(renderer, figures),
-        filename=_summary_chart_name(figures),
-        title=renderer.plain("summary.chart_title", f=figures),
+        render=summed.chart.result,
+        filename=_summary_chart_name(summed.figures),
+        title=renderer.plain("summary.chart_title", f=summed.figures),
     )
 
 
@@ -228,6 +252,27 @@ def deliver_coach_digest(
     )
     if not claims.fresh and not claims.unconfirmed:
         return ledger.not_sent_again(kind, coach_id, week, claims.taken)
+    # As a summary's: the chart of the teams claimed now is drawn while the words go.
+    fresh = _digest_of(full, {row.team_id for row in claims.fresh})
+    chart = draw_later(_digest_picture, renderer, fresh)
+    try:
+        return _deliver_digest(client, renderer, session, full, claims, (fresh, chart), now=now)
+    finally:
+        chart.cancel()
+
+
+def _deliver_digest(
+    client: WebClient,
+    renderer: Renderer,
+    session: Session,
+    full: CoachDigest,
+    claims: ledger.Claims,
+    early: tuple[CoachDigest, Drawing[bytes]],
+    *,
+    now: datetime,
+) -> DeliveryReport:
+    """Send what the claims leave to send, finish what an earlier run left, and report;
+    ``early`` is the chart being drawn of the teams claimed now (and which digest that is)."""
     bodies = {team.figures.team_id: views.digest_team_body(renderer, team) for team in full.teams}
     run = _send_digest(client, renderer, session, full, claims, bodies, now=now)
     finished = _finish_found_digest(client, renderer, session, full, run.settled, bodies, now=now)
@@ -244,7 +289,9 @@ def deliver_coach_digest(
             team_ids=sent_ids,
             error=delivery.error,
         )
-    rest = _DigestRest(run.digest, run.messages[1:], bodies)
+    drawn, chart = early
+    same = _team_ids(drawn) == _team_ids(run.digest)  # not when a claim was settled as unsent
+    rest = _DigestRest(run.digest, run.messages[1:], bodies, chart if same else None)
     followed = _follow_digest(client, renderer, session, rest, run.rows, delivery, now, look=False)
     return _digest_report(
         full,
@@ -324,6 +371,7 @@ class _DigestRest:
     digest: CoachDigest
     messages: Sequence[dict[str, Any]]
     bodies: dict[str, str]
+    chart: Drawing[bytes] | None = None  # drawn already, when it is the digest's own
 
 
 def _follow_digest(
@@ -346,7 +394,7 @@ def _follow_digest(
         payloads=rest.messages,
         in_thread=False,
         chart_name=_digest_chart_name(digest),
-        attach=lambda channel, _thread: _digest_chart(client, renderer, digest, channel=channel),
+        attach=lambda channel, _thread: _digest_chart(client, renderer, rest, channel=channel),
     )
     return ledger.follow(client, session, rows, following, look=look, bodies=rest.bodies, now=now)
 
@@ -436,15 +484,26 @@ def _digest_chart_name(digest: CoachDigest) -> str:
     return f"coach-digest-{digest.week}.png"
 
 
+def _team_ids(digest: CoachDigest) -> list[str]:
+    return [team.figures.team_id for team in digest.teams]
+
+
+def _digest_picture(renderer: Renderer, digest: CoachDigest) -> bytes:
+    """The digest's chart (a module's function, so a chart helper can draw it)."""
+    return charts.digest_chart(renderer, [team.figures for team in digest.teams])
+
+
 def _digest_chart(
-    client: WebClient, renderer: Renderer, digest: CoachDigest, *, channel: str | None
+    client: WebClient, renderer: Renderer, rest: _DigestRest, *, channel: str | None
 ) -> str | None:
     """Attach the digest's chart in the coach's DM; the error as text when that fails."""
+    digest = rest.digest
+    drawn = rest.chart or draw_later(_digest_picture, renderer, digest)
     return _upload_chart(
         client,
         channel=channel,
         thread_ts=None,
-        render=lambda: charts.digest_chart(renderer, [t.figures for t in digest.teams]),
+        render=drawn.result,
         filename=_digest_chart_name(digest),
         title=renderer.plain("digest.chart_title", digest=digest),
     )

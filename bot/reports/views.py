@@ -12,10 +12,12 @@ import dataclasses
 import json
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup
 
+from bot.core.charts import Drawing, draw_later
 from bot.reports import charts
 from bot.reports.model import Figure, Report
 from prompts import Renderer
@@ -64,26 +66,27 @@ def chart_count(renderer: Renderer, report: Report) -> int:
     return len(_chart_work(renderer, report))
 
 
-def _chart_work(renderer: Renderer, report: Report) -> dict[str, Callable[[], Markup]]:
-    """What to draw: a figure's key (or ``checklist@<question>``) -> a function drawing it."""
-    work: dict[str, Callable[[], Markup]] = {}
+def _chart_work(renderer: Renderer, report: Report) -> dict[str, Callable[[], Drawing[Markup]]]:
+    """What to draw: a figure's key (or ``checklist@<question>``) -> a function that starts
+    drawing it (bot.core.charts.draw_later)."""
+    work: dict[str, Callable[[], Drawing[Markup]]] = {}
     for section in report.sections:
         figures = [f for f in section.figures if isinstance(f, Figure)]
         kinds = {f.kind: f for f in figures}
         if "participation" in kinds and "mood" in kinds:
             p, m = kinds["participation"], kinds["mood"]
-            work["participation"] = lambda p=p, m=m: charts.participation_chart(renderer, p, m)
+            work["participation"] = partial(draw_later, charts.participation_chart, renderer, p, m)
         for f in figures:
             if f.kind == "metric" and f.value.total is not None:
-                work[f.key] = lambda f=f: charts.metric_chart(renderer, f)
+                work[f.key] = partial(draw_later, charts.metric_chart, renderer, f)
             elif f.kind == "tensions" and (f.value.raised or f.value.closed):
-                work[f.key] = lambda f=f: charts.tension_chart(renderer, f)
+                work[f.key] = partial(draw_later, charts.tension_chart, renderer, f)
             elif f.kind == "feedback" and f.value.values:
-                work[f.key] = lambda f=f: charts.values_chart(renderer, f)
+                work[f.key] = partial(draw_later, charts.values_chart, renderer, f)
         items = [f for f in figures if f.kind == "checklist"]
         if any(f.value.share is not None for f in items):
-            work[f"checklist@{section.id}"] = lambda items=items: charts.checklist_chart(
-                renderer, items
+            work[f"checklist@{section.id}"] = partial(
+                draw_later, charts.checklist_chart, renderer, items
             )
     return work
 
@@ -92,9 +95,10 @@ def draw_charts(
     renderer: Renderer, report: Report, *, progress: Callable[[str], None] | None = None
 ) -> dict[str, Markup]:
     """Every chart of the report, as inline SVG, by the key the page template looks them up by."""
+    drawings = {key: draw() for key, draw in _chart_work(renderer, report).items()}
     drawn: dict[str, Markup] = {}
-    for key, draw in _chart_work(renderer, report).items():
-        drawn[key] = draw()
+    for key, drawing in drawings.items():  # drawn side by side where there are chart helpers
+        drawn[key] = drawing.result()
         if progress:
             progress(f"chart {key}")
     return drawn

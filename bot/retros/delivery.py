@@ -32,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
 from bot.checkins.model import worth_retrying
+from bot.core.charts import draw_later
 from bot.core.errors import RetrobotError
 from bot.retros import figures, rounds
 from bot.retros.charts import has_chart, health_radar
@@ -281,7 +282,10 @@ def _upload_chart(
     """Draw the health radar and attach it in the thread; the error as text when that fails."""
     title = services.renderer.plain("retros.chart_title", team_name=board.team_name)
     try:
-        png = health_radar(services.renderer, board.health, team_name=board.team_name)
+        drawing = draw_later(
+            health_radar, services.renderer, board.health, team_name=board.team_name
+        )
+        png = drawing.result()
     except Exception as error:
         logger.exception("Could not draw retrospective %s's health chart", board.retro.id)
         return f"chart: {type(error).__name__}"

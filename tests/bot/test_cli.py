@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,23 @@ def test_manifest_refuses_a_plain_http_url(
     assert capsys.readouterr().err.strip() == (
         "retrobot: --url must be the https:// address Slack can reach you at."
     )
+
+
+def test_only_serving_over_http_loads_gunicorn_and_only_drawing_loads_matplotlib() -> None:
+    """The demo, Socket Mode and every command load the app without the HTTP front (gunicorn,
+    bot.front: about 0.07 s) or matplotlib (about 0.4 s), which only serving over HTTP and
+    drawing a chart need."""
+    loads = (
+        "import sys, bot.server, bot.demo, bot.jobs.process; "
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'gunicorn', 'matplotlib'}),"
+        " 'bot.front' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", loads],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["[]", "False"]

@@ -6,12 +6,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
+from bot.core import charts
+from bot.core.charts import Drawing, draw_later
 from bot.core.config import parse_config
 from bot.core.settings import Settings
+from bot.digests import delivery
 from bot.digests import service as digests
 from bot.digests.model import DeliveryOutcome
 from bot.digests.usecases import send_coach_digest, send_team_summary
@@ -114,6 +118,31 @@ def test_the_summary_is_posted_once_with_its_details_and_chart_in_the_thread(
     # Another week is another summary.
     assert send_team_summary(services, team_id="north", week="2026-W47", now=NOW).ok
     assert len(deliveries(services)) == 2
+
+
+def test_with_a_chart_helper_the_charts_are_drawn_while_the_words_go_and_are_the_same(
+    services: Services, fake_slack: FakeSlack, week_data: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[tuple[str, int, Drawing[bytes]]] = []
+
+    def noting(draw: Any, *args: Any) -> Drawing[bytes]:
+        drawing = draw_later(draw, *args)
+        started.append((draw.__name__, len(fake_slack.calls), drawing))
+        return drawing
+
+    monkeypatch.setattr(delivery, "draw_later", noting)
+    with charts.helpers(warm=("bot.digests.charts",)):
+        assert send_team_summary(services, team_id="north", week=WEEK, now=NOW).ok
+        assert send_coach_digest(services, coach_id=COACH, week=WEEK, now=NOW).ok
+
+    [(summary, before_summary, drawn), (digest, before_digest, _)] = started
+    assert (summary, digest) == ("summary_chart", "_digest_picture")
+    assert drawn.elsewhere
+    assert before_summary == 0  # before the headline was posted
+    assert fake_slack.calls[before_digest].method == "chat.postMessage"  # before the digest
+    summary_png, digest_png = fake_slack.files()
+    assert summary_png.content == drawn.result()
+    assert digest_png.filename == f"coach-digest-{WEEK}.png"
 
 
 def test_concurrent_runs_post_the_summary_once(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,6 +49,7 @@ class DemoWeek(DemoSteps, FeedbackScenes, DecisionScenes, MeetingScenes, RetroSc
         from bot.core.meetings import next_meeting
 
         night_shift.set_working_time_then_open(self, DEV)  # shifts: asked at 20:00, not 10:00
+        self.closed()  # the scheduler's 08:30 summary and digest, before the 10:00 round
         self.say("Monday 10:00: the check-in round goes out to the team, in a DM each")
         report = self.send_round()
         self.scenes.append(
@@ -234,7 +236,7 @@ class DemoWeek(DemoSteps, FeedbackScenes, DecisionScenes, MeetingScenes, RetroSc
             values={ids.FEEDBACK_VALUES_ACTION: [rng.choice(["Compassion", "Trust", "Courage"])]},
         )
         self.latest_dm(receiver, dms)
-        week = self.close_week()
+        week = self.close_week(beside=True)
         mood = f", mood {sum(moods) / len(moods):.1f}" if len(moods) >= 3 else ""
         self.say(
             f"Week {week[-2:].lstrip('0')} ({self.monday:%-d %b}): {len(moods)} of "
@@ -286,19 +288,28 @@ class DemoWeek(DemoSteps, FeedbackScenes, DecisionScenes, MeetingScenes, RetroSc
                 values[ids.TRIAGE_DUE_ACTION] = self.services.now().date() + timedelta(days=3)
             self.triage(text[:25], values)
 
-    def close_week(self, *, show: bool = False) -> str:
+    def close_week(self, *, show: bool = False, beside: bool = False) -> str:
         """Monday 08:30 after the week: the scheduler's summary in the team channel and the
-        coach's digest DM, sent as the scheduler sends them. Returns the week closed."""
-        from bot.core.meetings import iso_week
-        from bot.digests.usecases import send_coach_digest, send_team_summary
+        coach's digest DM, sent as the scheduler sends them. Returns the week closed.
 
+        ``beside`` (an earlier week's close, which shows nothing): they are sent on a thread
+        of their own while the next week begins, as the scheduler's process sends them beside
+        people's clicks, and their charts are drawn meanwhile; the next close, and the round of the
+        week played in full, first wait for them (:meth:`closed`)."""
+        from bot.core.meetings import iso_week
+
+        self.closed()
         assert self.monday is not None
         week = iso_week(self.services.now(), ZoneInfo("Europe/London"))
         self.at(7, "08:30")
         now = self.services.now()
         posts, dms = len(self.fake.messages(NORTH)), len(self.fake.dms(COACH))
-        send_team_summary(self.services, team_id="north", week=week, now=now)
-        send_coach_digest(self.services, coach_id=COACH, week=week, now=now)
+        if beside:
+            scheduler = ThreadPoolExecutor(1, thread_name_prefix="scheduler")
+            self.closing = scheduler.submit(self.send_week, week, now)
+            scheduler.shutdown(wait=False)  # its thread ends with the week's sending
+            return week
+        self.send_week(week, now)
         if show:
             headline = next(m for m in self.fake.messages(NORTH)[posts:] if m.thread_ts is None)
             self.saw_message(NORTH, "Monday 08:30, posted in #north-team", headline.to_dict())
@@ -306,6 +317,20 @@ class DemoWeek(DemoSteps, FeedbackScenes, DecisionScenes, MeetingScenes, RetroSc
                 COACH, "Monday 08:30, DM from retrobot", self.fake.dms(COACH)[dms].to_dict()
             )
         return week
+
+    def send_week(self, week: str, now: datetime) -> None:
+        """The week's summary and digest, sent as the scheduler sends them at ``now``."""
+        from bot.digests.usecases import send_coach_digest, send_team_summary
+
+        send_team_summary(self.services, team_id="north", week=week, now=now)
+        send_coach_digest(self.services, coach_id=COACH, week=week, now=now)
+
+    def closed(self) -> None:
+        """Wait for the summary and digest of a week closed ``beside`` (its errors raised
+        here): the scenes that follow count messages and Slack's ids in order."""
+        closing, self.closing = self.closing, None
+        if closing is not None:
+            closing.result()
 
     def print_summaries(self, folder: Path, week: str | None = None) -> list[Path]:
         """Print the demo week's team summary and its coach's digest (as the CLI prints them),

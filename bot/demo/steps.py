@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
@@ -50,6 +51,7 @@ class DemoSteps:
     step: int = 0
     monday: date | None = None
     earlier: list[str] = field(default_factory=list)
+    closing: Future[None] | None = None  # a week's summary and digest being sent beside
 
     def say(self, text: str) -> None:
         """One progress line on the terminal."""

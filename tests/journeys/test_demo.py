@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -53,6 +54,26 @@ def test_two_weeks_play_with_progress_and_say_where_the_files_are(two_weeks: Pla
         "summary-north-2026-W14.png",
     ]
     assert all(c.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for c in charts)
+
+
+def test_every_week_s_summary_and_digest_went_once_and_whole(two_weeks: Played) -> None:
+    """The earlier week's are sent beside the next week's first moves, as the scheduler's
+    process sends them; each is still sent once, thread and chart included (a delivery stays
+    pending until its chart is attached)."""
+    database = sqlite3.connect(two_weeks.folder / "retrobot-demo.db")
+    try:
+        rows = database.execute(
+            "SELECT kind, iso_week, status, message_ts IS NOT NULL FROM sent_digest"
+            " ORDER BY iso_week, kind"
+        ).fetchall()
+    finally:
+        database.close()
+    assert rows == [
+        ("coach_digest", "2026-W13", "sent", 1),
+        ("team_summary", "2026-W13", "sent", 1),
+        ("coach_digest", "2026-W14", "sent", 1),
+        ("team_summary", "2026-W14", "sent", 1),
+    ]
 
 
 def test_the_transcript_shows_every_feature(two_weeks: Played) -> None:

@@ -252,6 +252,8 @@ def deliver_coach_digest(
     )
     if not claims.fresh and not claims.unconfirmed:
         return ledger.not_sent_again(kind, coach_id, week, claims.taken)
+    if not claims.fresh:  # only what an earlier run left: its chart is drawn when needed
+        return _deliver_digest(client, renderer, session, full, claims, None, now=now)
     # As a summary's: the chart of the teams claimed now is drawn while the words go.
     fresh = _digest_of(full, {row.team_id for row in claims.fresh})
     chart = draw_later(_digest_picture, renderer, fresh)
@@ -267,7 +269,7 @@ def _deliver_digest(
     session: Session,
     full: CoachDigest,
     claims: ledger.Claims,
-    early: tuple[CoachDigest, Drawing[bytes]],
+    early: tuple[CoachDigest, Drawing[bytes]] | None,
     *,
     now: datetime,
 ) -> DeliveryReport:
@@ -289,9 +291,10 @@ def _deliver_digest(
             team_ids=sent_ids,
             error=delivery.error,
         )
-    drawn, chart = early
-    same = _team_ids(drawn) == _team_ids(run.digest)  # not when a claim was settled as unsent
-    rest = _DigestRest(run.digest, run.messages[1:], bodies, chart if same else None)
+    chart = None
+    if early is not None and _team_ids(early[0]) == _team_ids(run.digest):
+        chart = early[1]  # not when a claim left unconfirmed was settled as never sent
+    rest = _DigestRest(run.digest, run.messages[1:], bodies, chart)
     followed = _follow_digest(client, renderer, session, rest, run.rows, delivery, now, look=False)
     return _digest_report(
         full,

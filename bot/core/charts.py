@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import logging
 import multiprocessing
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -100,7 +101,10 @@ class _Helpers:
 
 
 def _warm(modules: Sequence[str]) -> None:
-    """A helper's start: matplotlib and the chart modules imported, the fonts loaded."""
+    """A helper's start: matplotlib and the chart modules imported, the fonts loaded. Ctrl-C
+    at the terminal is its process's to answer: the helper leaves it alone, with no traceback,
+    and is stopped with the process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in ("matplotlib.figure", "matplotlib.backends.backend_agg", *modules):
         importlib.import_module(module)
     png(new_figure(1, 1, Margins(0.2, 0.2, 0.2, 0.2)))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -79,6 +81,15 @@ def test_when_a_helper_stops_the_chart_is_drawn_here_instead(
         assert drawing.result() == "drawn here"
     assert "drawing the chart here instead" in caplog.text
     assert charts.draw_later(where_drawn, "next").result()[0] == "next"  # and so on
+
+
+def test_ctrl_c_at_the_terminal_is_left_to_the_process_not_the_helper(helper: None) -> None:
+    _, helper_pid = charts.draw_later(where_drawn, "before").result()
+
+    os.kill(helper_pid, signal.SIGINT)  # as the terminal sends it to the whole process group
+    time.sleep(0.5)  # a helper that took it would be gone by now, its traceback printed
+
+    assert charts.draw_later(where_drawn, "after").result() == ("after", helper_pid)
 
 
 def test_once_the_helpers_stop_charts_are_drawn_here_again() -> None:

@@ -252,15 +252,17 @@ def deliver_coach_digest(
     )
     if not claims.fresh and not claims.unconfirmed:
         return ledger.not_sent_again(kind, coach_id, week, claims.taken)
-    if not claims.fresh:  # only what an earlier run left: its chart is drawn when needed
-        return _deliver_digest(client, renderer, session, full, claims, None, now=now)
-    # As a summary's: the chart of the teams claimed now is drawn while the words go.
-    fresh = _digest_of(full, {row.team_id for row in claims.fresh})
-    chart = draw_later(_digest_picture, renderer, fresh)
+    # As a summary's, the chart is drawn while the words go when the teams to send are those
+    # claimed now; after a run that stopped, it is drawn when it is attached.
+    chart = None
+    if not claims.unconfirmed:
+        fresh = _digest_of(full, {row.team_id for row in claims.fresh})
+        chart = _digest_chart_later(renderer, fresh)
     try:
-        return _deliver_digest(client, renderer, session, full, claims, (fresh, chart), now=now)
+        return _deliver_digest(client, renderer, session, full, claims, chart, now=now)
     finally:
-        chart.cancel()
+        if chart is not None:
+            chart.cancel()
 
 
 def _deliver_digest(
@@ -269,12 +271,12 @@ def _deliver_digest(
     session: Session,
     full: CoachDigest,
     claims: ledger.Claims,
-    early: tuple[CoachDigest, Drawing[bytes]] | None,
+    chart: Drawing[bytes] | None,
     *,
     now: datetime,
 ) -> DeliveryReport:
     """Send what the claims leave to send, finish what an earlier run left, and report;
-    ``early`` is the chart being drawn of the teams claimed now (and which digest that is)."""
+    ``chart``, when given, is the sent digest's, already being drawn."""
     bodies = {team.figures.team_id: views.digest_team_body(renderer, team) for team in full.teams}
     run = _send_digest(client, renderer, session, full, claims, bodies, now=now)
     finished = _finish_found_digest(client, renderer, session, full, run.settled, bodies, now=now)
@@ -291,9 +293,6 @@ def _deliver_digest(
             team_ids=sent_ids,
             error=delivery.error,
         )
-    chart = None
-    if early is not None and _team_ids(early[0]) == _team_ids(run.digest):
-        chart = early[1]  # not when a claim left unconfirmed was settled as never sent
     rest = _DigestRest(run.digest, run.messages[1:], bodies, chart)
     followed = _follow_digest(client, renderer, session, rest, run.rows, delivery, now, look=False)
     return _digest_report(
@@ -487,13 +486,9 @@ def _digest_chart_name(digest: CoachDigest) -> str:
     return f"coach-digest-{digest.week}.png"
 
 
-def _team_ids(digest: CoachDigest) -> list[str]:
-    return [team.figures.team_id for team in digest.teams]
-
-
-def _digest_picture(renderer: Renderer, digest: CoachDigest) -> bytes:
-    """The digest's chart (a module's function, so a chart helper can draw it)."""
-    return charts.digest_chart(renderer, [team.figures for team in digest.teams])
+def _digest_chart_later(renderer: Renderer, digest: CoachDigest) -> Drawing[bytes]:
+    """The digest's chart, started (bot.core.charts.draw_later)."""
+    return draw_later(charts.digest_chart, renderer, [team.figures for team in digest.teams])
 
 
 def _digest_chart(
@@ -501,7 +496,7 @@ def _digest_chart(
 ) -> str | None:
     """Attach the digest's chart in the coach's DM; the error as text when that fails."""
     digest = rest.digest
-    drawn = rest.chart or draw_later(_digest_picture, renderer, digest)
+    drawn = rest.chart or _digest_chart_later(renderer, digest)
     return _upload_chart(
         client,
         channel=channel,

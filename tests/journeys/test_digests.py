@@ -136,7 +136,7 @@ def test_with_a_chart_helper_the_charts_are_drawn_while_the_words_go_and_are_the
         assert send_coach_digest(services, coach_id=COACH, week=WEEK, now=NOW).ok
 
     [(summary, before_summary, drawn), (digest, before_digest, _)] = started
-    assert (summary, digest) == ("summary_chart", "_digest_picture")
+    assert (summary, digest) == ("summary_chart", "digest_chart")
     assert drawn.elsewhere
     assert before_summary == 0  # before the headline was posted
     assert fake_slack.calls[before_digest].method == "chat.postMessage"  # before the digest

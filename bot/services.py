@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.core.config import AppConfig
 from bot.core.errors import CouldNotSaveError
 from bot.core.settings import Settings
+from bot.slack import pacing
 from bot.slack.client import make_client
 from bot.slack.pacing import Pace
 from prompts import Renderer
@@ -49,8 +50,9 @@ class Services:
     engine: Engine
     renderer: Renderer = field(default_factory=Renderer)
     clock: Callable[[], datetime] = utcnow
-    # The pace of DMs sent from a listener (a proposal's asks): Slack's (bot.slack.pacing.PACE)
-    # unless set; the demo, whose local Slack has no rate limit, sends them unpaced.
+    # The pace of the DMs and posts this process sends (rounds, asks, reflection DMs, reminders):
+    # Slack's (bot.slack.pacing.PACE) unless set; the demo, whose local Slack keeps no rate
+    # limit, sends them unpaced. Read through :meth:`pace`.
     dm_pace: Pace | None = None
 
     def __post_init__(self) -> None:
@@ -92,6 +94,10 @@ class Services:
         if self._client is None:
             self._client = make_client(self.settings.bot_token, self.settings.slack_api_url)
         return self._client
+
+    def pace(self) -> Pace:
+        """The pace of this process's DMs and posts: ``dm_pace`` when set, else Slack's."""
+        return self.dm_pace or pacing.PACE
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -37,7 +37,7 @@ from bot.services import Services
 from bot.shifts import service as shifts
 from bot.shifts.gate import GateReport, ScheduledDm, ShiftGate
 from bot.slack import client as slack
-from bot.slack import outbox, pacing
+from bot.slack import outbox
 from bot.slack.client import Delivery
 from bot.slack.outbox import Envelope, FoundDelivery
 from bot.slack.pacing import SEND_WORKERS, Pace, paced_client
@@ -185,7 +185,7 @@ def send_prompts(
         )
         for flag in {late, False}
     }
-    chosen = pace or pacing.PACE
+    chosen = pace or services.pace()
     client = paced_client(services.client, chosen)
 
     def send(item: DuePrompt) -> Delivery:
@@ -299,7 +299,7 @@ def send_reminder_dms(
             zone=zone,
         ),
     )
-    chosen = pace or pacing.PACE
+    chosen = pace or services.pace()
     client = paced_client(services.client, chosen)
 
     def send(item: DuePrompt) -> Delivery:

@@ -41,7 +41,7 @@ from bot.services import Services
 from bot.shifts import service as shifts
 from bot.shifts.gate import ScheduledDm, ShiftGate
 from bot.slack import client as slack
-from bot.slack import outbox, pacing
+from bot.slack import outbox
 from bot.slack.outbox import Envelope
 from bot.slack.pacing import Pace, paced_client
 from storage.models import Advice, Objection, Proposal
@@ -254,7 +254,7 @@ def send_asks(
     """
     report = SendReport()
     payloads = _Payloads(services)
-    chosen = pace or services.dm_pace or pacing.PACE
+    chosen = pace or services.pace()
     client = paced_client(services.client, chosen)
     for kind in ("advice", "round"):
         due = _all_due(services, kind=kind, now=now, proposal_id=proposal_id)

@@ -6,7 +6,6 @@ click or submission) and waits for what the app does in answer, as the stand-in 
 
 from __future__ import annotations
 
-import math
 import random
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -114,15 +113,12 @@ class DemoSteps:
             self.fake.wait_quiet()
 
     def send_round(self) -> DeliveryReport:
-        """Team north's check-in round, as the scheduler sends it, DMs one after another.
-
-        The stand-in keeps no rate limit, so the DMs need not keep Slack's pace (five a second,
-        which made the demo wait a second a round): each goes as soon as it may.
-        """
+        """Team north's check-in round, as the scheduler sends it. The stand-in keeps no rate
+        limit, so the demo's services send unpaced (``Services.dm_pace``): each DM goes as soon
+        as it may."""
         from bot.checkins import usecases as checkins
-        from bot.slack.pacing import Pace
 
-        return checkins.send_round(self.services, team_id="north", pace=Pace(per_second=math.inf))
+        return checkins.send_round(self.services, team_id="north")
 
     def open_modal(self, user_id: str, send: Any) -> dict[str, Any]:
         """Do what opens a modal (a command, a shortcut) and return the modal the person sees."""

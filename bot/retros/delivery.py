@@ -170,7 +170,7 @@ def publish(services: Services, *, retro_id: int, paced: bool = False) -> Publis
 
 def _publish(services: Services, *, retro_id: int, paced: bool) -> Published:
     """One publish, in turn with every other thread or process (see :func:`publish`)."""
-    client = pacing.paced_client(services.client, pacing.PACE) if paced else services.client
+    client = pacing.paced_client(services.client, services.pace()) if paced else services.client
     with publishing_turn(services, retro_id):
         with services.session() as session:
             retro = session.get(Retrospective, retro_id, populate_existing=True)
@@ -230,11 +230,11 @@ def _sync_main(
 
 
 def _pace_of(client: WebClient) -> pacing.Pace | None:
-    """The workspace's pace when ``client`` is the paced one (the scheduler's), else None."""
-    paced = any(
-        isinstance(handler, pacing.PacedRateLimitRetryHandler) for handler in client.retry_handlers
-    )
-    return pacing.PACE if paced else None
+    """The pace ``client`` keeps when it is a paced one (the scheduler's), else None."""
+    for handler in client.retry_handlers:
+        if isinstance(handler, pacing.PacedRateLimitRetryHandler):
+            return handler.pace
+    return None
 
 
 def _sync_thread(
@@ -331,7 +331,8 @@ def send_invitations(
     at the workspace's pace: claimed just ahead of the senders, recorded a batch at a time.
     While ``more_coming()`` (the scheduler still opening retrospectives) it waits for the DMs
     those openings add."""
-    client = pacing.paced_client(services.client, pacing.PACE)
+    pace = services.pace()
+    client = pacing.paced_client(services.client, pace)
     report = InvitationReport()
     payloads: dict[int, dict[str, Any]] = {}
     batch = outbox.Batch(
@@ -342,7 +343,7 @@ def send_invitations(
             payloads[row.retro_id],
             _envelope(row),
             look_first=row.in_doubt,
-            pace=pacing.PACE,
+            pace=pace,
         ),
         record=lambda sent: _record_sent(services, sent, report),
         recipient=lambda row: row.user_id,
@@ -478,10 +479,11 @@ def send_reminders(services: Services, *, retro_id: int, voting: bool, held: boo
     payload = build_reminder(
         services.renderer, retro=retro, team_name=team.name, zone=team.zone, voting=voting
     )
-    client = pacing.paced_client(services.client, pacing.PACE)
+    pace = services.pace()
+    client = pacing.paced_client(services.client, pace)
     sent = 0
     for user_id in people:
-        pacing.PACE.wait()
+        pace.wait()
         if slack_client.post(client, user_id, payload).ok:
             sent += 1
     if people:

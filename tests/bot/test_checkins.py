@@ -6,12 +6,14 @@ The rounds go out over real HTTP to the local Slack stand-in, with a fixed clock
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
+from bot.checkins import delivery
 from bot.checkins.answers import check_answers, check_away_date, check_metric
 from bot.checkins.delivery import dm_metadata
 from bot.checkins.model import CheckinContext, NextCheckin, describe_error
@@ -75,6 +77,22 @@ def dm_count(fake: FakeSlack, users: list[str]) -> dict[str, int]:
 
 
 # --- Sending ------------------------------------------------------------------------------------
+
+
+def test_a_round_goes_at_the_services_own_pace_when_it_has_one(
+    services: Services,
+    fake_slack: FakeSlack,
+    clock: list[datetime],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slack's pace unless ``Services.dm_pace`` is set (the demo's local Slack has no limit)."""
+    used: list[Pace] = []
+    real = delivery.paced_client
+    monkeypatch.setattr(delivery, "paced_client", lambda c, p: used.append(p) or real(c, p))
+    own = Pace(per_second=math.inf)
+    services.dm_pace = own
+    assert send_round(services, team_id="north", now=OPENS).asked == sorted(NORTH)
+    assert used == [own]
 
 
 def test_a_round_asks_every_member_once_with_the_meeting_in_local_time(

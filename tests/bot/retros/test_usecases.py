@@ -5,6 +5,7 @@ the tactical agenda, and nothing ever sent twice."""
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from sqlmodel import select
 from bot.agenda.service import post_agenda
 from bot.retros import service, usecases
 from bot.services import Services
+from bot.slack import pacing
 from bot.standin.web_api import FakeSlack
 from storage.models import (
     Member,
@@ -121,6 +123,38 @@ def test_reflections_appear_in_the_thread_grouped_by_kind_and_update_in_place(
     assert ANA not in went_well.all_text and BEN not in went_well.all_text
     board = fake_slack.message(NORTH_CHANNEL, report.ts or "")
     assert board is not None and "2 of 5 reflected so far" in board.all_text
+
+
+class CountedPace(pacing.Pace):
+    """A pace with no wait that counts the calls it let go."""
+
+    def __init__(self) -> None:
+        super().__init__(per_second=math.inf)
+        self.calls = 0
+
+    def wait(self) -> None:
+        self.calls += 1
+
+
+def test_a_process_with_its_own_pace_sends_every_retrospective_message_at_it(
+    services: Services, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's local Slack keeps no rate limit: with ``Services.dm_pace`` set, the board,
+    the reflection DMs and the reminders all go at that pace, and none waits on Slack's."""
+    slack_s, own = CountedPace(), CountedPace()
+    monkeypatch.setattr(pacing, "PACE", slack_s)
+    services.dm_pace = own
+    with freeze_time(OPENS + timedelta(minutes=1)):
+        assert usecases.run_due(services).invited == 7
+    with freeze_time(OPENS + timedelta(days=1, minutes=1)):
+        usecases.run_due(services)
+    reminder = "reflection for *North Neighbourhood Team*'s retrospective closes"
+    reminded = sum(reminder in m.all_text for u in (ANA, DEV) for m in fake_slack.dms(u))
+    assert reminded == 2
+    boards = len([m for m in fake_slack.messages(NORTH_CHANNEL) if m.thread_ts is None])
+    assert boards == 1
+    assert slack_s.calls == 0
+    assert own.calls >= 7 + reminded + boards
 
 
 def test_the_schedule_opens_reminds_closes_and_puts_the_improvements_on_the_agenda(

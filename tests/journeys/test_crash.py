@@ -453,9 +453,12 @@ def test_postgresql_connections_killed_by_the_server_are_replaced_by_the_pool(
 
             raise_one("Before the database restarts")
             with admin_engine.begin() as connection:
+                # With a timeout, each call returns once its process has gone (PostgreSQL 14
+                # and later): without one, the next request could take a pooled connection
+                # whose server had been told to end it but had not yet done so.
                 killed = connection.execute(
                     text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
                         "WHERE application_name = :name"
                     ),
                     {"name": name},

@@ -222,6 +222,14 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def run() -> None:
+    """The `retrobot` command and `python -m bot.cli`: :func:`main`, then exit with its code,
+    leaving out the collector's walks of everything the process held (bot.core.heap.leave)."""
+    code = main()
+    heap.leave()
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `retrobot` command; problems are told plainly, never as a traceback."""
     args = _parser().parse_args(argv)

@@ -111,15 +111,17 @@ def _sync_coaches(session: Session, *, team_id: str, coaches: list[tuple[str, st
         coach.timezone, coach.active = person.timezone, person.active
 
 
+_TEAMS_OF_USER = (
+    select(Member.team_id)
+    .join(Team, col(Team.id) == col(Member.team_id))
+    .where(Member.user_id == bindparam("user_id"), col(Member.active), col(Team.active))
+    .order_by(col(Member.team_id))
+)
+
+
 def teams_of_user(session: Session, user_id: str) -> list[str]:
     """The ids of the active teams in which ``user_id`` is an active member, sorted."""
-    statement = (
-        select(Member.team_id)
-        .join(Team, col(Team.id) == col(Member.team_id))
-        .where(Member.user_id == user_id, col(Member.active), col(Team.active))
-        .order_by(col(Member.team_id))
-    )
-    return list(session.exec(statement))
+    return list(session.exec(_TEAMS_OF_USER, params={"user_id": user_id}))
 
 
 def active_members_of_teams(session: Session, team_ids: Iterable[str]) -> dict[str, list[str]]:
@@ -183,19 +185,38 @@ def posted_agenda_round(db: Session | Connection, *, team_id: str, today: date) 
     return core(db).execute(_POSTED_AGENDA_ROUND, {"team_id": team_id, "today": today}).scalar()
 
 
+def _open_tensions(include_private: bool) -> SelectOfScalar[Tension]:
+    statement = select(Tension).where(
+        Tension.team_id == bindparam("team_id"), Tension.status == TensionStatus.OPEN
+    )
+    if not include_private:
+        statement = statement.where(col(Tension.private).is_(False))
+    return statement.order_by(col(Tension.created_at), col(Tension.id))
+
+
+# Built once: the App Home asks these on every publish, and building a statement took about as
+# much CPU as running it.
+_OPEN_TENSIONS = {private: _open_tensions(private) for private in (False, True)}
+
+
 def open_tensions(
     session: Session, *, team_id: str, include_private: bool = False, limit: int | None = None
 ) -> list[Tension]:
     """The team's open tensions, oldest first; private ones (for coaches) only when asked."""
-    statement = select(Tension).where(
-        Tension.team_id == team_id, Tension.status == TensionStatus.OPEN
-    )
-    if not include_private:
-        statement = statement.where(col(Tension.private).is_(False))
-    statement = statement.order_by(col(Tension.created_at), col(Tension.id))
+    statement = _OPEN_TENSIONS[include_private]
     if limit is not None:
         statement = statement.limit(limit)
-    return list(session.exec(statement))
+    return list(session.exec(statement, params={"team_id": team_id}))
+
+
+_TENSIONS_RAISED_BY = (
+    select(Tension)
+    .where(
+        Tension.raised_by == bindparam("user_id"),
+        col(Tension.status).in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(col(Tension.created_at), col(Tension.id))
+)
 
 
 def tensions_raised_by(
@@ -205,12 +226,8 @@ def tensions_raised_by(
     statuses: Iterable[TensionStatus] = (TensionStatus.OPEN,),
 ) -> list[Tension]:
     """The tensions ``user_id`` raised, in any team, with one of ``statuses``; oldest first."""
-    statement = (
-        select(Tension)
-        .where(Tension.raised_by == user_id, col(Tension.status).in_(list(statuses)))
-        .order_by(col(Tension.created_at), col(Tension.id))
-    )
-    return list(session.exec(statement))
+    params = {"user_id": user_id, "statuses": list(statuses)}
+    return list(session.exec(_TENSIONS_RAISED_BY, params=params))
 
 
 # --- Peer feedback ----------------------------------------------------------------------------
@@ -296,23 +313,29 @@ def anonymous_feedback_received_since(session: Session, *, receiver: str, since:
     )
 
 
+_FEEDBACK_RECEIVED = (
+    select(Feedback)
+    .where(Feedback.receiver == bindparam("receiver"))
+    .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_COUNT_FEEDBACK_RECEIVED = select(func.count()).where(
+    col(Feedback.receiver) == bindparam("receiver")
+)
+
+
 def feedback_received(
     session: Session, *, receiver: str, limit: int, offset: int = 0
 ) -> list[Feedback]:
     """One page of the feedback ``receiver`` got, newest first."""
-    statement = (
-        select(Feedback)
-        .where(Feedback.receiver == receiver)
-        .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(session.exec(statement))
+    params = {"receiver": receiver, "offset": offset, "limit": limit}
+    return list(session.exec(_FEEDBACK_RECEIVED, params=params))
 
 
 def count_feedback_received(session: Session, *, receiver: str) -> int:
     """How much feedback ``receiver`` has got in all."""
-    return int(session.exec(select(func.count()).where(col(Feedback.receiver) == receiver)).one())
+    return int(session.exec(_COUNT_FEEDBACK_RECEIVED, params={"receiver": receiver}).one())
 
 
 def mark_feedback_thanked(session: Session, *, feedback_id: int, now: datetime) -> bool:
@@ -355,6 +378,35 @@ def request_recipient(
     ).first()
 
 
+_WAITING = (
+    col(FeedbackRequestRecipient.user_id) == bindparam("user_id"),
+    col(FeedbackRequestRecipient.answered_at).is_(None),
+    col(FeedbackRequest.due_date) >= bindparam("due_from"),
+)
+_ASKED = col(FeedbackRequest.id) == col(FeedbackRequestRecipient.request_id)
+_REQUESTS_WAITING = (
+    select(FeedbackRequest, FeedbackRequestRecipient)
+    .join(FeedbackRequestRecipient, _ASKED)
+    .where(*_WAITING)
+    .order_by(col(FeedbackRequest.due_date), col(FeedbackRequest.id))
+    .limit(bindparam("limit"))
+)
+_COUNT_REQUESTS_WAITING = (
+    select(func.count()).select_from(FeedbackRequest).join(FeedbackRequestRecipient, _ASKED)
+).where(*_WAITING)
+_REQUESTS_MADE_BY = (
+    select(FeedbackRequest)
+    .where(FeedbackRequest.requester == bindparam("requester"))
+    .order_by(col(FeedbackRequest.created_at).desc(), col(FeedbackRequest.id).desc())
+    .limit(bindparam("limit"))
+)
+_PEOPLE_ASKED = (
+    select(FeedbackRequestRecipient)
+    .where(col(FeedbackRequestRecipient.request_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(FeedbackRequestRecipient.id))
+)
+
+
 def requests_waiting_for(
     session: Session, *, user_id: str, due_from: date, limit: int
 ) -> tuple[list[tuple[FeedbackRequest, FeedbackRequestRecipient]], int]:
@@ -362,25 +414,9 @@ def requests_waiting_for(
 
     Returns one page of (request, the person's row) and how many there are in all.
     """
-    waiting = (
-        col(FeedbackRequestRecipient.user_id) == user_id,
-        col(FeedbackRequestRecipient.answered_at).is_(None),
-        col(FeedbackRequest.due_date) >= due_from,
-    )
-    joined = col(FeedbackRequest.id) == col(FeedbackRequestRecipient.request_id)
-    rows = session.exec(
-        select(FeedbackRequest, FeedbackRequestRecipient)
-        .join(FeedbackRequestRecipient, joined)
-        .where(*waiting)
-        .order_by(col(FeedbackRequest.due_date), col(FeedbackRequest.id))
-        .limit(limit)
-    )
-    total = session.exec(
-        select(func.count())
-        .select_from(FeedbackRequest)
-        .join(FeedbackRequestRecipient, joined)
-        .where(*waiting)
-    ).one()
+    params = {"user_id": user_id, "due_from": due_from}
+    rows = session.exec(_REQUESTS_WAITING, params={**params, "limit": limit})
+    total = session.exec(_COUNT_REQUESTS_WAITING, params=params).one()
     return [(request, asked) for request, asked in rows], int(total)
 
 
@@ -388,23 +424,12 @@ def requests_made_by(
     session: Session, *, requester: str, limit: int
 ) -> list[tuple[FeedbackRequest, list[FeedbackRequestRecipient]]]:
     """The newest ``limit`` requests ``requester`` made, each with the people asked."""
-    requests = list(
-        session.exec(
-            select(FeedbackRequest)
-            .where(FeedbackRequest.requester == requester)
-            .order_by(col(FeedbackRequest.created_at).desc(), col(FeedbackRequest.id).desc())
-            .limit(limit)
-        )
-    )
+    params = {"requester": requester, "limit": limit}
+    requests = list(session.exec(_REQUESTS_MADE_BY, params=params))
     if not requests:
         return []
     asked: dict[int, list[FeedbackRequestRecipient]] = {r.id: [] for r in requests if r.id}
-    rows = session.exec(
-        select(FeedbackRequestRecipient)
-        .where(col(FeedbackRequestRecipient.request_id).in_(list(asked)))
-        .order_by(col(FeedbackRequestRecipient.id))
-    )
-    for row in rows:
+    for row in session.exec(_PEOPLE_ASKED, params={"ids": list(asked)}):
         asked[row.request_id].append(row)
     return [(request, asked.get(request.id or 0, [])) for request in requests]
 
@@ -460,19 +485,21 @@ def _open_actions() -> SelectOfScalar[Tension]:
     )
 
 
+_OPEN_ACTIONS_OF = (
+    _open_actions()
+    .where(Tension.owner == bindparam("user_id"))
+    .order_by(
+        col(Tension.due_date).is_(None),
+        col(Tension.due_date),
+        col(Tension.triaged_at),
+        col(Tension.id),
+    )
+)
+
+
 def open_actions_of(session: Session, *, user_id: str) -> list[Tension]:
     """The next actions and projects a person owns and has not finished, soonest due first."""
-    statement = (
-        _open_actions()
-        .where(Tension.owner == user_id)
-        .order_by(
-            col(Tension.due_date).is_(None),
-            col(Tension.due_date),
-            col(Tension.triaged_at),
-            col(Tension.id),
-        )
-    )
-    return list(session.exec(statement))
+    return list(session.exec(_OPEN_ACTIONS_OF, params={"user_id": user_id}))
 
 
 def open_actions_of_team(

@@ -43,12 +43,16 @@ logger = logging.getLogger(__name__)
 # --- Rounds -----------------------------------------------------------------------------------
 
 
+_ROUND_FOR = select(CheckinRound).where(
+    CheckinRound.team_id == bindparam("team_id"),
+    CheckinRound.meeting_date == bindparam("meeting_date"),
+)
+
+
 def round_for(session: Session, *, team_id: str, meeting_date: date) -> CheckinRound | None:
     """The team's round for the meeting on that local date, if it exists."""
-    statement = select(CheckinRound).where(
-        CheckinRound.team_id == team_id, CheckinRound.meeting_date == meeting_date
-    )
-    return session.exec(statement).first()
+    params = {"team_id": team_id, "meeting_date": meeting_date}
+    return session.exec(_ROUND_FOR, params=params).first()
 
 
 def open_round(

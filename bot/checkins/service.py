@@ -11,7 +11,7 @@ import contextlib
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -61,20 +61,36 @@ def _answerable(session: Session, round_id: int, now: datetime) -> CheckinRound:
 
 
 def _member(session: Session, *, team_id: str, user_id: str) -> Member:
-    member = session.exec(
-        select(Member).where(Member.team_id == team_id, Member.user_id == user_id)
-    ).first()
+    member = _find_member(session, team_id=team_id, user_id=user_id)
     if member is None or not member.active:
         raise NotAllowedError("This check-in is for another team's members.")
     return member
 
 
+# Built once: the App Home and every check-in ask these (building one cost about as much CPU
+# as running it).
+_MEMBER = select(Member).where(
+    Member.team_id == bindparam("team_id"), Member.user_id == bindparam("user_id")
+)
+_PROMPT = select(CheckinPrompt).where(
+    CheckinPrompt.round_id == bindparam("round_id"), CheckinPrompt.user_id == bindparam("user_id")
+)
+_RESPONSE = select(CheckinResponse).where(
+    CheckinResponse.round_id == bindparam("round_id"),
+    CheckinResponse.user_id == bindparam("user_id"),
+)
+
+
+def _find_member(session: Session, *, team_id: str, user_id: str) -> Member | None:
+    return session.exec(_MEMBER, params={"team_id": team_id, "user_id": user_id}).first()
+
+
 def _prompt(session: Session, *, round_id: int, user_id: str) -> CheckinPrompt | None:
-    return session.exec(
-        select(CheckinPrompt).where(
-            CheckinPrompt.round_id == round_id, CheckinPrompt.user_id == user_id
-        )
-    ).first()
+    return session.exec(_PROMPT, params={"round_id": round_id, "user_id": user_id}).first()
+
+
+def _response(session: Session, *, round_id: int, user_id: str) -> CheckinResponse | None:
+    return session.exec(_RESPONSE, params={"round_id": round_id, "user_id": user_id}).first()
 
 
 def _set_prompt_status(
@@ -93,11 +109,7 @@ def _write_response(
     session: Session, *, round_id: int, user_id: str, answers: CheckinAnswers, now: datetime
 ) -> tuple[CheckinResponse, bool]:
     """The member's answer with what they typed now, and whether it edits an earlier one."""
-    response = session.exec(
-        select(CheckinResponse).where(
-            CheckinResponse.round_id == round_id, CheckinResponse.user_id == user_id
-        )
-    ).first()
+    response = _response(session, round_id=round_id, user_id=user_id)
     edited = response is not None
     if response is None:
         response = CheckinResponse(round_id=round_id, user_id=user_id, created_at=now)
@@ -285,11 +297,7 @@ def checkin_context(
     round_ = _answerable(session, round_id, now)
     team = config.team(round_.team_id)
     _member(session, team_id=team.id, user_id=user_id)
-    response = session.exec(
-        select(CheckinResponse).where(
-            CheckinResponse.round_id == round_id, CheckinResponse.user_id == user_id
-        )
-    ).first()
+    response = _response(session, round_id=round_id, user_id=user_id)
     actions = [t for t in queries.open_actions_of(session, user_id=user_id) if t.team_id == team.id]
     return CheckinContext(
         team=team,
@@ -355,14 +363,8 @@ def checkin_overview(
         prompt = response = None
         if open_ is not None and open_.id is not None:
             prompt = _prompt(session, round_id=open_.id, user_id=user_id)
-            response = session.exec(
-                select(CheckinResponse).where(
-                    CheckinResponse.round_id == open_.id, CheckinResponse.user_id == user_id
-                )
-            ).first()
-        member = session.exec(
-            select(Member).where(Member.team_id == team.id, Member.user_id == user_id)
-        ).first()
+            response = _response(session, round_id=open_.id, user_id=user_id)
+        member = _find_member(session, team_id=team.id, user_id=user_id)
         zone = zone_or(member.timezone if member else None, team.zone)
         away_until = member.away_until if member else None
         if away_until is not None and away_until < now.astimezone(zone).date():
@@ -387,8 +389,6 @@ def prompt_context(
     """The team, round, member's zone and away date behind a prompt, to redraw its DM."""
     round_ = _round(session, prompt.round_id)
     team = config.team(round_.team_id)
-    member = session.exec(
-        select(Member).where(Member.team_id == team.id, Member.user_id == prompt.user_id)
-    ).first()
+    member = _find_member(session, team_id=team.id, user_id=prompt.user_id)
     zone = zone_or(member.timezone if member else None, team.zone)
     return team, round_, zone, member.away_until if member else None

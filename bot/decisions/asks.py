@@ -370,31 +370,42 @@ class AskedOfYou:
     kind: AskKind
 
 
+# Built once: the App Home asks these on every publish (building one cost about as much CPU as
+# running it).
+_ADVICE_ASKED_OF = (
+    select(Proposal)
+    .join(Advice, col(Advice.proposal_id) == col(Proposal.id))
+    .where(
+        col(Proposal.status) == ProposalStatus.OPEN,
+        Advice.user_id == bindparam("user_id"),
+        col(Advice.answer).is_(None),
+    )
+)
+_ROUND_ASKED_OF = (
+    select(Proposal)
+    .join(Objection, col(Objection.proposal_id) == col(Proposal.id))
+    .where(
+        col(Proposal.status) == ProposalStatus.OPEN,
+        col(Proposal.round_closed_at).is_(None),
+        Objection.user_id == bindparam("user_id"),
+        or_(
+            col(Objection.answered_version).is_(None),
+            col(Objection.answered_version) != col(Proposal.version),
+        ),
+    )
+)
+_PROPOSALS_OF = (
+    select(Proposal)
+    .where(Proposal.proposer == bindparam("user_id"), col(Proposal.status) == ProposalStatus.OPEN)
+    .order_by(col(Proposal.created_at).desc(), col(Proposal.id).desc())
+)
+
+
 def asked_of(session: Session, *, user_id: str, limit: int) -> tuple[list[AskedOfYou], int]:
     """Open proposals waiting for this person's advice or consent (oldest date first), and how
     many there are."""
-    advice = session.exec(
-        select(Proposal)
-        .join(Advice, col(Advice.proposal_id) == col(Proposal.id))
-        .where(
-            col(Proposal.status) == ProposalStatus.OPEN,
-            Advice.user_id == user_id,
-            col(Advice.answer).is_(None),
-        )
-    ).all()
-    round_ = session.exec(
-        select(Proposal)
-        .join(Objection, col(Objection.proposal_id) == col(Proposal.id))
-        .where(
-            col(Proposal.status) == ProposalStatus.OPEN,
-            col(Proposal.round_closed_at).is_(None),
-            Objection.user_id == user_id,
-            or_(
-                col(Objection.answered_version).is_(None),
-                col(Objection.answered_version) != col(Proposal.version),
-            ),
-        )
-    ).all()
+    advice = session.exec(_ADVICE_ASKED_OF, params={"user_id": user_id}).all()
+    round_ = session.exec(_ROUND_ASKED_OF, params={"user_id": user_id}).all()
     items = [AskedOfYou(p, "advice") for p in advice] + [AskedOfYou(p, "round") for p in round_]
     items.sort(key=lambda item: (item.proposal.decide_by, item.proposal.id or 0))
     return items[:limit], len(items)
@@ -402,9 +413,5 @@ def asked_of(session: Session, *, user_id: str, limit: int) -> tuple[list[AskedO
 
 def proposals_of(session: Session, *, user_id: str, limit: int) -> tuple[list[Proposal], int]:
     """The person's open proposals, newest first, and how many there are."""
-    found = session.exec(
-        select(Proposal)
-        .where(Proposal.proposer == user_id, col(Proposal.status) == ProposalStatus.OPEN)
-        .order_by(col(Proposal.created_at).desc(), col(Proposal.id).desc())
-    ).all()
+    found = session.exec(_PROPOSALS_OF, params={"user_id": user_id}).all()
     return list(found[:limit]), len(found)

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -118,13 +118,16 @@ def retro_by_id(session: Session, retro_id: int) -> Retrospective:
     return retro
 
 
+# Built once: the App Home and each reflection ask it (building it cost about as much CPU as
+# running it).
+_IN_PROGRESS = select(Retrospective).where(
+    Retrospective.team_id == bindparam("team_id"), col(Retrospective.status).in_(IN_PROGRESS)
+)
+
+
 def in_progress(session: Session, *, team_id: str) -> Retrospective | None:
     """The team's retrospective that is reflecting or voting, if any."""
-    return session.exec(
-        select(Retrospective).where(
-            Retrospective.team_id == team_id, col(Retrospective.status).in_(IN_PROGRESS)
-        )
-    ).first()
+    return session.exec(_IN_PROGRESS, params={"team_id": team_id}).first()
 
 
 def latest(

@@ -100,14 +100,33 @@ def decide(
 # --- Working patterns -------------------------------------------------------------------------
 
 
+# Built once: the App Home asks these on every publish (building one cost about as much CPU as
+# running it).
+_PATTERN_ROW = (
+    select(WorkingPattern)
+    .where(WorkingPattern.user_id == bindparam("user_id"))
+    .order_by(col(WorkingPattern.id))
+    .limit(1)
+)
+_MEMBER_TEAMS = (
+    select(Member.team_id, Member.timezone)
+    .where(Member.user_id == bindparam("user_id"), col(Member.active))
+    .order_by(col(Member.team_id))
+)
+_WAITING_HOLDS = (
+    select(ShiftHold)
+    .where(
+        ShiftHold.user_id == bindparam("user_id"),
+        col(ShiftHold.send_at) > bindparam("now"),
+        col(ShiftHold.deadline) > bindparam("now"),
+    )
+    .order_by(col(ShiftHold.send_at))
+)
+
+
 def pattern_row(session: Session, *, user_id: str) -> WorkingPattern | None:
     """The person's stored pattern (any of their teams' rows: they always agree)."""
-    return session.exec(
-        select(WorkingPattern)
-        .where(WorkingPattern.user_id == user_id)
-        .order_by(col(WorkingPattern.id))
-        .limit(1)
-    ).first()
+    return session.exec(_PATTERN_ROW, params={"user_id": user_id}).first()
 
 
 def patterns_of(session: Session, user_ids: Iterable[str]) -> dict[str, Pattern]:
@@ -130,11 +149,7 @@ def member_teams(session: Session, *, user_id: str) -> list[tuple[str, str | Non
     time zone each gives them."""
     return [
         (team_id, zone)
-        for team_id, zone in session.exec(
-            select(Member.team_id, Member.timezone)
-            .where(Member.user_id == user_id, col(Member.active))
-            .order_by(col(Member.team_id))
-        )
+        for team_id, zone in session.exec(_MEMBER_TEAMS, params={"user_id": user_id})
     ]
 
 
@@ -372,14 +387,4 @@ def off_shift_people(session: Session, *, proposal_id: int) -> list[str]:
 
 def waiting_holds(session: Session, *, user_id: str, now: datetime) -> list[ShiftHold]:
     """The person's DMs waiting for their working time now, soonest first (the App Home)."""
-    return list(
-        session.exec(
-            select(ShiftHold)
-            .where(
-                ShiftHold.user_id == user_id,
-                col(ShiftHold.send_at) > now,
-                col(ShiftHold.deadline) > now,
-            )
-            .order_by(col(ShiftHold.send_at))
-        )
-    )
+    return list(session.exec(_WAITING_HOLDS, params={"user_id": user_id, "now": now}))

@@ -247,17 +247,17 @@ def tensions_overview(session: Session, *, config: AppConfig, user_id: str) -> l
     Triaged ones are the person's own whose outcome still waits for their answer.
     """
     overview = []
-    for team in config.teams_of(user_id):
+    teams = config.teams_of(user_id)
+    answers = (
+        queries.tensions_raised_by(session, user_id=user_id, statuses=(TensionStatus.TRIAGED,))
+        if teams
+        else []
+    )
+    for team in teams:
         open_ones = queries.open_tensions(session, team_id=team.id, include_private=True)
         mine = [t for t in open_ones if t.raised_by == user_id]
         others = [t for t in open_ones if t.raised_by != user_id and not t.private]
-        triaged = [
-            t
-            for t in queries.tensions_raised_by(
-                session, user_id=user_id, statuses=(TensionStatus.TRIAGED,)
-            )
-            if t.team_id == team.id
-        ]
+        triaged = [t for t in answers if t.team_id == team.id]
         overview.append(TeamTensions(team=team, mine=mine, others=others, triaged=triaged))
     return overview
 

@@ -452,10 +452,11 @@ def _is_empty(connection: Connection) -> bool:
 
 
 def _create_newest(connection: Connection) -> None:
-    """Create every table as the models declare it, stamped with the newest revision."""
+    """Create every table as the models declare it, stamped with the newest revision (the
+    database has none of them: :func:`_is_empty` looked, so none is looked for again)."""
     from sqlmodel import SQLModel
 
-    SQLModel.metadata.create_all(connection)
+    SQLModel.metadata.create_all(connection, checkfirst=False)
     _ALEMBIC_VERSION.create(connection, checkfirst=True)
     connection.execute(_ALEMBIC_VERSION.insert().values(version_num=newest_revision()))
 

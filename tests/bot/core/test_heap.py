@@ -47,7 +47,26 @@ def test_a_cycle_made_after_settling_is_still_collected(settled: None) -> None:
     assert gone() is None
 
 
-def test_the_collector_is_still_while_importing_and_as_it_was_afterwards() -> None:
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    """The suite's objects given back to the collector after a test that froze them."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def test_what_an_import_made_is_frozen_so_no_look_walks_it_afterwards(thawed: None) -> None:
+    with heap.importing():
+        made = [Node() for _ in range(5_000)]  # as an import makes classes and functions
+        assert gc.get_count()[0] >= 5_000  # all of them young: the next look would walk them
+    assert gc.get_count()[0] < 100
+    assert gc.get_freeze_count() >= 5_000
+    assert gc.isenabled()
+    del made
+
+
+def test_the_collector_is_still_while_importing_and_as_it_was_afterwards(thawed: None) -> None:
     with heap.importing():
         assert not gc.isenabled()
     assert gc.isenabled()

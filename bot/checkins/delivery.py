@@ -40,7 +40,7 @@ from bot.slack import client as slack
 from bot.slack import outbox
 from bot.slack.client import Delivery
 from bot.slack.outbox import Envelope, FoundDelivery
-from bot.slack.pacing import SEND_WORKERS, Pace, paced_client
+from bot.slack.pacing import SEND_WORKERS, paced_client
 from storage.models import CheckinPrompt, CheckinRound, PromptStatus
 
 logger = logging.getLogger(__name__)
@@ -164,7 +164,6 @@ def send_prompts(
     round_: CheckinRound,
     snapshot: RoundSnapshot,
     late: bool,
-    pace: Pace | None = None,
     workers: int = SEND_WORKERS,
     gate: ShiftGate[DuePrompt] | None = None,
 ) -> list[Posted]:
@@ -185,8 +184,8 @@ def send_prompts(
         )
         for flag in {late, False}
     }
-    chosen = pace or services.pace()
-    client = paced_client(services.client, chosen)
+    pace = services.pace()
+    client = paced_client(services.client, pace)
 
     def send(item: DuePrompt) -> Delivery:
         # A DM held for its member's morning or shift comes when meant to: it is not late.
@@ -198,7 +197,7 @@ def send_prompts(
             payloads[late and not held](item.user_id),
             prompt_envelope(item.prompt_id, round_.id or 0),
             look_first=item.in_doubt_since is not None or item.look_first,
-            pace=chosen,
+            pace=pace,
         )
 
     return _send_through_outbox(
@@ -282,7 +281,6 @@ def send_reminder_dms(
     round_: CheckinRound,
     due: list[DuePrompt],
     zones: dict[str, ZoneInfo],
-    pace: Pace | None = None,
     workers: int = SEND_WORKERS,
     gate: ShiftGate[DuePrompt] | None = None,
 ) -> list[Posted]:
@@ -299,11 +297,11 @@ def send_reminder_dms(
             zone=zone,
         ),
     )
-    chosen = pace or services.pace()
-    client = paced_client(services.client, chosen)
+    pace = services.pace()
+    client = paced_client(services.client, pace)
 
     def send(item: DuePrompt) -> Delivery:
-        chosen.wait()
+        pace.wait()
         return slack.post(client, item.user_id, payload_for(item.user_id))
 
     return _send_through_outbox(

@@ -32,7 +32,7 @@ from bot.core.config import TeamConfig
 from bot.core.errors import CouldNotSaveError, InvalidInputError, RetrobotError, StaleActionError
 from bot.core.meetings import next_meeting
 from bot.services import Services
-from bot.slack.pacing import SEND_WORKERS, Pace
+from bot.slack.pacing import SEND_WORKERS
 from storage import queries
 from storage.models import CheckinPrompt, RoundStatus, Tension
 
@@ -48,7 +48,6 @@ def send_round(
     now: datetime | None = None,
     retry_failed: bool = False,
     read_members: bool = True,
-    pace: Pace | None = None,
     workers: int = SEND_WORKERS,
 ) -> DeliveryReport:
     """Open the team's round for its next meeting and DM every member not yet asked.
@@ -86,7 +85,6 @@ def send_round(
             round_=round_,
             snapshot=snapshot,
             late=late,
-            pace=pace,
             workers=workers,
             gate=gate,
         )
@@ -121,7 +119,6 @@ def send_reminders(
     *,
     team_id: str,
     now: datetime | None = None,
-    pace: Pace | None = None,
     workers: int = SEND_WORKERS,
 ) -> ReminderReport:
     """Remind, once, the members asked at least ``reminder_after`` ago who have not answered,
@@ -145,7 +142,6 @@ def send_reminders(
             round_=round_,
             due=due,
             zones=zones,
-            pace=pace,
             workers=workers,
             gate=gate,
         )

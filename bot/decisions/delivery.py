@@ -243,9 +243,7 @@ def ask_envelope(ask: DueAsk, version: int) -> Envelope:
     return Envelope(ASK_METADATA_TYPE, {"kind": ask.kind, "row_id": ask.row_id, "version": version})
 
 
-def send_asks(
-    services: Services, *, now: datetime, proposal_id: int | None = None, pace: Pace | None = None
-) -> SendReport:
+def send_asks(services: Services, *, now: datetime, proposal_id: int | None = None) -> SendReport:
     """DM everyone still to be asked (one proposal's people, or every open proposal's), from
     the shared sender pool at Slack's pace (bot.slack.pacing).
 
@@ -254,12 +252,12 @@ def send_asks(
     """
     report = SendReport()
     payloads = _Payloads(services)
-    chosen = pace or services.pace()
-    client = paced_client(services.client, chosen)
+    pace = services.pace()
+    client = paced_client(services.client, pace)
     for kind in ("advice", "round"):
         due = _all_due(services, kind=kind, now=now, proposal_id=proposal_id)
         if due:
-            _send_batch(services, client, chosen, payloads, due, report, now)
+            _send_batch(services, client, pace, payloads, due, report, now)
     return report
 
 

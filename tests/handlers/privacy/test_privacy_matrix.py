@@ -276,9 +276,9 @@ def raise_tension(slack: SlackSender, fake: FakeSlack, text: str, *, private: bo
 
 def live_the_week(services: Services, fake: FakeSlack, slack: SlackSender) -> None:
     """Check-ins, tensions, feedback and the agenda, as people and the scheduler make them."""
-    pace = Pace(10_000, 1_000)
+    services.dm_pace = Pace(10_000, 1_000)
     for team_id in ("north", "south"):
-        assert checkins.send_round(services, team_id=team_id, pace=pace).asked
+        assert checkins.send_round(services, team_id=team_id).asked
     north, south = "North Neighbourhood Team", "South Neighbourhood Team"
     keep_to_myself: dict[str, object] = {ids.CHECKIN_SHARE_ACTION: []}
     check_in(

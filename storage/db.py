@@ -394,6 +394,8 @@ _ALEMBIC_VERSION = Table(
     Column("version_num", String(32), nullable=False),
     PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
 )
+# The revision(s) a database is stamped with, read as Alembic reads them (the connection's schema).
+_STAMPED = _ALEMBIC_VERSION.select()
 
 
 def _is_newest(engine: Engine) -> bool:
@@ -402,7 +404,7 @@ def _is_newest(engine: Engine) -> bool:
     (its table read as Alembic reads it: ``alembic_version`` in the connection's schema)."""
     with engine.connect() as connection:
         try:
-            current = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            current = connection.execute(_STAMPED).all()
         except (OperationalError, ProgrammingError):  # no such table: never migrated
             current = []
         connection.rollback()
@@ -448,7 +450,7 @@ def _is_empty(connection: Connection) -> bool:
         return False
     if "alembic_version" not in present:
         return True
-    return connection.execute(text("SELECT version_num FROM alembic_version")).first() is None
+    return connection.execute(_STAMPED).first() is None
 
 
 def _create_newest(connection: Connection) -> None:
